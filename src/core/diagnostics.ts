@@ -1,0 +1,32 @@
+import type { Span } from './text';
+
+/** Stable diagnostic codes (SPEC §2). Never rename one: users and tools match on them. */
+export type DiagnosticCode =
+  | 'syntax'
+  | 'schema'
+  | 'unknown-dependency'
+  | 'self-dependency'
+  | 'cycle'
+  | 'duplicate-action'
+  | 'duplicate-dependency'
+  | 'unknown-resource'
+  | 'over-capacity'
+  | 'unused-resource'
+  | 'too-large';
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+export interface RelatedInfo {
+  readonly span: Span;
+  readonly message: string;
+}
+
+export interface Diagnostic {
+  readonly code: DiagnosticCode;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly span: Span;
+  readonly related: readonly RelatedInfo[];
+  /** Machine-readable extras for quick fixes, e.g. { suggestion: 'build' } or { action: 'a', dependency: 'b' }. */
+  readonly data?: Readonly<Record<string, string>>;
+}

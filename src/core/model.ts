@@ -1,0 +1,70 @@
+import type { Span } from './text';
+
+/**
+ * The graph as written in a `*.actiontree.jsonc` file, with the source spans the editor
+ * features need. Produced by `parse.ts` (never throws); effective values already have the
+ * file's `defaults` applied. Fields may be added; never rename one.
+ */
+
+/** A string token in the source: its value and the span of the token including its quotes. */
+export interface StringRef {
+  readonly value: string;
+  readonly span: Span;
+}
+
+export interface ResourceDecl {
+  readonly name: string;
+  /** Integer >= 1, or Infinity for "unlimited". */
+  readonly capacity: number;
+  readonly keySpan: Span;
+  /** Span of the whole `"name": value` property. */
+  readonly span: Span;
+}
+
+export interface ResourceUse {
+  readonly name: string;
+  readonly amount: number;
+  readonly keySpan: Span;
+}
+
+export type Command =
+  | { readonly kind: 'shell'; readonly line: string }
+  | { readonly kind: 'argv'; readonly argv: readonly string[] };
+
+export interface ActionModel {
+  readonly id: string;
+  /** 0-based position in file order among the (non-duplicate) actions. */
+  readonly index: number;
+  /** The key token (with quotes). */
+  readonly keySpan: Span;
+  /** The whole `"id": { ... }` property. */
+  readonly span: Span;
+  /** undefined when missing or of the wrong type (a `schema` diagnostic says so). */
+  readonly command: Command | undefined;
+  readonly dependsOn: readonly StringRef[];
+  /** CPU slots held while running (default 1). */
+  readonly cpus: number;
+  readonly resources: readonly ResourceUse[];
+  /** Milliseconds, or undefined for no timeout. */
+  readonly timeoutMs: number | undefined;
+  readonly retries: number;
+  readonly acceptFailedDependencies: boolean;
+  readonly priority: number;
+  /** As written (relative to the graph file's folder unless absolute), undefined = the file's folder. */
+  readonly cwd: string | undefined;
+  /** defaults.env merged with the action's env (the action wins). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly description: string | undefined;
+}
+
+export interface Graph {
+  readonly version: number | undefined;
+  readonly name: string | undefined;
+  /** Integer >= 1 or 'auto' (= available parallelism at run time). */
+  readonly cpus: number | 'auto';
+  readonly keepGoing: boolean;
+  readonly resources: readonly ResourceDecl[];
+  /** File order; for duplicate ids, only the first occurrence. */
+  readonly actions: readonly ActionModel[];
+  readonly byId: ReadonlyMap<string, ActionModel>;
+}

@@ -1,0 +1,69 @@
+/**
+ * The run event vocabulary (SPEC §4). One JSON object per line in `events.jsonl` and on
+ * stdout with `actiontree run --json`. Versioned: add fields freely, never rename.
+ * Times are milliseconds since the Unix epoch (fractions allowed).
+ */
+
+export type ActionState = 'pending' | 'ready' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'skipped';
+export type FinalActionState = 'succeeded' | 'failed' | 'canceled' | 'skipped';
+export type RunResult = 'succeeded' | 'failed' | 'canceled';
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface RunStartedEvent {
+  readonly type: 'run-started';
+  readonly runId: string;
+  readonly time: number;
+  readonly cpus: number;
+  readonly actions: readonly string[];
+  readonly graphFile?: string;
+  readonly keepGoing?: boolean;
+  /** Estimated duration per action (ms) from earlier runs, when known. */
+  readonly estimates?: Readonly<Record<string, number>>;
+}
+
+export interface ActionReadyEvent {
+  readonly type: 'action-ready';
+  readonly action: string;
+  readonly time: number;
+}
+
+export interface ActionStartedEvent {
+  readonly type: 'action-started';
+  readonly action: string;
+  readonly time: number;
+  readonly attempt: number;
+  readonly pid: number | null;
+}
+
+export interface ActionOutputEvent {
+  readonly type: 'action-output';
+  readonly action: string;
+  readonly time: number;
+  readonly stream: OutputStream;
+  readonly text: string;
+}
+
+export interface ActionFinishedEvent {
+  readonly type: 'action-finished';
+  readonly action: string;
+  readonly time: number;
+  readonly state: FinalActionState;
+  readonly reason: string | null;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly attempts: number;
+}
+
+export interface RunFinishedEvent {
+  readonly type: 'run-finished';
+  readonly time: number;
+  readonly result: RunResult;
+}
+
+export type RunEvent =
+  | RunStartedEvent
+  | ActionReadyEvent
+  | ActionStartedEvent
+  | ActionOutputEvent
+  | ActionFinishedEvent
+  | RunFinishedEvent;
