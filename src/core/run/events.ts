@@ -27,12 +27,24 @@ export interface ActionReadyEvent {
   readonly time: number;
 }
 
+/** How an earlier attempt of the same action ended (carried by the next attempt's start). */
+export interface AttemptEnd {
+  readonly finishedAt: number;
+  readonly reason: string;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+}
+
 export interface ActionStartedEvent {
   readonly type: 'action-started';
   readonly action: string;
   readonly time: number;
+  /** 1-based. */
   readonly attempt: number;
+  /** null when the process could not be spawned. */
   readonly pid: number | null;
+  /** For attempt > 1: how the previous attempt ended (a retry keeps the action's slots). */
+  readonly previous?: AttemptEnd;
 }
 
 export interface ActionOutputEvent {
