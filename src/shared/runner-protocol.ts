@@ -1,0 +1,123 @@
+import type { RunEvent, RunResult } from '../core/run/events';
+
+/**
+ * IPC messages between the extension (parent) and the runner worker (`dist/runner.js`,
+ * forked with `child_process.fork`). One run per worker process: the parent sends `start`,
+ * receives `event`s, then exactly one `done`; the worker exits after `done`. Both sides
+ * validate what they receive (`parseParentMessage` / `parseWorkerMessage`).
+ *
+ * Output events are batched by the worker: at most one `action-output` per action and stream
+ * every ~50 ms, each capped (the log file under the run folder keeps every byte).
+ */
+
+export const RUNNER_PROTOCOL_VERSION = 1;
+
+export interface StartMessage {
+  readonly type: 'start';
+  /** Absolute path of the `*.actiontree.jsonc` file. */
+  readonly graphFile: string;
+  /** Named actions (their dependencies are added); omitted or empty = the whole graph. */
+  readonly actions?: readonly string[];
+  /** Overrides the file's `cpus`. */
+  readonly cpus?: number;
+  /** Overrides the file's `keepGoing`. */
+  readonly keepGoing?: boolean;
+}
+
+export interface CancelMessage {
+  readonly type: 'cancel';
+}
+
+export type ParentToWorker = StartMessage | CancelMessage;
+
+export interface EventMessage {
+  readonly type: 'event';
+  readonly event: RunEvent;
+}
+
+export interface ErrorMessage {
+  readonly type: 'error';
+  /** Human-readable, one or more lines (e.g. `file:line:col: error code: message` for an invalid graph). */
+  readonly message: string;
+}
+
+export interface DoneMessage {
+  readonly type: 'done';
+  /** The run folder (`.../.actiontree/runs/<run-id>`), null when nothing was started. */
+  readonly runDir: string | null;
+  /** null when the run never started (invalid graph, unwritable run folder, bad message). */
+  readonly result: RunResult | null;
+}
+
+export type WorkerToParent = EventMessage | ErrorMessage | DoneMessage;
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+/** Validates a message received by the worker. */
+export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
+  if (!isObject(x)) return { ok: false, error: 'message is not an object' };
+  switch (x['type']) {
+    case 'cancel':
+      return { ok: true, value: { type: 'cancel' } };
+    case 'start': {
+      const graphFile = x['graphFile'];
+      if (typeof graphFile !== 'string' || graphFile === '') return { ok: false, error: 'start: graphFile must be a non-empty string' };
+      const actions = x['actions'];
+      if (actions !== undefined && !(Array.isArray(actions) && actions.every((a) => typeof a === 'string'))) {
+        return { ok: false, error: 'start: actions must be an array of strings' };
+      }
+      const cpus = x['cpus'];
+      if (cpus !== undefined && !(typeof cpus === 'number' && Number.isInteger(cpus) && cpus >= 1)) {
+        return { ok: false, error: 'start: cpus must be an integer >= 1' };
+      }
+      const keepGoing = x['keepGoing'];
+      if (keepGoing !== undefined && typeof keepGoing !== 'boolean') return { ok: false, error: 'start: keepGoing must be a boolean' };
+      const value: StartMessage = {
+        type: 'start',
+        graphFile,
+        ...(actions !== undefined ? { actions: (actions as string[]).slice() } : {}),
+        ...(cpus !== undefined ? { cpus } : {}),
+        ...(keepGoing !== undefined ? { keepGoing } : {}),
+      };
+      return { ok: true, value };
+    }
+    default:
+      return { ok: false, error: `unknown message type ${JSON.stringify(x['type'])}` };
+  }
+}
+
+const eventTypes = new Set(['run-started', 'action-ready', 'action-started', 'action-output', 'action-finished', 'run-finished']);
+const results = new Set(['succeeded', 'failed', 'canceled']);
+
+/** Validates a message received by the extension (shape-level: type tags and field types). */
+export function parseWorkerMessage(x: unknown): Parsed<WorkerToParent> {
+  if (!isObject(x)) return { ok: false, error: 'message is not an object' };
+  switch (x['type']) {
+    case 'event': {
+      const e = x['event'];
+      if (!isObject(e) || typeof e['type'] !== 'string' || !eventTypes.has(e['type']) || typeof e['time'] !== 'number') {
+        return { ok: false, error: 'event: not a run event' };
+      }
+      if (e['type'] !== 'run-started' && e['type'] !== 'run-finished' && typeof e['action'] !== 'string') {
+        return { ok: false, error: 'event: missing action' };
+      }
+      return { ok: true, value: { type: 'event', event: e as unknown as RunEvent } };
+    }
+    case 'error':
+      if (typeof x['message'] !== 'string') return { ok: false, error: 'error: message must be a string' };
+      return { ok: true, value: { type: 'error', message: x['message'] } };
+    case 'done': {
+      const runDir = x['runDir'];
+      const result = x['result'];
+      if (runDir !== null && typeof runDir !== 'string') return { ok: false, error: 'done: runDir must be a string or null' };
+      if (result !== null && !(typeof result === 'string' && results.has(result))) return { ok: false, error: 'done: bad result' };
+      return { ok: true, value: { type: 'done', runDir, result: result as RunResult | null } };
+    }
+    default:
+      return { ok: false, error: `unknown message type ${JSON.stringify(x['type'])}` };
+  }
+}
