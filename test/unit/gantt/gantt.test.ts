@@ -1,0 +1,308 @@
+import * as assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { toXml, el, type El } from '../../../src/core/gantt/element';
+import { formatDuration, formatOffset, tickStep, ticks } from '../../../src/core/gantt/format';
+import { buildGanttModel, type GanttAction, type GanttInput } from '../../../src/core/gantt/model';
+import { fitView, renderGantt, tooltipLines, visibleRows, layoutOf } from '../../../src/core/gantt/render';
+import { inputFromReport, inputFromRunState, parseReport, stateFromEvents, topoOrder } from '../../../src/core/gantt/input';
+import { renderHtmlDocument, renderSvgDocument } from '../../../src/core/gantt/export';
+import type { RunEvent } from '../../../src/core/run/events';
+
+const T = 1_795_269_802_000;
+
+function act(id: string, over: Partial<GanttAction> = {}): GanttAction {
+  return {
+    id,
+    dependsOn: [],
+    state: 'succeeded',
+    readyAt: null,
+    attempts: [],
+    finishedAt: null,
+    reason: null,
+    exitCode: null,
+    signal: null,
+    command: null,
+    description: null,
+    estimateMs: null,
+    ...over,
+  };
+}
+
+function finishedRun(): GanttInput {
+  return {
+    runId: 'r1',
+    title: 'demo',
+    startedAt: T,
+    finishedAt: T + 1000,
+    result: 'failed',
+    actions: [
+      act('a', { readyAt: T, attempts: [{ startedAt: T + 10, finishedAt: T + 300 }], finishedAt: T + 300, exitCode: 0 }),
+      act('b', { readyAt: T, attempts: [{ startedAt: T + 20, finishedAt: T + 100 }], finishedAt: T + 100, exitCode: 0 }),
+      act('c', {
+        dependsOn: ['a', 'b'],
+        state: 'failed',
+        readyAt: T + 300,
+        attempts: [
+          { startedAt: T + 400, finishedAt: T + 500 },
+          { startedAt: T + 600, finishedAt: T + 1000 },
+        ],
+        finishedAt: T + 1000,
+        exitCode: 2,
+        reason: 'exit code 2',
+      }),
+    ],
+  };
+}
+
+function collect(node: El | string, pred: (e: El) => boolean, out: El[] = []): El[] {
+  if (typeof node === 'string') return out;
+  if (pred(node)) out.push(node);
+  for (const c of node.children) collect(c, pred, out);
+  return out;
+}
+const hasClass = (e: El, c: string): boolean => String(e.attrs['class'] ?? '').split(' ').includes(c);
+
+describe('gantt model', () => {
+  it('makes a wait bar and one run bar per attempt, colored by state', () => {
+    const m = buildGanttModel(finishedRun(), 0);
+    const c = m.rows[m.byId.get('c')!]!;
+    assert.deepEqual(
+      c.bars.map((b) => [b.kind, b.start - T, b.end - T, b.state, b.attempt]),
+      [
+        ['wait', 300, 400, 'ready', 0],
+        ['run', 400, 500, 'failed', 1],
+        ['run', 600, 1000, 'failed', 2],
+      ],
+    );
+    assert.equal(m.now, null);
+    assert.equal(m.counts.failed, 1);
+    assert.equal(m.counts.succeeded, 2);
+  });
+
+  it('finds the critical path through the dependency that finished last', () => {
+    const m = buildGanttModel(finishedRun(), 0);
+    assert.deepEqual(m.criticalPath, ['a', 'c']);
+    assert.equal(m.rows[m.byId.get('b')!]!.critical, false);
+    assert.deepEqual(m.rows[m.byId.get('c')!]!.deps.slice().sort(), [0, 1]);
+  });
+
+  it('draws estimates for actions not yet run, after their dependencies, and a now line', () => {
+    const input: GanttInput = {
+      runId: 'r2',
+      title: 'live',
+      startedAt: T,
+      finishedAt: null,
+      result: null,
+      actions: [
+        act('a', { state: 'running', readyAt: T, attempts: [{ startedAt: T, finishedAt: null }], estimateMs: 500 }),
+        act('b', { state: 'pending', dependsOn: ['a'], estimateMs: 200 }),
+        act('c', { state: 'pending', dependsOn: ['b'] }),
+      ],
+    };
+    const m = buildGanttModel(input, T + 100);
+    assert.equal(m.now, T + 100);
+    const a = m.rows[0]!;
+    assert.equal(a.bars[0]!.kind, 'run');
+    assert.equal(a.bars[0]!.end, T + 100);
+    assert.equal(a.bars[0]!.open, true);
+    const b = m.rows[1]!;
+    assert.deepEqual(
+      b.bars.map((x) => [x.kind, x.start - T, x.end - T]),
+      [['estimate', 500, 700]],
+    );
+    assert.equal(m.rows[2]!.bars.length, 0, 'no estimate without a known duration');
+    assert.deepEqual(m.criticalPath, ['a', 'b']);
+    assert.ok(m.t1 >= T + 700);
+  });
+
+  it('never throws and keeps bars inside [t0, t1] for arbitrary inputs (property)', () => {
+    const arbAction = (ids: string[]) =>
+      fc.record({
+        state: fc.constantFrom('pending', 'ready', 'running', 'succeeded', 'failed', 'canceled', 'skipped' as const),
+        ready: fc.option(fc.integer({ min: 0, max: 10_000 })),
+        attempts: fc.array(fc.tuple(fc.integer({ min: 0, max: 10_000 }), fc.option(fc.integer({ min: 0, max: 10_000 }))), { maxLength: 3 }),
+        deps: fc.subarray(ids),
+        est: fc.option(fc.integer({ min: 0, max: 5000 })),
+      });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }).chain((n) => {
+          const ids = Array.from({ length: n }, (_, i) => `x${i}`);
+          return fc.tuple(fc.constant(ids), fc.array(arbAction(ids), { minLength: n, maxLength: n }), fc.boolean(), fc.integer({ min: 0, max: 20_000 }));
+        }),
+        ([ids, specs, finished, now]) => {
+          const input: GanttInput = {
+            runId: 'p',
+            title: 'p',
+            startedAt: T,
+            finishedAt: finished ? T + 10_000 : null,
+            result: finished ? 'succeeded' : null,
+            actions: specs.map((s, i) =>
+              act(ids[i]!, {
+                state: s.state,
+                readyAt: s.ready === null ? null : T + s.ready,
+                attempts: s.attempts.map(([a, b]) => ({ startedAt: T + a, finishedAt: b === null ? null : T + Math.max(a, b) })),
+                dependsOn: s.deps,
+                estimateMs: s.est,
+              }),
+            ),
+          };
+          const m = buildGanttModel(input, T + now);
+          assert.equal(m.rows.length, ids.length);
+          for (const r of m.rows) for (const b of r.bars) {
+            assert.ok(b.start >= m.t0 && b.end <= m.t1 && b.end >= b.start, `bar ${JSON.stringify(b)} in [${m.t0}, ${m.t1}]`);
+          }
+          const svg = renderGantt(m, fitView(m, 800, 400), {});
+          assert.equal(svg.tag, 'svg');
+          toXml(svg);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('gantt rendering', () => {
+  it('renders only the rows in view (virtualization) for a large chart', () => {
+    const n = 10_000;
+    const actions = Array.from({ length: n }, (_, i) =>
+      act(`a${i}`, { dependsOn: i > 0 ? [`a${i - 1}`] : [], readyAt: T + i, attempts: [{ startedAt: T + i * 10, finishedAt: T + i * 10 + 9 }], finishedAt: T + i * 10 + 9 }),
+    );
+    const m = buildGanttModel({ runId: 'big', title: 'big', startedAt: T, finishedAt: T + n * 10, result: 'succeeded', actions }, 0);
+    const view = { ...fitView(m, 1000, 600), scrollTop: 22 * 5000 };
+    const [first, last] = visibleRows(m, view, layoutOf({}));
+    assert.equal(first, 5000);
+    assert.ok(last - first <= 30 && last - first >= 20, `${last - first} rows`);
+    const svg = renderGantt(m, view);
+    const labels = collect(svg, (e) => hasClass(e, 'label'));
+    assert.equal(labels.length, last - first);
+    assert.equal(labels[0]!.attrs['data-row'], 5000);
+    assert.ok(collect(svg, (e) => e.tag === 'rect' && hasClass(e, 'run')).length <= last - first);
+  });
+
+  it('gives bars state classes, the critical path a class, dependency arrows, and no now line when finished', () => {
+    const m = buildGanttModel(finishedRun(), 0);
+    const svg = renderGantt(m, fitView(m, 900, 300));
+    const runBars = collect(svg, (e) => e.tag === 'rect' && hasClass(e, 'run'));
+    assert.equal(runBars.length, 4);
+    assert.equal(runBars.filter((b) => hasClass(b, 'st-failed')).length, 2);
+    assert.equal(runBars.filter((b) => hasClass(b, 'crit')).length, 2, 'a and the last attempt of c');
+    assert.equal(collect(svg, (e) => hasClass(e, 'dep')).length, 2);
+    assert.equal(collect(svg, (e) => hasClass(e, 'now')).length, 0);
+    const hit = collect(svg, (e) => hasClass(e, 'hit'));
+    assert.deepEqual(
+      hit.map((h) => h.attrs['data-action']),
+      ['a', 'b', 'c'],
+    );
+  });
+
+  it('labels the axis with relative and clock time', () => {
+    const m = buildGanttModel(finishedRun(), 0);
+    const svg = renderGantt(m, fitView(m, 900, 300), { clock: (t) => `C${t - T}` });
+    const rel = collect(svg, (e) => hasClass(e, 'tick-rel')).map((e) => e.children[0]);
+    const clock = collect(svg, (e) => hasClass(e, 'tick-clock')).map((e) => e.children[0]);
+    assert.ok(rel.includes('0') && rel.includes('+400ms') && rel.includes('+1s'), String(rel));
+    assert.ok(clock.includes('C0') && clock.includes('C400'), String(clock));
+  });
+
+  it('tooltip tells command, state, reason, times and exit code', () => {
+    const input = finishedRun();
+    const withCmd: GanttInput = { ...input, actions: input.actions.map((a) => (a.id === 'c' ? { ...a, command: 'make c' } : a)) };
+    const m = buildGanttModel(withCmd, 0);
+    const lines = tooltipLines(m.rows[m.byId.get('c')!]!, m, () => 'CLOCK');
+    assert.equal(lines[0], 'c — failed: exit code 2');
+    assert.ok(lines.includes('$ make c'));
+    assert.ok(lines.includes('exit code 2'));
+    assert.ok(lines.some((l) => l.startsWith('attempt 2: started CLOCK (+600ms), ran 400 ms')), lines.join('\n'));
+    assert.ok(lines.includes('on the critical path'));
+  });
+
+  it('escapes every text and attribute in the serialized SVG', () => {
+    const nasty = '<script>alert("x")</script>&';
+    const input: GanttInput = { ...finishedRun(), title: nasty, actions: [act(nasty, { attempts: [{ startedAt: T, finishedAt: T + 5 }], command: nasty })] };
+    const svg = renderSvgDocument(input);
+    assert.ok(!svg.includes('<script>'));
+    assert.ok(svg.includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;'));
+    const html = renderHtmlDocument(input);
+    assert.ok(!/<script/i.test(html));
+    assert.match(html, /Content-Security-Policy/);
+    assert.throws(() => toXml(el('bad tag')));
+  });
+});
+
+describe('gantt formatting', () => {
+  it('formats durations and offsets', () => {
+    assert.equal(formatDuration(850), '850 ms');
+    assert.equal(formatDuration(1234), '1.23 s');
+    assert.equal(formatDuration(12_345), '12.3 s');
+    assert.equal(formatDuration(125_000), '2 m 05 s');
+    assert.equal(formatDuration(3_720_000), '1 h 02 m');
+    assert.equal(formatOffset(1500, 500), '+1.5s');
+    assert.equal(formatOffset(150_000, 30_000), '+2m30s');
+    assert.equal(formatOffset(120_000, 60_000), '+2m');
+  });
+  it('picks nice tick steps at least minPx apart', () => {
+    assert.equal(tickStep(1, 90), 100);
+    assert.equal(tickStep(100, 90), 10_000);
+    assert.deepEqual(ticks(0, 150, 1000, 200), [200, 400, 600, 800, 1000]);
+  });
+});
+
+describe('gantt input', () => {
+  it('orders rows topologically, file order among ready rows', () => {
+    const deps: Record<string, string[]> = { a: ['c'], b: [], c: [], d: ['a'] };
+    assert.deepEqual(topoOrder(['a', 'b', 'c', 'd'], (id) => deps[id] ?? []), ['b', 'c', 'a', 'd']);
+  });
+
+  it('builds the chart input from events through the shared reducer', () => {
+    const events: RunEvent[] = [
+      { type: 'run-started', runId: 'r', time: T, cpus: 2, actions: ['a', 'b'], estimates: { b: 300 } },
+      { type: 'action-ready', action: 'a', time: T },
+      { type: 'action-started', action: 'a', time: T + 5, attempt: 1, pid: 1 },
+      { type: 'action-finished', action: 'a', time: T + 50, state: 'succeeded', reason: null, exitCode: 0, signal: null, attempts: 1 },
+      { type: 'action-ready', action: 'b', time: T + 50 },
+    ];
+    const info = new Map([
+      ['a', { dependsOn: [], command: 'echo a', description: null }],
+      ['b', { dependsOn: ['a'], command: 'echo b', description: 'B' }],
+    ]);
+    const input = inputFromRunState(stateFromEvents(events), info, 'g');
+    assert.equal(input.finishedAt, null);
+    assert.deepEqual(
+      input.actions.map((a) => [a.id, a.state, a.attempts.length, a.estimateMs, a.dependsOn]),
+      [
+        ['a', 'succeeded', 1, null, []],
+        ['b', 'ready', 0, 300, ['a']],
+      ],
+    );
+  });
+
+  it('parses a report and rejects corrupt or half-written ones with a clear error', () => {
+    const good = JSON.stringify({
+      version: 1,
+      runId: 'r',
+      graphFile: '/x/g.actiontree.jsonc',
+      startedAt: T,
+      finishedAt: T + 100,
+      result: 'succeeded',
+      actions: { b: { state: 'succeeded', reason: null, exitCode: 0, signal: null, attempts: 1, pendingAt: T, readyAt: T + 10, startedAt: T + 10, finishedAt: T + 100 }, a: { state: 'skipped', reason: null, exitCode: null, signal: null, attempts: 0, readyAt: null, startedAt: null, finishedAt: T + 5 } },
+    });
+    const p = parseReport(good);
+    assert.ok(p.ok);
+    const input = inputFromReport(p.report, new Map([['b', { dependsOn: ['a'], command: 'x', description: null }]]));
+    assert.deepEqual(
+      input.actions.map((a) => a.id),
+      ['a', 'b'],
+    );
+    assert.equal(input.title, 'g.actiontree.jsonc');
+    assert.equal(input.actions[1]!.attempts.length, 1);
+    const bad = [good.slice(0, good.length / 2), '', '[]', '{"version":2}', JSON.stringify({ version: 1, startedAt: T, actions: { a: { state: 'weird' } } })];
+    for (const b of bad) {
+      const r = parseReport(b);
+      assert.equal(r.ok, false, b);
+      if (!r.ok) assert.ok(r.error.length > 10);
+    }
+    const half = parseReport(good.slice(0, 40));
+    assert.ok(!half.ok && /not valid JSON \(corrupt or half-written\)/.test(half.error));
+  });
+});
