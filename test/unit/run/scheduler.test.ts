@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { Graph } from '../../../src/core/model';
+import type { RunEvent } from '../../../src/core/run/events';
+import { runGraph, type RunSummary, type SchedulerOptions } from '../../../src/core/run/scheduler';
+import { FakeClock, FakeLauncher, makeGraph, type AttemptScript } from './fakes';
+
+interface Result {
+  summary: RunSummary;
+  events: RunEvent[];
+  launcher: FakeLauncher;
+  starts: [string, number][];
+  finished: Record<string, { state: string; reason: string | null; time: number; attempts: number }>;
+}
+
+async function run(
+  graph: Graph,
+  scripts: Record<string, AttemptScript[]>,
+  opts: Partial<SchedulerOptions> = {},
+  abortAt?: number,
+  selection?: string[],
+): Promise<Result> {
+  const clock = new FakeClock(1000);
+  const launcher = new FakeLauncher(clock, scripts);
+  const events: RunEvent[] = [];
+  const ac = new AbortController();
+  if (abortAt !== undefined) clock.setTimer(abortAt, () => ac.abort());
+  const summary = await clock.run(
+    runGraph({
+      graph,
+      selection: selection ?? graph.actions.map((a) => a.id),
+      options: { runId: 'r', cpus: 2, keepGoing: false, ...opts },
+      launcher,
+      signal: ac.signal,
+      clock,
+      onEvent: (e) => events.push(e),
+    }),
+  );
+  const starts: [string, number][] = [];
+  const finished: Result['finished'] = {};
+  for (const e of events) {
+    if (e.type === 'action-started' && e.attempt === 1) starts.push([e.action, e.time - 1000]);
+    if (e.type === 'action-finished') finished[e.action] = { state: e.state, reason: e.reason, time: e.time - 1000, attempts: e.attempts };
+  }
+  return { summary, events, launcher, starts, finished };
+}
+
+const ms = (n: number, exit?: AttemptScript['exit']): AttemptScript[] => [exit ? { ms: n, exit } : { ms: n }];
+
+describe('scheduler (fake launcher, fake clock)', () => {
+  it('starts in priority, then remaining critical path, then file order, at exact times', async () => {
+    const g = makeGraph([
+      { id: 'a' },
+      { id: 'b' },
+      { id: 'c', priority: 5 },
+      { id: 'd' },
+      { id: 'e', deps: ['a'] },
+    ]);
+    const remaining = new Map([['a', 30], ['b', 10], ['c', 1], ['d', 10], ['e', 20]]);
+    const r = await run(g, { a: ms(10), b: ms(10), c: ms(50), d: ms(10), e: ms(20) }, { remaining });
+    // c first (priority), then a (longest remaining); at t=10 a ends: b (file order before d), e becomes ready
+    // with remaining 20 > b, d (10) so e starts at 10; at 30 e ends -> b; at 40 b ends -> d... c ends at 50.
+    assert.deepEqual(r.starts, [['c', 0], ['a', 0], ['e', 10], ['b', 30], ['d', 40]]);
+    assert.equal(r.summary.result, 'succeeded');
+    assert.equal(r.summary.finishedAt - r.summary.startedAt, 50);
+    const types = r.events.map((e) => e.type);
+    assert.equal(types[0], 'run-started');
+    assert.equal(types[types.length - 1], 'run-finished');
+  });
+
+  it('never exceeds a resource; an over-capacity action runs alone on it', async () => {
+    const g = makeGraph(
+      [
+        { id: 'x', resources: { db: 1 } },
+        { id: 'y', resources: { db: 1 } },
+        { id: 'big', resources: { db: 3 }, priority: -1 },
+        { id: 'free' },
+        { id: 'wide', cpus: 4, priority: -2 },
+      ],
+      { db: 2 },
+      2,
+    );
+    const r = await run(g, { x: ms(10), y: ms(20), big: ms(5), free: ms(30), wide: ms(7) }, { cpus: 4 });
+    // cpus 4: x, y, free start at 0 (big needs db 3 > 2: waits until db is free; wide needs 4 cpus: waits).
+    assert.deepEqual(r.starts, [['x', 0], ['y', 0], ['free', 0], ['big', 20], ['wide', 30]]);
+    assert.equal(r.finished['big']!.time, 25);
+    assert.equal(r.finished['wide']!.time, 37);
+  });
+
+  it('keepGoing false: failure is reported before slots free; nothing new starts; the rest is canceled', async () => {
+    const g = makeGraph([{ id: 'bad' }, { id: 'slow' }, { id: 'next' }, { id: 'after', deps: ['bad'] }]);
+    const r = await run(g, { bad: ms(10, { kind: 'exit', code: 3 }), slow: ms(40), next: ms(5) });
+    assert.deepEqual(r.starts, [['bad', 0], ['slow', 0]]);
+    assert.equal(r.finished['bad']!.reason, 'exit code 3');
+    assert.equal(r.finished['slow']!.state, 'succeeded');
+    assert.equal(r.finished['next']!.state, 'canceled');
+    assert.match(r.finished['next']!.reason!, /'bad' failed/);
+    assert.equal(r.finished['after']!.reason, "dependency 'bad' failed");
+    assert.equal(r.summary.result, 'failed');
+    const badAt = r.events.findIndex((e) => e.type === 'action-finished' && e.action === 'bad');
+    assert.ok(!r.events.slice(badAt).some((e) => e.type === 'action-started'));
+  });
+
+  it('keepGoing true: independent work continues, dependents cascade to canceled', async () => {
+    const g = makeGraph([
+      { id: 'bad' },
+      { id: 'ok' },
+      { id: 'mid', deps: ['bad'] },
+      { id: 'leaf', deps: ['mid'] },
+      { id: 'other', deps: ['ok'] },
+      { id: 'cleanup', deps: ['leaf'], accept: true },
+    ]);
+    const r = await run(g, { bad: ms(10, { kind: 'exit', code: 1 }) }, { keepGoing: true });
+    assert.equal(r.finished['mid']!.reason, "dependency 'bad' failed");
+    assert.equal(r.finished['leaf']!.reason, "dependency 'mid' canceled");
+    assert.equal(r.finished['other']!.state, 'succeeded');
+    assert.equal(r.finished['cleanup']!.state, 'succeeded', 'acceptFailedDependencies runs after a canceled dependency');
+    assert.equal(r.summary.result, 'failed');
+  });
+
+  it('retries: attempts carry the previous end; succeeds on the third attempt', async () => {
+    const g = makeGraph([{ id: 'flaky', retries: 2 }]);
+    const r = await run(g, {
+      flaky: [{ ms: 5, exit: { kind: 'exit', code: 1 } }, { ms: 5, exit: { kind: 'signal', signal: 'SIGSEGV' } }, { ms: 5 }],
+    });
+    const started = r.events.filter((e) => e.type === 'action-started');
+    assert.deepEqual(started.map((e) => (e.type === 'action-started' ? [e.attempt, e.time - 1000, e.previous?.reason] : [])), [
+      [1, 0, undefined],
+      [2, 5, 'exit code 1'],
+      [3, 10, 'killed by SIGSEGV'],
+    ]);
+    assert.deepEqual(r.finished['flaky'], { state: 'succeeded', reason: null, time: 15, attempts: 3 });
+  });
+
+  it('timeout kills the attempt and fails with a clear reason (after retries)', async () => {
+    const g = makeGraph([{ id: 'hang', timeoutMs: 50, retries: 1 }]);
+    const r = await run(g, { hang: [{ ms: 10_000, killMs: 3000 }] });
+    assert.deepEqual(r.launcher.kills, [{ id: 'hang', at: 1050 }, { id: 'hang', at: 4100 }]);
+    assert.deepEqual(r.finished['hang'], { state: 'failed', reason: 'timed out after 50ms', time: 6100, attempts: 2 });
+  });
+
+  it('spawn errors fail the action with the reason', async () => {
+    const g = makeGraph([{ id: 'nope' }]);
+    const r = await run(g, { nope: ms(0, { kind: 'spawn-error', message: "command not found: 'zz' (ENOENT)" }) });
+    assert.equal(r.finished['nope']!.reason, "spawn failed: command not found: 'zz' (ENOENT)");
+    assert.equal(r.summary.result, 'failed');
+  });
+
+  it('cancel kills running actions, cancels the rest, and finishes canceled', async () => {
+    const g = makeGraph([{ id: 'a' }, { id: 'b' }, { id: 'c', deps: ['a'] }]);
+    const r = await run(g, { a: [{ ms: 100, killMs: 20 }], b: ms(100) }, {}, 30);
+    assert.deepEqual(r.launcher.kills.map((k) => [k.id, k.at - 1000]), [['a', 30], ['b', 30]]);
+    assert.deepEqual(r.finished['c'], { state: 'canceled', reason: 'run canceled', time: 30, attempts: 0 });
+    assert.equal(r.finished['a']!.state, 'canceled');
+    assert.equal(r.finished['a']!.time, 50);
+    assert.equal(r.summary.result, 'canceled');
+    assert.equal(r.summary.finishedAt - 1000, 50);
+  });
+
+  it('runs only the selection', async () => {
+    const g = makeGraph([{ id: 'a' }, { id: 'b', deps: ['a'] }, { id: 'c' }]);
+    const r = await run(g, {}, {}, undefined, ['a', 'b']);
+    assert.deepEqual(r.starts.map((s) => s[0]), ['a', 'b']);
+    const first = r.events[0];
+    assert.ok(first?.type === 'run-started');
+    assert.deepEqual(first.actions, ['a', 'b']);
+  });
+
+  it('an empty selection succeeds at once', async () => {
+    const r = await run(makeGraph([{ id: 'a' }]), {}, {}, undefined, []);
+    assert.equal(r.summary.result, 'succeeded');
+    assert.deepEqual(r.events.map((e) => e.type), ['run-started', 'run-finished']);
+  });
+
+  it('2,000 actions: all run, dependencies respected, 2 slots', async () => {
+    const actions = Array.from({ length: 2000 }, (_, i) => ({ id: `t${i}`, deps: i >= 50 ? [`t${i - 50}`, `t${(i * 7) % (i - (i % 50))}`] : [] }));
+    const r = await run(makeGraph(actions), {});
+    assert.equal(r.starts.length, 2000);
+    assert.equal(r.summary.result, 'succeeded');
+    assert.equal(r.summary.finishedAt - r.summary.startedAt, 10_000); // 2000 × 10 ms / 2 slots, no idle slot
+  });
+
+  it('property: random DAGs never exceed CPU or resource capacity and respect dependencies', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 25 }).chain((n) =>
+          fc.record({
+            cpus: fc.integer({ min: 1, max: 4 }),
+            cap: fc.integer({ min: 1, max: 3 }),
+            keepGoing: fc.boolean(),
+            acts: fc.array(
+              fc.record({
+                deps: fc.array(fc.nat(), { maxLength: 3 }),
+                cpus: fc.integer({ min: 1, max: 5 }),
+                r: fc.integer({ min: 0, max: 4 }),
+                ms: fc.integer({ min: 1, max: 50 }),
+                fail: fc.boolean(),
+                prio: fc.integer({ min: -1, max: 1 }),
+              }),
+              { minLength: n, maxLength: n },
+            ),
+          }),
+        ),
+        async ({ cpus, cap, keepGoing, acts }) => {
+          const specs = acts.map((a, i) => ({
+            id: `a${i}`,
+            deps: i === 0 ? [] : [...new Set(a.deps.map((d) => `a${d % i}`))],
+            cpus: a.cpus,
+            resources: a.r > 0 ? { r: a.r } : {},
+            priority: a.prio,
+          }));
+          const scripts: Record<string, AttemptScript[]> = {};
+          acts.forEach((a, i) => (scripts[`a${i}`] = [{ ms: a.ms, exit: { kind: 'exit', code: a.fail && i % 3 === 0 ? 1 : 0 } }]));
+          const g = makeGraph(specs, { r: cap }, cpus);
+          const r = await run(g, scripts, { cpus, keepGoing });
+          const spans = new Map<string, [number, number]>();
+          for (const e of r.events) {
+            if (e.type === 'action-started') spans.set(e.action, [e.time, Infinity]);
+            if (e.type === 'action-finished' && spans.has(e.action)) spans.get(e.action)![1] = e.time;
+          }
+          const times = [...new Set([...spans.values()].map((s) => s[0]))];
+          for (const t of times) {
+            const live = [...spans.entries()].filter(([, [s, f]]) => s <= t && t < f).map(([id]) => g.byId.get(id)!);
+            const usedC = live.reduce((x, a) => x + a.cpus, 0);
+            const usedR = live.reduce((x, a) => x + (a.resources[0]?.amount ?? 0), 0);
+            if (live.some((a) => a.cpus > cpus)) assert.equal(live.length, 1, 'over-capacity cpu action runs alone');
+            else assert.ok(usedC <= cpus, `cpus ${usedC} > ${cpus} at ${t}`);
+            const overR = live.filter((a) => (a.resources[0]?.amount ?? 0) > cap);
+            if (overR.length > 0) assert.equal(live.filter((a) => a.resources.length > 0).length, 1, 'over-capacity resource action runs alone');
+            else assert.ok(usedR <= cap, `r ${usedR} > ${cap} at ${t}`);
+          }
+          for (const a of g.actions) {
+            const s = spans.get(a.id);
+            if (!s) continue;
+            for (const d of a.dependsOn) {
+              const ds = spans.get(d.value);
+              assert.ok(ds && ds[1] <= s[0], `${a.id} started before ${d.value} finished`);
+            }
+          }
+          assert.equal(Object.keys(r.finished).length, specs.length);
+        },
+      ),
+      { numRuns: 150, seed: 42 },
+    );
+  });
+});
