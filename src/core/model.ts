@@ -41,7 +41,10 @@ export interface ActionModel {
   readonly span: Span;
   /** undefined when missing or of the wrong type (a `schema` diagnostic says so). */
   readonly command: Command | undefined;
+  /** Every string of `dependsOn` as written (may include unknown ids, duplicates, self). */
   readonly dependsOn: readonly StringRef[];
+  /** The resolved dependencies the runner follows: known ids, no self, no repeats, in written order. */
+  readonly deps: readonly string[];
   /** CPU slots held while running (default 1). */
   readonly cpus: number;
   readonly resources: readonly ResourceUse[];
@@ -55,6 +58,8 @@ export interface ActionModel {
   /** defaults.env merged with the action's env (the action wins). */
   readonly env: Readonly<Record<string, string>>;
   readonly description: string | undefined;
+  /** Span of the action's own `cpus` value, when written. */
+  readonly cpusSpan?: Span;
 }
 
 export interface Graph {

@@ -1,0 +1,181 @@
+/**
+ * The validator used by the CLI, the language server and before every run:
+ * text -> Graph + sorted diagnostics. Never throws, whatever the input.
+ */
+import type { Node } from 'jsonc-parser';
+import { cycleEdges, cycleMembers, formatCycle } from './cycles';
+import type { Diagnostic } from './diagnostics';
+import type { Graph } from './model';
+import { DiagnosticSink, parseGraph } from './parse';
+import { closest } from './suggest';
+import { LineIndex, type Span } from './text';
+
+export interface Analysis {
+  readonly graph: Graph;
+  readonly diagnostics: Diagnostic[];
+  readonly lineIndex: LineIndex;
+  readonly root: Node | undefined;
+}
+
+/** Files longer than this (in UTF-16 code units, ~bytes) get a single `too-large` diagnostic. */
+export const MAX_ANALYZE_SIZE = 20 * 1024 * 1024;
+
+const EMPTY_GRAPH: Graph = {
+  version: undefined,
+  name: undefined,
+  cpus: 'auto',
+  keepGoing: false,
+  resources: [],
+  actions: [],
+  byId: new Map(),
+};
+
+export function analyzeText(text: string): Analysis {
+  if (typeof text !== 'string') text = String(text);
+  if (text.length > MAX_ANALYZE_SIZE) {
+    const mb = (n: number) => (Math.round((n / (1024 * 1024)) * 10) / 10).toString();
+    return {
+      graph: EMPTY_GRAPH,
+      diagnostics: [
+        {
+          code: 'too-large',
+          severity: 'error',
+          message: `file too large to analyze (${mb(text.length)} MB, limit ${mb(MAX_ANALYZE_SIZE)} MB)`,
+          span: { offset: 0, length: 0 },
+          related: [],
+        },
+      ],
+      lineIndex: new LineIndex(''),
+      root: undefined,
+    };
+  }
+  const lineIndex = new LineIndex(text);
+  try {
+    const { graph, diagnostics, root } = analyzeUnchecked(text);
+    return { graph, diagnostics, lineIndex, root };
+  } catch (e: unknown) {
+    // A bug, not an expected failure: still never throw at the caller.
+    const msg = e instanceof Error ? e.message : String(e);
+    return {
+      graph: EMPTY_GRAPH,
+      diagnostics: [{ code: 'syntax', severity: 'error', message: `internal error while analyzing this file: ${msg}`, span: { offset: 0, length: 0 }, related: [] }],
+      lineIndex,
+      root: undefined,
+    };
+  }
+}
+
+const q = (s: string): string => `'${s.length > 60 ? `${s.slice(0, 57)}...` : s}'`;
+
+function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic[]; root: Node | undefined } {
+  const parsed = parseGraph(text);
+  const { graph, actions, root, usedResources } = parsed;
+  const sink = new DiagnosticSink();
+  sink.list.push(...parsed.diagnostics);
+
+  // References: unknown, self, duplicate; resolved deps for the runner.
+  const ids = actions.map((a) => a.id);
+  const depSpan = new Map<string, Span>(); // `${from}\u0000${to}` -> span of the first reference
+  const suggestionCache = new Map<string, string | undefined>();
+  for (const a of actions) {
+    const seen = new Map<string, Span>();
+    for (const ref of a.dependsOn) {
+      const first = seen.get(ref.value);
+      if (first) {
+        sink.add(
+          'duplicate-dependency',
+          'warning',
+          `action ${q(a.id)} lists dependency ${q(ref.value)} more than once`,
+          ref.span,
+          [{ span: first, message: `first listed here` }],
+          { action: a.id, dependency: ref.value },
+        );
+        continue;
+      }
+      seen.set(ref.value, ref.span);
+      if (ref.value === a.id) {
+        sink.add('self-dependency', 'error', `action ${q(a.id)} depends on itself`, ref.span, [], { action: a.id, dependency: ref.value });
+        continue;
+      }
+      if (!graph.byId.has(ref.value)) {
+        let s = suggestionCache.get(ref.value);
+        if (!suggestionCache.has(ref.value)) {
+          s = closest(ref.value, ids);
+          suggestionCache.set(ref.value, s);
+        }
+        const related = s ? [{ span: (graph.byId.get(s) as { keySpan: Span }).keySpan, message: `action ${q(s)} is defined here` }] : [];
+        sink.add(
+          'unknown-dependency',
+          'error',
+          `action ${q(a.id)} depends on ${q(ref.value)}, which is not an action in this file${s ? `; did you mean ${q(s)}?` : ''}`,
+          ref.span,
+          related,
+          s ? { action: a.id, dependency: ref.value, suggestion: s } : { action: a.id, dependency: ref.value },
+        );
+        continue;
+      }
+      a.deps.push(ref.value);
+      depSpan.set(`${a.id}\u0000${ref.value}`, ref.span);
+    }
+  }
+
+  // Cycles: every edge on a cycle, with a (shortest when affordable) cycle through it.
+  const indexOf = new Map<string, number>();
+  actions.forEach((a, i) => indexOf.set(a.id, i));
+  const adj = actions.map((a) => a.deps.map((d) => indexOf.get(d) as number));
+  const { edges } = cycleEdges(adj, ids);
+  const name = (i: number) => ids[i] as string;
+  for (const e of edges) {
+    const from = name(e.from);
+    const to = name(e.to);
+    const span = depSpan.get(`${from}\u0000${to}`);
+    if (!span) continue;
+    const members = cycleMembers(e.cycle);
+    const all = e.cycle.tail.length === 0 ? (e.cycle.head as number[]) : undefined;
+    const related = members.map((m, k) => {
+      const nextId = all ? name(all[(k + 1) % all.length] as number) : undefined;
+      const a = actions[m];
+      return {
+        span: a ? a.keySpan : span,
+        message: nextId !== undefined ? `${q(name(m))} depends on ${q(nextId)}` : `${q(name(m))} is in the cycle`,
+      };
+    });
+    const size = e.cycle.total === 2 ? 'a cycle of 2 actions' : `a cycle of ${e.cycle.total} actions`;
+    sink.add(
+      'cycle',
+      'error',
+      `dependency cycle: ${formatCycle(e.cycle, name)} (${q(from)} depends on ${q(to)}, ${size})`,
+      span,
+      related,
+      { action: from, dependency: to },
+    );
+  }
+
+  // Resources nobody uses.
+  for (const r of graph.resources) {
+    if (!usedResources.has(r.name)) {
+      sink.add('unused-resource', 'hint', `resource ${q(r.name)} is declared but no action uses it`, r.keySpan, [], { resource: r.name });
+    }
+  }
+
+  const diagnostics = sortDiagnostics(sink.list);
+  return { graph, diagnostics, root };
+}
+
+export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  return (
+    a.span.offset - b.span.offset ||
+    (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) ||
+    a.span.length - b.span.length ||
+    (a.message < b.message ? -1 : a.message > b.message ? 1 : 0)
+  );
+}
+
+export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  return list.sort(compareDiagnostics);
+}
+
+/** True when any diagnostic is an error (the graph must not run). */
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}

@@ -1,0 +1,584 @@
+/**
+ * Text -> jsonc-parser tree -> Graph model with source spans, plus the `syntax`, `schema`,
+ * `duplicate-action`, `unknown-resource` and `over-capacity` diagnostics. Never throws.
+ * References between actions (dependsOn) and cycles are checked in analyze.ts / cycles.ts.
+ */
+import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import type { Diagnostic, DiagnosticCode, RelatedInfo, Severity } from './diagnostics';
+import { parseDuration } from './duration';
+import type { ActionModel, Command, Graph, ResourceDecl, ResourceUse, StringRef } from './model';
+import { closest } from './suggest';
+import type { Span } from './text';
+
+/** Deeper nesting than this is never a valid graph; refuse it before jsonc-parser recurses. */
+export const MAX_NESTING = 256;
+
+export const ACTION_ID_PATTERN = '^[A-Za-z0-9_.:/-]+$';
+const ACTION_ID_RE = /^[A-Za-z0-9_.:/-]+$/;
+
+export const TOP_LEVEL_KEYS = ['$schema', 'version', 'name', 'cpus', 'keepGoing', 'resources', 'defaults', 'actions'] as const;
+export const ACTION_KEYS = [
+  'command',
+  'dependsOn',
+  'cpus',
+  'resources',
+  'timeout',
+  'retries',
+  'acceptFailedDependencies',
+  'priority',
+  'cwd',
+  'env',
+  'description',
+] as const;
+export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn');
+
+/** An action under construction; `deps` is filled by analyze.ts. */
+export type MutableAction = { -readonly [K in keyof ActionModel]: ActionModel[K] } & { deps: string[] };
+
+export interface ParseResult {
+  readonly root: Node | undefined;
+  readonly graph: Graph;
+  readonly actions: MutableAction[];
+  readonly diagnostics: Diagnostic[];
+  /** Resource names mentioned by defaults or an action (declared or not). */
+  readonly usedResources: Set<string>;
+}
+
+const SYNTAX_MESSAGES: Record<string, string> = {
+  InvalidSymbol: 'Invalid symbol',
+  InvalidNumberFormat: 'Invalid number format',
+  PropertyNameExpected: 'Expected a property name',
+  ValueExpected: 'Expected a value',
+  ColonExpected: 'Expected a colon',
+  CommaExpected: 'Expected comma',
+  CloseBraceExpected: "Expected '}'",
+  CloseBracketExpected: "Expected ']'",
+  EndOfFileExpected: 'Expected end of file',
+  InvalidCommentToken: 'Invalid comment token',
+  UnexpectedEndOfComment: 'Unexpected end of comment',
+  UnexpectedEndOfString: 'Unexpected end of string',
+  UnexpectedEndOfNumber: 'Unexpected end of number',
+  InvalidUnicode: 'Invalid unicode escape sequence',
+  InvalidEscapeCharacter: 'Invalid escape character',
+  InvalidCharacter: 'Invalid character in string',
+};
+
+export function syntaxMessage(e: ParseError): string {
+  const name = printParseErrorCode(e.error);
+  const text = SYNTAX_MESSAGES[name] ?? 'Syntax error';
+  return `${text} (${name})`;
+}
+
+export class DiagnosticSink {
+  readonly list: Diagnostic[] = [];
+  add(
+    code: DiagnosticCode,
+    severity: Severity,
+    message: string,
+    span: Span,
+    related: readonly RelatedInfo[] = [],
+    data?: Record<string, string>,
+  ): void {
+    const d: Diagnostic = data ? { code, severity, message, span, related, data } : { code, severity, message, span, related };
+    this.list.push(d);
+  }
+  error(message: string, span: Span, data?: Record<string, string>): void {
+    this.add('schema', 'error', message, span, [], data);
+  }
+  warning(message: string, span: Span, data?: Record<string, string>): void {
+    this.add('schema', 'warning', message, span, [], data);
+  }
+}
+
+/** Returns the offset of the first opening bracket nested deeper than `limit`, or -1. Iterative. */
+export function findExcessiveNesting(text: string, limit: number): number {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \ */) i++;
+        else if (d === 34 || d === 10 || d === 13) break;
+      }
+    } else if (c === 47 /* / */) {
+      const next = text.charCodeAt(i + 1);
+      if (next === 47) {
+        while (i < n && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
+      } else if (next === 42 /* * */) {
+        const end = text.indexOf('*/', i + 2);
+        i = end < 0 ? n : end + 1;
+      }
+    } else if (c === 123 || c === 91) {
+      if (++depth > limit) return i;
+    } else if (c === 125 || c === 93) {
+      if (depth > 0) depth--;
+    }
+  }
+  return -1;
+}
+
+export function spanOf(n: Node): Span {
+  return { offset: n.offset, length: n.length };
+}
+
+function q(s: string): string {
+  const clipped = s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  return `'${clipped}'`;
+}
+
+export function describeNode(n: Node): string {
+  switch (n.type) {
+    case 'object':
+      return 'an object';
+    case 'array':
+      return 'an array';
+    case 'string':
+      return `the string ${JSON.stringify(typeof n.value === 'string' && n.value.length > 40 ? `${n.value.slice(0, 37)}...` : n.value)}`;
+    case 'number':
+      return `the number ${String(n.value)}`;
+    case 'boolean':
+      return String(n.value);
+    case 'null':
+      return 'null';
+    case 'property':
+      return 'a property';
+  }
+}
+
+export interface Prop {
+  readonly name: string;
+  readonly key: Node;
+  readonly value: Node | undefined;
+  readonly node: Node;
+}
+
+/**
+ * The properties of an object node in order, first occurrence of each name. Repeated names
+ * are reported through `onDuplicate` (default: a schema error on the second key).
+ */
+export function objectProps(
+  obj: Node,
+  sink: DiagnosticSink,
+  where: string,
+  onDuplicate?: (p: Prop, first: Prop) => void,
+): Map<string, Prop> {
+  const map = new Map<string, Prop>();
+  for (const p of obj.children ?? []) {
+    if (p.type !== 'property') continue;
+    const key = p.children?.[0];
+    if (!key || typeof key.value !== 'string') continue;
+    const prop: Prop = { name: key.value, key, value: p.children?.[1], node: p };
+    const first = map.get(prop.name);
+    if (first) {
+      if (onDuplicate) onDuplicate(prop, first);
+      else sink.error(`duplicate property ${q(prop.name)} in ${where} (the first one is used)`, spanOf(key));
+      continue;
+    }
+    map.set(prop.name, prop);
+  }
+  return map;
+}
+
+function checkUnknownKeys(props: Map<string, Prop>, known: readonly string[], sink: DiagnosticSink, where: string): void {
+  for (const p of props.values()) {
+    if (known.includes(p.name)) continue;
+    const s = closest(p.name, known);
+    const hint = s ? `; did you mean ${q(s)}?` : '';
+    sink.warning(`unknown property ${q(p.name)} in ${where}${hint}`, spanOf(p.key), s ? { suggestion: s } : undefined);
+  }
+}
+
+function isInt(n: Node): boolean {
+  return n.type === 'number' && Number.isSafeInteger(n.value);
+}
+
+/** Fields an action may set itself or inherit from `defaults`. */
+interface Fields {
+  command?: Command;
+  commandSet: boolean;
+  dependsOn?: StringRef[];
+  cpus?: number;
+  cpusSpan?: Span;
+  resources?: Map<string, ResourceUse>;
+  timeoutMs?: number;
+  retries?: number;
+  acceptFailedDependencies?: boolean;
+  priority?: number;
+  cwd?: string;
+  env?: Record<string, string>;
+  description?: string;
+}
+
+interface Env {
+  readonly sink: DiagnosticSink;
+  readonly resources: ReadonlyMap<string, ResourceDecl>;
+  readonly graphCpus: number | 'auto';
+  readonly usedResources: Set<string>;
+}
+
+function parseFields(obj: Node, env: Env, where: string, isDefaults: boolean, ownerKey: Span): Fields {
+  const { sink } = env;
+  const props = objectProps(obj, sink, where);
+  checkUnknownKeys(props, isDefaults ? DEFAULTS_KEYS : ACTION_KEYS, sink, where);
+  const f: Fields = { commandSet: false };
+
+  for (const p of props.values()) {
+    const v = p.value;
+    if (!v) continue; // syntax error already reported
+    switch (p.name) {
+      case 'command': {
+        if (isDefaults) {
+          sink.error(`'command' cannot be set in defaults`, spanOf(p.key));
+          break;
+        }
+        f.commandSet = true;
+        if (v.type === 'string') {
+          if ((v.value as string).trim() === '') sink.error(`${where}: 'command' is empty`, spanOf(v));
+          else f.command = { kind: 'shell', line: v.value as string };
+        } else if (v.type === 'array') {
+          const items = v.children ?? [];
+          const argv: string[] = [];
+          let ok = true;
+          for (const it of items) {
+            if (it.type !== 'string') {
+              sink.error(`${where}: every element of a 'command' array must be a string, got ${describeNode(it)}`, spanOf(it));
+              ok = false;
+            } else argv.push(it.value as string);
+          }
+          if (items.length === 0) {
+            sink.error(`${where}: 'command' array is empty; give the program and its arguments`, spanOf(v));
+            ok = false;
+          } else if (ok && argv[0] === '') {
+            sink.error(`${where}: the program (first element of 'command') is empty`, spanOf(items[0] as Node));
+            ok = false;
+          }
+          if (ok) f.command = { kind: 'argv', argv };
+        } else {
+          sink.error(`${where}: 'command' must be a string (run by the shell) or an array of strings (argv), got ${describeNode(v)}`, spanOf(v));
+        }
+        break;
+      }
+      case 'dependsOn': {
+        if (isDefaults) {
+          sink.error(`'dependsOn' cannot be set in defaults`, spanOf(p.key));
+          break;
+        }
+        if (v.type !== 'array') {
+          sink.error(`${where}: 'dependsOn' must be an array of action ids, got ${describeNode(v)}`, spanOf(v));
+          break;
+        }
+        const refs: StringRef[] = [];
+        for (const it of v.children ?? []) {
+          if (it.type !== 'string') {
+            sink.error(`${where}: 'dependsOn' entries must be action ids (strings), got ${describeNode(it)}`, spanOf(it));
+          } else refs.push({ value: it.value as string, span: spanOf(it) });
+        }
+        f.dependsOn = refs;
+        break;
+      }
+      case 'cpus': {
+        if (!isInt(v) || (v.value as number) < 1) {
+          sink.error(`${where}: 'cpus' must be an integer >= 1, got ${describeNode(v)}`, spanOf(v));
+          break;
+        }
+        f.cpus = v.value as number;
+        f.cpusSpan = spanOf(v);
+        if (typeof env.graphCpus === 'number' && f.cpus > env.graphCpus) {
+          sink.add(
+            'over-capacity',
+            'warning',
+            `${where} needs ${f.cpus} CPU slots but the graph has only ${env.graphCpus}; it will run alone`,
+            spanOf(v),
+          );
+        }
+        break;
+      }
+      case 'resources': {
+        if (v.type !== 'object') {
+          sink.error(`${where}: 'resources' must be an object mapping resource names to quantities, got ${describeNode(v)}`, spanOf(v));
+          break;
+        }
+        const uses = new Map<string, ResourceUse>();
+        for (const r of objectProps(v, sink, `the resources of ${where}`).values()) {
+          env.usedResources.add(r.name);
+          const decl = env.resources.get(r.name);
+          if (!decl) {
+            const s = closest(r.name, env.resources.keys());
+            const declared = env.resources.size ? '' : ' (the graph declares no resources)';
+            sink.add(
+              'unknown-resource',
+              'error',
+              `${where} uses resource ${q(r.name)}, which is not declared in the top-level 'resources'${declared}${s ? `; did you mean ${q(s)}?` : ''}`,
+              spanOf(r.key),
+              [],
+              s ? { suggestion: s, resource: r.name } : { resource: r.name },
+            );
+            continue;
+          }
+          const rv = r.value;
+          if (!rv) continue;
+          if (!isInt(rv) || (rv.value as number) < 0) {
+            sink.error(`${where}: the quantity of resource ${q(r.name)} must be an integer >= 0, got ${describeNode(rv)}`, spanOf(rv));
+            continue;
+          }
+          const amount = rv.value as number;
+          if (amount > decl.capacity) {
+            sink.add(
+              'over-capacity',
+              'warning',
+              `${where} needs ${amount} of resource ${q(r.name)} but only ${decl.capacity} exists; it will run alone`,
+              spanOf(r.key),
+              [{ span: decl.keySpan, message: `resource ${q(r.name)} is declared here with ${decl.capacity}` }],
+            );
+          }
+          uses.set(r.name, { name: r.name, amount, keySpan: spanOf(r.key) });
+        }
+        f.resources = uses;
+        break;
+      }
+      case 'timeout': {
+        const d = v.type === 'string' || v.type === 'number' ? parseDuration(v.value) : parseDuration(v.type === 'null' ? null : {});
+        if (!d.ok) sink.error(`${where}: 'timeout': ${d.message}`, spanOf(v));
+        else f.timeoutMs = d.ms;
+        break;
+      }
+      case 'retries': {
+        if (!isInt(v) || (v.value as number) < 0) sink.error(`${where}: 'retries' must be an integer >= 0, got ${describeNode(v)}`, spanOf(v));
+        else f.retries = v.value as number;
+        break;
+      }
+      case 'acceptFailedDependencies': {
+        if (v.type !== 'boolean') sink.error(`${where}: 'acceptFailedDependencies' must be true or false, got ${describeNode(v)}`, spanOf(v));
+        else f.acceptFailedDependencies = v.value as boolean;
+        break;
+      }
+      case 'priority': {
+        if (!isInt(v)) sink.error(`${where}: 'priority' must be an integer, got ${describeNode(v)}`, spanOf(v));
+        else f.priority = v.value as number;
+        break;
+      }
+      case 'cwd': {
+        if (v.type !== 'string') sink.error(`${where}: 'cwd' must be a string (a folder path), got ${describeNode(v)}`, spanOf(v));
+        else if ((v.value as string) === '') sink.error(`${where}: 'cwd' is empty; use "." for the graph file's folder`, spanOf(v));
+        else f.cwd = v.value as string;
+        break;
+      }
+      case 'env': {
+        if (v.type !== 'object') {
+          sink.error(`${where}: 'env' must be an object of strings, got ${describeNode(v)}`, spanOf(v));
+          break;
+        }
+        const e: Record<string, string> = {};
+        for (const ep of objectProps(v, sink, `the env of ${where}`).values()) {
+          const ev = ep.value;
+          if (!ev) continue;
+          if (ev.type !== 'string') {
+            sink.error(`${where}: env value of ${q(ep.name)} must be a string, got ${describeNode(ev)}`, spanOf(ev));
+          } else if (ep.name === '') {
+            sink.error(`${where}: env variable names cannot be empty`, spanOf(ep.key));
+          } else e[ep.name] = ev.value as string;
+        }
+        f.env = e;
+        break;
+      }
+      case 'description': {
+        if (v.type !== 'string') sink.error(`${where}: 'description' must be a string, got ${describeNode(v)}`, spanOf(v));
+        else f.description = v.value as string;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (!isDefaults && !f.commandSet) {
+    sink.error(`${where} has no 'command'`, ownerKey);
+  }
+  return f;
+}
+
+const EMPTY: Graph = {
+  version: undefined,
+  name: undefined,
+  cpus: 'auto',
+  keepGoing: false,
+  resources: [],
+  actions: [],
+  byId: new Map(),
+};
+
+export function parseGraph(text: string): ParseResult {
+  const sink = new DiagnosticSink();
+  const usedResources = new Set<string>();
+  const empty = (root: Node | undefined): ParseResult => ({ root, graph: EMPTY, actions: [], diagnostics: sink.list, usedResources });
+
+  const deep = findExcessiveNesting(text, MAX_NESTING);
+  if (deep >= 0) {
+    sink.error(`value nested too deeply (more than ${MAX_NESTING} levels); a graph file is only a few levels deep`, { offset: deep, length: 1 });
+    return empty(undefined);
+  }
+
+  const errors: ParseError[] = [];
+  let root: Node | undefined;
+  try {
+    root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  } catch (e: unknown) {
+    sink.add('syntax', 'error', `could not parse the file: ${e instanceof Error ? e.message : String(e)}`, { offset: 0, length: 0 });
+    return empty(undefined);
+  }
+  for (const e of errors) sink.add('syntax', 'error', syntaxMessage(e), { offset: e.offset, length: e.length });
+  if (!root) return empty(undefined);
+  if (root.type !== 'object') {
+    sink.error(`a graph file must contain one object with "version" and "actions", got ${describeNode(root)}`, spanOf(root));
+    return empty(root);
+  }
+
+  const openBrace: Span = { offset: root.offset, length: 1 };
+  const top = objectProps(root, sink, 'the graph');
+  checkUnknownKeys(top, TOP_LEVEL_KEYS, sink, 'the graph');
+
+  // version
+  let version: number | undefined;
+  const pv = top.get('version');
+  if (!pv) sink.error(`missing required property "version" (use "version": 1)`, openBrace);
+  else if (pv.value) {
+    if (pv.value.type === 'number' && pv.value.value === 1) version = 1;
+    else {
+      if (pv.value.type === 'number') version = pv.value.value as number;
+      sink.error(`unsupported "version" ${describeNode(pv.value)}: only version 1 exists`, spanOf(pv.value));
+    }
+  }
+
+  const pschema = top.get('$schema');
+  if (pschema?.value && pschema.value.type !== 'string') sink.error(`'$schema' must be a string, got ${describeNode(pschema.value)}`, spanOf(pschema.value));
+
+  let name: string | undefined;
+  const pname = top.get('name');
+  if (pname?.value) {
+    if (pname.value.type === 'string') name = pname.value.value as string;
+    else sink.error(`'name' must be a string, got ${describeNode(pname.value)}`, spanOf(pname.value));
+  }
+
+  let cpus: number | 'auto' = 'auto';
+  const pcpus = top.get('cpus');
+  if (pcpus?.value) {
+    const v = pcpus.value;
+    if (v.type === 'string' && v.value === 'auto') cpus = 'auto';
+    else if (isInt(v) && (v.value as number) >= 1) cpus = v.value as number;
+    else sink.error(`'cpus' must be an integer >= 1 or "auto", got ${describeNode(v)}`, spanOf(v));
+  }
+
+  let keepGoing = false;
+  const pkg = top.get('keepGoing');
+  if (pkg?.value) {
+    if (pkg.value.type === 'boolean') keepGoing = pkg.value.value as boolean;
+    else sink.error(`'keepGoing' must be true or false, got ${describeNode(pkg.value)}`, spanOf(pkg.value));
+  }
+
+  // resources
+  const resources: ResourceDecl[] = [];
+  const resMap = new Map<string, ResourceDecl>();
+  const pres = top.get('resources');
+  if (pres?.value) {
+    const v = pres.value;
+    if (v.type !== 'object') sink.error(`'resources' must be an object mapping names to availability, got ${describeNode(v)}`, spanOf(v));
+    else {
+      for (const r of objectProps(v, sink, `'resources'`).values()) {
+        const rv = r.value;
+        if (!rv) continue;
+        let capacity: number | undefined;
+        if (rv.type === 'string' && rv.value === 'unlimited') capacity = Infinity;
+        else if (isInt(rv) && (rv.value as number) >= 1) capacity = rv.value as number;
+        if (r.name === '') {
+          sink.error(`resource names cannot be empty`, spanOf(r.key));
+          continue;
+        }
+        if (capacity === undefined) {
+          sink.error(`resource ${q(r.name)}: availability must be an integer >= 1 or "unlimited", got ${describeNode(rv)}`, spanOf(rv));
+          continue;
+        }
+        const decl: ResourceDecl = { name: r.name, capacity, keySpan: spanOf(r.key), span: spanOf(r.node) };
+        resources.push(decl);
+        resMap.set(r.name, decl);
+      }
+    }
+  }
+
+  const env: Env = { sink, resources: resMap, graphCpus: cpus, usedResources };
+
+  // defaults
+  let defaults: Fields = { commandSet: false };
+  const pdef = top.get('defaults');
+  if (pdef?.value) {
+    if (pdef.value.type !== 'object') sink.error(`'defaults' must be an object, got ${describeNode(pdef.value)}`, spanOf(pdef.value));
+    else defaults = parseFields(pdef.value, env, 'defaults', true, spanOf(pdef.key));
+  }
+
+  // actions
+  const actions: MutableAction[] = [];
+  const byId = new Map<string, ActionModel>();
+  const pact = top.get('actions');
+  if (!pact) sink.error(`missing required property "actions" (an object of action id -> action)`, openBrace);
+  else if (pact.value) {
+    const v = pact.value;
+    if (v.type !== 'object') sink.error(`'actions' must be an object mapping action ids to actions, got ${describeNode(v)}`, spanOf(v));
+    else {
+      const all = objectProps(v, sink, `'actions'`, (dup, first) => {
+        sink.add(
+          'duplicate-action',
+          'error',
+          `duplicate action ${q(dup.name)}: an action with this id is already defined (the first one is used)`,
+          spanOf(dup.key),
+          [{ span: spanOf(first.key), message: `first definition of ${q(dup.name)}` }],
+          { action: dup.name },
+        );
+      });
+      for (const p of all.values()) {
+        const id = p.name;
+        const keySpan = spanOf(p.key);
+        const where = `action ${q(id)}`;
+        if (!ACTION_ID_RE.test(id)) {
+          sink.error(
+            id === ''
+              ? `action ids cannot be empty`
+              : `action id ${q(id)} may only contain letters, digits and _ . : / -`,
+            keySpan,
+          );
+        }
+        let f: Fields = { commandSet: false };
+        if (p.value) {
+          if (p.value.type !== 'object') {
+            sink.error(`${where} must be an object with at least a "command", got ${describeNode(p.value)}`, spanOf(p.value));
+          } else f = parseFields(p.value, env, where, false, keySpan);
+        }
+        const res = new Map<string, ResourceUse>(defaults.resources ?? []);
+        for (const [k, u] of f.resources ?? []) res.set(k, u);
+        const a: MutableAction = {
+          id,
+          index: actions.length,
+          keySpan,
+          span: spanOf(p.node),
+          command: f.command,
+          dependsOn: f.dependsOn ?? [],
+          deps: [],
+          cpus: f.cpus ?? defaults.cpus ?? 1,
+          resources: [...res.values()],
+          timeoutMs: f.timeoutMs ?? defaults.timeoutMs,
+          retries: f.retries ?? defaults.retries ?? 0,
+          acceptFailedDependencies: f.acceptFailedDependencies ?? defaults.acceptFailedDependencies ?? false,
+          priority: f.priority ?? defaults.priority ?? 0,
+          cwd: f.cwd ?? defaults.cwd,
+          env: { ...defaults.env, ...f.env },
+          description: f.description ?? defaults.description,
+        };
+        if (f.cpusSpan) a.cpusSpan = f.cpusSpan;
+        actions.push(a);
+        byId.set(id, a);
+      }
+    }
+  }
+
+  const graph: Graph = { version, name, cpus, keepGoing, resources, actions, byId };
+  return { root, graph, actions, diagnostics: sink.list, usedResources };
+}
