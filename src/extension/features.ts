@@ -1,3 +1,4 @@
+import * as client from './client';
 import type { ActionTreeContext } from './context';
 
 /**
@@ -6,4 +7,4 @@ import type { ActionTreeContext } from './context';
  */
 export type Feature = (ctx: ActionTreeContext) => void | Promise<void>;
 
-export const features: readonly Feature[] = [];
+export const features: readonly Feature[] = [client.register];

@@ -1,0 +1,43 @@
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import type { ActionTreeContext } from './context';
+
+/** The running client, for tests and other features (undefined before activation). */
+let current: LanguageClient | undefined;
+
+export function languageClient(): LanguageClient | undefined {
+  return current;
+}
+
+/**
+ * Starts the ActionTree language server (dist/server.js) over Node IPC. Language features
+ * need no workspace trust: the server only reads files, it never runs anything.
+ */
+export function register(ctx: ActionTreeContext): void {
+  const module = ctx.extension.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+  };
+  const outputChannel = ctx.own(vscode.window.createOutputChannel('ActionTree Language Server', { log: true }));
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'actiontree' },
+      { scheme: 'untitled', language: 'actiontree' },
+    ],
+    synchronize: {
+      // didChangeWatchedFiles: the server re-validates graph files changed on disk
+      fileEvents: ctx.own(vscode.workspace.createFileSystemWatcher('**/*.actiontree.jsonc')),
+    },
+    outputChannel,
+    initializationOptions: {},
+  };
+  const client = new LanguageClient('actiontree', 'ActionTree Language Server', serverOptions, clientOptions);
+  current = client;
+  ctx.onDispose(async () => {
+    current = undefined;
+    await client.stop();
+  });
+  // not awaited: activation of the other features does not wait for the server
+  client.start().catch((e: unknown) => outputChannel.appendLine(`failed to start the language server: ${String(e)}`));
+}
