@@ -1,0 +1,85 @@
+import { findNodeAtOffset, type Node as JsonNode } from 'jsonc-parser';
+import { CodeActionKind, type CodeAction, type Range, type TextEdit } from 'vscode-languageserver/node';
+import type { Diagnostic } from '../../core/diagnostics';
+import type { Span } from '../../core/text';
+import type { DocAnalysis } from '../documents';
+import { toLspDiagnostic, toRange } from '../convert';
+
+/** Codes whose fix is to delete the offending `dependsOn` string. */
+const REMOVABLE = new Set<string>(['unknown-dependency', 'self-dependency', 'cycle', 'duplicate-dependency']);
+
+/**
+ * The edit deleting one array element together with its separating comma, so the result
+ * stays valid: `[a, x, c]` -> `[a, c]`, `[a, x]` -> `[a]`, `[x]` -> `[]`.
+ */
+export function removeElementEdit(da: DocAnalysis, elementSpan: Span): TextEdit | undefined {
+  const root = da.analysis.root;
+  const li = da.analysis.lineIndex;
+  if (root === undefined) return undefined;
+  let node: JsonNode | undefined = findNodeAtOffset(root, elementSpan.offset + 1, true);
+  while (node !== undefined && node.parent?.type !== 'array') node = node.parent;
+  const array = node?.parent;
+  if (node === undefined || array === undefined || array.children === undefined) return undefined;
+  const items = array.children;
+  const i = items.indexOf(node);
+  const next = items[i + 1];
+  const prev = items[i - 1];
+  let start: number;
+  let end: number;
+  if (next !== undefined) {
+    start = node.offset;
+    end = next.offset;
+  } else if (prev !== undefined) {
+    start = prev.offset + prev.length;
+    end = node.offset + node.length;
+  } else {
+    start = node.offset;
+    end = node.offset + node.length;
+    // a lone element with a trailing comma: take the comma too
+    const rest = da.text.slice(end, array.offset + array.length);
+    const m = /^\s*,/.exec(rest);
+    if (m !== null) end += m[0].length;
+  }
+  return { range: toRange(li, { offset: start, length: end - start }), newText: '' };
+}
+
+function overlaps(a: Range, b: Range): boolean {
+  const before = (p: Range['start'], q: Range['start']) => p.line < q.line || (p.line === q.line && p.character < q.character);
+  return !before(a.end, b.start) && !before(b.end, a.start);
+}
+
+/** Quick fixes for the analysis' diagnostics that touch `range`. */
+export function codeActions(da: DocAnalysis, range: Range): CodeAction[] {
+  const { diagnostics, lineIndex: li } = da.analysis;
+  const out: CodeAction[] = [];
+  const fix = (title: string, d: Diagnostic, edit: TextEdit, preferred: boolean): void => {
+    out.push({
+      title,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [toLspDiagnostic(da.uri, li, d)],
+      isPreferred: preferred,
+      edit: { changes: { [da.uri]: [edit] } },
+    });
+  };
+  for (const d of diagnostics) {
+    if (!overlaps(toRange(li, d.span), range)) continue;
+    const suggestion = d.data?.suggestion;
+    const value = da.text.slice(d.span.offset + 1, d.span.offset + d.span.length - 1);
+    if (suggestion !== undefined && (d.code === 'unknown-dependency' || d.code === 'unknown-resource')) {
+      fix(`Change to '${suggestion}'`, d, { range: toRange(li, d.span), newText: JSON.stringify(suggestion) }, true);
+    }
+    if (REMOVABLE.has(d.code)) {
+      const edit = removeElementEdit(da, d.span);
+      if (edit === undefined) continue;
+      const dep = d.data?.dependency ?? value;
+      const title =
+        d.code === 'cycle'
+          ? `Remove dependency '${dep}'${d.data?.action !== undefined ? ` of '${d.data.action}'` : ''} (breaks the cycle)`
+          : d.code === 'duplicate-dependency'
+            ? `Remove duplicate dependency '${dep}'`
+            : `Remove dependency '${dep}'`;
+      fix(title, d, edit, suggestion === undefined && d.code !== 'cycle');
+    }
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+import { getLocation, type Node as JsonNode } from 'jsonc-parser';
+import {
+  CompletionItemKind,
+  CompletionItemTag,
+  InsertTextFormat,
+  type CompletionItem,
+  type CompletionList,
+  type Range,
+} from 'vscode-languageserver/node';
+import type { DocAnalysis } from '../documents';
+import { toRange } from '../convert';
+import { transitiveDependents } from '../locate';
+
+/** Where in the graph the cursor is, for the completions the schema cannot know. */
+type SemanticContext =
+  | { readonly kind: 'dependency'; readonly actionId: string; readonly index: number; readonly node: JsonNode | undefined }
+  | { readonly kind: 'resource-key'; readonly actionId: string | undefined; readonly node: JsonNode | undefined };
+
+export function semanticContext(text: string, offset: number): SemanticContext | undefined {
+  const loc = getLocation(text, offset);
+  const p = loc.path;
+  const prev = loc.previousNode;
+  const node = prev !== undefined && prev.type === 'string' && offset > prev.offset && offset <= prev.offset + prev.length ? prev : undefined;
+  if (p.length === 4 && p[0] === 'actions' && typeof p[1] === 'string' && p[2] === 'dependsOn' && typeof p[3] === 'number') {
+    return { kind: 'dependency', actionId: p[1], index: p[3], node };
+  }
+  if (loc.isAtPropertyKey) {
+    if (p.length === 4 && p[0] === 'actions' && typeof p[1] === 'string' && p[2] === 'resources') {
+      return { kind: 'resource-key', actionId: p[1], node };
+    }
+    if (p.length === 3 && p[0] === 'defaults' && p[1] === 'resources') {
+      return { kind: 'resource-key', actionId: undefined, node };
+    }
+  }
+  return undefined;
+}
+
+/** Replace the string token being typed (up to the cursor's line end), or insert at the cursor. */
+function replaceRange(da: DocAnalysis, offset: number, node: JsonNode | undefined): Range {
+  const li = da.analysis.lineIndex;
+  if (node === undefined) return toRange(li, { offset, length: 0 });
+  const start = li.positionAt(node.offset);
+  const end = li.positionAt(node.offset + node.length);
+  const cursor = li.positionAt(offset);
+  if (end.line !== cursor.line || start.line !== cursor.line) {
+    return { start: { ...start }, end: { ...cursor } };
+  }
+  return { start: { ...start }, end: { ...end } };
+}
+
+function snippetEscape(s: string): string {
+  return s.replace(/[$}\\]/g, '\\$&');
+}
+
+function pad(n: number): string {
+  return String(n).padStart(6, '0');
+}
+
+export function semanticCompletion(da: DocAnalysis, offset: number): CompletionList | undefined {
+  const ctx = semanticContext(da.text, offset);
+  if (ctx === undefined) return undefined;
+  const graph = da.analysis.graph;
+  const range = replaceRange(da, offset, ctx.node);
+  const items: CompletionItem[] = [];
+  if (ctx.kind === 'dependency') {
+    const self = graph.byId.get(ctx.actionId);
+    const listed = new Set<string>();
+    self?.dependsOn.forEach((r) => {
+      if (ctx.node === undefined || r.span.offset !== ctx.node.offset) listed.add(r.value);
+    });
+    const closing = transitiveDependents(graph, ctx.actionId);
+    for (const a of graph.actions) {
+      if (a.id === ctx.actionId || listed.has(a.id)) continue;
+      const text = JSON.stringify(a.id);
+      const cycle = closing.has(a.id);
+      const item: CompletionItem = {
+        label: a.id,
+        kind: CompletionItemKind.Reference,
+        detail: cycle
+          ? `would close a cycle: '${a.id}' depends on '${ctx.actionId}'`
+          : a.description ?? (a.command?.kind === 'shell' ? a.command.line : a.command?.argv.join(' ')),
+        filterText: text,
+        sortText: `${cycle ? '1' : '0'}${pad(a.index)}`,
+        textEdit: { range, newText: text },
+      };
+      if (cycle) item.tags = [CompletionItemTag.Deprecated];
+      items.push(item);
+    }
+  } else {
+    const owner = ctx.actionId === undefined ? undefined : graph.byId.get(ctx.actionId);
+    const used = new Set<string>();
+    owner?.resources.forEach((u) => {
+      if (ctx.node === undefined || u.keySpan.offset !== ctx.node.offset) used.add(u.name);
+    });
+    graph.resources.forEach((r, i) => {
+      if (used.has(r.name)) return;
+      const text = JSON.stringify(r.name);
+      items.push({
+        label: r.name,
+        kind: CompletionItemKind.Variable,
+        detail: `resource, capacity ${r.capacity === Infinity ? 'unlimited' : r.capacity}`,
+        filterText: text,
+        sortText: pad(i),
+        insertTextFormat: InsertTextFormat.Snippet,
+        textEdit: { range, newText: ctx.node === undefined ? `${snippetEscape(text)}: \${1:1}` : snippetEscape(text) },
+      });
+    });
+  }
+  return { isIncomplete: false, items };
+}

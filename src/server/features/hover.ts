@@ -1,0 +1,79 @@
+import { MarkupKind, type Hover } from 'vscode-languageserver/node';
+import type { ActionModel } from '../../core/model';
+import type { DocAnalysis } from '../documents';
+import { toRange } from '../convert';
+import { locate } from '../locate';
+import { formatDuration, type RunRecord } from '../runRecords';
+
+function codeBlock(s: string): string {
+  const fence = s.includes('```') ? '~~~~' : '```';
+  return `${fence}sh\n${s}\n${fence}`;
+}
+
+function inline(s: string): string {
+  return '`' + s.replace(/`/g, "'") + '`';
+}
+
+export function actionMarkdown(a: ActionModel, run: RunRecord | undefined): string {
+  const parts: string[] = [`**${a.id}**` + (a.description !== undefined ? ` — ${a.description}` : '')];
+  if (a.command !== undefined) {
+    parts.push(codeBlock(a.command.kind === 'shell' ? a.command.line : a.command.argv.map((x) => JSON.stringify(x)).join(' ')));
+  }
+  parts.push(a.dependsOn.length === 0 ? 'No dependencies.' : `Depends on: ${a.dependsOn.map((d) => inline(d.value)).join(', ')}`);
+  if (run !== undefined) {
+    const rec = run.actions.get(a.id);
+    if (rec !== undefined) {
+      const dur =
+        rec.startedAt !== null && rec.finishedAt !== null && rec.startedAt > 0 && rec.finishedAt >= rec.startedAt
+          ? ` in ${formatDuration(rec.finishedAt - rec.startedAt)}`
+          : '';
+      const reason = rec.reason !== null && rec.state !== 'succeeded' ? ` (${rec.reason})` : '';
+      parts.push(`Last run: **${rec.state}**${dur}${reason} — run ${inline(run.runId)}`);
+    } else {
+      parts.push(`Last run ${inline(run.runId)}: not selected`);
+    }
+  }
+  return parts.join('\n\n');
+}
+
+/**
+ * Hover on an action key or a dependency string: the action's description, command,
+ * dependencies and last run. `loadRun` is only called when the cursor is on one.
+ */
+export async function semanticHover(
+  da: DocAnalysis,
+  offset: number,
+  loadRun: () => Promise<RunRecord | undefined>,
+): Promise<Hover | undefined> {
+  const t = locate(da.analysis.graph, offset);
+  if (t === undefined) return undefined;
+  const li = da.analysis.lineIndex;
+  switch (t.kind) {
+    case 'action-key':
+      return { contents: { kind: MarkupKind.Markdown, value: actionMarkdown(t.action, await loadRun()) }, range: toRange(li, t.action.keySpan) };
+    case 'dependency':
+      if (t.target === undefined) {
+        return { contents: { kind: MarkupKind.Markdown, value: `Unknown action ${inline(t.ref.value)}` }, range: toRange(li, t.ref.span) };
+      }
+      return { contents: { kind: MarkupKind.Markdown, value: actionMarkdown(t.target, await loadRun()) }, range: toRange(li, t.ref.span) };
+    case 'resource-use': {
+      const cap = t.decl === undefined ? 'not declared' : t.decl.capacity === Infinity ? 'unlimited' : `capacity ${t.decl.capacity}`;
+      return {
+        contents: { kind: MarkupKind.Markdown, value: `Resource **${t.use.name}** (${cap}): this action holds ${t.use.amount}` },
+        range: toRange(li, t.use.keySpan),
+      };
+    }
+    case 'resource-decl': {
+      const users = da.analysis.graph.actions.filter((a) => a.resources.some((u) => u.name === t.decl.name)).map((a) => inline(a.id));
+      const cap = t.decl.capacity === Infinity ? 'unlimited' : `capacity ${t.decl.capacity}`;
+      return {
+        contents: { kind: MarkupKind.Markdown, value: `Resource **${t.decl.name}** (${cap})\n\nUsed by: ${users.length === 0 ? 'no action' : users.join(', ')}` },
+        range: toRange(li, t.decl.keySpan),
+      };
+    }
+    default: {
+      const never: never = t;
+      return never;
+    }
+  }
+}

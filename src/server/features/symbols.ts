@@ -1,0 +1,44 @@
+import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver/node';
+import type { DocAnalysis } from '../documents';
+import { toRange } from '../convert';
+import type { Span } from '../../core/text';
+
+/**
+ * The outline: "resources" (each declared resource) and "actions" (each action, with its
+ * dependencies and the resources it holds as children). Other top-level fields are left out.
+ */
+export function documentSymbols(da: DocAnalysis): DocumentSymbol[] {
+  const { graph, lineIndex: li } = da.analysis;
+  const sym = (name: string, kind: SymbolKind, span: Span, sel: Span, detail?: string, children?: DocumentSymbol[]): DocumentSymbol => {
+    const s: DocumentSymbol = { name, kind, range: toRange(li, span), selectionRange: toRange(li, sel) };
+    if (detail !== undefined) s.detail = detail;
+    if (children !== undefined) s.children = children;
+    return s;
+  };
+  const enclosing = (spans: Span[]): Span => {
+    const start = Math.min(...spans.map((s) => s.offset));
+    const end = Math.max(...spans.map((s) => s.offset + s.length));
+    return { offset: start, length: end - start };
+  };
+  const out: DocumentSymbol[] = [];
+  if (graph.resources.length > 0) {
+    const children = graph.resources.map((r) =>
+      sym(r.name, SymbolKind.Variable, r.span, r.keySpan, r.capacity === Infinity ? 'unlimited' : String(r.capacity)),
+    );
+    const all = enclosing(graph.resources.map((r) => r.span));
+    out.push(sym('resources', SymbolKind.Namespace, all, all, undefined, children));
+  }
+  if (graph.actions.length > 0) {
+    const children = graph.actions.map((a) => {
+      const kids: DocumentSymbol[] = [
+        ...a.dependsOn.map((d) => sym(d.value, SymbolKind.Key, d.span, d.span, 'dependency')),
+        ...a.resources.map((u) => sym(u.name, SymbolKind.Variable, u.keySpan, u.keySpan, `resource × ${u.amount}`)),
+      ];
+      const detail = a.description ?? (a.command === undefined ? undefined : a.command.kind === 'shell' ? a.command.line : a.command.argv.join(' '));
+      return sym(a.id, SymbolKind.Function, a.span, a.keySpan, detail, kids);
+    });
+    const all = enclosing(graph.actions.map((a) => a.span));
+    out.push(sym('actions', SymbolKind.Namespace, all, all, undefined, children));
+  }
+  return out;
+}
