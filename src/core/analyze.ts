@@ -30,24 +30,22 @@ const EMPTY_GRAPH: Graph = {
   byId: new Map(),
 };
 
+/** The single diagnostic for a file over MAX_ANALYZE_SIZE (`size` in bytes or code units). */
+export function tooLargeDiagnostic(size: number): Diagnostic {
+  const mb = (n: number) => (Math.round((n / (1024 * 1024)) * 10) / 10).toString();
+  return {
+    code: 'too-large',
+    severity: 'error',
+    message: `file too large to analyze (${mb(size)} MB, limit ${mb(MAX_ANALYZE_SIZE)} MB)`,
+    span: { offset: 0, length: 0 },
+    related: [],
+  };
+}
+
 export function analyzeText(text: string): Analysis {
   if (typeof text !== 'string') text = String(text);
   if (text.length > MAX_ANALYZE_SIZE) {
-    const mb = (n: number) => (Math.round((n / (1024 * 1024)) * 10) / 10).toString();
-    return {
-      graph: EMPTY_GRAPH,
-      diagnostics: [
-        {
-          code: 'too-large',
-          severity: 'error',
-          message: `file too large to analyze (${mb(text.length)} MB, limit ${mb(MAX_ANALYZE_SIZE)} MB)`,
-          span: { offset: 0, length: 0 },
-          related: [],
-        },
-      ],
-      lineIndex: new LineIndex(''),
-      root: undefined,
-    };
+    return { graph: EMPTY_GRAPH, diagnostics: [tooLargeDiagnostic(text.length)], lineIndex: new LineIndex(''), root: undefined };
   }
   const lineIndex = new LineIndex(text);
   try {
