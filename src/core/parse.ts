@@ -221,7 +221,7 @@ interface Env {
 function parseFields(obj: Node, env: Env, where: string, isDefaults: boolean, ownerKey: Span): Fields {
   const { sink } = env;
   const props = objectProps(obj, sink, where);
-  checkUnknownKeys(props, isDefaults ? DEFAULTS_KEYS : ACTION_KEYS, sink, where);
+  checkUnknownKeys(props, ACTION_KEYS, sink, where); // command/dependsOn in defaults get their own error
   const f: Fields = { commandSet: false };
 
   for (const p of props.values()) {
