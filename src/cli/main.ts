@@ -5,9 +5,10 @@
 import { version } from '../../package.json';
 import { EXIT_OK, EXIT_USAGE, type CliCommand, type CliIO } from './command';
 import { graphCommand } from './graph';
+import { runCommand } from './run';
 import { validateCommand } from './validate';
 
-export const commands: CliCommand[] = [validateCommand, graphCommand];
+export const commands: CliCommand[] = [validateCommand, runCommand, graphCommand];
 
 export const VERSION: string = version;
 

@@ -252,6 +252,7 @@ class Run {
     n.timedOut = false;
     const attempt = n.attempt;
     const id = n.action.id;
+    const time = this.now();
     const proc = this.p.launcher.launch({
       action: n.action,
       attempt,
@@ -260,7 +261,6 @@ class Run {
       },
     });
     n.proc = proc;
-    const time = this.now();
     if (n.startedAt === null) n.startedAt = time;
     this.emit({
       type: 'action-started',

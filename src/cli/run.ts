@@ -1,0 +1,273 @@
+/** `actiontree run [FILE] [ACTION...] [--cpus N] [--keep-going] [--json]` (SPEC §5, docs/runner.md). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { RunEvent } from '../core/run/events';
+import { formatMs } from '../core/run/outcome';
+import { OutputTails } from '../core/run/tail';
+import { executeRun } from '../runner/run';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, type CliCommand, type CliIO } from './command';
+import { GRAPH_SUFFIX, resolveGraphFile } from './files';
+import { formatDiagnostic } from './validate';
+
+const USAGE = `Usage: actiontree run [FILE] [ACTION...] [--cpus N] [--keep-going] [--json]
+
+Runs the graph's actions as child processes under its CPU and resource limits. With
+ACTIONs, runs those actions plus everything they depend on; else the whole graph.
+FILE defaults to the only *${GRAPH_SUFFIX} in the current folder; the first argument is
+taken as FILE when it ends in ${GRAPH_SUFFIX} or names an existing file or folder.
+
+Records go to .actiontree/runs/<run-id>/ beside the graph file: events.jsonl,
+report.json and logs/<action>.log (all output of every attempt).
+
+Options:
+  --cpus N        CPU slots for this run (overrides the file's "cpus")
+  --keep-going    after a failure, still run everything that does not depend on it
+  --json          print every run event as one JSON object per line on stdout
+                  (progress and summary go to stderr)
+  -h, --help      show this help
+
+On a terminal a single progress line is kept up to date; otherwise one line is printed
+per finished action. At the end: a summary, the last output lines of failed actions,
+and where the report and logs are.
+
+Ctrl-C (SIGINT) or SIGTERM cancels the run: every running process tree gets SIGTERM,
+then SIGKILL after 3 s; the report is still written.
+
+Exit status: 0 all selected actions succeeded, 1 the run failed, 2 invalid graph or
+usage (nothing started), 130 canceled by SIGINT, 143 canceled by SIGTERM.`;
+
+const TAIL_LINES = 20;
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'run the graph (or named actions and their dependencies)',
+  usage: USAGE,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const parsed = parseArgs('run', argv, {
+      cpus: { type: 'string' },
+      'keep-going': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (!parsed.ok) {
+      io.stderr(`actiontree run: ${parsed.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (parsed.values['help'] === true) {
+      io.stdout(`${USAGE}\n`);
+      return EXIT_OK;
+    }
+    let cpus: number | undefined;
+    const cpusArg = parsed.values['cpus'];
+    if (typeof cpusArg === 'string') {
+      if (!/^[1-9][0-9]*$/.test(cpusArg)) {
+        io.stderr(`actiontree run: --cpus needs an integer >= 1, got '${cpusArg}'\n`);
+        return EXIT_USAGE;
+      }
+      cpus = Number(cpusArg);
+    }
+    const json = parsed.values['json'] === true;
+    const keepGoing = parsed.values['keep-going'] === true ? true : undefined;
+
+    let fileArg: string | undefined;
+    const names = parsed.positionals.slice();
+    const first = names[0];
+    if (first !== undefined && (first.endsWith(GRAPH_SUFFIX) || fs.existsSync(path.resolve(io.cwd, first)))) {
+      fileArg = first;
+      names.shift();
+    }
+    const resolved = await resolveGraphFile(fileArg, io.cwd);
+    if (!resolved.ok) {
+      io.stderr(`actiontree run: ${resolved.message}\n`);
+      return EXIT_USAGE;
+    }
+
+    const ui = new Progress(io, json);
+    const ac = new AbortController();
+    let canceledBy: NodeJS.Signals | null = null;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (canceledBy === null) {
+        canceledBy = sig;
+        ui.note(`${sig === 'SIGINT' ? 'Ctrl-C' : sig}: canceling the run (stopping running actions)…`);
+        ac.abort();
+      }
+    };
+    const onInt = (): void => onSignal('SIGINT');
+    const onTerm = (): void => onSignal('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    try {
+      const outcome = await executeRun({
+        graphFile: resolved.file,
+        actions: names,
+        ...(cpus !== undefined ? { cpus } : {}),
+        ...(keepGoing !== undefined ? { keepGoing } : {}),
+        signal: ac.signal,
+        onEvent: (e) => ui.event(e),
+      });
+      ui.stop();
+      switch (outcome.kind) {
+        case 'invalid':
+          for (const d of outcome.diagnostics) io.stderr(`${formatDiagnostic(resolved.display, d, outcome.lineIndex)}\n`);
+          io.stderr(`actiontree run: ${resolved.display} has ${outcome.diagnostics.length} error${outcome.diagnostics.length === 1 ? '' : 's'}; nothing was run\n`);
+          return EXIT_USAGE;
+        case 'error':
+          io.stderr(`actiontree run: ${outcome.message}\n`);
+          return EXIT_USAGE;
+        case 'finished': {
+          ui.summary(outcome.summary, outcome.runDir, io.cwd);
+          if (outcome.summary.result === 'succeeded') return EXIT_OK;
+          if (canceledBy === 'SIGINT') return 130;
+          if (canceledBy === 'SIGTERM') return 143;
+          return EXIT_FAILURE;
+        }
+        default: {
+          const never: never = outcome;
+          return never;
+        }
+      }
+    } finally {
+      ui.stop();
+      process.removeListener('SIGINT', onInt);
+      process.removeListener('SIGTERM', onTerm);
+    }
+  },
+};
+
+type Summary = Extract<Awaited<ReturnType<typeof executeRun>>, { kind: 'finished' }>['summary'];
+
+/** Terminal output: a live line on a TTY, one line per finished action otherwise, or JSON events. */
+class Progress {
+  private readonly tails = new OutputTails(16 * 1024);
+  private readonly running = new Set<string>();
+  private total = 0;
+  private done = 0;
+  private startedAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private lineShown = false;
+  private readonly live: boolean;
+
+  constructor(
+    private readonly io: CliIO,
+    private readonly json: boolean,
+  ) {
+    this.live = io.isTTY && !json;
+  }
+
+  /** Messages for the user: stderr with --json, else the same stream as the progress. */
+  private say(s: string): void {
+    if (this.json) this.io.stderr(s);
+    else this.io.stdout(s);
+  }
+
+  note(msg: string): void {
+    this.clearLine();
+    this.io.stderr(`${msg}\n`);
+    this.draw();
+  }
+
+  event(e: RunEvent): void {
+    if (this.json) this.io.stdout(`${JSON.stringify(e)}\n`);
+    switch (e.type) {
+      case 'run-started':
+        this.total = e.actions.length;
+        this.startedAt = e.time;
+        if (this.live && this.timer === null) {
+          this.timer = setInterval(() => this.draw(), 200);
+          this.timer.unref();
+        }
+        break;
+      case 'action-ready':
+        break;
+      case 'action-started':
+        this.running.add(e.action);
+        if (e.attempt > 1 && !this.json) this.line(`↻ ${e.action}: attempt ${e.attempt} (previous: ${e.previous?.reason ?? 'failed'})`);
+        break;
+      case 'action-output':
+        this.tails.add(e.action, e.text);
+        break;
+      case 'action-finished': {
+        this.running.delete(e.action);
+        this.done++;
+        if (e.state === 'succeeded') this.tails.clear(e.action);
+        if (!this.json && (!this.live || e.state !== 'succeeded')) {
+          const mark = e.state === 'succeeded' ? '✓' : e.state === 'failed' ? '✗' : e.state === 'canceled' ? '○' : '-';
+          const attempts = e.attempts > 1 ? ` after ${e.attempts} attempts` : '';
+          this.line(`${mark} ${e.action}${e.reason ? `: ${e.reason}` : ''}${attempts}`);
+        }
+        break;
+      }
+      case 'run-finished':
+        break;
+      default: {
+        const never: never = e;
+        return never;
+      }
+    }
+    this.draw();
+  }
+
+  private line(s: string): void {
+    if (this.json) return;
+    this.clearLine();
+    this.io.stdout(`${s}\n`);
+  }
+
+  private clearLine(): void {
+    if (this.lineShown) {
+      this.io.stdout('\r\x1b[2K');
+      this.lineShown = false;
+    }
+  }
+
+  private draw(): void {
+    if (!this.live || this.total === 0) return;
+    const elapsed = ((performance.timeOrigin + performance.now() - this.startedAt) / 1000).toFixed(1);
+    const names = [...this.running];
+    const width = Math.max(40, (process.stdout.columns ?? 80) - 1);
+    let text = `[${this.done}/${this.total}] ${elapsed}s`;
+    if (names.length > 0) {
+      text += ' running: ';
+      let shown = 0;
+      for (const n of names) {
+        const more = names.length - shown - 1;
+        const add = (shown ? ', ' : '') + n;
+        if (text.length + add.length + (more > 0 ? 8 : 0) > width) break;
+        text += add;
+        shown++;
+      }
+      if (shown < names.length) text += ` (+${names.length - shown})`;
+    }
+    this.io.stdout(`\r\x1b[2K${text.slice(0, width)}`);
+    this.lineShown = true;
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.clearLine();
+  }
+
+  summary(s: Summary, runDir: string, cwd: string): void {
+    const count = (st: string): number => s.actions.filter((a) => a.state === st).length;
+    const parts = [`${count('succeeded')} succeeded`];
+    for (const st of ['failed', 'canceled', 'skipped']) if (count(st) > 0) parts.push(`${count(st)} ${st}`);
+    const failed = s.actions.filter((a) => a.state === 'failed');
+    for (const a of failed) {
+      const { lines, more } = this.tails.lastLines(a.id, TAIL_LINES);
+      this.say(`\n── ${a.id}: ${a.reason ?? 'failed'}${a.attempts > 1 ? ` (${a.attempts} attempts)` : ''} ──\n`);
+      if (lines.length === 0) this.say('(no output)\n');
+      else {
+        if (more) this.say(`… (earlier output in the log)\n`);
+        this.say(`${lines.join('\n')}\n`);
+      }
+    }
+    const rel = (p: string): string => {
+      const r = path.relative(cwd, p);
+      return r === '' || r.startsWith('..') ? p : r;
+    };
+    const verdict = s.result === 'succeeded' ? 'Run succeeded' : s.result === 'failed' ? 'Run FAILED' : 'Run CANCELED';
+    this.say(`\n${verdict}: ${parts.join(', ')} of ${s.actions.length} in ${formatMs(Math.round(s.finishedAt - s.startedAt))}\n`);
+    this.say(`report: ${rel(path.join(runDir, 'report.json'))}\nlogs:   ${rel(path.join(runDir, 'logs'))}${path.sep}\n`);
+  }
+}

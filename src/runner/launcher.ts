@@ -1,0 +1,351 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import type { OutputStream } from '../core/run/events';
+import type { ProcessExit } from '../core/run/outcome';
+import type { LaunchedProcess, LaunchRequest, ProcessLauncher } from '../core/run/scheduler';
+import { logFileName } from './paths';
+
+/**
+ * Runs actions as child processes (SPEC §3):
+ * - a string command goes to the platform shell (`/bin/sh -c` / `cmd.exe /d /s /c`), an array is argv;
+ * - cwd resolves against the graph file's folder and is checked before spawning (a clear reason
+ *   instead of a bare ENOENT); env = the runner's environment + the action's (defaults merged);
+ * - POSIX: each action leads its own process group (`detached`), so kill() signals the whole tree:
+ *   SIGTERM, then SIGKILL after the grace period; `exited` resolves only once the group is gone.
+ *   Windows: `taskkill /T /F /PID`;
+ * - stdout/stderr are decoded separately, coalesced (arrival order kept) and handed to the
+ *   scheduler; the raw bytes are appended to `logs/<file-safe id>.log`, with the child paused
+ *   while the log file is behind (memory stays bounded whatever the child writes).
+ */
+
+export interface NodeLauncherOptions {
+  /** Folder of the graph file: relative cwds resolve against it. */
+  readonly baseDir: string;
+  /** Folder for `<file-safe id>.log`; null = no log files. A file is created on the first output byte. */
+  readonly logDir: string | null;
+  /** SIGTERM -> SIGKILL grace period (default 3000 ms). */
+  readonly graceMs?: number;
+  /** Base environment (default: process.env at construction). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Coalescing window for output events (default 30 ms). */
+  readonly flushMs?: number;
+}
+
+const isWindows = process.platform === 'win32';
+const FLUSH_BYTES = 64 * 1024;
+/** After the main process exits, how long to wait for its pipes to close (a background child may hold them). */
+const PIPE_CLOSE_WAIT_MS = 1000;
+
+export class NodeLauncher implements ProcessLauncher {
+  private readonly baseEnv: NodeJS.ProcessEnv;
+  private readonly graceMs: number;
+  private readonly flushMs: number;
+  private readonly cwdChecked = new Map<string, string | null>();
+  private readonly logs = new Map<string, LogFile>();
+  private readonly live = new Set<Attempt>();
+
+  constructor(private readonly opts: NodeLauncherOptions) {
+    this.baseEnv = { ...(opts.env ?? process.env) };
+    this.graceMs = opts.graceMs ?? 3000;
+    this.flushMs = opts.flushMs ?? 30;
+  }
+
+  launch(req: LaunchRequest): LaunchedProcess {
+    const a = req.action;
+    const cwd = a.cwd === undefined ? this.opts.baseDir : path.resolve(this.opts.baseDir, a.cwd);
+    const log = this.logFor(a.id);
+    if (req.attempt > 1) log.write(Buffer.from(`\n--- actiontree: attempt ${req.attempt} ---\n`));
+
+    const cwdProblem = this.checkCwd(cwd);
+    if (cwdProblem !== null) return failed(cwdProblem);
+    const cmd = a.command;
+    if (cmd === undefined || (cmd.kind === 'argv' && cmd.argv.length === 0) || (cmd.kind === 'shell' && cmd.line.trim() === '')) {
+      return failed('empty command');
+    }
+    const envKeys = Object.keys(a.env);
+    const env = envKeys.length === 0 ? this.baseEnv : { ...this.baseEnv, ...a.env };
+    let child: ChildProcess;
+    try {
+      const common = { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[], detached: !isWindows, windowsHide: true };
+      child = cmd.kind === 'shell' ? spawn(cmd.line, { ...common, shell: true }) : spawn(cmd.argv[0] as string, cmd.argv.slice(1), common);
+    } catch (e: unknown) {
+      return failed(spawnMessage(e, cmd.kind === 'argv' ? (cmd.argv[0] as string) : cmd.line, cwd));
+    }
+    const attempt = new Attempt(child, cmd.kind === 'argv' ? (cmd.argv[0] as string) : 'shell', cwd, req, log, this.graceMs, this.flushMs);
+    this.live.add(attempt);
+    void attempt.exited.then(() => this.live.delete(attempt));
+    return attempt;
+  }
+
+  /** Kills everything still running (used on a hard exit path). */
+  killAll(): void {
+    for (const a of this.live) a.kill();
+  }
+
+  /** Flushes and closes the log files; call after the run. */
+  async close(): Promise<void> {
+    await Promise.all([...this.logs.values()].map((l) => l.close()));
+    this.logs.clear();
+  }
+
+  /** Log file of an action (relative to the log dir) when it has any bytes, else null. */
+  logOf(id: string): string | null {
+    return this.logs.get(id)?.created ? logFileName(id) : null;
+  }
+
+  private logFor(id: string): LogFile {
+    let l = this.logs.get(id);
+    if (l === undefined) {
+      l = new LogFile(this.opts.logDir === null ? null : path.join(this.opts.logDir, logFileName(id)));
+      this.logs.set(id, l);
+    }
+    return l;
+  }
+
+  private checkCwd(cwd: string): string | null {
+    const known = this.cwdChecked.get(cwd);
+    if (known !== undefined) return known;
+    let problem: string | null = null;
+    try {
+      if (!fs.statSync(cwd).isDirectory()) problem = `cwd is not a directory: ${cwd}`;
+    } catch {
+      problem = `cwd does not exist: ${cwd}`;
+    }
+    if (problem === null) this.cwdChecked.set(cwd, null); // only cache success: a folder may appear later
+    return problem;
+  }
+}
+
+function failed(message: string): LaunchedProcess {
+  return { pid: null, exited: Promise.resolve({ kind: 'spawn-error', message }), kill: () => {} };
+}
+
+function spawnMessage(e: unknown, file: string, cwd: string): string {
+  const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+  switch (code) {
+    case 'ENOENT':
+      return `command not found: '${file}' (ENOENT)`;
+    case 'EACCES':
+      return `permission denied: '${file}' is not executable (EACCES)`;
+    case 'ENOTDIR':
+      return `cwd is not a directory: ${cwd} (ENOTDIR)`;
+    case 'E2BIG':
+      return 'argument list too long (E2BIG)';
+    default: {
+      const msg = e instanceof Error ? e.message : String(e);
+      return code ? `${msg} (${code})` : msg;
+    }
+  }
+}
+
+/** Appends raw bytes to an action's log; the file is created on the first byte. */
+class LogFile {
+  private stream: fs.WriteStream | null = null;
+  created = false;
+  private failed = false;
+
+  constructor(private readonly file: string | null) {}
+
+  /** Returns false when the caller should wait for `onDrain` before writing more. */
+  write(chunk: Buffer): boolean {
+    if (this.file === null || this.failed) return true;
+    if (this.stream === null) {
+      this.stream = fs.createWriteStream(this.file, { flags: 'a' });
+      this.stream.on('error', () => {
+        this.failed = true; // the disk is full or the folder vanished: keep running, stop logging
+      });
+      this.created = true;
+    }
+    return this.stream.write(chunk);
+  }
+
+  onDrain(fn: () => void): void {
+    if (this.stream === null || this.failed) fn();
+    else this.stream.once('drain', fn);
+  }
+
+  close(): Promise<void> {
+    const s = this.stream;
+    this.stream = null;
+    if (s === null) return Promise.resolve();
+    return new Promise((resolve) => {
+      if (this.failed) {
+        s.destroy();
+        resolve();
+        return;
+      }
+      s.end(() => resolve());
+    });
+  }
+}
+
+class Attempt implements LaunchedProcess {
+  readonly pid: number | null;
+  readonly exited: Promise<ProcessExit>;
+  private resolveExit!: (e: ProcessExit) => void;
+  private exit: ProcessExit | null = null;
+  private closed = false;
+  private killing = false;
+  private groupGone = false;
+  private settled = false;
+  private pending: [OutputStream, string][] = [];
+  private pendingBytes = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private paused = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly file: string,
+    private readonly cwd: string,
+    private readonly req: LaunchRequest,
+    private readonly log: LogFile,
+    private readonly graceMs: number,
+    private readonly flushMs: number,
+  ) {
+    this.pid = child.pid ?? null;
+    this.exited = new Promise((r) => (this.resolveExit = r));
+    this.wire('stdout', child.stdout);
+    this.wire('stderr', child.stderr);
+    child.on('error', (e) => {
+      // Spawn failure (ENOENT, EACCES...): no 'exit' follows; 'close' may.
+      if (this.exit === null) this.exit = { kind: 'spawn-error', message: spawnMessage(e, this.file, this.cwd) };
+      this.closed = true;
+      this.maybeSettle();
+    });
+    child.on('exit', (code, signal) => {
+      if (this.exit === null) this.exit = signal !== null ? { kind: 'signal', signal } : { kind: 'exit', code: code ?? 0 };
+      if (!this.closed) {
+        // A background grandchild may keep the pipes open: do not wait for it forever.
+        this.after(PIPE_CLOSE_WAIT_MS, () => {
+          if (!this.closed) {
+            child.stdout?.destroy();
+            child.stderr?.destroy();
+            this.closed = true;
+            this.maybeSettle();
+          }
+        });
+      }
+      this.maybeSettle();
+    });
+    child.on('close', () => {
+      this.closed = true;
+      this.maybeSettle();
+    });
+  }
+
+  private after(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private wire(stream: OutputStream, s: NodeJS.ReadableStream | null): void {
+    if (s === null) return;
+    const decoder = new StringDecoder('utf8');
+    s.on('data', (chunk: Buffer) => {
+      if (!this.log.write(chunk) && !this.paused) {
+        this.paused = true;
+        this.child.stdout?.pause();
+        this.child.stderr?.pause();
+        this.log.onDrain(() => {
+          this.paused = false;
+          this.child.stdout?.resume();
+          this.child.stderr?.resume();
+        });
+      }
+      this.queue(stream, decoder.write(chunk));
+    });
+    s.on('end', () => this.queue(stream, decoder.end()));
+  }
+
+  private queue(stream: OutputStream, text: string): void {
+    if (text.length === 0) return;
+    const last = this.pending[this.pending.length - 1];
+    if (last !== undefined && last[0] === stream) last[1] += text;
+    else this.pending.push([stream, text]);
+    this.pendingBytes += text.length;
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+    else if (this.flushTimer === null) this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  private flush(): void {
+    if (this.flushTimer !== null) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    const list = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    for (const [stream, text] of list) this.req.onOutput(stream, text);
+  }
+
+  private maybeSettle(): void {
+    if (this.settled || this.exit === null || !this.closed) return;
+    if (this.killing && !this.groupGone) return;
+    this.settled = true;
+    this.flush();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.resolveExit(this.exit);
+  }
+
+  kill(): void {
+    if (this.killing || this.settled || this.pid === null) return;
+    this.killing = true;
+    const pid = this.pid;
+    if (isWindows) {
+      const tk = spawn('taskkill', ['/T', '/F', '/PID', String(pid)], { stdio: 'ignore', windowsHide: true });
+      tk.on('error', () => {});
+      tk.on('exit', () => {
+        this.groupGone = true;
+        this.maybeSettle();
+      });
+      return;
+    }
+    signalGroup(pid, 'SIGTERM');
+    const started = Date.now();
+    let sentKill = false;
+    const poll = (): void => {
+      if (!groupAlive(pid)) {
+        this.groupGone = true;
+        this.maybeSettle();
+        return;
+      }
+      const waited = Date.now() - started;
+      if (!sentKill && waited >= this.graceMs) {
+        sentKill = true;
+        signalGroup(pid, 'SIGKILL');
+      }
+      if (sentKill && waited >= this.graceMs + 2000) {
+        // Only unreaped zombies can remain after SIGKILL; do not hang the run on them.
+        this.groupGone = true;
+        this.maybeSettle();
+        return;
+      }
+      this.after(20, poll);
+    };
+    this.after(10, poll);
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (e: unknown) {
+    return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'EPERM';
+  }
+}

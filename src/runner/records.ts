@@ -1,0 +1,300 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Graph } from '../core/model';
+import type { RunEvent, RunResult, FinalActionState } from '../core/run/events';
+import type { RunSummary } from '../core/run/scheduler';
+import { runsDir } from './paths';
+
+/**
+ * Run records (SPEC §4, docs/records.md): `.actiontree/runs/<run-id>/events.jsonl`,
+ * `report.json`, `logs/<file-safe id>.log`.
+ */
+
+export const REPORT_VERSION = 1;
+/** events.jsonl keeps at most this many characters of one output event's text. */
+export const EVENT_TEXT_CAP = 8 * 1024;
+/** ... and at most this many characters of output per action in total (the log has all). */
+export const ACTION_TEXT_CAP = 1024 * 1024;
+
+export type Created = { readonly ok: true; readonly dir: string; readonly logDir: string } | { readonly ok: false; readonly message: string };
+
+/** Creates the run folder and checks it can be written, before anything starts. */
+export function createRunDir(graphFile: string, runId: string): Created {
+  const dir = path.join(runsDir(graphFile), runId);
+  const logDir = path.join(dir, 'logs');
+  try {
+    fs.mkdirSync(logDir, { recursive: true });
+    const probe = path.join(dir, '.write-test');
+    fs.writeFileSync(probe, '');
+    fs.unlinkSync(probe);
+  } catch (e: unknown) {
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+    const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : e instanceof Error ? e.message : String(e);
+    return { ok: false, message: `cannot write the run records folder ${dir}: ${why}` };
+  }
+  return { ok: true, dir, logDir };
+}
+
+/**
+ * Appends events to `events.jsonl`, one JSON object per line. Lines are gathered and written
+ * with one synchronous append per event-loop turn, so a killed runner leaves every event up
+ * to its last turn, each line whole. Output text is capped (EVENT_TEXT_CAP per event,
+ * ACTION_TEXT_CAP per action); a capped event carries `truncated: <characters left out>`.
+ */
+export class EventsWriter {
+  private fd: number | null;
+  private buf: string[] = [];
+  private scheduled = false;
+  private readonly perAction = new Map<string, number>();
+  private failedMessage: string | null = null;
+
+  constructor(readonly file: string) {
+    this.fd = fs.openSync(file, 'a');
+  }
+
+  write(e: RunEvent): void {
+    if (this.fd === null) return;
+    let line: string;
+    if (e.type === 'action-output') {
+      const used = this.perAction.get(e.action) ?? 0;
+      const room = Math.max(0, Math.min(EVENT_TEXT_CAP, ACTION_TEXT_CAP - used));
+      if (room === 0) {
+        this.perAction.set(e.action, used + e.text.length);
+        return; // past the per-action cap: only the log has it (see action-finished.outputOmitted)
+      }
+      const text = e.text.length > room ? e.text.slice(0, room) : e.text;
+      this.perAction.set(e.action, used + e.text.length);
+      line = JSON.stringify(text.length < e.text.length ? { ...e, text, truncated: e.text.length - text.length } : e);
+    } else if (e.type === 'action-finished') {
+      const used = this.perAction.get(e.action) ?? 0;
+      line = JSON.stringify(used > ACTION_TEXT_CAP ? { ...e, outputOmitted: used - ACTION_TEXT_CAP } : e);
+    } else {
+      line = JSON.stringify(e);
+    }
+    this.buf.push(line);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.fd === null || this.buf.length === 0) return;
+    const data = this.buf.join('\n') + '\n';
+    this.buf = [];
+    try {
+      fs.writeSync(this.fd, data);
+    } catch (e: unknown) {
+      this.failedMessage = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  /** A write error seen so far (the run goes on; the report says so). */
+  get error(): string | null {
+    return this.failedMessage;
+  }
+
+  close(): void {
+    this.flush();
+    if (this.fd !== null) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        // already closed
+      }
+      this.fd = null;
+    }
+  }
+}
+
+export interface ReportAttempt {
+  readonly attempt: number;
+  readonly startedAt: number;
+  readonly finishedAt: number | null;
+  readonly pid: number | null;
+  readonly reason: string | null;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+}
+
+export interface ReportAction {
+  readonly state: FinalActionState;
+  readonly reason: string | null;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly attempts: number;
+  readonly pendingAt: number | null;
+  readonly readyAt: number | null;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+  /** finishedAt - startedAt of the last attempt (what estimates use); null when it never ran. */
+  readonly durationMs: number | null;
+  readonly cpus: number;
+  readonly resources: Readonly<Record<string, number>>;
+  /** Relative to the run folder; null when the action wrote no output. */
+  readonly log: string | null;
+  readonly dependsOn: readonly string[];
+  readonly attemptDetails: readonly ReportAttempt[];
+}
+
+export interface Report {
+  readonly version: number;
+  readonly runId: string;
+  readonly graphFile: string;
+  readonly graphHash: string;
+  readonly graphName: string | null;
+  readonly host: { readonly hostname: string; readonly platform: string; readonly cpus: number; readonly node: string };
+  readonly cpus: number;
+  readonly keepGoing: boolean;
+  readonly selection: readonly string[];
+  readonly resources: Readonly<Record<string, number | 'unlimited'>>;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  readonly result: RunResult;
+  readonly actions: Readonly<Record<string, ReportAction>>;
+}
+
+/** Collects per-attempt details from the event stream (the summary only has the totals). */
+export class AttemptLog {
+  private readonly byAction = new Map<string, ReportAttempt[]>();
+
+  observe(e: RunEvent): void {
+    if (e.type === 'action-started') {
+      const list = this.byAction.get(e.action) ?? [];
+      const last = list[list.length - 1];
+      if (last !== undefined && last.finishedAt === null) {
+        list[list.length - 1] = {
+          ...last,
+          finishedAt: e.previous?.finishedAt ?? e.time,
+          reason: e.previous?.reason ?? null,
+          exitCode: e.previous?.exitCode ?? null,
+          signal: e.previous?.signal ?? null,
+        };
+      }
+      list.push({ attempt: e.attempt, startedAt: e.time, finishedAt: null, pid: e.pid, reason: null, exitCode: null, signal: null });
+      this.byAction.set(e.action, list);
+    } else if (e.type === 'action-finished') {
+      const list = this.byAction.get(e.action);
+      const last = list?.[list.length - 1];
+      if (list !== undefined && last !== undefined && last.finishedAt === null) {
+        list[list.length - 1] = { ...last, finishedAt: e.time, reason: e.reason, exitCode: e.exitCode, signal: e.signal };
+      }
+    }
+  }
+
+  get(id: string): readonly ReportAttempt[] {
+    return this.byAction.get(id) ?? [];
+  }
+}
+
+export function buildReport(args: {
+  graph: Graph;
+  graphFile: string;
+  graphHash: string;
+  cpus: number;
+  keepGoing: boolean;
+  summary: RunSummary;
+  attempts: AttemptLog;
+  logOf: (id: string) => string | null;
+}): Report {
+  const { graph, summary } = args;
+  const actions: Record<string, ReportAction> = {};
+  for (const s of summary.actions) {
+    const a = graph.byId.get(s.id);
+    const details = args.attempts.get(s.id);
+    const last = details[details.length - 1];
+    const resources: Record<string, number> = {};
+    for (const r of a?.resources ?? []) resources[r.name] = r.amount;
+    const log = args.logOf(s.id);
+    actions[s.id] = {
+      state: s.state,
+      reason: s.reason,
+      exitCode: s.exitCode,
+      signal: s.signal,
+      attempts: s.attempts,
+      pendingAt: s.pendingAt,
+      readyAt: s.readyAt,
+      startedAt: s.startedAt,
+      finishedAt: s.finishedAt,
+      durationMs: last !== undefined && last.finishedAt !== null ? last.finishedAt - last.startedAt : null,
+      cpus: a?.cpus ?? 1,
+      resources,
+      log: log === null ? null : `logs/${log}`,
+      dependsOn: a?.deps ?? [],
+      attemptDetails: details,
+    };
+  }
+  const resources: Record<string, number | 'unlimited'> = {};
+  for (const r of graph.resources) resources[r.name] = Number.isFinite(r.capacity) ? r.capacity : 'unlimited';
+  return {
+    version: REPORT_VERSION,
+    runId: summary.runId,
+    graphFile: args.graphFile,
+    graphHash: args.graphHash,
+    graphName: graph.name ?? null,
+    host: { hostname: os.hostname(), platform: process.platform, cpus: os.availableParallelism(), node: process.version },
+    cpus: args.cpus,
+    keepGoing: args.keepGoing,
+    selection: summary.actions.map((a) => a.id),
+    resources,
+    startedAt: summary.startedAt,
+    finishedAt: summary.finishedAt,
+    result: summary.result,
+    actions,
+  };
+}
+
+/** Writes `report.json` atomically: a temp file in the same folder, then rename. */
+export function writeReportAtomic(dir: string, report: Report): string {
+  const file = path.join(dir, 'report.json');
+  const tmp = path.join(dir, `.report.json.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
+  fs.renameSync(tmp, file);
+  return file;
+}
+
+/**
+ * Duration estimates from earlier runs of the same graph file: for each action, its duration
+ * in the newest report where it succeeded. Reads at most `maxReports` newest reports; a
+ * corrupt or half-written report is skipped.
+ */
+export function loadEstimates(graphFile: string, maxReports = 10): Map<string, number> {
+  const out = new Map<string, number>();
+  const dir = runsDir(graphFile);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return out;
+  }
+  names.sort().reverse();
+  let read = 0;
+  for (const name of names) {
+    if (read >= maxReports) break;
+    let report: unknown;
+    try {
+      report = JSON.parse(fs.readFileSync(path.join(dir, name, 'report.json'), 'utf8'));
+    } catch {
+      continue;
+    }
+    read++;
+    if (typeof report !== 'object' || report === null) continue;
+    const actions = (report as { actions?: unknown }).actions;
+    if (typeof actions !== 'object' || actions === null) continue;
+    for (const [id, a] of Object.entries(actions as Record<string, unknown>)) {
+      if (out.has(id) || typeof a !== 'object' || a === null) continue;
+      const r = a as { state?: unknown; durationMs?: unknown; startedAt?: unknown; finishedAt?: unknown };
+      if (r.state !== 'succeeded') continue;
+      const d =
+        typeof r.durationMs === 'number'
+          ? r.durationMs
+          : typeof r.startedAt === 'number' && typeof r.finishedAt === 'number'
+            ? r.finishedAt - r.startedAt
+            : NaN;
+      if (Number.isFinite(d) && d >= 0) out.set(id, d);
+    }
+  }
+  return out;
+}

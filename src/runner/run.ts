@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { analyzeText, hasErrors, MAX_ANALYZE_SIZE } from '../core/analyze';
+import type { Diagnostic } from '../core/diagnostics';
+import type { Graph } from '../core/model';
+import type { RunEvent } from '../core/run/events';
+import { planRun } from '../core/run/plan';
+import { runGraph, type Clock, type RunSummary } from '../core/run/scheduler';
+import type { LineIndex } from '../core/text';
+import { NodeLauncher } from './launcher';
+import { newRunId } from './paths';
+import { AttemptLog, buildReport, createRunDir, EventsWriter, loadEstimates, writeReportAtomic } from './records';
+
+/**
+ * One run of a graph file, end to end: read + validate, plan (selection, estimates from
+ * earlier runs, critical path), create the run folder, schedule with the Node launcher,
+ * record events, write the report. Shared by `actiontree run` and the extension's worker.
+ * Expected failures come back as values (`RunOutcome`), never as exceptions.
+ */
+
+export interface RunRequest {
+  /** Absolute path of the graph file. */
+  readonly graphFile: string;
+  /** Named actions (plus their dependencies); empty/omitted = all. */
+  readonly actions?: readonly string[];
+  readonly cpus?: number;
+  readonly keepGoing?: boolean;
+  readonly signal: AbortSignal;
+  /** Every event, in order, as it happens (after it was queued for events.jsonl). */
+  readonly onEvent?: (e: RunEvent) => void;
+  /** Called once the run folder exists, before the first event. */
+  readonly onRunDir?: (dir: string) => void;
+  /** SIGTERM -> SIGKILL grace period (default 3000 ms). */
+  readonly graceMs?: number;
+  /** Base environment for actions (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export type RunOutcome =
+  | {
+      readonly kind: 'finished';
+      readonly runDir: string;
+      readonly reportFile: string;
+      readonly summary: RunSummary;
+      readonly graph: Graph;
+    }
+  /** The graph has errors: nothing started. */
+  | { readonly kind: 'invalid'; readonly diagnostics: readonly Diagnostic[]; readonly lineIndex: LineIndex }
+  /** Unreadable file, unknown action names, bad option, unwritable run folder: nothing started. */
+  | { readonly kind: 'error'; readonly message: string };
+
+export const realClock: Clock = {
+  now: () => performance.timeOrigin + performance.now(),
+  setTimer: (ms, fn) => {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};
+
+export async function executeRun(req: RunRequest): Promise<RunOutcome> {
+  let bytes: Buffer;
+  try {
+    const st = fs.statSync(req.graphFile);
+    if (st.isDirectory()) return { kind: 'error', message: `cannot read '${req.graphFile}': it is a folder` };
+    if (st.size > MAX_ANALYZE_SIZE) return { kind: 'error', message: `'${req.graphFile}' is too large to run (${st.size} bytes)` };
+    bytes = fs.readFileSync(req.graphFile);
+  } catch (e: unknown) {
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+    return { kind: 'error', message: `cannot read '${req.graphFile}': ${code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}` };
+  }
+  let text = bytes.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const analysis = analyzeText(text);
+  if (hasErrors(analysis.diagnostics)) {
+    return { kind: 'invalid', diagnostics: analysis.diagnostics.filter((d) => d.severity === 'error'), lineIndex: analysis.lineIndex };
+  }
+  const graph = analysis.graph;
+  const requested = req.actions ?? [];
+  if (req.cpus !== undefined && !(Number.isInteger(req.cpus) && req.cpus >= 1)) {
+    return { kind: 'error', message: `--cpus must be an integer >= 1, got ${req.cpus}` };
+  }
+  const cpus = req.cpus ?? (graph.cpus === 'auto' ? os.availableParallelism() : graph.cpus);
+  const keepGoing = req.keepGoing ?? graph.keepGoing;
+
+  const estimates = loadEstimates(req.graphFile);
+  const plan = planRun(graph, requested, estimates);
+  if (plan.unknown.length > 0) {
+    const names = plan.unknown.map((n) => `'${n}'`).join(', ');
+    const known = graph.actions.length <= 20 ? ` (actions: ${graph.actions.map((a) => a.id).join(', ')})` : '';
+    return { kind: 'error', message: `no such action${plan.unknown.length > 1 ? 's' : ''} in ${path.basename(req.graphFile)}: ${names}${known}` };
+  }
+
+  const runId = newRunId();
+  const created = createRunDir(req.graphFile, runId);
+  if (!created.ok) return { kind: 'error', message: created.message };
+  req.onRunDir?.(created.dir);
+
+  const writer = new EventsWriter(path.join(created.dir, 'events.jsonl'));
+  const attempts = new AttemptLog();
+  const launcher = new NodeLauncher({
+    baseDir: path.dirname(req.graphFile),
+    logDir: created.logDir,
+    ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
+    ...(req.env !== undefined ? { env: req.env } : {}),
+  });
+  const summary = await runGraph({
+    graph,
+    selection: plan.selection,
+    options: {
+      runId,
+      cpus,
+      keepGoing,
+      graphFile: req.graphFile,
+      remaining: plan.remaining,
+      estimates: new Map(plan.selection.filter((id) => estimates.has(id)).map((id) => [id, estimates.get(id) as number])),
+    },
+    launcher,
+    signal: req.signal,
+    clock: realClock,
+    onEvent: (e) => {
+      writer.write(e);
+      attempts.observe(e);
+      req.onEvent?.(e);
+    },
+  });
+  await launcher.close();
+  const report = buildReport({
+    graph,
+    graphFile: req.graphFile,
+    graphHash: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+    cpus,
+    keepGoing,
+    summary,
+    attempts,
+    logOf: (id) => launcher.logOf(id),
+  });
+  writer.close();
+  let reportFile: string;
+  try {
+    reportFile = writeReportAtomic(created.dir, report);
+  } catch (e: unknown) {
+    return { kind: 'error', message: `the run finished (${summary.result}) but its report could not be written: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph };
+}
