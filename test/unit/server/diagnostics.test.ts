@@ -38,7 +38,7 @@ describe('server: diagnostics (push)', function () {
     const unknown = p.diagnostics[1]!;
     assert.equal(unknown.severity, 1);
     assert.equal(unknown.source, 'actiontree');
-    assert.match(unknown.message, /did you mean 'lint'\?/);
+    assert.match(String(unknown.message), /did you mean 'lint'\?/);
     assert.deepEqual(unknown.data, { action: 'build', dependency: 'lnt', suggestion: 'lint' });
     assert.deepEqual(p.diagnostics[0]!.tags, [1], 'an unused resource is marked unnecessary');
     const cycle = p.diagnostics[4]!;
@@ -183,7 +183,7 @@ describe('server: bad input never kills it', function () {
     const p = await got;
     assert.equal(p.diagnostics.length, 1);
     assert.equal(p.diagnostics[0]!.code, 'too-large');
-    assert.match(p.diagnostics[0]!.message, /too large to analyze/);
+    assert.match(String(p.diagnostics[0]!.message), /too large to analyze/);
     assert.deepEqual(p.diagnostics[0]!.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });
     const symbols = await c.conn.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } });
     assert.deepEqual(symbols, []);
