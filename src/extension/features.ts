@@ -1,5 +1,6 @@
 import * as client from './client';
 import type { ActionTreeContext } from './context';
+import { registerRuns } from './runs';
 
 /**
  * Each feature module exports one `register(ctx)` function; activation calls them in this
@@ -7,4 +8,4 @@ import type { ActionTreeContext } from './context';
  */
 export type Feature = (ctx: ActionTreeContext) => void | Promise<void>;
 
-export const features: readonly Feature[] = [client.register];
+export const features: readonly Feature[] = [client.register, registerRuns];

@@ -1,0 +1,350 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { analyzeText } from '../core/analyze';
+import { graphInfo, inputFromReport, inputFromRunState, parseEventsJsonl, parseReport, type GraphInfo } from '../core/gantt/input';
+import type { GanttAction, GanttInput } from '../core/gantt/model';
+import {
+  parseSavedState,
+  parseWebviewMessage,
+  type ChartSource,
+  type HostToWebview,
+  type RenderedMessage,
+} from '../shared/webview-protocol';
+import type { OutputManager } from './outputs';
+import type { RunService, RunSession } from './runService';
+import { samePath } from './runService';
+
+export const GANTT_VIEW_TYPE = 'actiontree.gantt';
+/** At most 20 updates per second to the webview. */
+const UPDATE_INTERVAL_MS = 50;
+
+export function nonce(): string {
+  return crypto.randomBytes(18).toString('base64');
+}
+
+/** The panel's HTML: strict CSP, one nonce'd script from the extension, no inline data. */
+export function ganttHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const n = nonce();
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'gantt.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'gantt.css'));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `script-src 'nonce-${n}'`,
+    `img-src ${webview.cspSource} data:`,
+    `font-src ${webview.cspSource}`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>ActionTree Gantt Chart</title>
+</head>
+<body>
+<div id="toolbar" role="toolbar" aria-label="Gantt chart">
+  <span id="title">ActionTree</span>
+  <span id="summary">Waiting for a run…</span>
+  <span class="buttons">
+    <button id="zoom-out" title="Zoom out (-)" aria-label="Zoom out">−</button>
+    <button id="zoom-in" title="Zoom in (+)" aria-label="Zoom in">+</button>
+    <button id="zoom-fit" title="Fit the whole run (0)" aria-label="Fit the whole run">Fit</button>
+  </span>
+  <div id="legend" aria-hidden="true"></div>
+</div>
+<div id="chart" tabindex="0" role="application" aria-label="Gantt chart: arrow keys select an action or pan, plus and minus zoom, Enter shows the output"></div>
+<div id="message" role="alert" hidden></div>
+<div id="tooltip" role="tooltip" hidden></div>
+<div id="live" class="sr-only" aria-live="polite"></div>
+<script nonce="${n}" src="${script.toString()}"></script>
+</body>
+</html>`;
+}
+
+/**
+ * The Gantt chart panel (one per window, reused). Shows a live run (updates batched to
+ * at most 20 per second, sending only changed actions) or a past run's report.
+ */
+export class GanttPanelManager implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private panelDisposables: vscode.Disposable[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  private session: RunSession | undefined;
+  private chartSource: ChartSource | null = null;
+  /** What the webview has been sent, per action (identity of the reducer's objects). */
+  private sent = new Map<string, GanttAction>();
+  private sentRunId: string | null = null;
+  private sentFinished = false;
+  private timer: NodeJS.Timeout | undefined;
+  private staticChart: GanttInput | null = null;
+  private errorMessage: string | null = null;
+  private readonly renderedEmitter = new vscode.EventEmitter<RenderedMessage>();
+  /** The webview reports what it has drawn (tests wait on it). */
+  readonly onDidRender = this.renderedEmitter.event;
+  lastRendered: RenderedMessage | null = null;
+  private webviewReady = false;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly runs: RunService,
+    private readonly outputs: OutputManager,
+  ) {
+    this.disposables.push(
+      runs.onDidChange((s) => {
+        if (s === this.session) this.scheduleUpdate();
+      }),
+      runs.onDidStart((s) => {
+        // A panel that follows a graph switches to its new run.
+        if (this.panel && this.session && samePath(this.session.graphFile, s.graphFile) && this.session.finished) this.showSession(s, false);
+        else if (this.panel && !this.session && this.chartSource?.kind === 'run' && samePath(this.chartSource.graphFile, s.graphFile)) this.showSession(s, false);
+      }),
+      vscode.window.registerWebviewPanelSerializer(GANTT_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state) => this.restore(panel, state),
+      }),
+      this.renderedEmitter,
+    );
+  }
+
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  get currentSession(): RunSession | undefined {
+    return this.session;
+  }
+
+  private ensurePanel(reveal: boolean): vscode.WebviewPanel {
+    if (this.panel) {
+      if (reveal) this.panel.reveal(undefined, true);
+      return this.panel;
+    }
+    const panel = vscode.window.createWebviewPanel(GANTT_VIEW_TYPE, 'ActionTree Gantt', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, this.webviewOptions());
+    this.adopt(panel);
+    return panel;
+  }
+
+  private webviewOptions(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+    };
+  }
+
+  private adopt(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.webviewReady = false;
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'actiontree.svg');
+    panel.webview.options = this.webviewOptions();
+    panel.webview.html = ganttHtml(panel.webview, this.extensionUri);
+    this.panelDisposables.push(
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible) this.resend();
+      }),
+      panel.onDidDispose(() => {
+        for (const d of this.panelDisposables.splice(0)) d.dispose();
+        this.panel = undefined;
+        this.webviewReady = false;
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = undefined;
+      }),
+    );
+  }
+
+  private onMessage(raw: unknown): void {
+    const parsed = parseWebviewMessage(raw);
+    if (!parsed.ok) {
+      console.warn('[actiontree] ignored webview message:', parsed.error);
+      return;
+    }
+    const m = parsed.value;
+    switch (m.type) {
+      case 'ready':
+        this.webviewReady = true;
+        this.resend();
+        break;
+      case 'reveal-output': {
+        const file = this.session?.graphFile ?? (this.chartSource?.kind === 'run' ? this.chartSource.graphFile : null) ?? this.reportGraphFile;
+        if (file) this.outputs.show(file, m.action, false);
+        else void vscode.window.showInformationMessage(`No output for '${m.action}': the graph file of this report is unknown.`);
+        break;
+      }
+      case 'rendered':
+        this.lastRendered = m;
+        this.renderedEmitter.fire(m);
+        break;
+      default: {
+        const never: never = m;
+        return never;
+      }
+    }
+  }
+
+  private reportGraphFile: string | null = null;
+
+  /** Shows a live (or finished) run of this window. */
+  showSession(s: RunSession, reveal = true): void {
+    this.session = s;
+    this.staticChart = null;
+    this.errorMessage = null;
+    this.chartSource = { kind: 'run', graphFile: s.graphFile, runDir: s.runDir };
+    this.ensurePanel(reveal);
+    this.panel!.title = `Gantt: ${path.basename(s.graphFile)}`;
+    this.resend();
+  }
+
+  /** Shows a past run from its `report.json` (or a run folder). */
+  async showReport(file: string, reveal = true): Promise<void> {
+    const reportPath = (await isDirectory(file)) ? path.join(file, 'report.json') : file;
+    this.session = undefined;
+    this.chartSource = { kind: 'report', path: reportPath };
+    this.ensurePanel(reveal);
+    this.panel!.title = `Gantt: ${path.basename(path.dirname(reportPath))}`;
+    const loaded = await loadReportChart(reportPath);
+    if (loaded.ok) {
+      this.staticChart = loaded.chart;
+      this.reportGraphFile = loaded.graphFile;
+      this.errorMessage = null;
+    } else {
+      this.staticChart = null;
+      this.errorMessage = loaded.error;
+    }
+    this.resend();
+  }
+
+  private async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    this.panel?.dispose();
+    this.adopt(panel);
+    const src = parseSavedState(state);
+    if (!src) {
+      this.errorMessage = 'Nothing to show yet: run a graph (ActionTree: Run Graph).';
+      this.resend();
+      return;
+    }
+    if (src.kind === 'report') return this.showReport(src.path, false);
+    const live = this.runs.latest(src.graphFile);
+    if (live) return this.showSession(live, false);
+    if (src.runDir) return this.showReport(src.runDir, false);
+    this.chartSource = src;
+    this.errorMessage = `The run of ${path.basename(src.graphFile)} shown before the reload left no report.`;
+    this.resend();
+  }
+
+  private post(m: HostToWebview): void {
+    void this.panel?.webview.postMessage(m);
+  }
+
+  /** Sends everything again (the webview was (re)created or became visible). */
+  private resend(): void {
+    this.sent = new Map();
+    this.sentRunId = null;
+    this.sentFinished = false;
+    if (!this.panel || !this.webviewReady) return;
+    if (this.errorMessage !== null) {
+      this.post({ type: 'error', message: this.errorMessage, source: this.chartSource });
+      return;
+    }
+    if (this.staticChart) {
+      this.post({ type: 'snapshot', chart: this.staticChart, now: Date.now(), source: this.chartSource });
+      return;
+    }
+    this.flush();
+  }
+
+  private scheduleUpdate(): void {
+    if (this.timer || !this.panel) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, UPDATE_INTERVAL_MS);
+  }
+
+  private flush(): void {
+    const s = this.session;
+    if (!s || !this.panel || !this.webviewReady || !this.panel.visible) return;
+    if (s.state.runId === null) {
+      if (s.finished && s.error) this.post({ type: 'error', message: `The run did not start:\n${s.error}`, source: this.chartSource });
+      return;
+    }
+    if (s.runDir && this.chartSource?.kind === 'run') this.chartSource = { ...this.chartSource, runDir: s.runDir };
+    const input = inputFromRunState(s.state, s.info, path.basename(s.graphFile));
+    if (this.sentRunId !== input.runId) {
+      this.post({ type: 'snapshot', chart: input, now: Date.now(), source: this.chartSource });
+      this.sentRunId = input.runId;
+      this.sent = new Map(input.actions.map((a) => [a.id, a]));
+      this.sentFinished = input.finishedAt !== null;
+      return;
+    }
+    const changed: GanttAction[] = [];
+    for (const a of input.actions) {
+      const prev = this.sent.get(a.id);
+      if (!prev || !sameAction(prev, a)) {
+        changed.push(a);
+        this.sent.set(a.id, a);
+      }
+    }
+    const fin = input.finishedAt !== null;
+    // The webview advances the "now" line itself; only changes are sent.
+    if (changed.length === 0 && fin === this.sentFinished) return;
+    this.sentFinished = fin;
+    this.post({ type: 'patch', runId: input.runId, actions: changed, finishedAt: input.finishedAt, result: input.result, now: Date.now(), source: this.chartSource });
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.panel?.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+function sameAction(a: GanttAction, b: GanttAction): boolean {
+  if (a.state !== b.state || a.readyAt !== b.readyAt || a.finishedAt !== b.finishedAt || a.attempts.length !== b.attempts.length) return false;
+  for (let i = 0; i < a.attempts.length; i++) {
+    if (a.attempts[i]!.startedAt !== b.attempts[i]!.startedAt || a.attempts[i]!.finishedAt !== b.attempts[i]!.finishedAt) return false;
+  }
+  return a.reason === b.reason && a.exitCode === b.exitCode && a.estimateMs === b.estimateMs;
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export type LoadedChart = { ok: true; chart: GanttInput; graphFile: string | null } | { ok: false; error: string };
+
+/** Reads a report (+ events.jsonl and the graph file when present) into chart input. */
+export async function loadReportChart(reportPath: string): Promise<LoadedChart> {
+  let text: string;
+  try {
+    text = await fs.readFile(reportPath, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, error: `Cannot read ${reportPath}: ${code === 'ENOENT' ? 'no such file (the run may not have finished writing it)' : String(e)}` };
+  }
+  const parsed = parseReport(text);
+  if (!parsed.ok) return { ok: false, error: `Cannot show ${reportPath}:\n${parsed.error}` };
+  let info: GraphInfo | undefined;
+  const graphFile = parsed.report.graphFile;
+  if (graphFile) {
+    try {
+      info = graphInfo(analyzeText(await fs.readFile(graphFile, 'utf8')).graph);
+    } catch {
+      info = undefined;
+    }
+  }
+  let events;
+  try {
+    events = parseEventsJsonl(await fs.readFile(path.join(path.dirname(reportPath), 'events.jsonl'), 'utf8'));
+  } catch {
+    events = undefined;
+  }
+  return { ok: true, chart: inputFromReport(parsed.report, info, events), graphFile };
+}

@@ -1,0 +1,105 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { analyzeText, hasErrors, type Analysis } from '../core/analyze';
+
+export const GRAPH_GLOB = '**/*.actiontree.jsonc';
+const EXCLUDE = '{**/node_modules/**,**/.actiontree/**,**/.git/**}';
+
+export interface GraphEntry {
+  readonly uri: vscode.Uri;
+  readonly analysis: Analysis;
+  readonly hasErrors: boolean;
+  /** Display name: the graph's `name`, else the file name. */
+  readonly name: string;
+}
+
+/**
+ * The graph files of the workspace, kept current with a FileSystemWatcher and open
+ * documents (unsaved edits count: the run uses what is on disk, but the tree follows
+ * the buffer only once saved to avoid flicker while typing).
+ */
+export class GraphIndex implements vscode.Disposable {
+  private readonly entries = new Map<string, GraphEntry>();
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changeEmitter.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private scanning: Promise<void> | undefined;
+
+  constructor() {
+    const w = vscode.workspace.createFileSystemWatcher(GRAPH_GLOB);
+    this.disposables.push(
+      w,
+      w.onDidCreate((u) => void this.load(u)),
+      w.onDidChange((u) => void this.load(u)),
+      w.onDidDelete((u) => {
+        if (this.entries.delete(u.toString())) this.changeEmitter.fire();
+      }),
+      vscode.workspace.onDidSaveTextDocument((d) => {
+        if (isGraphUri(d.uri)) void this.load(d.uri);
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.rescan()),
+      this.changeEmitter,
+    );
+  }
+
+  /** Finds every graph file (once; later calls wait for the same scan). */
+  ready(): Promise<void> {
+    this.scanning ??= this.rescan();
+    return this.scanning;
+  }
+
+  async rescan(): Promise<void> {
+    const uris = await vscode.workspace.findFiles(GRAPH_GLOB, EXCLUDE, 1000);
+    const keep = new Set(uris.map((u) => u.toString()));
+    for (const k of [...this.entries.keys()]) if (!keep.has(k)) this.entries.delete(k);
+    await Promise.all(uris.map((u) => this.load(u, false)));
+    this.changeEmitter.fire();
+  }
+
+  private async load(uri: vscode.Uri, fire = true): Promise<GraphEntry | undefined> {
+    if (uri.scheme !== 'file') return undefined;
+    let text: string;
+    try {
+      text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    } catch {
+      if (this.entries.delete(uri.toString()) && fire) this.changeEmitter.fire();
+      return undefined;
+    }
+    const analysis = analyzeText(text);
+    const e: GraphEntry = {
+      uri,
+      analysis,
+      hasErrors: hasErrors(analysis.diagnostics),
+      name: analysis.graph.name ?? path.basename(uri.fsPath),
+    };
+    this.entries.set(uri.toString(), e);
+    if (fire) this.changeEmitter.fire();
+    return e;
+  }
+
+  /** The current analysis of a file, read from disk now (what the runner will read). */
+  async fresh(uri: vscode.Uri): Promise<GraphEntry | undefined> {
+    return this.load(uri);
+  }
+
+  get(uri: vscode.Uri): GraphEntry | undefined {
+    return this.entries.get(uri.toString());
+  }
+
+  /** Sorted by workspace-relative path. */
+  list(): GraphEntry[] {
+    return [...this.entries.values()].sort((a, b) => relative(a.uri).localeCompare(relative(b.uri)));
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+export function isGraphUri(uri: vscode.Uri): boolean {
+  return uri.path.endsWith('.actiontree.jsonc');
+}
+
+export function relative(uri: vscode.Uri): string {
+  return vscode.workspace.asRelativePath(uri, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
+}

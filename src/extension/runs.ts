@@ -1,0 +1,47 @@
+import * as vscode from 'vscode';
+import type { ActionTreeContext } from './context';
+import { registerCommands, type Services } from './commands';
+import { GanttPanelManager } from './ganttPanel';
+import { GraphIndex } from './graphs';
+import { OutputManager } from './outputs';
+import { RunService } from './runService';
+import { RunStatus } from './status';
+import { GraphTreeProvider } from './tree';
+
+/**
+ * Running graphs from VS Code: the run service (one forked runner worker per run), the
+ * Graphs tree, output channels, status bar and the Gantt panel, and their commands.
+ */
+export function registerRuns(ctx: ActionTreeContext): void {
+  const extensionUri = ctx.extension.extensionUri;
+  const runner = vscode.Uri.joinPath(extensionUri, 'dist', 'runner.js').fsPath;
+  const runs = new RunService(runner);
+  const graphs = ctx.own(new GraphIndex());
+  const outputs = ctx.own(new OutputManager(runs));
+  const tree = ctx.own(new GraphTreeProvider(graphs, runs));
+  const gantt = ctx.own(new GanttPanelManager(extensionUri, runs, outputs));
+  const view = ctx.own(vscode.window.createTreeView('actiontree.graphs', { treeDataProvider: tree, showCollapseAll: true }));
+  let status: RunStatus | undefined;
+  const svc: Services = { extensionUri, graphs, runs, outputs, tree, gantt, status: () => status! };
+  status = ctx.own(
+    new RunStatus(runs, {
+      showGantt: (s) => gantt.showSession(s),
+      showOutput: (s, action) => outputs.show(s.graphFile, action, false),
+    }),
+  );
+  for (const d of registerCommands(svc)) ctx.own(d);
+
+  // Context keys for `when` clauses (menus, palette).
+  const setContext = (): void => {
+    void vscode.commands.executeCommand('setContext', 'actiontree.running', runs.active.length > 0);
+    void vscode.commands.executeCommand('setContext', 'actiontree.hasRun', runs.all.length > 0);
+  };
+  ctx.own(runs.onDidStart(setContext));
+  ctx.own(runs.onDidFinish(setContext));
+  setContext();
+  view.message = undefined;
+
+  // Deactivation cancels every run and waits for the workers (and their actions) to exit.
+  ctx.onDispose(() => runs.disposeAsync());
+  void graphs.ready();
+}

@@ -1,0 +1,239 @@
+import * as vscode from 'vscode';
+import type { ActionState } from '../core/run/events';
+import type { ActionRunState } from '../core/run/state';
+import { topologicalOrder } from '../core/graph';
+import { formatDuration } from '../core/gantt/format';
+import type { GraphEntry, GraphIndex } from './graphs';
+import { relative } from './graphs';
+import type { RunService, RunSession } from './runService';
+import { samePath } from './runService';
+
+export type TreeNode =
+  | { readonly kind: 'graph'; readonly uri: vscode.Uri }
+  | { readonly kind: 'action'; readonly uri: vscode.Uri; readonly action: string };
+
+export function isTreeNode(x: unknown): x is TreeNode {
+  if (typeof x !== 'object' || x === null) return false;
+  const n = x as { kind?: unknown; uri?: unknown; action?: unknown };
+  return (n.kind === 'graph' || (n.kind === 'action' && typeof n.action === 'string')) && n.uri instanceof vscode.Uri;
+}
+
+const ICONS: Readonly<Record<ActionState, [string, string | undefined]>> = {
+  pending: ['circle-outline', 'descriptionForeground'],
+  ready: ['clock', 'charts.yellow'],
+  running: ['sync~spin', 'charts.blue'],
+  succeeded: ['pass', 'testing.iconPassed'],
+  failed: ['error', 'testing.iconFailed'],
+  canceled: ['circle-slash', 'charts.orange'],
+  skipped: ['debug-step-over', 'descriptionForeground'],
+};
+
+export function stateIcon(state: ActionState): vscode.ThemeIcon {
+  const [id, color] = ICONS[state];
+  return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+/** Graph files → actions in topological order with live state from the newest run. */
+export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private pending: NodeJS.Timeout | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  /** Stable node objects so VS Code can keep expansion and selection. */
+  private readonly nodes = new Map<string, TreeNode>();
+
+  constructor(
+    private readonly graphs: GraphIndex,
+    private readonly runs: RunService,
+  ) {
+    this.disposables.push(
+      graphs.onDidChange(() => this.refresh()),
+      runs.onDidChange(() => this.refreshSoon()),
+      runs.onDidStart(() => this.updateTicker()),
+      runs.onDidFinish(() => this.updateTicker()),
+      this.changeEmitter,
+    );
+  }
+
+  /** Redraws now. */
+  refresh(): void {
+    if (this.pending) {
+      clearTimeout(this.pending);
+      this.pending = undefined;
+    }
+    this.changeEmitter.fire(undefined);
+  }
+
+  /** Coalesces bursts of run events into at most ~10 redraws per second. */
+  private refreshSoon(): void {
+    this.pending ??= setTimeout(() => {
+      this.pending = undefined;
+      this.changeEmitter.fire(undefined);
+    }, 100);
+  }
+
+  /** While a run is active, redraw every second so running durations advance. */
+  private updateTicker(): void {
+    const active = this.runs.active.length > 0;
+    if (active && !this.ticker) this.ticker = setInterval(() => this.refreshSoon(), 1000);
+    else if (!active && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
+  private node(n: TreeNode): TreeNode {
+    const k = n.kind === 'graph' ? n.uri.toString() : `${n.uri.toString()}#${n.action}`;
+    let x = this.nodes.get(k);
+    if (!x) {
+      x = n;
+      this.nodes.set(k, x);
+    }
+    return x;
+  }
+
+  async getChildren(element?: TreeNode): Promise<TreeNode[]> {
+    if (!element) {
+      await this.graphs.ready();
+      return this.graphs.list().map((g) => this.node({ kind: 'graph', uri: g.uri }));
+    }
+    if (element.kind === 'action') return [];
+    const g = this.graphs.get(element.uri);
+    if (!g) return [];
+    return topologicalOrder(g.analysis.graph).map((id) => this.node({ kind: 'action', uri: element.uri, action: id }));
+  }
+
+  getParent(element: TreeNode): TreeNode | undefined {
+    return element.kind === 'action' ? this.node({ kind: 'graph', uri: element.uri }) : undefined;
+  }
+
+  session(uri: vscode.Uri): RunSession | undefined {
+    return this.runs.latest(uri.fsPath);
+  }
+
+  dispose(): void {
+    if (this.pending) clearTimeout(this.pending);
+    if (this.ticker) clearInterval(this.ticker);
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  getTreeItem(element: TreeNode): vscode.TreeItem {
+    const g = this.graphs.get(element.uri);
+    const s = this.session(element.uri);
+    return element.kind === 'graph' ? graphItem(element, g, s) : actionItem(element, g, s);
+  }
+}
+
+function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunSession | undefined): vscode.TreeItem {
+  const item = new vscode.TreeItem(g?.name ?? relative(node.uri), vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `graph:${node.uri.toString()}`;
+  item.resourceUri = node.uri;
+  const running = s !== undefined && !s.finished;
+  item.contextValue = running ? 'actiontree.graph.running' : 'actiontree.graph';
+  const rel = relative(node.uri);
+  const parts: string[] = [];
+  if (g && g.name !== rel) parts.push(rel);
+  if (g?.hasErrors) parts.push('has errors');
+  if (s) {
+    const c = s.state.counts;
+    const done = c.succeeded + c.failed + c.canceled + c.skipped;
+    if (running) parts.push(`running ${done}/${s.state.order.length}`);
+    else if (s.state.result) parts.push(`${s.state.result}${c.failed ? ` (${c.failed} failed)` : ''}`);
+    else if (s.error) parts.push('run failed to start');
+  }
+  item.description = parts.join(' · ');
+  item.iconPath = g?.hasErrors
+    ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsErrorIcon.foreground'))
+    : running
+      ? new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'))
+      : s?.state.result === 'failed'
+        ? stateIcon('failed')
+        : s?.state.result === 'succeeded'
+          ? stateIcon('succeeded')
+          : new vscode.ThemeIcon('type-hierarchy');
+  item.tooltip = `${rel}${g ? `\n${g.analysis.graph.actions.length} actions` : ''}${s?.error ? `\n${s.error}` : ''}`;
+  item.command = { command: 'vscode.open', title: 'Open Graph File', arguments: [node.uri] };
+  return item;
+}
+
+function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefined, s: RunSession | undefined): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.action, vscode.TreeItemCollapsibleState.None);
+  item.id = `action:${node.uri.toString()}#${node.action}`;
+  const model = g?.analysis.graph.byId.get(node.action);
+  const a: ActionRunState | undefined = s?.state.actions[node.action];
+  const inRun = a !== undefined;
+  const state: ActionState | undefined = a?.state;
+  item.iconPath = state ? stateIcon(state) : new vscode.ThemeIcon('circle-large-outline');
+  item.contextValue = state === 'running' || (inRun && s && !s.finished) ? 'actiontree.action.running' : 'actiontree.action';
+  item.description = describe(a, s);
+  const lines: string[] = [`${node.action}${state ? ` — ${state}` : ''}`];
+  if (model?.description) lines.push(model.description);
+  if (model?.command) lines.push(`$ ${model.command.kind === 'shell' ? model.command.line : model.command.argv.join(' ')}`);
+  if (a) {
+    const why = waitReason(a, s!, g);
+    if (why) lines.push(why);
+    if (a.reason) lines.push(a.reason);
+    if (a.exitCode !== null) lines.push(`exit code ${a.exitCode}`);
+    if (a.attempts.length > 1) lines.push(`${a.attempts.length} attempts`);
+  } else if (s && !s.finished) {
+    lines.push('not part of the current run');
+  }
+  item.tooltip = lines.join('\n');
+  item.command = { command: 'actiontree.showOutput', title: 'Show Action Output', arguments: [node] };
+  item.accessibilityInformation = { label: `${node.action}, ${state ?? 'not run'}${item.description ? `, ${String(item.description)}` : ''}` };
+  return item;
+}
+
+function describe(a: ActionRunState | undefined, s: RunSession | undefined): string {
+  if (!a || !s) return '';
+  const now = s.finished ? (s.state.finishedAt ?? s.state.lastEventTime ?? Date.now()) : Date.now();
+  switch (a.state) {
+    case 'pending':
+      return 'waiting';
+    case 'ready':
+      return a.readyAt !== null ? `ready ${formatDuration(now - a.readyAt)}` : 'ready';
+    case 'running':
+      return a.startedAt !== null ? `${formatDuration(now - a.startedAt)}…` : 'running';
+    case 'succeeded':
+    case 'failed': {
+      const d = a.startedAt !== null && a.finishedAt !== null ? formatDuration(a.finishedAt - a.startedAt) : '';
+      return a.state === 'failed' ? [d, a.reason ?? 'failed'].filter(Boolean).join(' · ') : d;
+    }
+    case 'canceled':
+      return a.reason ?? 'canceled';
+    case 'skipped':
+      return 'skipped';
+    default: {
+      const never: never = a.state;
+      return never;
+    }
+  }
+}
+
+/** Why an action that has not started is waiting. */
+export function waitReason(a: ActionRunState, s: RunSession, g: GraphEntry | undefined): string | null {
+  if (a.state === 'pending') {
+    const model = g?.analysis.graph.byId.get(a.id);
+    const waiting = (model?.deps ?? []).filter((d) => {
+      const ds = s.state.actions[d]?.state;
+      return ds !== undefined && ds !== 'succeeded' && ds !== 'failed' && ds !== 'canceled' && ds !== 'skipped';
+    });
+    return waiting.length > 0 ? `waiting for dependencies: ${waiting.join(', ')}` : 'waiting for dependencies';
+  }
+  if (a.state === 'ready') {
+    const model = g?.analysis.graph.byId.get(a.id);
+    const needs: string[] = [`${model?.cpus ?? 1} CPU slot${(model?.cpus ?? 1) === 1 ? '' : 's'}`];
+    for (const r of model?.resources ?? []) needs.push(`${r.amount} ${r.name}`);
+    return `ready: waiting for a free CPU slot or resource (needs ${needs.join(', ')})`;
+  }
+  return null;
+}
+
+export function nodeFile(n: TreeNode): string {
+  return n.uri.fsPath;
+}
+
+export function sameGraph(a: vscode.Uri, file: string): boolean {
+  return samePath(a.fsPath, file);
+}
