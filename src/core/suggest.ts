@@ -6,8 +6,7 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
   const n = a.length;
   const m = b.length;
   if (Math.abs(n - m) > limit) return limit + 1;
-  if (n === 0) return m;
-  if (m === 0) return n;
+  if (n === 0 || m === 0) return Math.max(n, m) > limit ? limit + 1 : Math.max(n, m);
   let prev2 = new Array<number>(m + 1).fill(0);
   let prev = new Array<number>(m + 1);
   let cur = new Array<number>(m + 1).fill(0);
@@ -32,7 +31,8 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
     prev = cur;
     cur = t;
   }
-  return prev[m] as number;
+  const d = prev[m] as number;
+  return d > limit ? limit + 1 : d;
 }
 
 /**
