@@ -87,7 +87,6 @@ export class NodeLauncher implements ProcessLauncher {
   /** Flushes and closes the log files; call after the run. */
   async close(): Promise<void> {
     await Promise.all([...this.logs.values()].map((l) => l.close()));
-    this.logs.clear();
   }
 
   /** Log file of an action (relative to the log dir) when it has any bytes, else null. */
@@ -341,11 +340,36 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function groupAlive(pid: number): boolean {
+/**
+ * True while some process of the group is alive. Zombies do not count: a killed grandchild is
+ * reparented to PID 1 and stays a zombie until PID 1 reaps it, which some inits do only every
+ * second or two; it is dead and holds nothing but its pid.
+ */
+function groupAlive(pgid: number): boolean {
   try {
-    process.kill(-pid, 0);
-    return true;
+    process.kill(-pgid, 0);
   } catch (e: unknown) {
     return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'EPERM';
   }
+  if (process.platform !== 'linux') return true;
+  let names: string[];
+  try {
+    names = fs.readdirSync('/proc');
+  } catch {
+    return true;
+  }
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid pgrp ...; comm may contain spaces and parentheses.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(rest[2]) === pgid && rest[0] !== 'Z' && rest[0] !== 'X') return true;
+  }
+  return false;
 }
