@@ -126,7 +126,8 @@ export const validateCommand: CliCommand = {
       }
     }
     if (json) io.stdout(`${JSON.stringify(jsonOut, null, 2)}\n`);
-    io.stderr(`${summarize(results, unreadable)}\n`);
+    // The summary; when nothing could be read, the one error line says it all.
+    if (results.length > 0) io.stderr(`${summarize(results, unreadable)}\n`);
     if (unreadable) return EXIT_USAGE;
     return results.some((f) => f.diagnostics.some((d) => d.severity === 'error')) ? EXIT_FAILURE : EXIT_OK;
   },
