@@ -4,11 +4,12 @@
  */
 import { version } from '../../package.json';
 import { EXIT_OK, EXIT_USAGE, type CliCommand, type CliIO } from './command';
+import { ganttCommand } from './gantt';
 import { graphCommand } from './graph';
 import { runCommand } from './run';
 import { validateCommand } from './validate';
 
-export const commands: CliCommand[] = [validateCommand, runCommand, graphCommand];
+export const commands: CliCommand[] = [validateCommand, runCommand, graphCommand, ganttCommand];
 
 export const VERSION: string = version;
 

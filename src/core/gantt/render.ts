@@ -148,11 +148,15 @@ export function renderGantt(model: GanttModel, view: GanttView, opts: RenderOpti
         const x2 = x(row.start);
         const y2 = y + RH / 2;
         if ((x1 < L && x2 < L) || (x1 > W && x2 > W)) continue;
-        const c = Math.max(12, Math.min(40, Math.abs(x2 - x1) / 2));
+        // Elbow routing: right from the dependency's end, down to the row, into the bar's start.
+        const d =
+          x2 - x1 >= 10
+            ? `M${r(x1)},${r(y1)} H${r(x1 + 5)} V${r(y2)} H${r(x2)}`
+            : `M${r(x1)},${r(y1)} H${r(x1 + 5)} V${r(y2 - (y2 > y1 ? RH / 2 : -RH / 2))} H${r(x2 - 8)} V${r(y2)} H${r(x2)}`;
         arrows.push(
           el('path', {
             class: `dep${row.critical && dep.critical ? ' crit' : ''}`,
-            d: `M${r(x1)},${r(y1)} C${r(x1 + c)},${r(y1)} ${r(x2 - c)},${r(y2)} ${r(x2)},${r(y2)}`,
+            d,
             'marker-end': 'url(#gantt-arrow)',
           }),
         );
