@@ -1,17 +1,6 @@
 import { getLanguageService, type JSONDocument, type LanguageService } from 'vscode-json-languageservice';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-
-// TEMPORARY until schema/actiontree.schema.json is committed: read it beside dist/ at run time.
-function loadSchema(): object {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'schema', 'actiontree.schema.json'), 'utf8')) as object;
-  } catch {
-    return {};
-  }
-}
-const schema = loadSchema();
+import schema from '../../schema/actiontree.schema.json';
 
 /**
  * vscode-json-languageservice driven by the bundled schema/actiontree.schema.json. It supplies

@@ -10,7 +10,8 @@ import type { Span } from '../../core/text';
 export function documentSymbols(da: DocAnalysis): DocumentSymbol[] {
   const { graph, lineIndex: li } = da.analysis;
   const sym = (name: string, kind: SymbolKind, span: Span, sel: Span, detail?: string, children?: DocumentSymbol[]): DocumentSymbol => {
-    const s: DocumentSymbol = { name, kind, range: toRange(li, span), selectionRange: toRange(li, sel) };
+    // VS Code rejects empty symbol names (e.g. a half-typed "" in dependsOn)
+    const s: DocumentSymbol = { name: name.trim() === '' ? JSON.stringify(name) : name, kind, range: toRange(li, span), selectionRange: toRange(li, sel) };
     if (detail !== undefined) s.detail = detail;
     if (children !== undefined) s.children = children;
     return s;

@@ -293,6 +293,31 @@ describe('server: language features', function () {
   });
 
   describe('schema-level features (json-languageservice)', () => {
+    for (const withSchemaProperty of [false, true]) {
+      it(`completes property names and hovers fields from the bundled schema${withSchemaProperty ? ' (file names its own $schema)' : ''}`, async () => {
+        const head = withSchemaProperty ? '{\n  "$schema": "./node_modules/actiontree/schema/actiontree.schema.json",\n' : '{\n';
+        const text = head + '  "version": 1,\n  "actions": {\n    "a": { "command": "x",  }\n  }\n}\n';
+        const at = positionOf(text, '"x",  }', 0, 5);
+        const items = await complete(text, at);
+        const labels = items.map((i) => i.label).sort();
+        for (const l of ['dependsOn', 'timeout', 'retries', 'resources', 'description']) assert.ok(labels.includes(l), `${l} in ${labels.join(', ')}`);
+        assert.ok(!labels.includes('command'), 'not a property already present');
+        const uri = await openDoc(text);
+        const h = await c.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(text, '"version"', 0, 3) });
+        assert.ok(h);
+        const value = typeof h.contents === 'object' && 'value' in h.contents ? h.contents.value : JSON.stringify(h.contents);
+        assert.match(value, /only `?1`? exists/);
+      });
+    }
+
+    it('an empty dependency string does not produce an empty outline name', async () => {
+      const text = CLEAN.replace('["lint"]', '["lint", ""]');
+      const uri = await openDoc(text);
+      const syms = (await c.conn.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } })) as DocumentSymbol[];
+      const build = syms[1]!.children![1]!;
+      assert.deepEqual(build.children!.map((x) => x.name), ['lint', '""', 'db']);
+    });
+
     it('formats the document, keeping comments', async () => {
       const text = '{"version":1, // one\n"actions":{"a":{"command":"x"}}}';
       const uri = await openDoc(text);

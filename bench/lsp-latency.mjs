@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// Latency of the ActionTree language server from a didChange to the diagnostics of that
+// version, on a 10,000-action document, with the server spawned as a process over stdio.
+//
+//   node bench/lsp-latency.mjs [--actions 10000] [--edits 50] [--server dist/server.js]
+//
+// Without --server, src/server/main.ts is bundled first (same esbuild options as esbuild.mjs)
+// into a temp folder. Two modes are measured on fresh servers:
+//   push: didChange -> textDocument/publishDiagnostics carrying that version (what editors
+//         without pull support get; the server's own coalescing delay is included);
+//   pull: didChange, then textDocument/diagnostic (what VS Code does) -> its response.
+// Prints median, p95 and max per mode, and the server's VmRSS with the document open.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import lsp from 'vscode-languageserver/node';
+
+const { createProtocolConnection, InitializeRequest, InitializedNotification, DidOpenTextDocumentNotification,
+  DidChangeTextDocumentNotification, PublishDiagnosticsNotification, DocumentDiagnosticRequest, ShutdownRequest, ExitNotification } = lsp;
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+};
+const N = Number(arg('actions', '10000'));
+const EDITS = Number(arg('edits', '50'));
+
+async function serverPath() {
+  const given = arg('server', undefined);
+  if (given) return path.resolve(given);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actiontree-bench-'));
+  const outfile = path.join(dir, 'server.js');
+  await esbuild.build({
+    entryPoints: [path.join(root, 'src/server/main.ts')], outfile, bundle: true, platform: 'node', format: 'cjs',
+    target: 'node20', external: ['vscode'], mainFields: ['module', 'main'], logLevel: 'error', minify: true,
+  });
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return outfile;
+}
+
+/** A deterministic 10,000-action graph: each action depends on up to 3 earlier ones. */
+function makeGraph(n) {
+  const lines = ['{', '  "version": 1,', '  "resources": { "db": 2, "gpu": 1 },', '  "actions": {'];
+  let seed = 42;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  for (let i = 0; i < n; i++) {
+    const deps = new Set();
+    for (let k = 0; k < 3 && i > 0; k++) if (rnd() < 0.7) deps.add(`step-${Math.floor(rnd() * i)}`);
+    const parts = [`"command": "make target-${i} -j2"`, `"description": "Step ${i} of the pipeline"`];
+    if (deps.size) parts.push(`"dependsOn": [${[...deps].map((d) => JSON.stringify(d)).join(', ')}]`);
+    if (i % 50 === 0) parts.push('"resources": { "db": 1 }');
+    lines.push(`    "step-${i}": { ${parts.join(', ')} }${i === n - 1 ? '' : ','}`);
+  }
+  lines.push('  }', '}', '');
+  return lines.join('\n');
+}
+
+function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
+  return { median: q(0.5), p95: q(0.95), max: s[s.length - 1] };
+}
+
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function run(mode, server, text) {
+  const proc = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const conn = createProtocolConnection(proc.stdout, proc.stdin);
+  const waiters = new Map();
+  conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
+    const w = waiters.get(p.version);
+    if (w) { waiters.delete(p.version); w(p); }
+  });
+  conn.listen();
+  await conn.sendRequest(InitializeRequest.type, {
+    processId: process.pid, rootUri: null, workspaceFolders: null,
+    capabilities: mode === 'pull' ? { textDocument: { diagnostic: {} } } : {},
+    initializationOptions: { diagnosticMode: mode },
+  });
+  await conn.sendNotification(InitializedNotification.type, {});
+  const uri = 'file:///bench/big.actiontree.jsonc';
+  const published = (v) => new Promise((resolve) => waiters.set(v, resolve));
+  const pull = () => conn.sendRequest(DocumentDiagnosticRequest.type, { textDocument: { uri } });
+
+  const t0 = performance.now();
+  const first = mode === 'push' ? published(1) : undefined;
+  await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'actiontree', version: 1, text } });
+  const initial = mode === 'push' ? (await first).diagnostics : (await pull()).items;
+  const openMs = performance.now() - t0;
+
+  // Edit targets: the line of step-5000 (a description character, an unknown dependency,
+  // a dependency that closes a cycle through step-9999's chain when one exists).
+  const lineNo = text.split('\n').findIndex((l) => l.startsWith(`    "step-${Math.floor(N / 2)}": `));
+  const line = text.split('\n')[lineNo];
+  const descAt = line.indexOf('of the pipeline');
+  const edits = [];
+  for (let i = 0; i < EDITS; i++) {
+    const kind = i % 4;
+    const at = { line: lineNo, character: descAt };
+    if (kind === 0) edits.push({ range: { start: at, end: at }, text: 'x' }); // type a character
+    else if (kind === 1) edits.push({ range: { start: at, end: { line: lineNo, character: descAt + 1 } }, text: '' }); // delete it
+    else if (kind === 2) edits.push({ range: { start: at, end: at }, text: '", "dependsOn2": "' }); // an unknown property
+    else edits.push({ range: { start: at, end: { line: lineNo, character: descAt + 18 } }, text: '' });
+  }
+  const times = [];
+  let version = 1;
+  let counts = [];
+  for (const change of edits) {
+    version += 1;
+    const start = performance.now();
+    const got = mode === 'push' ? published(version) : undefined;
+    await conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [change] });
+    const diags = mode === 'push' ? (await got).diagnostics : (await pull()).items;
+    times.push(performance.now() - start);
+    counts.push(diags.length);
+  }
+  const rss = rssMb(proc.pid);
+  await conn.sendRequest(ShutdownRequest.type);
+  await conn.sendNotification(ExitNotification.type);
+  await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
+  conn.dispose();
+  return { mode, openMs, initial: initial.length, diagnosticCounts: [...new Set(counts)].sort((a, b) => a - b), ...stats(times), rss };
+}
+
+const server = await serverPath();
+const text = makeGraph(N);
+console.log(`document: ${N} actions, ${(text.length / 1024 / 1024).toFixed(2)} MB, ${text.split('\n').length} lines; ${EDITS} edits per mode`);
+console.log(`node ${process.version}, ${os.cpus().length} cpus`);
+for (const mode of ['push', 'pull']) {
+  const r = await run(mode, server, text);
+  const f = (x) => x.toFixed(1);
+  console.log(
+    `${mode.padEnd(4)}  open->diagnostics ${f(r.openMs)} ms | didChange->diagnostics median ${f(r.median)} ms, p95 ${f(r.p95)} ms, max ${f(r.max)} ms | server RSS ${f(r.rss)} MB | diagnostics per version ${r.diagnosticCounts.join('/')}`,
+  );
+}
+console.log('targets: median < 50 ms, p95 < 100 ms, RSS < 150 MB');
