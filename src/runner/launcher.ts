@@ -31,6 +31,8 @@ export interface NodeLauncherOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Coalescing window for output events (default 30 ms). */
   readonly flushMs?: number;
+  /** Extra variables for every action of this run (ACTIONTREE_RUN_ID, ACTIONTREE_RUN_DIR). */
+  readonly runEnv?: Readonly<Record<string, string>>;
 }
 
 const isWindows = process.platform === 'win32';
@@ -47,7 +49,7 @@ export class NodeLauncher implements ProcessLauncher {
   private readonly live = new Set<Attempt>();
 
   constructor(private readonly opts: NodeLauncherOptions) {
-    this.baseEnv = { ...(opts.env ?? process.env) };
+    this.baseEnv = { ...(opts.env ?? process.env), ...opts.runEnv };
     this.graceMs = opts.graceMs ?? 3000;
     this.flushMs = opts.flushMs ?? 30;
   }
@@ -64,8 +66,8 @@ export class NodeLauncher implements ProcessLauncher {
     if (cmd === undefined || (cmd.kind === 'argv' && cmd.argv.length === 0) || (cmd.kind === 'shell' && cmd.line.trim() === '')) {
       return failed('empty command');
     }
-    const envKeys = Object.keys(a.env);
-    const env = envKeys.length === 0 ? this.baseEnv : { ...this.baseEnv, ...a.env };
+    // The runner's environment, the action's env (defaults.env merged), then what the runner tells every action.
+    const env = { ...this.baseEnv, ...a.env, ACTIONTREE_ACTION: a.id, ACTIONTREE_ATTEMPT: String(req.attempt) };
     let child: ChildProcess;
     try {
       const common = { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[], detached: !isWindows, windowsHide: true };

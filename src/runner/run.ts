@@ -104,6 +104,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     logDir: created.logDir,
     ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
     ...(req.env !== undefined ? { env: req.env } : {}),
+    runEnv: { ACTIONTREE_RUN_ID: runId, ACTIONTREE_RUN_DIR: created.dir },
   });
   const summary = await runGraph({
     graph,

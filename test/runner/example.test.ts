@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { peakUsage, repoRoot, runGraphFile, tmpDir } from './helpers';
+
+describe('examples/release.actiontree.jsonc (the quick-start demo)', function () {
+  this.timeout(60_000);
+
+  it('runs green with one retried flake, the db used by one action at a time, within the CPU slots', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'release.actiontree.jsonc');
+    fs.copyFileSync(path.join(repoRoot, 'examples', 'release.actiontree.jsonc'), file);
+    const { report } = await runGraphFile(file);
+    assert.equal(report.result, 'succeeded');
+    assert.equal(Object.keys(report.actions).length, 11);
+    const flaky = report.actions['test:integration']!;
+    assert.equal(flaky.attempts, 2);
+    assert.equal(flaky.attemptDetails[0]!.reason, 'exit code 1');
+    assert.equal(peakUsage(report, (id) => report.actions[id]!.resources['db'] ?? 0), 1);
+    assert.ok(peakUsage(report, (id) => report.actions[id]!.cpus) <= 3);
+    assert.ok(peakUsage(report, () => 1) >= 2, 'branches run in parallel');
+    const wall = report.finishedAt - report.startedAt;
+    assert.ok(wall < 15_000, `the demo takes a few seconds (${wall} ms)`);
+  });
+});
