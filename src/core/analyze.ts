@@ -47,20 +47,31 @@ export function analyzeText(text: string): Analysis {
   if (text.length > MAX_ANALYZE_SIZE) {
     return { graph: EMPTY_GRAPH, diagnostics: [tooLargeDiagnostic(text.length)], lineIndex: new LineIndex(''), root: undefined };
   }
-  const lineIndex = new LineIndex(text);
   try {
     const { graph, diagnostics, root } = analyzeUnchecked(text);
-    return { graph, diagnostics, lineIndex, root };
+    return withLazyLineIndex({ graph, diagnostics, root }, text);
   } catch (e: unknown) {
     // A bug, not an expected failure: still never throw at the caller.
     const msg = e instanceof Error ? e.message : String(e);
     return {
       graph: EMPTY_GRAPH,
       diagnostics: [{ code: 'syntax', severity: 'error', message: `internal error while analyzing this file: ${msg}`, span: { offset: 0, length: 0 }, related: [] }],
-      lineIndex,
+      lineIndex: new LineIndex(text),
       root: undefined,
     };
   }
+}
+
+/** The line index is built on first use (most callers of a big file never need it). */
+function withLazyLineIndex(a: Omit<Analysis, 'lineIndex'>, text: string): Analysis {
+  let index: LineIndex | undefined;
+  return {
+    ...a,
+    get lineIndex(): LineIndex {
+      index ??= new LineIndex(text);
+      return index;
+    },
+  };
 }
 
 const q = (s: string): string => `'${s.length > 60 ? `${s.slice(0, 57)}...` : s}'`;
@@ -73,10 +84,11 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
 
   // References: unknown, self, duplicate; resolved deps for the runner.
   const ids = actions.map((a) => a.id);
-  const depSpan = new Map<string, Span>(); // `${from}\u0000${to}` -> span of the first reference
+  const depSpans: Map<string, Span>[] = []; // per action: dependency id -> span of its first reference
   const suggestionCache = new Map<string, string | undefined>();
   for (const a of actions) {
     const seen = new Map<string, Span>();
+    depSpans.push(seen);
     for (const ref of a.dependsOn) {
       const first = seen.get(ref.value);
       if (first) {
@@ -113,7 +125,6 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
         continue;
       }
       a.deps.push(ref.value);
-      depSpan.set(`${a.id}\u0000${ref.value}`, ref.span);
     }
   }
 
@@ -126,7 +137,7 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
   for (const e of edges) {
     const from = name(e.from);
     const to = name(e.to);
-    const span = depSpan.get(`${from}\u0000${to}`);
+    const span = depSpans[e.from]?.get(to);
     if (!span) continue;
     const members = cycleMembers(e.cycle);
     const all = e.cycle.tail.length === 0 ? (e.cycle.head as number[]) : undefined;

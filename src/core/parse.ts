@@ -398,6 +398,8 @@ function parseFields(obj: Node, env: Env, where: string, isDefaults: boolean, ow
   return f;
 }
 
+const NO_RESOURCES: ResourceUse[] = [];
+
 const EMPTY: Graph = {
   version: undefined,
   name: undefined,
@@ -515,7 +517,8 @@ export function parseGraph(text: string): ParseResult {
     else defaults = parseFields(pdef.value, env, 'defaults', true, spanOf(pdef.key));
   }
 
-  // actions
+  // actions (actions without own env/resources share one object: the model is read-only)
+  const defaultEnv: Readonly<Record<string, string>> = Object.freeze({ ...defaults.env });
   const actions: MutableAction[] = [];
   const byId = new Map<string, ActionModel>();
   const pact = top.get('actions');
@@ -552,8 +555,13 @@ export function parseGraph(text: string): ParseResult {
             sink.error(`${where} must be an object with at least a "command", got ${describeNode(p.value)}`, spanOf(p.value));
           } else f = parseFields(p.value, env, where, false, keySpan);
         }
-        const res = new Map<string, ResourceUse>(defaults.resources ?? []);
-        for (const [k, u] of f.resources ?? []) res.set(k, u);
+        let resources: ResourceUse[] = NO_RESOURCES;
+        if (defaults.resources?.size || f.resources?.size) {
+          const res = new Map<string, ResourceUse>(defaults.resources ?? []);
+          for (const [k, u] of f.resources ?? []) res.set(k, u);
+          resources = [...res.values()];
+        }
+        const actionEnv = f.env === undefined ? defaultEnv : defaults.env === undefined ? f.env : { ...defaults.env, ...f.env };
         const a: MutableAction = {
           id,
           index: actions.length,
@@ -563,13 +571,13 @@ export function parseGraph(text: string): ParseResult {
           dependsOn: f.dependsOn ?? [],
           deps: [],
           cpus: f.cpus ?? defaults.cpus ?? 1,
-          resources: [...res.values()],
+          resources,
           timeoutMs: f.timeoutMs ?? defaults.timeoutMs,
           retries: f.retries ?? defaults.retries ?? 0,
           acceptFailedDependencies: f.acceptFailedDependencies ?? defaults.acceptFailedDependencies ?? false,
           priority: f.priority ?? defaults.priority ?? 0,
           cwd: f.cwd ?? defaults.cwd,
-          env: { ...defaults.env, ...f.env },
+          env: actionEnv,
           description: f.description ?? defaults.description,
         };
         if (f.cpusSpan) a.cpusSpan = f.cpusSpan;

@@ -6,12 +6,13 @@ import { DURATION_PATTERN, parseDuration } from '../../../src/core/duration';
 import { ACTION_ID_PATTERN, ACTION_KEYS, DEFAULTS_KEYS, TOP_LEVEL_KEYS } from '../../../src/core/parse';
 
 const ROOT = path.join(__dirname, '../../..');
-const schema = JSON.parse(readFileSync(path.join(ROOT, 'schema/actiontree.schema.json'), 'utf8')) as JSONSchema & Record<string, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const schema: any = JSON.parse(readFileSync(path.join(ROOT, 'schema/actiontree.schema.json'), 'utf8'));
 const SCHEMA_URI = 'file:///schema/actiontree.schema.json';
 
 async function schemaProblems(text: string): Promise<string[]> {
   const ls = getLanguageService({ schemaRequestService: async () => JSON.stringify(schema) });
-  ls.configure({ validate: true, allowComments: true, schemas: [{ uri: SCHEMA_URI, fileMatch: ['*.actiontree.jsonc'], schema }] });
+  ls.configure({ validate: true, allowComments: true, schemas: [{ uri: SCHEMA_URI, fileMatch: ['*.actiontree.jsonc'], schema: schema as JSONSchema }] });
   const doc = TextDocument.create('file:///w/x.actiontree.jsonc', 'jsonc', 1, text);
   const json = ls.parseJSONDocument(doc);
   const diags = await ls.doValidation(doc, json, { trailingCommas: 'ignore', comments: 'ignore' });
