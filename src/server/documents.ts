@@ -69,11 +69,12 @@ export class AnalysisCache {
 
 /**
  * Coalesces analysis requests per uri: each new request replaces the pending one (trailing
- * debounce). The delay is not fixed: it is the duration of the document's last analysis
- * (at least 1 ms, at most 50 ms), so a burst of edits that arrive faster than the analysis
- * runs collapses into one analysis of the newest version, while a single edit is answered
- * after roughly one analysis time. The callback runs with whatever version is current then;
- * results for older versions are never produced.
+ * debounce). The delay is not fixed: a quarter of the document's last analysis time, at least
+ * 1 ms and at most 10 ms. That is enough for edits already queued behind the first one (the
+ * JSON-RPC layer hands over one message per event-loop turn) to collapse into one analysis of
+ * the newest version, while a single edit is answered after about one analysis time. The
+ * callback reads whatever version is current when it runs, so results for older versions are
+ * never produced.
  */
 export class Coalescer {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -83,7 +84,7 @@ export class Coalescer {
   schedule(uri: string, run: () => void): void {
     const prev = this.timers.get(uri);
     if (prev !== undefined) clearTimeout(prev);
-    const delay = Math.max(1, Math.min(50, Math.ceil(this.delayFor(uri))));
+    const delay = Math.max(1, Math.min(10, Math.ceil(this.delayFor(uri) / 4)));
     const t = setTimeout(() => {
       this.timers.delete(uri);
       run();
