@@ -18,9 +18,10 @@ export const FIXTURE_WORKSPACE = path.join(REPO_ROOT, 'test', 'integration', 'fi
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-results', 'screenshots');
 
 export type Theme = 'light' | 'dark';
-export const THEMES: Record<Theme, { name: string; cssClass: string }> = {
-  light: { name: 'Default Light Modern', cssClass: 'vs' },
-  dark: { name: 'Default Dark Modern', cssClass: 'vs-dark' },
+/** `name`: the `workbench.colorTheme` setting value; `label`: how the theme picker shows it. */
+export const THEMES: Record<Theme, { name: string; label: string; cssClass: string }> = {
+  light: { name: 'Default Light Modern', label: 'Light Modern', cssClass: 'vs' },
+  dark: { name: 'Default Dark Modern', label: 'Dark Modern', cssClass: 'vs-dark' },
 };
 
 export interface WorkbenchOptions {
@@ -188,7 +189,6 @@ export class Workbench {
       const labels = await row.locator('.label-name').allInnerTexts();
       const exact = labels.findIndex((l) => l.replace(/\s+/g, ' ').trim() === title);
       await row.nth(exact >= 0 ? exact : 0).click();
-      await input.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
       return;
     }
   }
@@ -224,9 +224,22 @@ export class Workbench {
     return file;
   }
 
-  /** Switches the color theme through the user settings and waits until the workbench shows it. */
+  /**
+   * Switches the color theme the way a user does (Preferences: Color Theme, pick it) and waits
+   * until the workbench shows it. (Writing settings.json works too but the server's file watcher
+   * sometimes misses the change, so the harness does not rely on it.)
+   */
   async setTheme(theme: Theme): Promise<void> {
-    this.server.updateSettings({ 'workbench.colorTheme': THEMES[theme].name });
+    const want = THEMES[theme];
+    if (await this.page.locator(`.monaco-workbench.${want.cssClass}`).count()) return;
+    await this.runCommand('Preferences: Color Theme');
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(want.label);
+    const row = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', {
+      has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${want.label}\\s*$`) }),
+    });
+    await row.first().click();
     await this.waitForTheme(theme);
   }
 

@@ -126,7 +126,11 @@ export class CodeServer {
     return `${this.origin}/?${params.toString()}`;
   }
 
-  /** Merges settings into the user settings file; the workbench applies them live. */
+  /**
+   * Merges settings into the user settings file. Caution: the running workbench picks the
+   * change up through the server's file watcher, which was seen to miss it now and then; pass
+   * settings at start (`settings` option) or change them through the UI when a test needs it.
+   */
   updateSettings(settings: Record<string, unknown>): void {
     const file = this.userSettingsFile;
     const current = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;

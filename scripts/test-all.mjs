@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+// `npm test`: every stage, in order, as CI runs it (see docs/testing.md).
+//
+//   node scripts/test-all.mjs [--only a,b] [--skip a,b]
+//   stages: setup typecheck build unit runner integration e2e package
+//
+// Prints each stage's result and time, then a plain `N passed, N failed` line (the sum of all
+// test counts). Exits 1 if any stage failed or if no test ran at all. A stage without test
+// files is reported as `no test files` (neither passed nor failed).
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MOCHA = path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
+
+function hasFiles(dir, suffix) {
+  const abs = path.join(ROOT, dir);
+  if (!fs.existsSync(abs)) return false;
+  const stack = [abs];
+  while (stack.length) {
+    const d = stack.pop();
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) {
+        if (e.name !== 'fixtures' && e.name !== 'node_modules') stack.push(path.join(d, e.name));
+      } else if (e.name.endsWith(suffix)) return true;
+    }
+  }
+  return false;
+}
+
+/** Counts from mocha's spec reporter summary. */
+function mochaCounts(text) {
+  const last = (re) => {
+    const all = [...text.matchAll(re)];
+    return all.length ? Number(all[all.length - 1][1]) : 0;
+  };
+  return { passed: last(/^\s*(\d+) passing/gm), failed: last(/^\s*(\d+) failing/gm), pending: last(/^\s*(\d+) pending/gm) };
+}
+
+/** Counts from a harness summary line such as `integration: 6 passed, 1 failed, 2 skipped`. */
+function summaryCounts(text, word) {
+  const all = [...text.matchAll(new RegExp(`^${word}: (\\d+) passed, (\\d+) failed(?:, (\\d+) skipped)?\\s*$`, 'gm'))];
+  const m = all[all.length - 1];
+  return m ? { passed: Number(m[1]), failed: Number(m[2]), pending: Number(m[3] ?? 0) } : { passed: 0, failed: 0, pending: 0 };
+}
+
+const STAGES = [
+  { name: 'setup', cmd: ['bash', 'scripts/setup-harness.sh'] },
+  { name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] },
+  { name: 'build', cmd: ['npm', 'run', '--silent', 'build'], critical: true },
+  {
+    name: 'unit',
+    files: () => hasFiles('test/unit', '.test.ts'),
+    cmd: [process.execPath, MOCHA, '--config', '.mocharc.unit.json', '--reporter', 'spec', '--no-color'],
+    counts: mochaCounts,
+  },
+  {
+    name: 'runner',
+    files: () => hasFiles('test/runner', '.test.ts'),
+    cmd: [process.execPath, MOCHA, '--config', '.mocharc.runner.json', '--reporter', 'spec', '--no-color'],
+    counts: mochaCounts,
+  },
+  {
+    name: 'integration',
+    needs: ['setup', 'build'],
+    files: () => hasFiles('test/integration', '.test.ts'),
+    cmd: [process.execPath, 'test/integration/run.mjs', '--no-build'],
+    counts: (t) => summaryCounts(t, 'integration'),
+  },
+  {
+    name: 'e2e',
+    needs: ['setup', 'build'],
+    files: () => hasFiles('test/e2e', '.e2e.ts'),
+    cmd: [process.execPath, 'test/e2e/run.mjs', '--no-build'],
+    counts: (t) => summaryCounts(t, 'e2e'),
+  },
+  { name: 'package', cmd: [process.execPath, 'scripts/check-vsix.mjs'] },
+];
+
+function runStage(cmd) {
+  return new Promise((resolve) => {
+    let out = '';
+    const p = spawn(cmd[0], cmd.slice(1), {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ACTIONTREE_SKIP_BUILD: '1', FORCE_COLOR: '0' },
+    });
+    p.stdout.on('data', (b) => {
+      out += b;
+      process.stdout.write(b);
+    });
+    p.stderr.on('data', (b) => {
+      out += b;
+      process.stderr.write(b);
+    });
+    p.on('error', (e) => resolve({ code: 127, out: `${out}\n${e.message}` }));
+    p.on('exit', (code, sig) => resolve({ code: code ?? (sig ? 1 : 0), out }));
+  });
+}
+
+function parseList(argv, flag) {
+  const i = argv.indexOf(flag);
+  if (i < 0) return undefined;
+  const list = (argv[i + 1] ?? '').split(',').filter(Boolean);
+  for (const s of list) if (!STAGES.some((x) => x.name === s)) throw new Error(`unknown stage ${s}`);
+  return list;
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const only = parseList(argv, '--only');
+  const skip = parseList(argv, '--skip') ?? [];
+  const t0 = Date.now();
+  const results = [];
+  const status = new Map();
+  let passed = 0, failed = 0, pending = 0;
+  for (const st of STAGES) {
+    if ((only && !only.includes(st.name)) || skip.includes(st.name)) {
+      results.push({ name: st.name, verdict: 'not selected', secs: 0 });
+      continue;
+    }
+    if (st.files && !st.files()) {
+      results.push({ name: st.name, verdict: 'no test files', secs: 0 });
+      console.log(`\n=== ${st.name}: no test files ===`);
+      continue;
+    }
+    const blocked = (st.needs ?? []).filter((n) => status.get(n) === 'failed');
+    if (blocked.length) {
+      results.push({ name: st.name, verdict: `FAILED (not run: ${blocked.join(', ')} failed)`, secs: 0, bad: true });
+      status.set(st.name, 'failed');
+      continue;
+    }
+    console.log(`\n=== ${st.name}: ${st.cmd.map((a) => path.relative(ROOT, a) && !a.startsWith('-') && a.includes('/') ? path.relative(ROOT, a) : a).join(' ')} ===`);
+    const s0 = Date.now();
+    const r = await runStage(st.cmd);
+    const secs = (Date.now() - s0) / 1000;
+    let verdict = r.code === 0 ? 'ok' : `FAILED (exit ${r.code})`;
+    let bad = r.code !== 0;
+    if (st.counts) {
+      const c = st.counts(r.out);
+      passed += c.passed;
+      failed += c.failed;
+      pending += c.pending;
+      verdict += ` — ${c.passed} passed, ${c.failed} failed${c.pending ? `, ${c.pending} skipped` : ''}`;
+      if (c.passed + c.failed === 0) {
+        verdict += ' — no test ran';
+        bad = true;
+      }
+    }
+    status.set(st.name, bad ? 'failed' : 'ok');
+    results.push({ name: st.name, verdict, secs, bad });
+  }
+  const total = (Date.now() - t0) / 1000;
+  console.log('\n=== summary ===');
+  for (const r of results) console.log(`${r.name.padEnd(12)} ${r.verdict}${r.secs ? ` [${r.secs.toFixed(1)} s]` : ''}`);
+  console.log(`total time: ${total.toFixed(1)} s`);
+  const badStages = results.filter((r) => r.bad).map((r) => r.name);
+  if (passed + failed === 0) console.log('ERROR: no test ran');
+  if (badStages.length) console.log(`failed stages: ${badStages.join(', ')}`);
+  console.log(`${passed} passed, ${failed} failed${pending ? `, ${pending} skipped` : ''}`);
+  return badStages.length || failed || passed + failed === 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`test-all: ERROR: ${e instanceof Error ? e.stack : e}`);
+    process.exit(1);
+  },
+);
