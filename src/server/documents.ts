@@ -27,7 +27,8 @@ export function analyze(uri: string, version: number, text: string, log: (m: str
   }
   const durationMs = performance.now() - t0;
   resultCounter += 1;
-  return { uri, version, text, analysis, resultId: `r${resultCounter}`, durationMs };
+  // The syntax tree is a third of the analysis' memory and no feature needs all of it: drop it.
+  return { uri, version, text, analysis: { ...analysis, root: undefined }, resultId: `r${resultCounter}`, durationMs };
 }
 
 /**

@@ -1,9 +1,10 @@
-import { findNodeAtOffset, type Node as JsonNode } from 'jsonc-parser';
+import { findNodeAtOffset, parseTree, type Node as JsonNode } from 'jsonc-parser';
 import { CodeActionKind, type CodeAction, type Range, type TextEdit } from 'vscode-languageserver/node';
 import type { Diagnostic } from '../../core/diagnostics';
 import type { Span } from '../../core/text';
 import type { DocAnalysis } from '../documents';
 import { toLspDiagnostic, toRange } from '../convert';
+import { actionAt } from '../locate';
 
 /** Codes whose fix is to delete the offending `dependsOn` string. */
 const REMOVABLE = new Set<string>(['unknown-dependency', 'self-dependency', 'cycle', 'duplicate-dependency']);
@@ -13,10 +14,14 @@ const REMOVABLE = new Set<string>(['unknown-dependency', 'self-dependency', 'cyc
  * stays valid: `[a, x, c]` -> `[a, c]`, `[a, x]` -> `[a]`, `[x]` -> `[]`.
  */
 export function removeElementEdit(da: DocAnalysis, elementSpan: Span): TextEdit | undefined {
-  const root = da.analysis.root;
   const li = da.analysis.lineIndex;
+  // Parse only the enclosing action (`"id": {…}` wrapped in braces): the server does not keep
+  // the whole document's syntax tree around.
+  const owner = actionAt(da.analysis.graph, elementSpan.offset);
+  const base = owner === undefined ? 0 : owner.span.offset - 1;
+  const root = owner === undefined ? parseTree(da.text) : parseTree(`{${da.text.slice(owner.span.offset, owner.span.offset + owner.span.length)}}`);
   if (root === undefined) return undefined;
-  let node: JsonNode | undefined = findNodeAtOffset(root, elementSpan.offset + 1, true);
+  let node: JsonNode | undefined = findNodeAtOffset(root, elementSpan.offset - base + 1, true);
   while (node !== undefined && node.parent?.type !== 'array') node = node.parent;
   const array = node?.parent;
   if (node === undefined || array === undefined || array.children === undefined) return undefined;
@@ -36,11 +41,10 @@ export function removeElementEdit(da: DocAnalysis, elementSpan: Span): TextEdit 
     start = node.offset;
     end = node.offset + node.length;
     // a lone element with a trailing comma: take the comma too
-    const rest = da.text.slice(end, array.offset + array.length);
-    const m = /^\s*,/.exec(rest);
+    const m = /^\s*,/.exec(da.text.slice(end + base, array.offset + array.length + base));
     if (m !== null) end += m[0].length;
   }
-  return { range: toRange(li, { offset: start, length: end - start }), newText: '' };
+  return { range: toRange(li, { offset: start + base, length: end - start }), newText: '' };
 }
 
 function overlaps(a: Range, b: Range): boolean {
