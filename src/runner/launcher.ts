@@ -68,14 +68,17 @@ export class NodeLauncher implements ProcessLauncher {
     }
     // The runner's environment, the action's env (defaults.env merged), then what the runner tells every action.
     const env = { ...this.baseEnv, ...a.env, ACTIONTREE_ACTION: a.id, ACTIONTREE_ATTEMPT: String(req.attempt) };
+    // Like GNU make, a shell command line without any shell syntax is exec'd directly (the shell
+    // would do exactly the same; this saves starting a shell per action). See simpleArgv.
+    const argv = cmd.kind === 'argv' ? cmd.argv : isWindows ? null : simpleArgv(cmd.line);
     let child: ChildProcess;
     try {
       const common = { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[], detached: !isWindows, windowsHide: true };
-      child = cmd.kind === 'shell' ? spawn(cmd.line, { ...common, shell: true }) : spawn(cmd.argv[0] as string, cmd.argv.slice(1), common);
+      child = argv === null ? spawn(cmd.kind === 'shell' ? cmd.line : '', { ...common, shell: true }) : spawn(argv[0] as string, argv.slice(1), common);
     } catch (e: unknown) {
-      return failed(spawnMessage(e, cmd.kind === 'argv' ? (cmd.argv[0] as string) : cmd.line, cwd));
+      return failed(spawnMessage(e, argv !== null ? (argv[0] as string) : 'shell', cwd));
     }
-    const attempt = new Attempt(child, cmd.kind === 'argv' ? (cmd.argv[0] as string) : 'shell', cwd, req, log, this.graceMs, this.flushMs);
+    const attempt = new Attempt(child, argv !== null ? (argv[0] as string) : 'shell', cwd, req, log, this.graceMs, this.flushMs);
     this.live.add(attempt);
     void attempt.exited.then(() => this.live.delete(attempt));
     return attempt;
@@ -117,6 +120,33 @@ export class NodeLauncher implements ProcessLauncher {
     if (problem === null) this.cwdChecked.set(cwd, null); // only cache success: a folder may appear later
     return problem;
   }
+}
+
+/**
+ * Shell keywords and builtins that must keep going through the shell: GNU make's list plus
+ * builtins whose binary twin behaves differently (echo -e/-n, pwd -L, kill %job, printf).
+ * `true`/`false` are not here: /bin/true and the builtin do the same thing.
+ */
+const SHELL_WORDS = new Set(
+  (
+    'if then else elif fi case esac for select while until do done function time in ! { } [[ ]] ' +
+    '. : alias bg break builtin cd command continue declare echo eval exec exit export fc fg getopts hash ' +
+    'jobs kill let local logout popd printf pushd pwd read readonly return set shift shopt source suspend ' +
+    'test times trap type typeset ulimit umask unalias unset wait'
+  ).split(' '),
+);
+
+/**
+ * argv for a command line that the shell would run as a plain `program arg…` (only
+ * characters with no shell meaning, words split on spaces, no assignment, no keyword or
+ * builtin), else null (the line goes to `/bin/sh -c`).
+ */
+export function simpleArgv(line: string): string[] | null {
+  if (!/^[A-Za-z0-9 _\-./,+@%]+$/.test(line)) return null;
+  const words = line.split(' ').filter((w) => w.length > 0);
+  const first = words[0];
+  if (first === undefined || first.includes('=') || SHELL_WORDS.has(first)) return null;
+  return words;
 }
 
 function failed(message: string): LaunchedProcess {

@@ -214,7 +214,8 @@ describe('runner with real processes', function () {
         nocwd: { command: 'true', cwd: 'no/such/dir' },
         notdir: { command: 'true', cwd: 'afile' },
         noexec: { command: ['./script.sh'] },
-        shell127: { command: 'definitely-not-a-command-xyz' },
+        shell127: { command: 'definitely-not-a-command-xyz && true' },
+        simple: { command: 'definitely-not-a-command-xyz --flag' },
       },
     });
     const { report } = await runGraphFile(file);
@@ -224,7 +225,8 @@ describe('runner with real processes', function () {
     assert.equal(r('notdir'), `spawn failed: cwd is not a directory: ${path.join(dir, 'afile')}`);
     assert.equal(r('noexec'), "spawn failed: permission denied: './script.sh' is not executable (EACCES)");
     assert.equal(r('shell127'), 'exit code 127 (command not found)');
-    for (const id of ['missing', 'nocwd', 'notdir', 'noexec', 'shell127']) assert.equal(report.actions[id]!.state, 'failed');
+    assert.equal(r('simple'), "spawn failed: command not found: 'definitely-not-a-command-xyz' (ENOENT)", 'a plain command line is exec\'d directly');
+    for (const id of ['missing', 'nocwd', 'notdir', 'noexec', 'shell127', 'simple']) assert.equal(report.actions[id]!.state, 'failed');
   });
 
   it('env and cwd: runner env + defaults.env + action env; cwd relative to the graph file folder', async () => {
