@@ -82,15 +82,29 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
   const sink = new DiagnosticSink();
   sink.list.push(...parsed.diagnostics);
 
-  // References: unknown, self, duplicate; resolved deps for the runner.
+  // References: unknown, self, duplicate; resolved deps (and their indices) for the runner.
   const ids = actions.map((a) => a.id);
-  const depSpans: Map<string, Span>[] = []; // per action: dependency id -> span of its first reference
+  const adj: number[][] = [];
   const suggestionCache = new Map<string, string | undefined>();
   for (const a of actions) {
-    const seen = new Map<string, Span>();
-    depSpans.push(seen);
-    for (const ref of a.dependsOn) {
-      const first = seen.get(ref.value);
+    const refs = a.dependsOn;
+    const out: number[] = [];
+    adj.push(out);
+    // Short lists (the usual case) find repeats by scanning; long ones use a map.
+    const firstOf = refs.length > 8 ? new Map<string, Span>() : undefined;
+    for (let k = 0; k < refs.length; k++) {
+      const ref = refs[k] as (typeof refs)[number];
+      let first: Span | undefined;
+      if (firstOf) first = firstOf.get(ref.value);
+      else {
+        for (let j = 0; j < k; j++) {
+          const r = refs[j] as (typeof refs)[number];
+          if (r.value === ref.value) {
+            first = r.span;
+            break;
+          }
+        }
+      }
       if (first) {
         sink.add(
           'duplicate-dependency',
@@ -102,12 +116,13 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
         );
         continue;
       }
-      seen.set(ref.value, ref.span);
+      firstOf?.set(ref.value, ref.span);
       if (ref.value === a.id) {
         sink.add('self-dependency', 'error', `action ${q(a.id)} depends on itself`, ref.span, [], { action: a.id, dependency: ref.value });
         continue;
       }
-      if (!graph.byId.has(ref.value)) {
+      const target = graph.byId.get(ref.value);
+      if (!target) {
         let s = suggestionCache.get(ref.value);
         if (!suggestionCache.has(ref.value)) {
           s = closest(ref.value, ids);
@@ -124,20 +139,20 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
         );
         continue;
       }
-      a.deps.push(ref.value);
+      a.deps.push(target.id);
+      out.push(target.index);
     }
   }
 
   // Cycles: every edge on a cycle, with a (shortest when affordable) cycle through it.
-  const indexOf = new Map<string, number>();
-  actions.forEach((a, i) => indexOf.set(a.id, i));
-  const adj = actions.map((a) => a.deps.map((d) => indexOf.get(d) as number));
   const { edges } = cycleEdges(adj, ids);
+  /** The span of the first reference from action `from` to id `to`. */
+  const refSpan = (from: number, to: string): Span | undefined => actions[from]?.dependsOn.find((r) => r.value === to)?.span;
   const name = (i: number) => ids[i] as string;
   for (const e of edges) {
     const from = name(e.from);
     const to = name(e.to);
-    const span = depSpans[e.from]?.get(to);
+    const span = refSpan(e.from, to);
     if (!span) continue;
     const members = cycleMembers(e.cycle);
     const all = e.cycle.tail.length === 0 ? (e.cycle.head as number[]) : undefined;

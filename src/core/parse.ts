@@ -154,6 +154,22 @@ export interface Prop {
   readonly node: Node;
 }
 
+/** The properties of one object, first occurrence of each name, in order. */
+export class PropList {
+  constructor(private readonly list: Prop[]) {}
+  /** Linear: meant for the small objects of the format (a handful of known keys). */
+  get(name: string): Prop | undefined {
+    for (const p of this.list) if (p.name === name) return p;
+    return undefined;
+  }
+  values(): readonly Prop[] {
+    return this.list;
+  }
+  get size(): number {
+    return this.list.length;
+  }
+}
+
 /**
  * The properties of an object node in order, first occurrence of each name. Repeated names
  * are reported through `onDuplicate` (default: a schema error on the second key).
@@ -163,25 +179,32 @@ export function objectProps(
   sink: DiagnosticSink,
   where: string,
   onDuplicate?: (p: Prop, first: Prop) => void,
-): Map<string, Prop> {
-  const map = new Map<string, Prop>();
-  for (const p of obj.children ?? []) {
+): PropList {
+  const children = obj.children ?? [];
+  const list: Prop[] = [];
+  // Small objects: a linear scan finds repeats; big ones (the actions) use a map.
+  const index = children.length > 16 ? new Map<string, Prop>() : undefined;
+  for (const p of children) {
     if (p.type !== 'property') continue;
     const key = p.children?.[0];
     if (!key || typeof key.value !== 'string') continue;
-    const prop: Prop = { name: key.value, key, value: p.children?.[1], node: p };
-    const first = map.get(prop.name);
+    const name = key.value as string;
+    let first: Prop | undefined;
+    if (index) first = index.get(name);
+    else for (const q of list) if (q.name === name) { first = q; break; }
+    const prop: Prop = { name, key, value: p.children?.[1], node: p };
     if (first) {
       if (onDuplicate) onDuplicate(prop, first);
       else sink.error(`duplicate property ${q(prop.name)} in ${where} (the first one is used)`, spanOf(key));
       continue;
     }
-    map.set(prop.name, prop);
+    index?.set(name, prop);
+    list.push(prop);
   }
-  return map;
+  return new PropList(list);
 }
 
-function checkUnknownKeys(props: Map<string, Prop>, known: readonly string[], sink: DiagnosticSink, where: string): void {
+function checkUnknownKeys(props: PropList, known: readonly string[], sink: DiagnosticSink, where: string): void {
   for (const p of props.values()) {
     if (known.includes(p.name)) continue;
     const s = closest(p.name, known);
