@@ -329,7 +329,9 @@ export const commandTable: Readonly<Record<string, Handler>> = {
     tail: svc.outputs.tail(String(file), String(action)),
     hasChannel: svc.outputs.hasChannel(String(file), String(action)),
   }),
-  'actiontree.internal.gantt': (svc) => ({ open: svc.gantt.isOpen, rendered: svc.gantt.lastRendered }),
+  'actiontree.internal.gantt': (svc) => ({ open: svc.gantt.isOpen, rendered: svc.gantt.lastRendered, ...svc.gantt.debugState() }),
+  'actiontree.internal.waitGantt': (svc, runId, finished, timeoutMs, expectMessage) =>
+    waitGantt(svc, String(runId), Number(finished), typeof timeoutMs === 'number' ? timeoutMs : 30_000, expectMessage === true),
   'actiontree.internal.status': (svc) => svc.status().text,
 };
 
@@ -350,6 +352,29 @@ async function waitRun(svc: Services, id: number, timeoutMs: number): Promise<Ru
   const r = await Promise.race([s.done, t]);
   if (timer) clearTimeout(timer);
   return r === 'timeout' ? { timeout: true, summary: s.summary() } : r;
+}
+
+/** Resolves when the Gantt webview reports it has drawn `finished` done actions of `runId`. */
+function waitGantt(svc: Services, runId: string, finished: number, timeoutMs: number, expectMessage: boolean): Promise<{ ok: boolean; state: Record<string, unknown> }> {
+  const matches = (): boolean => {
+    const r = svc.gantt.lastRendered;
+    if (!r) return false;
+    return expectMessage ? r.message !== null : r.message === null && r.runId === runId && r.finished >= finished;
+  };
+  const state = (): Record<string, unknown> => ({ rendered: svc.gantt.lastRendered, ...svc.gantt.debugState() });
+  if (matches()) return Promise.resolve({ ok: true, state: state() });
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      resolve({ ok: false, state: state() });
+    }, timeoutMs);
+    const sub = svc.gantt.onDidRender(() => {
+      if (!matches()) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve({ ok: true, state: state() });
+    });
+  });
 }
 
 export interface TreeSnapshotItem {

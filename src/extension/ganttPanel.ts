@@ -109,6 +109,12 @@ export class GanttPanelManager implements vscode.Disposable {
     );
   }
 
+  /** For tests and diagnostics. */
+  debugState(): Record<string, unknown> {
+    return { ready: this.webviewReady, visible: this.panel?.visible ?? null, session: this.session?.id ?? null, source: this.chartSource, error: this.errorMessage, posted: this.posted };
+  }
+  private posted = 0;
+
   get isOpen(): boolean {
     return this.panel !== undefined;
   }
@@ -236,11 +242,13 @@ export class GanttPanelManager implements vscode.Disposable {
   }
 
   private post(m: HostToWebview): void {
+    this.posted++;
     void this.panel?.webview.postMessage(m);
   }
 
   /** Sends everything again (the webview was (re)created or became visible). */
   private resend(): void {
+    this.lastRendered = null;
     this.sent = new Map();
     this.sentRunId = null;
     this.sentFinished = false;

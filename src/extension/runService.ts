@@ -89,7 +89,16 @@ export class RunSession implements vscode.Disposable {
         resolve();
       });
     });
-    this.onDidFinish(() => resolveDone(this.summary()));
+    // `done` resolves once the worker has exited too (it exits right after its `done`
+    // message; one that lingers is killed after a grace period).
+    this.onDidFinish(() => {
+      const w = this.worker;
+      const timer = w ? setTimeout(() => w.kill('SIGKILL'), 5000) : undefined;
+      void this.exited.then(() => {
+        if (timer) clearTimeout(timer);
+        resolveDone(this.summary());
+      });
+    });
     const start: StartMessage = {
       type: 'start',
       graphFile: request.graphFile,

@@ -51,6 +51,8 @@ export interface RenderedMessage {
   readonly runId: string;
   readonly rows: number;
   readonly finished: number;
+  /** The message shown instead of a chart (corrupt report, run that did not start), else null. */
+  readonly message: string | null;
 }
 
 export type WebviewToHost = ReadyMessage | RevealOutputMessage | RenderedMessage;
@@ -185,7 +187,14 @@ export function parseWebviewMessage(x: unknown): Parsed<WebviewToHost> {
         return { type: 'reveal-output', action: x['action'] as string };
       case 'rendered':
         need(typeof x['runId'] === 'string' && Number.isInteger(x['rows']) && Number.isInteger(x['finished']), 'rendered');
-        return { type: 'rendered', runId: x['runId'] as string, rows: x['rows'] as number, finished: x['finished'] as number };
+        need(x['message'] === undefined || isStrOrNull(x['message']), 'rendered.message');
+        return {
+          type: 'rendered',
+          runId: x['runId'] as string,
+          rows: x['rows'] as number,
+          finished: x['finished'] as number,
+          message: (x['message'] as string | null | undefined) ?? null,
+        };
       default:
         throw new Invalid(`unknown type ${JSON.stringify(x['type'])}`);
     }

@@ -132,7 +132,7 @@ function draw(): void {
   const key = `${model.input.runId}|${model.rows.length}|${done}|${model.input.result ?? ''}`;
   if (key !== lastRendered) {
     lastRendered = key;
-    vscode.postMessage({ type: 'rendered', runId: model.input.runId, rows: model.rows.length, finished: done });
+    vscode.postMessage({ type: 'rendered', runId: model.input.runId, rows: model.rows.length, finished: done, message: null });
   }
 }
 (window as unknown as { __ganttDraw: () => void }).__ganttDraw = draw;
@@ -171,6 +171,7 @@ window.addEventListener('message', (ev: MessageEvent<unknown>) => {
   }
   switch (msg.type) {
     case 'snapshot':
+      lastRendered = '';
       if (input?.runId !== msg.chart.runId) {
         follow = true;
         selected = null;
@@ -199,6 +200,8 @@ window.addEventListener('message', (ev: MessageEvent<unknown>) => {
       titleEl.textContent = 'Cannot show the chart';
       summaryEl.textContent = '';
       setLiveTicker();
+      lastRendered = '';
+      vscode.postMessage({ type: 'rendered', runId: '', rows: 0, finished: 0, message: msg.message });
       return;
     default: {
       const never: never = msg;

@@ -1,0 +1,85 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import type { FrameLocator } from 'playwright-core';
+import { Workbench } from './harness';
+
+// The whole loop in the real workbench: run a graph from the command palette, watch the
+// Gantt panel draw every bar finished, click a bar, see that action's output. Screenshots
+// in a dark and a light theme (test-results/screenshots/).
+
+async function pickQuickItem(wb: Workbench, text: string): Promise<void> {
+  const input = wb.page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(text);
+  const row = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text });
+  await row.first().click();
+}
+
+async function waitFinished(chart: FrameLocator, rows: number, timeoutMs = 60_000): Promise<void> {
+  await chart.locator(`body[data-rows="${rows}"][data-finished="${rows}"][data-result="succeeded"]`).waitFor({ state: 'attached', timeout: timeoutMs });
+}
+
+for (const theme of ['dark', 'light'] as const) {
+  describe(`gantt chart (${theme} theme)`, function () {
+    let wb: Workbench;
+
+    before(async () => {
+      wb = await Workbench.open({ theme, viewport: { width: 1400, height: 860 } });
+    });
+
+    after(async () => {
+      await wb?.close();
+    });
+
+    it('runs a graph from the palette and draws every bar finished', async () => {
+      await wb.openViewContainer('actiontree');
+      await wb.treeRows('Graphs').filter({ hasText: 'build' }).first().waitFor({ state: 'visible' });
+      await wb.runCommand('ActionTree: Run Graph');
+      // Two graphs in the workspace: the command asks which one.
+      await pickQuickItem(wb, 'build');
+      await wb.runCommand('ActionTree: Show Gantt Chart');
+      const chart = await wb.webviewFrame();
+      await waitFinished(chart, 3);
+      for (const id of ['lint', 'compile', 'test']) {
+        const bars = chart.locator(`g.hit[data-action="${id}"] rect.bar.run.st-succeeded`);
+        assert.ok((await bars.count()) >= 1, `a finished bar for ${id}`);
+      }
+      // Dependency arrows and the critical path are drawn.
+      assert.ok((await chart.locator('path.dep').count()) >= 2);
+      assert.ok((await chart.locator('rect.bar.crit').count()) >= 1);
+      // The tree shows the final states too.
+      const rows = wb.treeRows('Graphs');
+      await rows.filter({ hasText: 'compile' }).locator('.codicon-pass').waitFor({ state: 'visible' });
+      const shot = await wb.screenshot(`gantt-${theme}`);
+      assert.ok(fs.statSync(shot).size > 20_000);
+    });
+
+    it("clicking a bar reveals that action's output", async () => {
+      const chart = await wb.webviewFrame();
+      await chart.locator('g.hit[data-action="compile"] rect.bar.run').first().click();
+      // The Output panel shows the channel of that action with its output.
+      const panel = wb.page.locator('.part.panel');
+      await panel.waitFor({ state: 'visible' });
+      await panel.locator('.view-lines', { hasText: 'compile ok' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+      await wb.page.locator('.part.panel .monaco-select-box, .part.panel [aria-label*="ActionTree: compile"]', {}).first().waitFor({ state: 'attached' });
+      await wb.screenshot(`gantt-output-${theme}`);
+      assert.deepEqual(wb.pageErrors, []);
+    });
+
+    it('shows a tooltip and moves the selection with the keyboard', async () => {
+      const chart = await wb.webviewFrame();
+      await chart.locator('g.hit[data-action="lint"] rect.bar.run').first().hover();
+      const tip = chart.locator('#tooltip');
+      await tip.waitFor({ state: 'visible' });
+      const text = await tip.innerText();
+      assert.match(text, /^lint — succeeded/);
+      assert.match(text, /exit code 0/);
+      await chart.locator('#chart').focus();
+      await chart.locator('#chart').press('Home');
+      await chart.locator('rect.row-selected').waitFor({ state: 'attached' });
+      await chart.locator('#chart').press('ArrowDown');
+      await chart.locator('#live', { hasText: /^compile — succeeded/ }).waitFor({ state: 'attached' });
+      await wb.screenshot(`gantt-tooltip-${theme}`);
+    });
+  });
+}
