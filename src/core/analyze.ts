@@ -20,6 +20,9 @@ export interface Analysis {
 /** Files longer than this (in UTF-16 code units, ~bytes) get a single `too-large` diagnostic. */
 export const MAX_ANALYZE_SIZE = 20 * 1024 * 1024;
 
+/** Candidate comparisons allowed for "did you mean" suggestions in one file. */
+const SUGGESTION_BUDGET = 5_000_000;
+
 const EMPTY_GRAPH: Graph = {
   version: undefined,
   name: undefined,
@@ -125,7 +128,8 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
       if (!target) {
         let s = suggestionCache.get(ref.value);
         if (!suggestionCache.has(ref.value)) {
-          s = closest(ref.value, ids);
+          // Bounded work: thousands of distinct unknown ids in a huge graph get no suggestions.
+          s = suggestionCache.size * ids.length < SUGGESTION_BUDGET ? closest(ref.value, ids) : undefined;
           suggestionCache.set(ref.value, s);
         }
         const related = s ? [{ span: (graph.byId.get(s) as { keySpan: Span }).keySpan, message: `action ${q(s)} is defined here` }] : [];

@@ -241,7 +241,7 @@ interface Env {
   readonly usedResources: Set<string>;
 }
 
-function parseFields(obj: Node, env: Env, where: string, isDefaults: boolean, ownerKey: Span): Fields {
+function parseFields(obj: Node, env: Env, where: string, isDefaults: boolean, ownerKey: Span, ownerName = ''): Fields {
   const { sink } = env;
   const props = objectProps(obj, sink, where);
   checkUnknownKeys(props, ACTION_KEYS, sink, where); // command/dependsOn in defaults get their own error
@@ -314,6 +314,8 @@ function parseFields(obj: Node, env: Env, where: string, isDefaults: boolean, ow
             'warning',
             `${where} needs ${f.cpus} CPU slots but the graph has only ${env.graphCpus}; it will run alone`,
             spanOf(v),
+            [],
+            isDefaults ? { resource: 'cpus' } : { action: ownerName, resource: 'cpus' },
           );
         }
         break;
@@ -336,7 +338,7 @@ function parseFields(obj: Node, env: Env, where: string, isDefaults: boolean, ow
               `${where} uses resource ${q(r.name)}, which is not declared in the top-level 'resources'${declared}${s ? `; did you mean ${q(s)}?` : ''}`,
               spanOf(r.key),
               [],
-              s ? { suggestion: s, resource: r.name } : { resource: r.name },
+              { ...(isDefaults ? {} : { action: ownerName }), resource: r.name, ...(s ? { suggestion: s } : {}) },
             );
             continue;
           }
@@ -354,6 +356,7 @@ function parseFields(obj: Node, env: Env, where: string, isDefaults: boolean, ow
               `${where} needs ${amount} of resource ${q(r.name)} but only ${decl.capacity} exists; it will run alone`,
               spanOf(r.key),
               [{ span: decl.keySpan, message: `resource ${q(r.name)} is declared here with ${decl.capacity}` }],
+              isDefaults ? { resource: r.name } : { action: ownerName, resource: r.name },
             );
           }
           uses.set(r.name, { name: r.name, amount, keySpan: spanOf(r.key) });
@@ -576,7 +579,7 @@ export function parseGraph(text: string): ParseResult {
         if (p.value) {
           if (p.value.type !== 'object') {
             sink.error(`${where} must be an object with at least a "command", got ${describeNode(p.value)}`, spanOf(p.value));
-          } else f = parseFields(p.value, env, where, false, keySpan);
+          } else f = parseFields(p.value, env, where, false, keySpan, id);
         }
         let resources: ResourceUse[] = NO_RESOURCES;
         if (defaults.resources?.size || f.resources?.size) {

@@ -97,6 +97,29 @@ describe('diagnostics: one fixture per code, exact ranges', () => {
     );
   });
 
+  it('resource diagnostics carry the action and resource in data; defaults are flagged once, at defaults', () => {
+    const a = analyzeText(`{
+      "version": 1, "cpus": 2, "resources": { "db": 1 },
+      "defaults": { "cpus": 3, "resources": { "db": 2 } },
+      "actions": { "a": { "command": "x", "resources": { "dbb": 1 } }, "b": { "command": "y" }, "c": { "command": "z" } }
+    }`);
+    assert.deepEqual(
+      a.diagnostics.map((d) => [d.code, d.data]),
+      [
+        ['over-capacity', { resource: 'cpus' }],
+        ['over-capacity', { resource: 'db' }],
+        ['unknown-resource', { action: 'a', resource: 'dbb', suggestion: 'db' }],
+      ],
+    );
+    assert.equal(a.graph.byId.get('b')!.cpus, 3);
+    assert.deepEqual(a.graph.byId.get('c')!.resources.map((r) => [r.name, r.amount]), [['db', 2]]);
+    const over = analyzeText(readFixture(path.join(DIR, 'over-capacity.actiontree.jsonc'))).diagnostics;
+    assert.deepEqual(over.map((d) => d.data), [
+      { action: 'migrate', resource: 'db' },
+      { action: 'compile', resource: 'cpus' },
+    ]);
+  });
+
   it('duplicate-action relates the first definition', () => {
     const text = readFixture(path.join(DIR, 'duplicate-action.actiontree.jsonc'));
     const d = analyzeText(text).diagnostics.find((x) => x.code === 'duplicate-action')!;
