@@ -5,7 +5,7 @@
 
 // CSI (ESC [ … final byte), OSC (ESC ] … BEL or ESC \), other 2-byte escapes, and C1 CSI.
 // eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]|\u009b[0-?]*[ -/]*[@-~]/g;
+const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\^_]|\u009b[0-?]*[ -/]*[@-~]/g;
 
 export function stripAnsi(s: string): string {
   return s.indexOf('\u001b') < 0 && s.indexOf('\u009b') < 0 ? s : s.replace(ANSI, '');
@@ -25,7 +25,7 @@ export class AnsiStripper {
     if (esc >= 0 && s.length - esc < 64) {
       const rest = s.slice(esc);
       // Incomplete if it does not yet match a whole escape sequence at its start.
-      const m = /^(?:\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_])/.exec(rest);
+      const m = /^(?:\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\^_])/.exec(rest);
       if (!m) {
         this.pending = rest;
         s = s.slice(0, esc);
