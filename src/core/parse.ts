@@ -455,7 +455,12 @@ export function parseGraph(text: string): ParseResult {
     sink.add('syntax', 'error', `could not parse the file: ${e instanceof Error ? e.message : String(e)}`, { offset: 0, length: 0 });
     return empty(undefined);
   }
-  for (const e of errors) sink.add('syntax', 'error', syntaxMessage(e), { offset: e.offset, length: e.length });
+  for (const e of errors) {
+    // jsonc-parser can report a range past the end (e.g. an unterminated "/*"): clamp it.
+    const offset = Math.max(0, Math.min(e.offset, text.length));
+    const length = Math.max(0, Math.min(e.length, text.length - offset));
+    sink.add('syntax', 'error', syntaxMessage(e), { offset, length });
+  }
   if (!root) return empty(undefined);
   if (root.type !== 'object') {
     sink.error(`a graph file must contain one object with "version" and "actions", got ${describeNode(root)}`, spanOf(root));

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { buildCli, FIXTURES, ROOT, runCli, tempDir } from './helpers';
 
@@ -24,6 +25,16 @@ describe('CLI (the real bundle in a child process)', function () {
   after(() => {
     tmp.dispose();
     rmSync(buildDir, { recursive: true, force: true });
+  });
+
+  it('runs through bin/actiontree.js (the npm bin entry) as well', () => {
+    mkdirSync(at('pkg', 'bin'), { recursive: true });
+    mkdirSync(at('pkg', 'dist'));
+    copyFileSync(path.join(ROOT, 'bin/actiontree.js'), at('pkg', 'bin', 'actiontree.js'));
+    copyFileSync(cli, at('pkg', 'dist', 'cli.js'));
+    const r = spawnSync(process.execPath, [at('pkg', 'bin', 'actiontree.js'), 'validate', 'cycle.actiontree.jsonc'], { cwd: tmp.dir, encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /^cycle\.actiontree\.jsonc:4:42: error cycle: /);
   });
 
   it('--version prints the package version', () => {

@@ -118,6 +118,16 @@ describe('parse: the SPEC §1 example', () => {
     assert.deepEqual(arr[0]!.span, { offset: 0, length: 6 });
   });
 
+  it('keeps syntax ranges inside the text (jsonc-parser reports one past the end for "/*")', () => {
+    for (const t of ['/*', '{"a": "/*', '{ /* x', '"\\u12']) {
+      for (const d of analyzeText(t).diagnostics) assert.ok(d.span.offset + d.span.length <= t.length, `${JSON.stringify(t)}: ${JSON.stringify(d.span)}`);
+    }
+    assert.deepEqual(analyzeText('/*').diagnostics.map((d) => [d.message, d.span]), [
+      ['Unexpected end of comment (UnexpectedEndOfComment)', { offset: 0, length: 2 }],
+      ['Expected a value (ValueExpected)', { offset: 2, length: 0 }],
+    ]);
+  });
+
   it('reports too-deep nesting at the bracket that crosses the limit', () => {
     const text = `{"version":1,"actions":{},"x":${'['.repeat(5000)}}`;
     const a = analyzeText(text);

@@ -40,7 +40,13 @@ const graphish = fc.record(
 
 describe('robustness: analyzeText never throws', () => {
   it('on arbitrary strings (property)', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (s) => void checkSane(s)), { numRuns: 500 });
+    fc.assert(fc.property(fc.string({ maxLength: 300 }), (s) => void checkSane(s)), { numRuns: 1000 });
+  });
+
+  it('on arbitrary sequences of JSONC tokens and format keywords (property)', () => {
+    const token = fc.constantFrom('{', '}', '[', ']', '"', ',', ':', '/', '*', '//', '/*', '*/', ' ', '\n', '\\', 'a', '1', '-', 'true', 'null',
+      '"version"', '"actions"', '"dependsOn"', '"a"', '"b"', '"command"', '"resources"', '"db"', '"cpus"', '"defaults"', '"timeout"', '"env"', '"5m"');
+    fc.assert(fc.property(fc.array(token, { maxLength: 120 }), (ts) => void checkSane(ts.join(''))), { numRuns: 1000 });
   });
 
   it('on arbitrary binary junk (property)', () => {
