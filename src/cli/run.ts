@@ -103,6 +103,7 @@ export const runCommand: CliCommand = {
         ...(cpus !== undefined ? { cpus } : {}),
         ...(keepGoing !== undefined ? { keepGoing } : {}),
         signal: ac.signal,
+        env: { ...io.env },
         onEvent: (e) => ui.event(e),
       });
       ui.stop();
