@@ -28,6 +28,9 @@ const arg = (name, def) => {
 };
 const N = Number(arg('actions', '10000'));
 const EDITS = Number(arg('edits', '50'));
+/** Extra node flags for the server process (e.g. --node-args=--max-semi-space-size=32). */
+const NODE_ARGS = (arg('node-args', '') ?? '').split(' ').filter(Boolean);
+const MODES = (arg('modes', 'push,pull') ?? '').split(',');
 
 async function serverPath() {
   const given = arg('server', undefined);
@@ -36,7 +39,7 @@ async function serverPath() {
   const outfile = path.join(dir, 'server.js');
   await esbuild.build({
     entryPoints: [path.join(root, 'src/server/main.ts')], outfile, bundle: true, platform: 'node', format: 'cjs',
-    target: 'node20', external: ['vscode'], mainFields: ['module', 'main'], logLevel: 'error', minify: true,
+    target: 'node20', external: ['vscode'], mainFields: ['module', 'main'], logLevel: 'error',
   });
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return outfile;
@@ -65,13 +68,19 @@ function stats(xs) {
   return { median: q(0.5), p95: q(0.95), max: s[s.length - 1] };
 }
 
+/** utime + stime of a process in ms (from /proc/<pid>/stat; clock ticks are 100 Hz on Linux). */
+function cpuMs(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function rssMb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
 async function run(mode, server, text) {
-  const proc = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...NODE_ARGS, server, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = createProtocolConnection(proc.stdout, proc.stdin);
   const waiters = new Map();
   conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
@@ -110,6 +119,7 @@ async function run(mode, server, text) {
     else edits.push({ range: { start: at, end: { line: lineNo, character: descAt + 18 } }, text: '' });
   }
   const times = [];
+  const cpu0 = cpuMs(proc.pid);
   let version = 1;
   let counts = [];
   for (const change of edits) {
@@ -121,23 +131,27 @@ async function run(mode, server, text) {
     times.push(performance.now() - start);
     counts.push(diags.length);
   }
+  const cpuPerEdit = (cpuMs(proc.pid) - cpu0) / edits.length;
   const rss = rssMb(proc.pid);
+  // and once the server has been idle for a second (it collects garbage when idle)
+  await new Promise((r) => setTimeout(r, 1000));
+  const rssIdle = rssMb(proc.pid);
   await conn.sendRequest(ShutdownRequest.type);
   await conn.sendNotification(ExitNotification.type);
   await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
   conn.dispose();
-  return { mode, openMs, initial: initial.length, diagnosticCounts: [...new Set(counts)].sort((a, b) => a - b), ...stats(times), rss };
+  return { mode, openMs, initial: initial.length, diagnosticCounts: [...new Set(counts)].sort((a, b) => a - b), ...stats(times), rss, rssIdle, cpuPerEdit };
 }
 
 const server = await serverPath();
 const text = makeGraph(N);
 console.log(`document: ${N} actions, ${(text.length / 1024 / 1024).toFixed(2)} MB, ${text.split('\n').length} lines; ${EDITS} edits per mode`);
-console.log(`node ${process.version}, ${os.cpus().length} cpus`);
-for (const mode of ['push', 'pull']) {
+console.log(`node ${process.version}, ${os.cpus().length} cpus, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}${NODE_ARGS.length ? `, server flags ${NODE_ARGS.join(' ')}` : ''}`);
+for (const mode of MODES) {
   const r = await run(mode, server, text);
   const f = (x) => x.toFixed(1);
   console.log(
-    `${mode.padEnd(4)}  open->diagnostics ${f(r.openMs)} ms | didChange->diagnostics median ${f(r.median)} ms, p95 ${f(r.p95)} ms, max ${f(r.max)} ms | server RSS ${f(r.rss)} MB | diagnostics per version ${r.diagnosticCounts.join('/')}`,
+    `${mode.padEnd(4)}  open->diagnostics ${f(r.openMs)} ms | didChange->diagnostics median ${f(r.median)} ms, p95 ${f(r.p95)} ms, max ${f(r.max)} ms | server CPU ${f(r.cpuPerEdit)} ms/edit | server RSS ${f(r.rss)} MB after the edits, ${f(r.rssIdle)} MB idle 1 s later | diagnostics per version ${r.diagnosticCounts.join('/')}`,
   );
 }
 console.log('targets: median < 50 ms, p95 < 100 ms, RSS < 150 MB');

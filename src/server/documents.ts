@@ -15,6 +15,9 @@ export interface DocAnalysis {
 
 let resultCounter = 0;
 
+/** Texts at least this long count as large (about 2,000 actions). */
+export const LARGE_TEXT = 256 * 1024;
+
 /** Runs the core analysis; never throws (a core bug becomes an empty analysis plus a log line). */
 export function analyze(uri: string, version: number, text: string, log: (m: string) => void): DocAnalysis {
   const t0 = performance.now();
@@ -40,14 +43,20 @@ export class AnalysisCache {
   private readonly entries = new Map<string, DocAnalysis>();
   private readonly lastDuration = new Map<string, number>();
 
-  constructor(private readonly log: (m: string) => void) {}
+  /** `afterLarge` runs after analysing a large text (the server schedules an idle GC). */
+  constructor(
+    private readonly log: (m: string) => void,
+    private readonly afterLarge: () => void = () => undefined,
+  ) {}
 
   get(doc: TextDocument): DocAnalysis {
     const hit = this.entries.get(doc.uri);
     if (hit !== undefined && hit.version === doc.version) return hit;
+    this.entries.delete(doc.uri); // let the old analysis go before building the new one
     const fresh = analyze(doc.uri, doc.version, doc.getText(), this.log);
     this.entries.set(doc.uri, fresh);
     this.lastDuration.set(doc.uri, fresh.durationMs);
+    if (fresh.text.length >= LARGE_TEXT) this.afterLarge();
     return fresh;
   }
 

@@ -13,7 +13,8 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { AnalysisCache, Coalescer, analyze, type DocAnalysis } from './documents';
+import { AnalysisCache, Coalescer, LARGE_TEXT, analyze, type DocAnalysis } from './documents';
+import { idleCollector } from './idleGc';
 import { toLspDiagnostic } from './convert';
 import { JsonService } from './jsonService';
 import { RunRecords } from './runRecords';
@@ -48,7 +49,8 @@ function errorText(e: unknown): string {
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const logError = (m: string): void => connection.console.error(m);
-  const cache = new AnalysisCache(logError);
+  const gc = idleCollector();
+  const cache = new AnalysisCache(logError, () => gc.schedule());
   const json = new JsonService();
   const runs = new RunRecords();
   const coalescer = new Coalescer((uri) => cache.durationOf(uri));
@@ -138,6 +140,7 @@ export function startServer(connection: Connection): void {
     }
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const da = analyze(uri, 0, text, logError);
+    if (text.length >= LARGE_TEXT) gc.schedule();
     connection.sendDiagnostics({ uri, diagnostics: lspDiagnostics(da) });
     pushedClosed.add(uri);
   }
@@ -358,7 +361,10 @@ export function startServer(connection: Connection): void {
     }),
   );
 
-  connection.onShutdown(() => coalescer.dispose());
+  connection.onShutdown(() => {
+    coalescer.dispose();
+    gc.dispose();
+  });
 
   documents.listen(connection);
   connection.listen();
