@@ -23,6 +23,11 @@ t0=$(date +%s)
 
 mkdir -p "$CACHE"
 
+# Run from `npm test`, the outer npm's variables would leak into the nested installs (npm reads
+# npm_config_* as config: its user agent says node v20, which code-server's postinstall
+# rejects). Drop them; the npmrc files still apply.
+for v in $(compgen -e | grep -E '^(npm_|NODE$|INIT_CWD$)' || true); do unset "$v"; done
+
 # --- 1. chromium (+ Kerberos headers) from Debian ---------------------------------------
 need_apt=()
 if ! [ -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
