@@ -186,7 +186,19 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
     }
   }
 
-  const diagnostics = sortDiagnostics(sink.list);
+  // jsonc-parser's node and error ranges can reach past the end of an unterminated comment.
+  const clamp = (sp: Span): Span => {
+    const offset = Math.max(0, Math.min(sp.offset, text.length));
+    return sp.offset === offset && sp.offset + sp.length <= text.length && sp.length >= 0
+      ? sp
+      : { offset, length: Math.max(0, Math.min(sp.length, text.length - offset)) };
+  };
+  const clamped = sink.list.map((d) => {
+    const span = clamp(d.span);
+    const related = d.related.some((r) => clamp(r.span) !== r.span) ? d.related.map((r) => ({ ...r, span: clamp(r.span) })) : d.related;
+    return span === d.span && related === d.related ? d : { ...d, span, related };
+  });
+  const diagnostics = sortDiagnostics(clamped);
   return { graph, diagnostics, root };
 }
 
