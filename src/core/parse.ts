@@ -365,7 +365,7 @@ function parseFields(obj: Node, env: Env, where: string, isDefaults: boolean, ow
         break;
       }
       case 'timeout': {
-        const d = v.type === 'string' || v.type === 'number' ? parseDuration(v.value) : parseDuration(v.type === 'null' ? null : {});
+        const d = parseDuration(v.type === 'string' || v.type === 'number' || v.type === 'boolean' ? v.value : v.type === 'null' ? null : v.type === 'array' ? [] : {});
         if (!d.ok) sink.error(`${where}: 'timeout': ${d.message}`, spanOf(v));
         else f.timeoutMs = d.ms;
         break;

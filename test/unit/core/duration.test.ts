@@ -29,6 +29,7 @@ describe('parseDuration', () => {
     [null, /got null/],
     [true, /got boolean/],
     [{}, /got an object/],
+    [[], /got an array/],
     ['9'.repeat(500) + 's', /invalid duration/],
   ];
   for (const [v, re] of bad) {
