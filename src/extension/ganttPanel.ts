@@ -12,6 +12,7 @@ import {
   type HostToWebview,
   type RenderedMessage,
 } from '../shared/webview-protocol';
+import { ganttDocument } from './ganttHtml';
 import type { OutputManager } from './outputs';
 import type { RunService, RunSession } from './runService';
 import { samePath } from './runService';
@@ -26,43 +27,12 @@ export function nonce(): string {
 
 /** The panel's HTML: strict CSP, one nonce'd script from the extension, no inline data. */
 export function ganttHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const n = nonce();
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'gantt.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'gantt.css'));
-  const csp = [
-    "default-src 'none'",
-    `style-src ${webview.cspSource}`,
-    `script-src 'nonce-${n}'`,
-    `img-src ${webview.cspSource} data:`,
-    `font-src ${webview.cspSource}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>ActionTree Gantt Chart</title>
-</head>
-<body>
-<div id="toolbar" role="toolbar" aria-label="Gantt chart">
-  <span id="title">ActionTree</span>
-  <span id="summary">Waiting for a run…</span>
-  <span class="buttons">
-    <button id="zoom-out" title="Zoom out (-)" aria-label="Zoom out">−</button>
-    <button id="zoom-in" title="Zoom in (+)" aria-label="Zoom in">+</button>
-    <button id="zoom-fit" title="Fit the whole run (0)" aria-label="Fit the whole run">Fit</button>
-  </span>
-  <div id="legend" aria-hidden="true"></div>
-</div>
-<div id="chart" tabindex="0" role="application" aria-label="Gantt chart: arrow keys select an action or pan, plus and minus zoom, Enter shows the output"></div>
-<div id="message" role="alert" hidden></div>
-<div id="tooltip" role="tooltip" hidden></div>
-<div id="live" class="sr-only" aria-live="polite"></div>
-<script nonce="${n}" src="${script.toString()}"></script>
-</body>
-</html>`;
+  return ganttDocument({
+    cspSource: webview.cspSource,
+    nonce: nonce(),
+    scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'gantt.js')).toString(),
+    styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'gantt.css')).toString(),
+  });
 }
 
 /**

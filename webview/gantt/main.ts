@@ -157,7 +157,9 @@ function showMessage(text: string | null): void {
 }
 
 window.addEventListener('message', (ev: MessageEvent<unknown>) => {
+  const tParse = performance.now();
   const parsed = parseHostMessage(ev.data);
+  document.body.dataset['parseMs'] = (performance.now() - tParse).toFixed(2);
   if (!parsed.ok) {
     console.warn('[actiontree gantt] ignored message:', parsed.error);
     return;
@@ -208,7 +210,9 @@ window.addEventListener('message', (ev: MessageEvent<unknown>) => {
       return never;
     }
   }
+  const tBuild = performance.now();
   rebuild();
+  document.body.dataset['buildMs'] = (performance.now() - tBuild).toFixed(2);
   setLiveTicker();
   liveEl.textContent = model ? summaryText(model) : '';
   schedule();

@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// Gantt chart rendering in headless Chromium, with the real webview bundle and HTML:
+//   - first render of a 10,000-action run (message posted -> chart drawn), median of N loads
+//   - frame time while panning (vertical scroll + horizontal pan), median and p95
+//
+//   npm run build && node --import tsx bench/gantt-render.mjs [--actions 10000] [--loads 5] [--frames 200]
+//
+// Targets (issue 5): < 500 ms to first render, < 16 ms per pan frame.
+import * as http from 'node:http';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { ganttDocument } from '../src/extension/ganttHtml.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+};
+const N = arg('actions', 10_000);
+const LOADS = arg('loads', 5);
+const FRAMES = arg('frames', 200);
+
+/** A deterministic finished run: N actions, 1-2 dependencies among the previous 50, 16 slots. */
+function makeChart(n) {
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const T = 1_795_269_802_000;
+  const slots = new Array(16).fill(T);
+  const end = [];
+  const actions = [];
+  for (let i = 0; i < n; i++) {
+    const deps = [];
+    if (i > 0) {
+      const k = 1 + Math.floor(rand() * 2);
+      for (let j = 0; j < k; j++) deps.push(Math.max(0, i - 1 - Math.floor(rand() * 50)));
+    }
+    const uniq = [...new Set(deps)];
+    const ready = uniq.length ? Math.max(...uniq.map((d) => end[d])) : T;
+    slots.sort((a, b) => a - b);
+    const start = Math.max(ready, slots[0]);
+    const dur = 100 + Math.floor(rand() * 1900);
+    slots[0] = start + dur;
+    end[i] = start + dur;
+    actions.push({
+      id: `pkg${Math.floor(i / 10)}/task:${i}`,
+      dependsOn: uniq.map((d) => `pkg${Math.floor(d / 10)}/task:${d}`),
+      state: i % 97 === 0 ? 'failed' : 'succeeded',
+      readyAt: ready,
+      attempts: [{ startedAt: start, finishedAt: start + dur }],
+      finishedAt: start + dur,
+      reason: i % 97 === 0 ? 'exit code 1' : null,
+      exitCode: i % 97 === 0 ? 1 : 0,
+      signal: null,
+      command: `node build.js --task ${i}`,
+      description: null,
+      estimateMs: null,
+    });
+  }
+  return { runId: 'bench', title: `${n} actions`, startedAt: T, finishedAt: Math.max(...end), result: 'failed', actions };
+}
+
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return { median: q(0.5), p95: q(0.95), max: s[s.length - 1] };
+};
+
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  if (url.pathname === '/') {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(
+      ganttDocument({ cspSource: `http://127.0.0.1:${server.address().port}`, nonce: 'benchnonce0123456789', scriptUri: '/dist/webview/gantt.js', styleUri: '/media/gantt.css' }),
+    );
+    return;
+  }
+  const file = path.join(ROOT, url.pathname);
+  if (!file.startsWith(ROOT) || !fs.existsSync(file)) {
+    res.writeHead(404).end();
+    return;
+  }
+  res.writeHead(200, { 'content-type': file.endsWith('.css') ? 'text/css' : 'text/javascript' });
+  res.end(fs.readFileSync(file));
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}/`;
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.addInitScript(() => {
+    window.acquireVsCodeApi = () => ({ postMessage() {}, getState: () => undefined, setState() {} });
+  });
+  const chart = makeChart(N);
+  const first = [];
+  const drawOnly = [];
+  for (let i = 0; i < LOADS; i++) {
+    await page.goto(base);
+    await page.waitForFunction(() => typeof window.__ganttDraw === 'function');
+    const r = await page.evaluate(
+      ({ chart, n }) =>
+        new Promise((resolve) => {
+          const t0 = performance.now();
+          window.postMessage({ type: 'snapshot', chart, now: chart.finishedAt, source: null }, '*');
+          const check = () => (document.body.dataset.rows === String(n) ? resolve({ ms: performance.now() - t0, draw: Number(document.body.dataset.lastDrawMs), parse: Number(document.body.dataset.parseMs), build: Number(document.body.dataset.buildMs) }) : requestAnimationFrame(check));
+          check();
+        }),
+      { chart, n: N },
+    );
+    first.push(r.ms);
+    drawOnly.push(r.draw);
+    console.log(`  load ${i + 1}: ${r.ms.toFixed(1)} ms (validate ${r.parse} ms, model ${r.build} ms, draw ${r.draw} ms)`);
+  }
+  // Pan: alternate vertical scrolling (a screen of rows per 10 frames) and horizontal pans.
+  const frames = await page.evaluate(
+    (count) =>
+      new Promise((resolve) => {
+        const draws = [];
+        const intervals = [];
+        let last = performance.now();
+        let k = 0;
+        const step = () => {
+          const now = performance.now();
+          if (k > 0) {
+            draws.push(Number(document.body.dataset.lastDrawMs));
+            intervals.push(now - last);
+          }
+          last = now;
+          if (k++ >= count) return resolve({ draws, intervals });
+          if (k % 2 === 0) window.__ganttPan(0, 90);
+          else window.__ganttPan(k % 4 === 1 ? 40 : -40, 0);
+          requestAnimationFrame(step);
+        };
+        requestAnimationFrame(step);
+      }),
+    FRAMES,
+  );
+  const visibleBars = await page.evaluate(() => document.querySelectorAll('rect.bar').length);
+  const f = stats(first);
+  const d = stats(drawOnly);
+  const p = stats(frames.draws);
+  const iv = stats(frames.intervals);
+  console.log(`gantt render: ${N} actions, Chromium ${browser.version()}, ${LOADS} loads, ${FRAMES} pan frames`);
+  console.log(`  first render (message -> chart drawn): median ${f.median.toFixed(1)} ms, max ${f.max.toFixed(1)} ms   (target < 500 ms)`);
+  console.log(`    of which the first draw:            median ${d.median.toFixed(1)} ms`);
+  console.log(`  pan frame (rebuild visible rows):     median ${p.median.toFixed(2)} ms, p95 ${p.p95.toFixed(2)} ms, max ${p.max.toFixed(2)} ms   (target < 16 ms)`);
+  console.log(`  frame interval while panning:         median ${iv.median.toFixed(1)} ms, p95 ${iv.p95.toFixed(1)} ms`);
+  console.log(`  bars in the DOM after panning: ${visibleBars} (virtualized; ${N} rows in the model)`);
+} finally {
+  await browser.close();
+  server.close();
+}
