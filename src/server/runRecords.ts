@@ -81,7 +81,9 @@ export class RunRecords {
       const reportPath = path.join(runsDir, name, 'report.json');
       const parsed = await this.read(reportPath);
       if (parsed === undefined) continue;
-      if (parsed.graphFile !== undefined && path.resolve(parsed.graphFile) !== path.resolve(graphFile)) continue;
+      // Runs of every graph file in this folder share the folder: keep this file's. Compare the
+      // base names only, so a symlinked or differently spelled folder path still matches.
+      if (parsed.graphFile !== undefined && path.basename(parsed.graphFile) !== path.basename(graphFile)) continue;
       return parsed.record;
     }
     return undefined;

@@ -56,6 +56,7 @@ export function startServer(connection: Connection): void {
   const coalescer = new Coalescer((uri) => cache.durationOf(uri));
   let pullMode = false;
   let scanWorkspace = true;
+  let workspaceFolderEvents = false;
   let folders: string[] = [];
   /** Bumped whenever a disk analysis of a uri is started or invalidated (open, delete). */
   const diskGeneration = new Map<string, number>();
@@ -145,8 +146,8 @@ export function startServer(connection: Connection): void {
     pushedClosed.add(uri);
   }
 
-  async function scanFolders(): Promise<void> {
-    const files = await findGraphFiles(folders);
+  async function scanFolders(roots: readonly string[]): Promise<void> {
+    const files = await findGraphFiles(roots);
     for (const f of files) {
       const uri = pathToUri(f);
       if (documents.get(uri) !== undefined) continue;
@@ -162,6 +163,7 @@ export function startServer(connection: Connection): void {
     pullMode =
       opts.diagnosticMode === 'push' ? false : opts.diagnosticMode === 'pull' ? true : params.capabilities.textDocument?.diagnostic !== undefined;
     scanWorkspace = opts.workspaceDiagnostics !== false;
+    workspaceFolderEvents = params.capabilities.workspace?.workspaceFolders === true;
     const uris = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     folders = uris.map(uriToPath).filter((p): p is string => p !== undefined);
     return {
@@ -179,6 +181,7 @@ export function startServer(connection: Connection): void {
         documentRangeFormattingProvider: true,
         foldingRangeProvider: true,
         selectionRangeProvider: true,
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
         ...(pullMode ? { diagnosticProvider: { identifier: 'actiontree', interFileDependencies: false, workspaceDiagnostics: false } } : {}),
       },
       serverInfo: { name: 'actiontree-language-server', version: '0.1.0' },
@@ -186,7 +189,24 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onInitialized(() => {
-    if (scanWorkspace && folders.length > 0) safely('workspace scan', scanFolders);
+    if (scanWorkspace && folders.length > 0) safely('workspace scan', () => scanFolders(folders));
+    if (workspaceFolderEvents) {
+      connection.workspace.onDidChangeWorkspaceFolders((e) =>
+        safely('didChangeWorkspaceFolders', async () => {
+          const removed = e.removed.map((f) => uriToPath(f.uri)).filter((p): p is string => p !== undefined);
+          const added = e.added.map((f) => uriToPath(f.uri)).filter((p): p is string => p !== undefined);
+          folders = [...folders.filter((f) => !removed.includes(f)), ...added];
+          for (const uri of [...pushedClosed]) {
+            const p = uriToPath(uri);
+            if (p !== undefined && !inWorkspace(p)) {
+              invalidateDisk(uri);
+              clearPushed(uri);
+            }
+          }
+          if (scanWorkspace && added.length > 0) await scanFolders(added);
+        }),
+      );
+    }
   });
 
   documents.onDidOpen((e) =>

@@ -70,6 +70,14 @@ describe('language server in VS Code', function () {
     assert.ok(!labels.includes('build'), 'not an id already listed');
   });
 
+  it('hovers an action key with its description, command and dependencies', async () => {
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, find(doc, '"build": {', 2));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(text, /\*\*build\*\*/);
+    assert.match(text, /npm run build/);
+    assert.match(text, /Depends on: `lint`/);
+  });
+
   it('goes to the definition of a dependency', async () => {
     const pos = find(doc, '["lint"]', 3);
     const defs = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', uri, pos);

@@ -56,6 +56,8 @@ export interface StartOptions {
   readonly mode?: 'push' | 'pull';
   readonly rootDir?: string;
   readonly workspaceDiagnostics?: boolean;
+  /** Announce `workspace.workspaceFolders` (change notifications). */
+  readonly workspaceFolderEvents?: boolean;
 }
 
 export function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -95,8 +97,10 @@ export class TestClient {
       else logs.push(p.message);
     });
     conn.listen();
-    const capabilities: ClientCapabilities =
-      opts.mode === 'pull' ? { textDocument: { diagnostic: { dynamicRegistration: false } } } : { textDocument: {} };
+    const capabilities: ClientCapabilities = {
+      textDocument: opts.mode === 'pull' ? { diagnostic: { dynamicRegistration: false } } : {},
+      ...(opts.workspaceFolderEvents ? { workspace: { workspaceFolders: true } } : {}),
+    };
     const init = await deadline(
       conn.sendRequest(InitializeRequest.type, {
         processId: process.pid,

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DidChangeWatchedFilesNotification, FileChangeType, HoverRequest, type MarkupContent } from 'vscode-languageserver/node';
+import { DidChangeWatchedFilesNotification, DidChangeWorkspaceFoldersNotification, FileChangeType, HoverRequest, type MarkupContent } from 'vscode-languageserver/node';
 import { TestClient, positionOf } from './lspClient';
 import { CLEAN, GRAPH } from './fixtures';
 
@@ -100,5 +100,30 @@ describe('server: workspace files that are not open', function () {
     write('20261121T130000.000Z-dddd', a, { lint: act('canceled', 'run canceled', 0, 0) });
     assert.match(await hover('"lint": {'), /Last run: \*\*canceled\*\* \(run canceled\) — run `20261121T130000\.000Z-dddd`$/);
     await c.close(uri);
+  });
+});
+
+describe('server: workspace folders added and removed', function () {
+  let dir: string;
+  let c: TestClient;
+  before(async () => {
+    dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'actiontree-ws2-')));
+    fs.writeFileSync(path.join(dir, 'g.actiontree.jsonc'), GRAPH);
+    c = await TestClient.start({ mode: 'pull', workspaceFolderEvents: true });
+  });
+  after(async () => {
+    await c.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('scans an added folder and clears the problems of a removed one', async () => {
+    const uri = uriOf(path.join(dir, 'g.actiontree.jsonc'));
+    const found = c.waitForDiagnostics((p) => p.uri === uri && p.diagnostics.length === 6, 'diagnostics of the added folder');
+    const folder = { uri: uriOf(dir), name: 'added' };
+    await c.conn.sendNotification(DidChangeWorkspaceFoldersNotification.type, { event: { added: [folder], removed: [] } });
+    await found;
+    const cleared = c.waitForDiagnostics((p) => p.uri === uri && p.diagnostics.length === 0, 'cleared with its folder');
+    await c.conn.sendNotification(DidChangeWorkspaceFoldersNotification.type, { event: { added: [], removed: [folder] } });
+    await cleared;
   });
 });
