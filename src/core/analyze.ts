@@ -2,7 +2,7 @@
  * The validator used by the CLI, the language server and before every run:
  * text -> Graph + sorted diagnostics. Never throws, whatever the input.
  */
-import type { Node } from 'jsonc-parser';
+import { parseTree, type Node } from 'jsonc-parser';
 import { cycleEdges, cycleMembers, formatCycle } from './cycles';
 import type { Diagnostic } from './diagnostics';
 import type { Graph } from './model';
@@ -51,8 +51,8 @@ export function analyzeText(text: string): Analysis {
     return { graph: EMPTY_GRAPH, diagnostics: [tooLargeDiagnostic(text.length)], lineIndex: new LineIndex(''), root: undefined };
   }
   try {
-    const { graph, diagnostics, root } = analyzeUnchecked(text);
-    return withLazyLineIndex({ graph, diagnostics, root }, text);
+    const { graph, diagnostics, hasTree } = analyzeUnchecked(text);
+    return lazyAnalysis(graph, diagnostics, text, hasTree);
   } catch (e: unknown) {
     // A bug, not an expected failure: still never throw at the caller.
     const msg = e instanceof Error ? e.message : String(e);
@@ -65,23 +65,40 @@ export function analyzeText(text: string): Analysis {
   }
 }
 
-/** The line index is built on first use (most callers of a big file never need it). */
-function withLazyLineIndex(a: Omit<Analysis, 'lineIndex'>, text: string): Analysis {
+/**
+ * The line index and jsonc-parser's full syntax tree are built on first use: validation
+ * needs neither, and the full tree of a 10,000-action file is tens of megabytes.
+ */
+function lazyAnalysis(graph: Graph, diagnostics: Diagnostic[], text: string, hasTree: boolean): Analysis {
   let index: LineIndex | undefined;
+  let root: Node | undefined;
+  let rootDone = !hasTree; // nesting too deep or no value: no tree (and parseTree could recurse too deep)
   return {
-    ...a,
+    graph,
+    diagnostics,
     get lineIndex(): LineIndex {
       index ??= new LineIndex(text);
       return index;
+    },
+    get root(): Node | undefined {
+      if (!rootDone) {
+        rootDone = true;
+        try {
+          root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+        } catch {
+          root = undefined;
+        }
+      }
+      return root;
     },
   };
 }
 
 const q = (s: string): string => `'${s.length > 60 ? `${s.slice(0, 57)}...` : s}'`;
 
-function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic[]; root: Node | undefined } {
+function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic[]; hasTree: boolean } {
   const parsed = parseGraph(text);
-  const { graph, actions, root, usedResources } = parsed;
+  const { graph, actions, usedResources } = parsed;
   const sink = new DiagnosticSink();
   sink.list.push(...parsed.diagnostics);
 
@@ -199,7 +216,7 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
     return span === d.span && related === d.related ? d : { ...d, span, related };
   });
   const diagnostics = sortDiagnostics(clamped);
-  return { graph, diagnostics, root };
+  return { graph, diagnostics, hasTree: parsed.tree !== undefined };
 }
 
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
