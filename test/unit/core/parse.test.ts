@@ -109,6 +109,17 @@ describe('parse: the SPEC §1 example', () => {
     assert.deepEqual(a.graph.byId.get('b')!.deps, ['a']);
   });
 
+  it('exposes jsonc-parser\'s full tree as root (built on first access)', () => {
+    const a = analyzeText(SPEC);
+    const root = a.root!;
+    assert.equal(root.type, 'object');
+    const actions = root.children!.find((p) => p.children![0]!.value === 'actions')!;
+    assert.deepEqual(actions.children![1]!.children!.map((p) => p.children![0]!.value), ['lint', 'build']);
+    assert.equal(a.root, root, 'built once');
+    assert.equal(analyzeText('').root, undefined);
+    assert.equal(analyzeText('['.repeat(10_000)).root, undefined);
+  });
+
   it('gives a clear message for an empty file and for a non-object root', () => {
     assert.deepEqual(analyzeText('').diagnostics.map((d) => [d.code, d.message]), [['syntax', 'Expected a value (ValueExpected)']]);
     const arr = analyzeText('[1, 2]').diagnostics;
