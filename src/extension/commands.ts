@@ -1,10 +1,9 @@
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { dependents, topologicalOrder } from '../core/graph';
 import type { GraphEntry, GraphIndex } from './graphs';
 import { isGraphUri, relative } from './graphs';
-import type { GanttPanelManager } from './ganttPanel';
+import { newestRunDir, type GanttPanelManager } from './ganttPanel';
 import type { OutputManager } from './outputs';
 import type { RunService, RunSession, RunSummary } from './runService';
 import type { RunStatus } from './status';
@@ -163,25 +162,8 @@ async function pickSession(svc: Services, arg: unknown, which: 'active' | 'any')
 }
 
 async function newestReport(graphFile: string): Promise<string | undefined> {
-  const dir = path.join(path.dirname(graphFile), '.actiontree', 'runs');
-  let names: string[];
-  try {
-    names = await fs.readdir(dir);
-  } catch {
-    return undefined;
-  }
-  const withReport: { p: string; t: number }[] = [];
-  for (const n of names) {
-    const p = path.join(dir, n, 'report.json');
-    try {
-      const st = await fs.stat(p);
-      withReport.push({ p, t: st.mtimeMs });
-    } catch {
-      // not finished
-    }
-  }
-  withReport.sort((a, b) => b.t - a.t || (a.p < b.p ? 1 : -1));
-  return withReport[0]?.p;
+  const dir = await newestRunDir(graphFile);
+  return dir ? path.join(dir, 'report.json') : undefined;
 }
 
 // ---- the table ------------------------------------------------------------------------

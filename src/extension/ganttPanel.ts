@@ -67,6 +67,11 @@ export class GanttPanelManager implements vscode.Disposable {
       runs.onDidChange((s) => {
         if (s === this.session) this.scheduleUpdate();
       }),
+      // The run folder is known only when the worker is done: tell the webview, so that a
+      // window reload restores the chart from that run's report.
+      runs.onDidFinish((s) => {
+        if (s === this.session) this.flush(true);
+      }),
       runs.onDidStart((s) => {
         // A panel that follows a graph switches to its new run.
         if (this.panel && this.session && samePath(this.session.graphFile, s.graphFile) && this.session.finished) this.showSession(s, false);
@@ -205,7 +210,8 @@ export class GanttPanelManager implements vscode.Disposable {
     if (src.kind === 'report') return this.showReport(src.path, false);
     const live = this.runs.latest(src.graphFile);
     if (live) return this.showSession(live, false);
-    if (src.runDir) return this.showReport(src.runDir, false);
+    const dir = src.runDir ?? (await newestRunDir(src.graphFile));
+    if (dir) return this.showReport(dir, false);
     this.chartSource = src;
     this.errorMessage = `The run of ${path.basename(src.graphFile)} shown before the reload left no report.`;
     this.resend();
@@ -242,7 +248,7 @@ export class GanttPanelManager implements vscode.Disposable {
     }, UPDATE_INTERVAL_MS);
   }
 
-  private flush(): void {
+  private flush(force = false): void {
     const s = this.session;
     if (!s || !this.panel || !this.webviewReady || !this.panel.visible) return;
     if (s.state.runId === null) {
@@ -268,7 +274,7 @@ export class GanttPanelManager implements vscode.Disposable {
     }
     const fin = input.finishedAt !== null;
     // The webview advances the "now" line itself; only changes are sent.
-    if (changed.length === 0 && fin === this.sentFinished) return;
+    if (changed.length === 0 && fin === this.sentFinished && !force) return;
     this.sentFinished = fin;
     this.post({ type: 'patch', runId: input.runId, actions: changed, finishedAt: input.finishedAt, result: input.result, now: Date.now(), source: this.chartSource });
   }
@@ -286,6 +292,27 @@ function sameAction(a: GanttAction, b: GanttAction): boolean {
     if (a.attempts[i]!.startedAt !== b.attempts[i]!.startedAt || a.attempts[i]!.finishedAt !== b.attempts[i]!.finishedAt) return false;
   }
   return a.reason === b.reason && a.exitCode === b.exitCode && a.estimateMs === b.estimateMs;
+}
+
+/** The newest run folder of a graph that has a report.json (run ids sort by time). */
+export async function newestRunDir(graphFile: string): Promise<string | null> {
+  const runs = path.join(path.dirname(graphFile), '.actiontree', 'runs');
+  let names: string[];
+  try {
+    names = (await fs.readdir(runs)).sort();
+  } catch {
+    return null;
+  }
+  for (let i = names.length - 1; i >= 0; i--) {
+    const dir = path.join(runs, names[i]!);
+    try {
+      await fs.stat(path.join(dir, 'report.json'));
+      return dir;
+    } catch {
+      // still running or crashed before the report
+    }
+  }
+  return null;
 }
 
 async function isDirectory(p: string): Promise<boolean> {

@@ -66,6 +66,21 @@ for (const theme of ['dark', 'light'] as const) {
       assert.deepEqual(wb.pageErrors, []);
     });
 
+    // Once is enough: in the dark-theme window only.
+    if (theme === 'dark') {
+      it('restores the chart after a window reload (panel serializer)', async () => {
+        await wb.page.reload();
+        const chart = await wb.webviewFrame({ timeoutMs: 60_000 });
+        try {
+          await waitFinished(chart, 3, 30_000);
+        } catch (e) {
+          await wb.screenshot('gantt-restore-failure');
+          throw new Error(`restored panel: ${await chart.locator('body').innerText()}\n${String(e)}`);
+        }
+        assert.ok((await chart.locator('g.hit[data-action="test"] rect.bar.run.st-succeeded').count()) >= 1);
+      });
+    }
+
     it('shows a tooltip and moves the selection with the keyboard', async () => {
       const chart = await wb.webviewFrame();
       await chart.locator('g.hit[data-action="lint"] rect.bar.run').first().hover();

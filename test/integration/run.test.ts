@@ -213,6 +213,25 @@ describe('running graphs from VS Code', function () {
     await until('every process to be gone', () => pids.every((p) => !alive(p)) || undefined, 10_000);
   });
 
+  it('re-runs the failed and canceled actions and what depends on them', async () => {
+    const uri = install('flaky.actiontree.jsonc');
+    const r1 = (await vscode.commands.executeCommand('actiontree.runGraph', uri)) as RunResult;
+    const s1 = await wait(r1.session!);
+    assert.equal(s1.result, 'failed');
+    assert.deepEqual(s1.states, { maybe: 'failed', child: 'canceled', fine: 'succeeded' });
+    const failedNode = await until('the failure in the tree', async () => {
+      const n = await graphNode('flaky');
+      return n?.children.find((c) => c.label === 'maybe' && c.icon === 'error');
+    });
+    assert.match(failedNode.description, /exit code 3/);
+    fs.writeFileSync(path.join(path.dirname(uri.fsPath), 'fixed.flag'), '');
+    const r2 = (await vscode.commands.executeCommand('actiontree.rerunFailed', uri)) as RunResult;
+    assert.equal(r2.ok, true, r2.message);
+    const s2 = await wait(r2.session!);
+    assert.equal(s2.result, 'succeeded');
+    assert.deepEqual(s2.states, { maybe: 'succeeded', child: 'succeeded' }, 'only the failed action and its dependent');
+  });
+
   it('refuses a graph with errors and runs nothing', async () => {
     const uri = install('invalid.actiontree.jsonc');
     const before = ((await vscode.commands.executeCommand('actiontree.internal.sessions')) as Summary[]).length;
