@@ -82,7 +82,7 @@ export function toMermaid(graph: Graph, cycleEdges: ReadonlySet<string>): string
 }
 
 export function toJson(graph: Graph, name: string, file: string, cycleEdges: ReadonlySet<string>): string {
-  const resources: Record<string, number | 'unlimited'> = {};
+  const resources = Object.create(null) as Record<string, number | 'unlimited'>;
   for (const r of graph.resources) resources[r.name] = r.capacity === Infinity ? 'unlimited' : r.capacity;
   const doc = {
     name,
@@ -92,7 +92,7 @@ export function toJson(graph: Graph, name: string, file: string, cycleEdges: Rea
     keepGoing: graph.keepGoing,
     resources,
     actions: graph.actions.map((a) => {
-      const res: Record<string, number> = {};
+      const res = Object.create(null) as Record<string, number>;
       for (const u of a.resources) res[u.name] = u.amount;
       return {
         id: a.id,

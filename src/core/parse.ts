@@ -475,7 +475,8 @@ function parseFields(obj: LNode, env: Env, where: string, isDefaults: boolean, o
           sink.error(`${where}: 'env' must be an object of strings, got ${describeNode(v)}`, spanOf(v));
           break;
         }
-        const e: Record<string, string> = {};
+        // No prototype: a variable may be called "__proto__".
+        const e: Record<string, string> = Object.create(null) as Record<string, string>;
         for (const ep of objectProps(v, sink, `the env of ${where}`).values()) {
           const ev = ep.value;
           if (!ev) continue;

@@ -90,6 +90,14 @@ describe('parse: the SPEC §1 example', () => {
     assert.equal(b.priority, -1);
   });
 
+  it('keeps env variables and resources named like Object.prototype members', () => {
+    const a = analyzeText('{"version":1,"resources":{"__proto__":1},"defaults":{"env":{"constructor":"c"}},"actions":{"x":{"command":"y","env":{"__proto__":"p"},"resources":{"__proto__":1}}}}');
+    assert.deepEqual(a.diagnostics, []);
+    const x = a.graph.byId.get('x')!;
+    assert.deepEqual(Object.entries(x.env), [['constructor', 'c'], ['__proto__', 'p']]);
+    assert.deepEqual(x.resources.map((r) => r.name), ['__proto__']);
+  });
+
   it('keeps the first of duplicate actions and builds deps without unknown, self or repeated ids', () => {
     const g = analyzeText(`{"version":1,"actions":{
       "a":{"command":"1"},
