@@ -59,16 +59,25 @@ export const realClock: Clock = {
   },
 };
 
-export async function executeRun(req: RunRequest): Promise<RunOutcome> {
+type Loaded =
+  | { readonly kind: 'graph'; readonly graph: Graph; readonly hash: string }
+  | Extract<RunOutcome, { kind: 'invalid' } | { kind: 'error' }>;
+
+/**
+ * Reads and validates the graph file. Only the Graph and the file's hash leave this function:
+ * the text and the syntax tree become garbage before anything is spawned (fork cost grows
+ * with the runner's memory).
+ */
+function loadGraph(graphFile: string): Loaded {
   let bytes: Buffer;
   try {
-    const st = fs.statSync(req.graphFile);
-    if (st.isDirectory()) return { kind: 'error', message: `cannot read '${req.graphFile}': it is a folder` };
-    if (st.size > MAX_ANALYZE_SIZE) return { kind: 'error', message: `'${req.graphFile}' is too large to run (${st.size} bytes)` };
-    bytes = fs.readFileSync(req.graphFile);
+    const st = fs.statSync(graphFile);
+    if (st.isDirectory()) return { kind: 'error', message: `cannot read '${graphFile}': it is a folder` };
+    if (st.size > MAX_ANALYZE_SIZE) return { kind: 'error', message: `'${graphFile}' is too large to run (${st.size} bytes)` };
+    bytes = fs.readFileSync(graphFile);
   } catch (e: unknown) {
     const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
-    return { kind: 'error', message: `cannot read '${req.graphFile}': ${code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}` };
+    return { kind: 'error', message: `cannot read '${graphFile}': ${code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}` };
   }
   let text = bytes.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -76,7 +85,13 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   if (hasErrors(analysis.diagnostics)) {
     return { kind: 'invalid', diagnostics: analysis.diagnostics.filter((d) => d.severity === 'error'), lineIndex: analysis.lineIndex };
   }
-  const graph = analysis.graph;
+  return { kind: 'graph', graph: analysis.graph, hash: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+}
+
+export async function executeRun(req: RunRequest): Promise<RunOutcome> {
+  const loaded = loadGraph(req.graphFile);
+  if (loaded.kind !== 'graph') return loaded;
+  const graph = loaded.graph;
   const requested = req.actions ?? [];
   if (req.cpus !== undefined && !(Number.isInteger(req.cpus) && req.cpus >= 1)) {
     return { kind: 'error', message: `--cpus must be an integer >= 1, got ${req.cpus}` };
@@ -130,7 +145,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const report = buildReport({
     graph,
     graphFile: req.graphFile,
-    graphHash: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+    graphHash: loaded.hash,
     cpus,
     keepGoing,
     summary,
