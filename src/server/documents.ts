@@ -30,8 +30,9 @@ export function analyze(uri: string, version: number, text: string, log: (m: str
   }
   const durationMs = performance.now() - t0;
   resultCounter += 1;
-  // The syntax tree is a third of the analysis' memory and no feature needs all of it: drop it.
-  return { uri, version, text, analysis: { ...analysis, root: undefined }, resultId: `r${resultCounter}`, durationMs };
+  // Note: `analysis.root` (the whole syntax tree) is built lazily by the core; the server never
+  // reads it (quick fixes parse only the enclosing action), so it is never built here.
+  return { uri, version, text, analysis, resultId: `r${resultCounter}`, durationMs };
 }
 
 /**

@@ -15,6 +15,8 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalysisCache, Coalescer, LARGE_TEXT, analyze, type DocAnalysis } from './documents';
 import { idleCollector } from './idleGc';
+import { MAX_ANALYZE_SIZE, tooLargeDiagnostic } from '../core/analyze';
+import { LineIndex } from '../core/text';
 import { toLspDiagnostic } from './convert';
 import { JsonService } from './jsonService';
 import { RunRecords } from './runRecords';
@@ -128,10 +130,22 @@ export function startServer(connection: Connection): void {
     if (p === undefined) return;
     const gen = invalidateDisk(uri);
     let text: string | undefined;
+    let tooBig: number | undefined;
     try {
-      text = await fs.readFile(p, 'utf8');
+      const { size } = await fs.stat(p);
+      // more than 3 bytes per UTF-16 unit is impossible: such a file is over the limit for sure,
+      // so it is not read at all (a 1 GB file would not even fit in a string)
+      if (size > 3 * MAX_ANALYZE_SIZE) tooBig = size;
+      else text = await fs.readFile(p, 'utf8');
     } catch {
       text = undefined;
+    }
+    if (tooBig !== undefined) {
+      if (diskGeneration.get(uri) !== gen || documents.get(uri) !== undefined) return;
+      const diagnostic = toLspDiagnostic(uri, new LineIndex(''), tooLargeDiagnostic(tooBig));
+      connection.sendDiagnostics({ uri, diagnostics: [diagnostic] });
+      pushedClosed.add(uri);
+      return;
     }
     // stale: a newer disk read started, or the file was opened meanwhile
     if (diskGeneration.get(uri) !== gen || documents.get(uri) !== undefined) return;

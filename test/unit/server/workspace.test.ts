@@ -14,6 +14,7 @@ describe('server: workspace files that are not open', function () {
   let c: TestClient;
   let a: string;
   let nested: string;
+  let huge: string;
 
   before(async () => {
     dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'actiontree-ws-')));
@@ -27,6 +28,10 @@ describe('server: workspace files that are not open', function () {
     fs.writeFileSync(path.join(dir, 'node_modules', 'x', 'c.actiontree.jsonc'), GRAPH);
     fs.writeFileSync(path.join(dir, '.actiontree', 'd.actiontree.jsonc'), GRAPH);
     fs.writeFileSync(path.join(dir, 'other.jsonc'), GRAPH);
+    // a sparse 61 MB file: over 3 x the 20 MB limit, so it is judged by its size, never read
+    huge = path.join(dir, 'huge.actiontree.jsonc');
+    fs.writeFileSync(huge, '');
+    fs.truncateSync(huge, 61 * 1024 * 1024);
     c = await TestClient.start({ mode: 'pull', rootDir: dir });
   });
 
@@ -45,8 +50,13 @@ describe('server: workspace files that are not open', function () {
       pb.diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.character, d.range.end.character]),
       [['unknown-dependency', 7, 20, 26]],
     );
+    const ph = await c.waitForDiagnostics((p) => p.uri === uriOf(huge), 'huge.actiontree.jsonc', 10_000, true);
+    assert.deepEqual(
+      ph.diagnostics.map((d) => [d.code, d.message, d.range.start.line, d.range.start.character]),
+      [['too-large', 'file too large to analyze (61 MB, limit 20 MB)', 0, 0]],
+    );
     const uris = new Set(c.published.map((p) => p.uri));
-    assert.equal(uris.size, 2, [...uris].join(', '));
+    assert.equal(uris.size, 3, [...uris].join(', '));
   });
 
   it('opening a file hands its diagnostics to pull (pushed ones cleared); closing pushes the disk state again', async () => {
