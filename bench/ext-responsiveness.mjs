@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Extension-host responsiveness while one action writes 50 MB of output: a command's
+// answer time (and event-loop lag) sampled every 20 ms during the run, inside a real VS Code
+// (code-server harness, like the integration tests).
+//
+//   npm run build && node bench/ext-responsiveness.mjs [--mb 50]
+//
+// Target (issue 5): a command answers within 100 ms.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { runTests } from '@vscode/test-electron';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = path.join(ROOT, 'out', 'bench', 'ext-responsiveness');
+const i = process.argv.indexOf('--mb');
+const MB = i >= 0 ? Number(process.argv[i + 1]) : 50;
+
+await esbuild.build({
+  entryPoints: [path.join(ROOT, 'bench', 'ext-responsiveness', 'suite.ts')],
+  outfile: path.join(OUT, 'index.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['vscode'],
+  logLevel: 'warning',
+});
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'actiontree-bench-'));
+const ws = path.join(tmp, 'workspace');
+fs.cpSync(path.join(ROOT, 'test', 'integration', 'fixtures', 'workspace'), ws, { recursive: true });
+const results = path.join(tmp, 'results.json');
+try {
+  await runTests({
+    vscodeExecutablePath: path.join(ROOT, 'test', 'vscode', 'code-server-test'),
+    extensionDevelopmentPath: ROOT,
+    extensionTestsPath: path.join(OUT, 'index.js'),
+    launchArgs: [ws],
+    extensionTestsEnv: { ACTIONTREE_BENCH_RESULTS: results, ACTIONTREE_BENCH_MB: String(MB), ACTIONTREE_WORKSPACE_TRUST: 'trusted' },
+  });
+} catch (e) {
+  if (!fs.existsSync(results)) throw e;
+}
+const r = JSON.parse(fs.readFileSync(results, 'utf8'));
+fs.rmSync(tmp, { recursive: true, force: true });
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
+  return `median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${s[s.length - 1]?.toFixed(1)} ms`;
+};
+console.log(`extension host responsiveness while one action writes ${r.mb} MB of output (run ${r.result}, ${(r.wallMs / 1000).toFixed(1)} s, ${r.samples.length} samples)`);
+console.log(`  command answer time: ${stats(r.samples)}   (target < 100 ms)`);
+console.log(`  event-loop lag:      ${stats(r.lags)}`);
