@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { analyzeText } from '../../src/core/analyze';
+import { RunService } from '../../src/extension/runService';
 
 // Runs graphs through the real commands inside VS Code: the extension forks the runner
 // worker, the tree follows the run, output channels get the output, cancel kills everything.
@@ -230,6 +232,27 @@ describe('running graphs from VS Code', function () {
     const s2 = await wait(r2.session!);
     assert.equal(s2.result, 'succeeded');
     assert.deepEqual(s2.states, { maybe: 'succeeded', child: 'succeeded' }, 'only the failed action and its dependent');
+  });
+
+  it('disposing the run service (deactivation) cancels runs and waits until every process is gone', async () => {
+    const ext = vscode.extensions.getExtension('actiontree.actiontree')!;
+    const uri = install('cancel.actiontree.jsonc');
+    const service = new RunService(path.join(ext.extensionPath, 'dist', 'runner.js'));
+    const graph = analyzeText(fs.readFileSync(uri.fsPath, 'utf8')).graph;
+    const session = service.start({ graphFile: uri.fsPath, graph, label: 'all' });
+    let out = '';
+    session.onEvent((e) => {
+      if (e.type === 'action-output') out += e.text;
+    });
+    const grandchild = await until('the grandchild pid', () => Number(/grandchild (\d+)/.exec(out)?.[1]) || undefined);
+    await until('both actions running', () => session.pids.length >= 2 || undefined);
+    const pids = [session.workerPid!, ...session.pids, grandchild];
+    for (const p of pids) assert.ok(alive(p), `process ${p} runs before deactivation`);
+    await service.disposeAsync();
+    // disposeAsync resolves only after the worker exited; the actions' trees were killed by it.
+    assert.equal(alive(pids[0]!), false, 'the worker has exited when disposeAsync resolves');
+    await until('every action process to be gone', () => pids.every((p) => !alive(p)) || undefined, 10_000);
+    assert.equal(session.state.result, 'canceled');
   });
 
   it('refuses a graph with errors and runs nothing', async () => {
