@@ -98,15 +98,21 @@ export function findExcessiveNesting(text: string, limit: number): number {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 34 /* " */) {
-      for (i++; i < n; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 92 /* \ */) i++;
-        else if (d === 34 || d === 10 || d === 13) break;
+      // Skip the string: the next quote not escaped by an odd number of backslashes.
+      // (An unterminated string may hide brackets; parsing is still guarded by a catch.)
+      for (;;) {
+        const j = text.indexOf('"', i + 1);
+        if (j < 0) return -1;
+        let b = j - 1;
+        while (text.charCodeAt(b) === 92 /* \ */) b--;
+        i = j;
+        if ((j - 1 - b) % 2 === 0) break;
       }
     } else if (c === 47 /* / */) {
       const next = text.charCodeAt(i + 1);
       if (next === 47) {
-        while (i < n && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
+        const nl = text.indexOf('\n', i);
+        i = nl < 0 ? n : nl;
       } else if (next === 42 /* * */) {
         const end = text.indexOf('*/', i + 2);
         i = end < 0 ? n : end + 1;
@@ -228,8 +234,12 @@ export interface Prop {
   readonly name: string;
   readonly key: LNode;
   readonly value: LNode | undefined;
-  /** The whole `"key": value`. */
-  readonly span: Span;
+}
+
+/** The whole `"key": value` of a property. */
+export function propSpan(p: Prop): Span {
+  const end = p.value ? p.value.offset + p.value.length : p.key.offset + p.key.length;
+  return { offset: p.key.offset, length: end - p.key.offset };
 }
 
 /** The properties of one object, first occurrence of each name, in order. */
@@ -269,9 +279,7 @@ export function objectProps(
     let first: Prop | undefined;
     if (index) first = index.get(name);
     else for (const q of list) if (q.name === name) { first = q; break; }
-    const value = values[i];
-    const end = value ? value.offset + value.length : key.offset + key.length;
-    const prop: Prop = { name, key, value, span: { offset: key.offset, length: end - key.offset } };
+    const prop: Prop = { name, key, value: values[i] };
     if (first) {
       if (onDuplicate) onDuplicate(prop, first);
       else sink.error(`duplicate property ${q(prop.name)} in ${where} (the first one is used)`, spanOf(key));
@@ -283,9 +291,13 @@ export function objectProps(
   return new PropList(list);
 }
 
+const KNOWN_SETS = new Map<readonly string[], ReadonlySet<string>>();
+
 function checkUnknownKeys(props: PropList, known: readonly string[], sink: DiagnosticSink, where: string): void {
+  let set = KNOWN_SETS.get(known);
+  if (!set) KNOWN_SETS.set(known, (set = new Set(known)));
   for (const p of props.values()) {
-    if (known.includes(p.name)) continue;
+    if (set.has(p.name)) continue;
     const s = closest(p.name, known);
     const hint = s ? `; did you mean ${q(s)}?` : '';
     sink.warning(`unknown property ${q(p.name)} in ${where}${hint}`, spanOf(p.key), s ? { suggestion: s } : undefined);
@@ -611,7 +623,7 @@ export function parseGraph(text: string): ParseResult {
           sink.error(`resource ${q(r.name)}: availability must be an integer >= 1 or "unlimited", got ${describeNode(rv)}`, spanOf(rv));
           continue;
         }
-        const decl: ResourceDecl = { name: r.name, capacity, keySpan: spanOf(r.key), span: r.span };
+        const decl: ResourceDecl = { name: r.name, capacity, keySpan: spanOf(r.key), span: propSpan(r) };
         resources.push(decl);
         resMap.set(r.name, decl);
       }
@@ -677,7 +689,7 @@ export function parseGraph(text: string): ParseResult {
           id,
           index: actions.length,
           keySpan,
-          span: p.span,
+          span: propSpan(p),
           command: f.command,
           dependsOn: f.dependsOn ?? [],
           deps: [],
