@@ -147,6 +147,14 @@ describe('parse: the SPEC §1 example', () => {
     ]);
   });
 
+  it('does not count brackets inside strings or comments as nesting', () => {
+    const many = '['.repeat(300);
+    const text = `{"version":1,"actions":{"a":{"command":"${many}","description":"\\\\\\"${many}"}}, // ${many}\n /* ${many} */ }`;
+    const a = analyzeText(text);
+    assert.deepEqual(a.diagnostics, []);
+    assert.equal(a.graph.byId.get('a')!.description, `\\"${many}`);
+  });
+
   it('reports too-deep nesting at the bracket that crosses the limit', () => {
     const text = `{"version":1,"actions":{},"x":${'['.repeat(5000)}}`;
     const a = analyzeText(text);
