@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type CliCommand, type CliIO } from '../../../src/cli/command';
 import { resolveGraphFile } from '../../../src/cli/files';
@@ -32,6 +32,14 @@ describe('CLI in-process', () => {
     assert.equal(io.out.split('\n').length, 4);
     assert.match(io.out, /^cycle\.actiontree\.jsonc:4:42: error cycle: dependency cycle: a → b → a/);
     assert.equal(io.err, '3 errors in 1 file\n');
+  });
+
+  it('the bundled examples validate without errors', async () => {
+    const dir = path.join(FIXTURES, '../../examples');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.actiontree.jsonc'));
+    assert.ok(files.length > 0, 'no example graph');
+    const io = captureIO(dir);
+    assert.equal(await main(['validate', ...files], io), 0, io.out + io.err);
   });
 
   it('a command that throws is one line, exit 70, no stack', async () => {
