@@ -132,7 +132,8 @@ async function main() {
       status.set(st.name, 'failed');
       continue;
     }
-    console.log(`\n=== ${st.name}: ${st.cmd.map((a) => path.relative(ROOT, a) && !a.startsWith('-') && a.includes('/') ? path.relative(ROOT, a) : a).join(' ')} ===`);
+    const shown = st.cmd.map((a) => (a === process.execPath ? 'node' : path.isAbsolute(a) ? path.relative(ROOT, a) : a));
+    console.log(`\n=== ${st.name}: ${shown.join(' ')} ===`);
     const s0 = Date.now();
     const r = await runStage(st.cmd);
     const secs = (Date.now() - s0) / 1000;

@@ -214,7 +214,8 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
   fs.writeFileSync(path.join(ud, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   fs.writeFileSync(path.join(tmp, 'config.yaml'), 'auth: none\ncert: false\n');
   const logFile = path.join(tmp, 'server.log');
-  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, TMPDIR: ttmp };
+  // EXTENSIONS_GALLERY={}: no extension marketplace (code-server would query open-vsx.org).
+  const env: NodeJS.ProcessEnv = { EXTENSIONS_GALLERY: '{}', ...process.env, ...opts.env, TMPDIR: ttmp };
   // Don't let the test runner's own Node options (tsx loader) leak into code-server.
   delete env.NODE_OPTIONS;
   delete env.ELECTRON_RUN_AS_NODE;

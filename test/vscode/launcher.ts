@@ -43,6 +43,18 @@ export function parseLaunchArgs(argv: readonly string[]): LaunchArgs {
   return out;
 }
 
+/** Workbench chatter forwarded with the test output; shown only with ACTIONTREE_HARNESS_DEBUG. */
+const NOISE = [
+  /^Resolv(ing|ed) connection token/,
+  /^Creating a socket/,
+  /^\[reconnection-grace-time\]/,
+  /^Ignoring fetching additional builtin extensions/,
+  /^Updating additional builtin extensions cache/,
+  /^\[Service Worker\]/,
+  /^\[AgentHost/,
+  /^\[AccountPolicyGate\]/,
+];
+
 function log(msg: string): void {
   process.stderr.write(`[vscode-harness] ${msg}\n`);
 }
@@ -104,6 +116,7 @@ async function main(): Promise<number> {
       if (finished) return;
       const parts = Array.isArray(logArgs) ? logArgs : [logArgs];
       const line = format(...(parts as unknown[]));
+      if (!debug && NOISE.some((re) => re.test(line))) return;
       (type === 'error' ? process.stderr : process.stdout).write(`${line}\n`);
     });
     let finished = false;
