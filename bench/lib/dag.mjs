@@ -89,3 +89,35 @@ export function lowerBound(nodes, slots) {
   }
   return { cp, total, bound: Math.max(cp, total / slots) };
 }
+
+/**
+ * Makespan of an ideal, zero-overhead list schedule on `slots` with exact durations and
+ * critical-path priority (what ActionTree's order achieves when spawning costs nothing):
+ * separates the quality of the order from per-action overhead.
+ */
+export function idealListSchedule(nodes, slots) {
+  const byId = new Map(nodes.map((n, i) => [n.id, { ...n, i, dependents: [], waiting: n.deps.length, cp: 0 }]));
+  for (const n of byId.values()) for (const d of n.deps) byId.get(d).dependents.push(n);
+  const list = [...byId.values()];
+  for (let k = list.length - 1; k >= 0; k--) {
+    const n = list[k];
+    n.cp = n.ms + Math.max(0, ...n.dependents.map((x) => x.cp));
+  }
+  const ready = list.filter((n) => n.waiting === 0);
+  const running = []; // [finish, node]
+  let t = 0;
+  let done = 0;
+  while (done < list.length) {
+    ready.sort((a, b) => b.cp - a.cp || a.i - b.i);
+    while (running.length < slots && ready.length > 0) {
+      const n = ready.shift();
+      running.push([t + n.ms, n]);
+    }
+    running.sort((a, b) => a[0] - b[0] || a[1].i - b[1].i);
+    const [finish, n] = running.shift();
+    t = finish;
+    done++;
+    for (const x of n.dependents) if (--x.waiting === 0) ready.push(x);
+  }
+  return t;
+}

@@ -257,10 +257,10 @@ export function writeReportAtomic(dir: string, report: Report): string {
 
 /**
  * Duration estimates from earlier runs of the same graph file: for each action, its duration
- * in the newest report where it succeeded. Reads at most `maxReports` newest reports; a
- * corrupt or half-written report is skipped.
+ * in the newest report where it succeeded. Reads at most `maxReports` newest reports, and
+ * stops as soon as every `wanted` action has one; a corrupt or half-written report is skipped.
  */
-export function loadEstimates(graphFile: string, maxReports = 10): Map<string, number> {
+export function loadEstimates(graphFile: string, wanted?: ReadonlySet<string>, maxReports = 10): Map<string, number> {
   const out = new Map<string, number>();
   const dir = runsDir(graphFile);
   let names: string[];
@@ -273,6 +273,7 @@ export function loadEstimates(graphFile: string, maxReports = 10): Map<string, n
   let read = 0;
   for (const name of names) {
     if (read >= maxReports) break;
+    if (wanted !== undefined && out.size >= wanted.size && [...wanted].every((id) => out.has(id))) break;
     let report: unknown;
     try {
       report = JSON.parse(fs.readFileSync(path.join(dir, name, 'report.json'), 'utf8'));

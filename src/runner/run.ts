@@ -99,7 +99,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const cpus = req.cpus ?? (graph.cpus === 'auto' ? os.availableParallelism() : graph.cpus);
   const keepGoing = req.keepGoing ?? graph.keepGoing;
 
-  const estimates = loadEstimates(req.graphFile);
+  const estimates = loadEstimates(req.graphFile, new Set(graph.actions.map((a) => a.id)));
   const plan = planRun(graph, requested, estimates);
   if (plan.unknown.length > 0) {
     const names = plan.unknown.map((n) => `'${n}'`).join(', ');

@@ -164,17 +164,19 @@ describe('runner with real processes', function () {
 
   it('cancel: running trees are killed (grandchildren too), the rest canceled, report written', async () => {
     const dir = tmpDir();
-    const tree = (n: string) => `echo $$ > ${n}.pid; (sleep 30 & echo $! > ${n}-grand.pid; wait) & sleep 30 & echo $! > ${n}-child.pid; echo ready; wait`;
+    // "grand" and "ready" are printed once each pid file is written.
+    const tree = (n: string) => `echo $$ > ${n}.pid; (sleep 30 & echo $! > ${n}-grand.pid; echo grand; wait) & sleep 30 & echo $! > ${n}-child.pid; echo ready; wait`;
     const file = writeGraph(dir, {
       version: 1,
       cpus: 2,
       actions: { a: { command: tree('a') }, b: { command: tree('b') }, c: { command: 'true', dependsOn: ['a'] } },
     });
-    const ready = new Set<string>();
+    const text = new Map<string, string>();
     const { report, outcome } = await runGraphFile(file, {
       onEvent: (e, ac) => {
-        if (e.type === 'action-output' && e.text.includes('ready')) ready.add(e.action);
-        if (ready.size === 2) ac.abort();
+        if (e.type === 'action-output') text.set(e.action, (text.get(e.action) ?? '') + e.text);
+        const up = (id: string) => /ready/.test(text.get(id) ?? '') && /grand/.test(text.get(id) ?? '');
+        if (up('a') && up('b')) ac.abort();
       },
     });
     assert.equal(outcome.kind === 'finished' && outcome.summary.result, 'canceled');

@@ -116,7 +116,7 @@ describe('runner worker over IPC (dist/runner.js bundle)', function () {
   it('when the parent dies, the worker cancels the run, kills every tree, writes the report and exits', async () => {
     const { worker } = await bundles();
     const dir = tmpDir();
-    const tree = (n: string) => `echo $$ > ${n}.pid; (sleep 30 & echo $! > ${n}-grand.pid; wait) & echo ready; wait`;
+    const tree = (n: string) => `echo $$ > ${n}.pid; (sleep 30 & echo $! > ${n}-grand.pid; echo ready; wait) & wait`;
     const file = writeGraph(dir, { version: 1, cpus: 2, actions: { a: { command: tree('a') }, b: { command: tree('b') } } });
     const parent = spawn(process.execPath, [path.join(repoRoot, 'test', 'fixtures', 'run', 'parent.cjs'), worker, file], {
       env: markedEnv,
