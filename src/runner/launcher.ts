@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -84,9 +84,21 @@ export class NodeLauncher implements ProcessLauncher {
     return attempt;
   }
 
-  /** Kills everything still running (used on a hard exit path). */
-  killAll(): void {
-    for (const a of this.live) a.kill();
+  /**
+   * Last resort when the runner is exiting without finishing the run (process.exit from
+   * elsewhere, a fatal error): SIGKILL every live process group synchronously, since
+   * detached groups would otherwise outlive the runner.
+   */
+  killAllNow(): void {
+    for (const a of this.live) {
+      if (a.pid === null) continue;
+      try {
+        if (isWindows) spawnSync('taskkill', ['/T', '/F', '/PID', String(a.pid)], { stdio: 'ignore', windowsHide: true });
+        else process.kill(-a.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }
 
   /** Flushes and closes the log files; call after the run. */

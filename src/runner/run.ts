@@ -121,6 +121,10 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     ...(req.env !== undefined ? { env: req.env } : {}),
     runEnv: { ACTIONTREE_RUN_ID: runId, ACTIONTREE_RUN_DIR: created.dir },
   });
+  // If this process exits before the run ends (process.exit elsewhere, a fatal error), take
+  // the detached process groups down with it.
+  const onExit = (): void => launcher.killAllNow();
+  process.on('exit', onExit);
   const summary = await runGraph({
     graph,
     selection: plan.selection,
@@ -141,6 +145,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
       req.onEvent?.(e);
     },
   });
+  process.removeListener('exit', onExit);
   await launcher.close();
   const report = buildReport({
     graph,

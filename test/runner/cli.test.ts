@@ -182,6 +182,21 @@ describe('actiontree run (CLI, real processes)', function () {
     await waitUntil('the orphaned tree is dead', () => !isAlive(pgid) && !isAlive(readPid(path.join(dir, 'a-child.pid'))));
   });
 
+  it('a runner that exits abruptly (EPIPE on stdout: `run --json | head -1`) takes its process trees with it', async () => {
+    const dir = tmpDir();
+    writeGraph(dir, {
+      version: 1,
+      cpus: 2,
+      actions: { a: { command: treeCmd('a') }, tick: { command: 'echo $$ > tick.pid; while :; do echo tick; sleep 0.05; done' } },
+    });
+    const c = await cli(['run', '--json'], dir);
+    await c.line((l) => l.includes('"ready\\n"'));
+    c.child.stdout!.destroy(); // the reader goes away: the runner's next write fails with EPIPE
+    await c.exit;
+    const pids = ['a', 'a-child', 'tick'].map((n) => readPid(path.join(dir, `${n}.pid`)));
+    await waitUntil('the trees are dead', () => pids.every((p) => !isAlive(p)), 5000);
+  });
+
   it('50 MB of output from one action: the log has every byte, memory stays bounded', async () => {
     const dir = tmpDir();
     const total = 50 * 1024 * 1024;
