@@ -203,6 +203,10 @@ export class GanttPanelManager implements vscode.Disposable {
     this.adopt(panel);
     const src = parseSavedState(state);
     if (!src) {
+      // The webview's state may be lost when a browser window reloads before VS Code flushed
+      // it: fall back to the newest run of the workspace's graphs.
+      const dir = await newestWorkspaceRun();
+      if (dir) return this.showReport(dir, false);
       this.errorMessage = 'Nothing to show yet: run a graph (ActionTree: Run Graph).';
       this.resend();
       return;
@@ -313,6 +317,17 @@ export async function newestRunDir(graphFile: string): Promise<string | null> {
     }
   }
   return null;
+}
+
+/** The newest run (by run id, which sorts by time) of any graph file in the workspace. */
+async function newestWorkspaceRun(): Promise<string | null> {
+  const graphs = await vscode.workspace.findFiles('**/*.actiontree.jsonc', '{**/node_modules/**,**/.actiontree/**}', 1000);
+  let best: string | null = null;
+  for (const g of graphs) {
+    const dir = await newestRunDir(g.fsPath);
+    if (dir && (best === null || path.basename(dir) > path.basename(best))) best = dir;
+  }
+  return best;
 }
 
 async function isDirectory(p: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import { Workbench } from './harness';
 
@@ -95,6 +96,35 @@ for (const theme of ['dark', 'light'] as const) {
       await chart.locator('#chart').press('ArrowDown');
       await chart.locator('#live', { hasText: /^compile — succeeded/ }).waitFor({ state: 'attached' });
       await wb.screenshot(`gantt-tooltip-${theme}`);
+    });
+
+    it('draws a live run: running bar, now line, estimates from the previous run', async () => {
+      // The gated fixture: "gate" runs until open.flag exists (no sleeps; the test opens it).
+      const dir = path.join(wb.workspace, 'live');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.copyFileSync(path.join(__dirname, '..', 'integration', 'fixtures', 'run', 'gated.actiontree.jsonc'), path.join(dir, 'gated.actiontree.jsonc'));
+      const flag = path.join(dir, 'open.flag');
+      const chartFor = async (): Promise<FrameLocator> => wb.webviewFrame();
+      // First run (flag present): finishes at once and gives the estimates.
+      fs.writeFileSync(flag, '');
+      await wb.runCommand('ActionTree: Run Graph');
+      await pickQuickItem(wb, 'gated');
+      await wb.runCommand('ActionTree: Show Gantt Chart');
+      await waitFinished(await chartFor(), 3);
+      // Second run: gate waits; the chart shows it running, a now line and estimated bars.
+      fs.rmSync(flag);
+      await wb.runCommand('ActionTree: Run Graph');
+      await pickQuickItem(wb, 'gated');
+      await wb.runCommand('ActionTree: Show Gantt Chart');
+      const chart = await chartFor();
+      await chart.locator('body[data-result="running"]').waitFor({ state: 'attached' });
+      await chart.locator('g.hit[data-action="gate"] rect.bar.run.st-running').waitFor({ state: 'attached' });
+      await chart.locator('line.now').waitFor({ state: 'attached' });
+      assert.ok((await chart.locator('rect.bar.est').count()) >= 1, 'estimated bars for actions not run yet');
+      await wb.screenshot(`gantt-live-${theme}`);
+      fs.writeFileSync(flag, '');
+      await waitFinished(chart, 3);
+      assert.equal(await chart.locator('line.now').count(), 0, 'no now line once finished');
     });
   });
 }
