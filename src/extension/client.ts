@@ -1,6 +1,11 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { DOCUMENT_HIDDEN_METHOD, type DocumentHiddenParams } from '../shared/lsp-protocol';
 import type { ActionTreeContext } from './context';
+
+function isShown(uri: string): boolean {
+  return vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri));
+}
 
 /** The running client, for tests and other features (undefined before activation). */
 let current: LanguageClient | undefined;
@@ -38,6 +43,20 @@ export function register(ctx: ActionTreeContext): void {
     current = undefined;
     await client.stop();
   });
+  // Pull diagnostics end with a document's last tab; tell the server so it pushes them instead.
+  ctx.own(
+    vscode.window.tabGroups.onDidChangeTabs((e) => {
+      for (const tab of e.closed) {
+        const uri = tab.input instanceof vscode.TabInputText ? tab.input.uri : undefined;
+        if (uri === undefined || !client.isRunning()) continue;
+        const key = uri.toString();
+        const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+        if (doc === undefined || doc.languageId !== 'actiontree' || isShown(key)) continue;
+        const params: DocumentHiddenParams = { uri: client.code2ProtocolConverter.asUri(uri) };
+        client.sendNotification(DOCUMENT_HIDDEN_METHOD, params).catch((err: unknown) => outputChannel.error(String(err)));
+      }
+    }),
+  );
   // not awaited: activation of the other features does not wait for the server
   client.start().catch((e: unknown) => outputChannel.appendLine(`failed to start the language server: ${String(e)}`));
 }

@@ -19,6 +19,7 @@ import { MAX_ANALYZE_SIZE, tooLargeDiagnostic } from '../core/analyze';
 import { LineIndex } from '../core/text';
 import { toLspDiagnostic } from './convert';
 import { JsonService } from './jsonService';
+import { DOCUMENT_HIDDEN_METHOD, type DocumentHiddenParams } from '../shared/lsp-protocol';
 import { RunRecords } from './runRecords';
 import { GRAPH_SUFFIX, findGraphFiles, pathToUri, uriToPath } from './workspace';
 import { semanticCompletion } from './features/completion';
@@ -62,8 +63,10 @@ export function startServer(connection: Connection): void {
   let folders: string[] = [];
   /** Bumped whenever a disk analysis of a uri is started or invalidated (open, delete). */
   const diskGeneration = new Map<string, number>();
-  /** Closed files whose disk diagnostics were pushed. */
+  /** Uris whose diagnostics were pushed (closed files; hidden open documents in pull mode). */
   const pushedClosed = new Set<string>();
+  /** Pull mode: open documents shown in no editor (the client stopped pulling them). */
+  const hiddenOpen = new Set<string>();
 
   /** Wraps a handler: an exception is logged and answered with `fallback`; ResponseErrors pass. */
   function guard<P, R>(name: string, fallback: R, fn: (p: P, token: CancellationToken) => R | Promise<R>) {
@@ -111,6 +114,7 @@ export function startServer(connection: Connection): void {
     if (doc === undefined) return;
     const da = cache.get(doc);
     connection.sendDiagnostics({ uri, version: doc.version, diagnostics: lspDiagnostics(da) });
+    if (pullMode) pushedClosed.add(uri);
   }
 
   // ---- diagnostics of closed files (always pushed) -------------------------------------
@@ -226,6 +230,7 @@ export function startServer(connection: Connection): void {
   documents.onDidOpen((e) =>
     safely('didOpen', () => {
       invalidateDisk(e.document.uri);
+      hiddenOpen.delete(e.document.uri);
       if (pullMode) clearPushed(e.document.uri);
       else pushedClosed.delete(e.document.uri);
     }),
@@ -234,13 +239,16 @@ export function startServer(connection: Connection): void {
   documents.onDidChangeContent((e) =>
     safely('didChange', () => {
       json.forget(e.document.uri);
-      if (!pullMode) coalescer.schedule(e.document.uri, () => safely('publish', () => publishOpen(e.document.uri)));
+      if (!pullMode || hiddenOpen.has(e.document.uri)) {
+        coalescer.schedule(e.document.uri, () => safely('publish', () => publishOpen(e.document.uri)));
+      }
     }),
   );
 
   documents.onDidClose((e) =>
     safely('didClose', async () => {
       const uri = e.document.uri;
+      hiddenOpen.delete(uri);
       coalescer.cancel(uri);
       cache.delete(uri);
       json.forget(uri);
@@ -250,8 +258,11 @@ export function startServer(connection: Connection): void {
         await analyzeDisk(uri);
       } else {
         invalidateDisk(uri);
-        pushedClosed.delete(uri);
-        if (!pullMode) connection.sendDiagnostics({ uri, diagnostics: [] });
+        if (pullMode) clearPushed(uri);
+        else {
+          pushedClosed.delete(uri);
+          connection.sendDiagnostics({ uri, diagnostics: [] });
+        }
       }
     }),
   );
@@ -271,6 +282,14 @@ export function startServer(connection: Connection): void {
     }),
   );
 
+  connection.onNotification(DOCUMENT_HIDDEN_METHOD, (params: DocumentHiddenParams) =>
+    safely('documentHidden', () => {
+      if (!pullMode || typeof params?.uri !== 'string' || documents.get(params.uri) === undefined) return;
+      hiddenOpen.add(params.uri);
+      publishOpen(params.uri);
+    }),
+  );
+
   // ---- pull diagnostics -----------------------------------------------------------------
 
   connection.languages.diagnostics.on(
@@ -278,7 +297,13 @@ export function startServer(connection: Connection): void {
       // let didChange notifications already queued behind this request be applied first
       await new Promise((r) => setImmediate(r));
       if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'superseded by a newer version');
-      const da = analysisOf(params.textDocument.uri);
+      const uri = params.textDocument.uri;
+      if (hiddenOpen.delete(uri)) {
+        // shown again: the pull result takes over from the pushed diagnostics
+        coalescer.cancel(uri);
+        clearPushed(uri);
+      }
+      const da = analysisOf(uri);
       if (da === undefined) return { kind: 'full', items: [] };
       if (params.previousResultId === da.resultId) return { kind: 'unchanged', resultId: da.resultId };
       return { kind: 'full', resultId: da.resultId, items: lspDiagnostics(da) };

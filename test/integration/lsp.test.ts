@@ -143,6 +143,22 @@ describe('language server in VS Code', function () {
     assert.equal(lenses.length, 6);
   });
 
+  it('keeps a file\'s problems in the Problems panel after its editor is closed', async () => {
+    const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const file = path.join(folder, 'lsp-it', 'reopened.actiontree.jsonc');
+    fs.writeFileSync(file, '{ "version": 1, "actions": { "x": { "command": "y", "dependsOn": ["nope"] } } }\n');
+    const other = vscode.Uri.file(file);
+    await waitForDiagnostics(other, (d) => d.some((x) => codeOf(x) === 'unknown-dependency'), 'pushed diagnostics of the closed file');
+    const otherDoc = await vscode.workspace.openTextDocument(other);
+    await vscode.window.showTextDocument(otherDoc, { preview: false });
+    await waitForDiagnostics(other, (d) => d.some((x) => codeOf(x) === 'unknown-dependency'), 'pulled diagnostics of the open file');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    // the pull result goes with the editor; the server pushes the file's state on disk again
+    const ds = await waitForDiagnostics(other, (d) => d.some((x) => codeOf(x) === 'unknown-dependency'), 'diagnostics after the editor closed', 30_000);
+    assert.equal(ds.filter((x) => codeOf(x) === 'unknown-dependency').length, 1, 'no duplicates');
+    await vscode.window.showTextDocument(doc);
+  });
+
   it('reports problems of graph files that are not open (Problems panel)', async () => {
     const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
     const file = path.join(folder, 'lsp-it', 'closed.actiontree.jsonc');

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { DocumentDiagnosticRequest, HoverRequest, DocumentSymbolRequest, CompletionRequest, type Diagnostic } from 'vscode-languageserver/node';
+import { DOCUMENT_HIDDEN_METHOD } from '../../../src/shared/lsp-protocol';
 import { TestClient, positionOf } from './lspClient';
 import { CLEAN, GRAPH } from './fixtures';
 
@@ -121,9 +122,29 @@ describe('server: diagnostics (pull)', function () {
     assert.deepEqual(after.items, []);
   });
 
+  it('pushes a hidden open document\'s diagnostics until it is pulled again (actiontree/documentHidden)', async () => {
+    const uri = 'file:///virtual/hidden.actiontree.jsonc';
+    await c.open(uri, CLEAN);
+    const pulled = await c.conn.sendRequest(DocumentDiagnosticRequest.type, { textDocument: { uri } });
+    assert.equal(pulled.kind, 'full');
+    let got = c.waitForDiagnostics((p) => p.uri === uri && p.version === 1, 'push after documentHidden');
+    await c.conn.sendNotification(DOCUMENT_HIDDEN_METHOD, { uri });
+    assert.deepEqual((await got).diagnostics, []);
+    // edits to the hidden document (e.g. by another extension) keep the pushed diagnostics current
+    got = c.waitForDiagnostics((p) => p.uri === uri && p.version === 2, 'push of version 2');
+    await c.change(uri, [{ text: GRAPH }]);
+    assert.equal((await got).diagnostics.length, 6);
+    // shown again: the client pulls; the pushed ones are cleared first
+    const cleared = c.waitForDiagnostics((p) => p.uri === uri && p.version === undefined && p.diagnostics.length === 0, 'push cleared');
+    const again = await c.conn.sendRequest(DocumentDiagnosticRequest.type, { textDocument: { uri } });
+    await cleared;
+    assert.ok(again.kind === 'full' && again.items.length === 6);
+    await c.close(uri);
+  });
+
   it('does not push diagnostics for open documents', () => {
     assert.deepEqual(
-      c.published.filter((p) => p.uri === URI && p.diagnostics.length > 0),
+      c.published.filter((p) => p.uri === URI),
       [],
     );
   });
