@@ -299,6 +299,7 @@ export const commandTable: Readonly<Record<string, Handler>> = {
   },
 
   'actiontree.refreshTree': async (svc) => {
+    svc.tree.forgetPastRuns();
     await svc.graphs.rescan();
     svc.tree.refresh();
   },

@@ -1,12 +1,37 @@
 import * as vscode from 'vscode';
 import type { ActionState } from '../core/run/events';
-import type { ActionRunState } from '../core/run/state';
+import type { ActionRunState, RunState } from '../core/run/state';
+import { parseEventsJsonl, stateFromEvents } from '../core/gantt/input';
 import { topologicalOrder } from '../core/graph';
 import { formatDuration } from '../core/gantt/format';
 import type { GraphEntry, GraphIndex } from './graphs';
 import { relative } from './graphs';
-import type { RunService, RunSession } from './runService';
+import type { RunService } from './runService';
 import { samePath } from './runService';
+import { newestRunDir } from './ganttPanel';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+
+/** What the tree shows for a graph: a run of this window, or the newest run record on disk. */
+export interface RunView {
+  readonly state: RunState;
+  readonly finished: boolean;
+  readonly error: string | null;
+  /** From the run records of an earlier session (or the CLI). */
+  readonly past?: boolean;
+}
+
+/** The newest recorded run of a graph, replayed from its events.jsonl through the shared reducer. */
+export async function loadPastRun(graphFile: string): Promise<RunView | null> {
+  const dir = await newestRunDir(graphFile);
+  if (!dir) return null;
+  try {
+    const state = stateFromEvents(parseEventsJsonl(await fs.readFile(path.join(dir, 'events.jsonl'), 'utf8')));
+    return state.runId === null ? null : { state, finished: true, error: null, past: true };
+  } catch {
+    return null;
+  }
+}
 
 export type TreeNode =
   | { readonly kind: 'graph'; readonly uri: vscode.Uri }
@@ -108,8 +133,28 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     return element.kind === 'action' ? this.node({ kind: 'graph', uri: element.uri }) : undefined;
   }
 
-  session(uri: vscode.Uri): RunSession | undefined {
-    return this.runs.latest(uri.fsPath);
+  private readonly past = new Map<string, RunView | null | 'loading'>();
+
+  /** The run the tree shows for a graph: this window's newest, else the newest on disk. */
+  session(uri: vscode.Uri): RunView | undefined {
+    const live = this.runs.latest(uri.fsPath);
+    if (live) return live;
+    const k = uri.fsPath;
+    const v = this.past.get(k);
+    if (v === undefined) {
+      this.past.set(k, 'loading');
+      void loadPastRun(k).then((r) => {
+        this.past.set(k, r);
+        if (r) this.refreshSoon();
+      });
+      return undefined;
+    }
+    return v === 'loading' || v === null ? undefined : v;
+  }
+
+  /** Forgets the cached run records (Refresh). */
+  forgetPastRuns(): void {
+    this.past.clear();
   }
 
   dispose(): void {
@@ -125,7 +170,7 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 }
 
-function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunSession | undefined): vscode.TreeItem {
+function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunView | undefined): vscode.TreeItem {
   const item = new vscode.TreeItem(g?.name ?? relative(node.uri), vscode.TreeItemCollapsibleState.Expanded);
   item.id = `graph:${node.uri.toString()}`;
   item.resourceUri = node.uri;
@@ -139,7 +184,7 @@ function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunSession | un
     const c = s.state.counts;
     const done = c.succeeded + c.failed + c.canceled + c.skipped;
     if (running) parts.push(`running ${done}/${s.state.order.length}`);
-    else if (s.state.result) parts.push(`${s.state.result}${c.failed ? ` (${c.failed} failed)` : ''}`);
+    else if (s.state.result) parts.push(`${s.past ? 'last run ' : ''}${s.state.result}${c.failed ? ` (${c.failed} failed)` : ''}`);
     else if (s.error) parts.push('run failed to start');
   }
   item.description = parts.join(' · ');
@@ -157,7 +202,7 @@ function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunSession | un
   return item;
 }
 
-function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefined, s: RunSession | undefined): vscode.TreeItem {
+function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefined, s: RunView | undefined): vscode.TreeItem {
   const item = new vscode.TreeItem(node.action, vscode.TreeItemCollapsibleState.None);
   item.id = `action:${node.uri.toString()}#${node.action}`;
   const model = g?.analysis.graph.byId.get(node.action);
@@ -185,7 +230,7 @@ function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefin
   return item;
 }
 
-function describe(a: ActionRunState | undefined, s: RunSession | undefined): string {
+function describe(a: ActionRunState | undefined, s: RunView | undefined): string {
   if (!a || !s) return '';
   const now = s.finished ? (s.state.finishedAt ?? s.state.lastEventTime ?? Date.now()) : Date.now();
   switch (a.state) {
@@ -212,7 +257,7 @@ function describe(a: ActionRunState | undefined, s: RunSession | undefined): str
 }
 
 /** Why an action that has not started is waiting. */
-export function waitReason(a: ActionRunState, s: RunSession, g: GraphEntry | undefined): string | null {
+export function waitReason(a: ActionRunState, s: RunView, g: GraphEntry | undefined): string | null {
   if (a.state === 'pending') {
     const model = g?.analysis.graph.byId.get(a.id);
     const waiting = (model?.deps ?? []).filter((d) => {

@@ -79,6 +79,10 @@ for (const theme of ['dark', 'light'] as const) {
           throw new Error(`restored panel: ${await chart.locator('body').innerText()}\n${String(e)}`);
         }
         assert.ok((await chart.locator('g.hit[data-action="test"] rect.bar.run.st-succeeded').count()) >= 1);
+        // The tree shows the states of the newest recorded run (replayed from events.jsonl).
+        await wb.openViewContainer('actiontree');
+        await wb.treeRows('Graphs').filter({ hasText: 'compile' }).locator('.codicon-pass').waitFor({ state: 'visible' });
+        await wb.treeRows('Graphs').filter({ hasText: 'last run succeeded' }).first().waitFor({ state: 'visible' });
       });
     }
 
