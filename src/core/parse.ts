@@ -3,7 +3,7 @@
  * `duplicate-action`, `unknown-resource` and `over-capacity` diagnostics. Never throws.
  * References between actions (dependsOn) and cycles are checked in analyze.ts / cycles.ts.
  */
-import { printParseErrorCode, visit, type ParseError } from 'jsonc-parser';
+import { createScanner, printParseErrorCode, visit, type ParseError, type ParseErrorCode } from 'jsonc-parser';
 import type { Diagnostic, DiagnosticCode, RelatedInfo, Severity } from './diagnostics';
 import { parseDuration } from './duration';
 import type { ActionModel, Command, Graph, ResourceDecl, ResourceUse, StringRef } from './model';
@@ -144,11 +144,201 @@ export interface LNode {
   readonly values?: (LNode | undefined)[];
 }
 
+// jsonc-parser's const enums (not usable with isolatedModules), by value.
+const T_OPEN_BRACE = 1;
+const T_CLOSE_BRACE = 2;
+const T_OPEN_BRACKET = 3;
+const T_CLOSE_BRACKET = 4;
+const T_COMMA = 5;
+const T_COLON = 6;
+const T_NULL = 7;
+const T_TRUE = 8;
+const T_FALSE = 9;
+const T_STRING = 10;
+const T_NUMBER = 11;
+const T_LINE_COMMENT = 12;
+const T_BLOCK_COMMENT = 13;
+const T_LINE_BREAK = 14;
+const T_TRIVIA = 15;
+const T_UNKNOWN = 16;
+const T_EOF = 17;
+const E_INVALID_SYMBOL = 1;
+const E_INVALID_NUMBER_FORMAT = 2;
+const E_PROPERTY_NAME_EXPECTED = 3;
+const E_VALUE_EXPECTED = 4;
+const E_COLON_EXPECTED = 5;
+const E_COMMA_EXPECTED = 6;
+const E_CLOSE_BRACE_EXPECTED = 7;
+const E_CLOSE_BRACKET_EXPECTED = 8;
+const E_END_OF_FILE_EXPECTED = 9;
+/** ScanError -> ParseErrorCode, as jsonc-parser's visitor maps them. */
+const SCAN_ERRORS: readonly number[] = [0, 11, 12, 13, 14, 15, 16];
+
+interface Frame {
+  readonly node: LNode;
+  readonly isObject: boolean;
+  needsComma: boolean;
+}
+
 /**
- * Builds the light tree with jsonc-parser's visitor, so syntax errors (and their ranges)
- * are exactly jsonc-parser's. Call only on text whose nesting was checked (the visitor recurses).
+ * Builds the light tree with jsonc-parser's scanner and an explicit stack: no recursion, so
+ * any nesting depth is safe. It follows jsonc-parser's `visit` step by step, so syntax errors
+ * and their ranges are exactly jsonc-parser's (a differential test checks this against
+ * `buildTreeWithVisitor`).
  */
 export function buildTree(text: string, errors: ParseError[]): LNode | undefined {
+  const scanner = createScanner(text, false);
+  let token = 0;
+  /** The current token (a function, so TypeScript does not narrow it across scanNext calls). */
+  const tok = (): number => token;
+  const error = (code: number): void => {
+    errors.push({ error: code as ParseErrorCode, offset: scanner.getTokenOffset(), length: scanner.getTokenLength() });
+  };
+  const scanNext = (): number => {
+    for (;;) {
+      const t = scanner.scan() as number;
+      const se = scanner.getTokenError() as number;
+      if (se !== 0) error(SCAN_ERRORS[se] ?? E_INVALID_SYMBOL);
+      if (t === T_LINE_COMMENT || t === T_BLOCK_COMMENT || t === T_LINE_BREAK || t === T_TRIVIA) continue;
+      if (t === T_UNKNOWN) {
+        error(E_INVALID_SYMBOL);
+        continue;
+      }
+      token = t;
+      return t;
+    }
+  };
+  /** jsonc-parser's handleError: report, then skip until after / until one of the tokens. */
+  const fail = (code: number, skipUntilAfter: number, skipUntil1: number, skipUntil2: number): void => {
+    error(code);
+    if (skipUntilAfter === 0 && skipUntil1 === 0) return;
+    while (token !== T_EOF) {
+      if (token === skipUntilAfter) {
+        scanNext();
+        break;
+      }
+      if (token === skipUntil1 || token === skipUntil2) break;
+      scanNext();
+    }
+  };
+
+  let root: LNode | undefined;
+  const stack: Frame[] = [];
+  const attach = (n: LNode): void => {
+    const top = stack[stack.length - 1];
+    if (top === undefined) {
+      root ??= n;
+    } else if (top.isObject) {
+      const values = top.node.values as (LNode | undefined)[];
+      const i = values.length - 1;
+      if (i >= 0 && values[i] === undefined) values[i] = n;
+    } else {
+      (top.node.items as LNode[]).push(n);
+    }
+  };
+  /** jsonc-parser's parseValue, except that objects and arrays push a frame and return. */
+  const startValue = (): boolean => {
+    const offset = scanner.getTokenOffset();
+    const length = scanner.getTokenLength();
+    switch (token) {
+      case T_OPEN_BRACKET: {
+        const node: LNode = { type: 'array', offset, length: 0, items: [] };
+        attach(node);
+        stack.push({ node, isObject: false, needsComma: false });
+        scanNext();
+        return true;
+      }
+      case T_OPEN_BRACE: {
+        const node: LNode = { type: 'object', offset, length: 0, keys: [], values: [] };
+        attach(node);
+        stack.push({ node, isObject: true, needsComma: false });
+        scanNext();
+        return true;
+      }
+      case T_STRING:
+        attach({ type: 'string', offset, length, value: scanner.getTokenValue() });
+        break;
+      case T_NUMBER: {
+        let value = Number(scanner.getTokenValue());
+        if (Number.isNaN(value)) {
+          error(E_INVALID_NUMBER_FORMAT);
+          value = 0;
+        }
+        attach({ type: 'number', offset, length, value });
+        break;
+      }
+      case T_NULL:
+        attach({ type: 'null', offset, length, value: null });
+        break;
+      case T_TRUE:
+        attach({ type: 'boolean', offset, length, value: true });
+        break;
+      case T_FALSE:
+        attach({ type: 'boolean', offset, length, value: false });
+        break;
+      default:
+        return false;
+    }
+    scanNext();
+    return true;
+  };
+
+  scanNext();
+  if (tok() === T_EOF) {
+    error(E_VALUE_EXPECTED);
+    return undefined;
+  }
+  if (!startValue()) {
+    error(E_VALUE_EXPECTED);
+    return undefined;
+  }
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1] as Frame;
+    const close = f.isObject ? T_CLOSE_BRACE : T_CLOSE_BRACKET;
+    if (tok() === close || tok() === T_EOF) {
+      f.node.length = scanner.getTokenOffset() + scanner.getTokenLength() - f.node.offset;
+      stack.pop();
+      if (tok() !== close) fail(f.isObject ? E_CLOSE_BRACE_EXPECTED : E_CLOSE_BRACKET_EXPECTED, close, 0, 0);
+      else scanNext();
+      continue;
+    }
+    if (tok() === T_COMMA) {
+      if (!f.needsComma) error(E_VALUE_EXPECTED);
+      scanNext();
+      if (tok() === close) continue; // trailing comma (allowed)
+    } else if (f.needsComma) {
+      error(E_COMMA_EXPECTED);
+    }
+    f.needsComma = true;
+    if (!f.isObject) {
+      if (!startValue()) fail(E_VALUE_EXPECTED, 0, T_CLOSE_BRACKET, T_COMMA);
+      continue;
+    }
+    // a property
+    if (tok() !== T_STRING) {
+      fail(E_PROPERTY_NAME_EXPECTED, 0, T_CLOSE_BRACE, T_COMMA);
+      fail(E_VALUE_EXPECTED, 0, T_CLOSE_BRACE, T_COMMA);
+      continue;
+    }
+    (f.node.keys as LNode[]).push({ type: 'string', offset: scanner.getTokenOffset(), length: scanner.getTokenLength(), value: scanner.getTokenValue() });
+    (f.node.values as (LNode | undefined)[]).push(undefined);
+    scanNext();
+    if (tok() === T_COLON) {
+      scanNext();
+      if (!startValue()) fail(E_VALUE_EXPECTED, 0, T_CLOSE_BRACE, T_COMMA);
+    } else {
+      fail(E_COLON_EXPECTED, 0, T_CLOSE_BRACE, T_COMMA);
+    }
+  }
+  if (tok() !== T_EOF) error(E_END_OF_FILE_EXPECTED);
+  return root;
+}
+
+/**
+ * The same tree built through jsonc-parser's own (recursive) `visit`: the reference the
+ * differential test compares `buildTree` with. Only for text of modest nesting.
+ */
+export function buildTreeWithVisitor(text: string, errors: ParseError[]): LNode | undefined {
   let root: LNode | undefined;
   const stack: LNode[] = [];
   const attach = (n: LNode): void => {
