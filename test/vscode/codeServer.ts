@@ -90,6 +90,27 @@ export interface CodeServerOptions {
   startTimeoutMs?: number;
 }
 
+/** Servers not stopped yet: killed (process group, by pid) if this process exits first. */
+const live = new Set<CodeServer>();
+let exitHook = false;
+function track(cs: CodeServer): void {
+  live.add(cs);
+  if (exitHook) return;
+  exitHook = true;
+  process.on('exit', () => {
+    for (const s of live) {
+      const pid = s.proc.pid;
+      if (pid === undefined) continue;
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      if (!process.env.ACTIONTREE_KEEP_TMP) fs.rmSync(s.tmp, { recursive: true, force: true });
+    }
+  });
+}
+
 /** A running code-server with its own temp folder (user data, extensions, TMPDIR). */
 export class CodeServer {
   private stopped = false;
@@ -150,6 +171,7 @@ export class CodeServer {
     if (this.stopped) return;
     this.stopped = true;
     await killGroup(this.proc);
+    live.delete(this);
     if (!process.env.ACTIONTREE_KEEP_TMP) fs.rmSync(this.tmp, { recursive: true, force: true });
   }
 }
@@ -252,7 +274,11 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
   proc.stdout!.on('data', onData);
   proc.stderr!.on('data', onData);
   proc.once('exit', () => fs.closeSync(log));
-  const server = (port: number): CodeServer => new CodeServer(proc, port, tmp, logFile, opts.workspace);
+  const server = (port: number): CodeServer => {
+    const cs = new CodeServer(proc, port, tmp, logFile, opts.workspace);
+    track(cs);
+    return cs;
+  };
 
   const listening = new Promise<number>((resolve, reject) => {
     const check = (): void => {

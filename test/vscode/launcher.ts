@@ -102,24 +102,27 @@ async function main(): Promise<number> {
     const page = browser.page;
 
     let started = false;
+    let finished = false;
     let markStarted!: () => void;
     const startedP = new Promise<void>((r) => (markStarted = r));
     let exitWith!: (code: number) => void;
     const exitP = new Promise<number>((r) => (exitWith = r));
 
     await page.exposeFunction('codeAutomationLog', (type: unknown, logArgs: unknown) => {
-      if (!started) {
-        started = true;
-        markStarted();
-      }
       // After the run has ended, the workbench only logs its own shutdown noise.
       if (finished) return;
       const parts = Array.isArray(logArgs) ? logArgs : [logArgs];
       const line = format(...(parts as unknown[]));
-      if (!debug && NOISE.some((re) => re.test(line))) return;
+      if (NOISE.some((re) => re.test(line))) {
+        if (debug) process.stderr.write(`${line}\n`);
+        return;
+      }
+      if (!started) {
+        started = true;
+        markStarted();
+      }
       (type === 'error' ? process.stderr : process.stdout).write(`${line}\n`);
     });
-    let finished = false;
     await page.exposeFunction('codeAutomationExit', (code: unknown) => {
       finished = true;
       exitWith(typeof code === 'number' ? code : 1);
