@@ -60,6 +60,7 @@ export function startServer(connection: Connection): void {
   let pullMode = false;
   let scanWorkspace = true;
   let workspaceFolderEvents = false;
+  let foldingRangeLimit: number | undefined;
   let folders: string[] = [];
   /** Bumped whenever a disk analysis of a uri is started or invalidated (open, delete). */
   const diskGeneration = new Map<string, number>();
@@ -182,6 +183,7 @@ export function startServer(connection: Connection): void {
       opts.diagnosticMode === 'push' ? false : opts.diagnosticMode === 'pull' ? true : params.capabilities.textDocument?.diagnostic !== undefined;
     scanWorkspace = opts.workspaceDiagnostics !== false;
     workspaceFolderEvents = params.capabilities.workspace?.workspaceFolders === true;
+    foldingRangeLimit = params.capabilities.textDocument?.foldingRange?.rangeLimit;
     const uris = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     folders = uris.map(uriToPath).filter((p): p is string => p !== undefined);
     return {
@@ -408,7 +410,7 @@ export function startServer(connection: Connection): void {
     guard('foldingRanges', [], (params) => {
       const doc = documents.get(params.textDocument.uri);
       if (doc === undefined || doc.getText().length > JSON_FEATURE_LIMIT) return [];
-      return json.service.getFoldingRanges(doc);
+      return json.service.getFoldingRanges(doc, foldingRangeLimit === undefined ? undefined : { rangeLimit: foldingRangeLimit });
     }),
   );
 

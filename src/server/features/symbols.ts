@@ -3,6 +3,9 @@ import type { DocAnalysis } from '../documents';
 import { toRange } from '../convert';
 import type { Span } from '../../core/text';
 
+/** Above this many actions, actions are listed without their children. */
+export const MAX_ACTIONS_WITH_CHILDREN = 5000;
+
 /**
  * The outline: "resources" (each declared resource) and "actions" (each action, with its
  * dependencies and the resources it holds as children). Other top-level fields are left out.
@@ -30,8 +33,10 @@ export function documentSymbols(da: DocAnalysis): DocumentSymbol[] {
     out.push(sym('resources', SymbolKind.Namespace, all, all, undefined, children));
   }
   if (graph.actions.length > 0) {
+    // a very large graph gets a flat list of actions: the outline stays responsive
+    const flat = graph.actions.length > MAX_ACTIONS_WITH_CHILDREN;
     const children = graph.actions.map((a) => {
-      const kids: DocumentSymbol[] = [
+      const kids: DocumentSymbol[] = flat ? [] : [
         ...a.dependsOn.map((d) => sym(d.value, SymbolKind.Key, d.span, d.span, 'dependency')),
         ...a.resources.map((u) => sym(u.name, SymbolKind.Variable, u.keySpan, u.keySpan, `resource × ${u.amount}`)),
       ];

@@ -25,7 +25,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeText } from '../../../src/core/analyze';
 import { TestClient, positionOf } from './lspClient';
-import { CLEAN, GRAPH } from './fixtures';
+import { CLEAN, GRAPH, chain } from './fixtures';
 
 const r = (sl: number, sc: number, el: number, ec: number): Range => ({ start: { line: sl, character: sc }, end: { line: el, character: ec } });
 
@@ -225,6 +225,18 @@ describe('server: language features', function () {
     const build = syms[1]!.children![1]!;
     assert.deepEqual(build.selectionRange, r(5, 4, 5, 11));
     assert.deepEqual(build.range, r(5, 4, 9, 5));
+  });
+
+  it('lists the actions of a very large graph without children (over 5,000 actions)', async () => {
+    const uri = await openDoc(chain(6000));
+    const syms = (await c.conn.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } })) as DocumentSymbol[];
+    assert.equal(syms.length, 1);
+    const actions = syms[0]!.children!;
+    assert.equal(actions.length, 6000);
+    assert.deepEqual([actions[0]!.name, actions[5999]!.name], ['a0', 'a5999']);
+    assert.ok(actions.every((a) => (a.children ?? []).length === 0));
+    const small = (await c.conn.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri: await openDoc(chain(3)) } })) as DocumentSymbol[];
+    assert.deepEqual(small[0]!.children!.map((a) => (a.children ?? []).map((x) => x.name)), [[], ['a0'], ['a1']]);
   });
 
   describe('quick fixes', () => {
