@@ -180,6 +180,17 @@ describe('scheduler (fake launcher, fake clock)', () => {
     assert.equal(r.summary.finishedAt - r.summary.startedAt, 10_000); // 2000 × 10 ms / 2 slots, no idle slot
   });
 
+  it('is deterministic: the same graph and durations give the same events', async () => {
+    const actions = Array.from({ length: 60 }, (_, i) => ({ id: `n${i}`, deps: i > 3 ? [`n${(i * 7) % i}`, `n${i - 1 - (i % 3)}`] : [], priority: i % 5 === 0 ? 1 : 0 }));
+    const scripts: Record<string, AttemptScript[]> = {};
+    actions.forEach((a, i) => (scripts[a.id] = [{ ms: 5 + ((i * 37) % 23), out: `out ${i}\n` }]));
+    const remaining = new Map(actions.map((a, i) => [a.id, (i * 13) % 7]));
+    const one = await run(makeGraph(actions, {}, 3), scripts, { cpus: 3, remaining });
+    const two = await run(makeGraph(actions, {}, 3), scripts, { cpus: 3, remaining });
+    assert.deepEqual(two.events, one.events);
+    assert.equal(one.summary.result, 'succeeded');
+  });
+
   it('property: random DAGs never exceed CPU or resource capacity and respect dependencies', async () => {
     await fc.assert(
       fc.asyncProperty(
