@@ -80,8 +80,8 @@ export class AnalysisCache {
 
 /**
  * Coalesces analysis requests per uri: each new request replaces the pending one (trailing
- * debounce). The delay is not fixed: a quarter of the document's last analysis time, at least
- * 1 ms and at most 10 ms. That is enough for edits already queued behind the first one (the
+ * debounce). The delay is not fixed: a tenth of the document's last analysis time, at least
+ * 1 ms and at most 5 ms. That is enough for edits already queued behind the first one (the
  * JSON-RPC layer hands over one message per event-loop turn) to collapse into one analysis of
  * the newest version, while a single edit is answered after about one analysis time. The
  * callback reads whatever version is current when it runs, so results for older versions are
@@ -95,7 +95,7 @@ export class Coalescer {
   schedule(uri: string, run: () => void): void {
     const prev = this.timers.get(uri);
     if (prev !== undefined) clearTimeout(prev);
-    const delay = Math.max(1, Math.min(10, Math.ceil(this.delayFor(uri) / 4)));
+    const delay = Math.max(1, Math.min(5, Math.ceil(this.delayFor(uri) / 10)));
     const t = setTimeout(() => {
       this.timers.delete(uri);
       run();
