@@ -65,7 +65,7 @@ export function startServer(connection: Connection): void {
   /** Bumped whenever a disk analysis of a uri is started or invalidated (open, delete). */
   const diskGeneration = new Map<string, number>();
   /** Uris whose diagnostics were pushed (closed files; hidden open documents in pull mode). */
-  const pushedClosed = new Set<string>();
+  const pushed = new Set<string>();
   /** Pull mode: open documents shown in no editor (the client stopped pulling them). */
   const hiddenOpen = new Set<string>();
 
@@ -115,7 +115,7 @@ export function startServer(connection: Connection): void {
     if (doc === undefined) return;
     const da = cache.get(doc);
     connection.sendDiagnostics({ uri, version: doc.version, diagnostics: lspDiagnostics(da) });
-    if (pullMode) pushedClosed.add(uri);
+    if (pullMode) pushed.add(uri);
   }
 
   // ---- diagnostics of closed files (always pushed) -------------------------------------
@@ -127,7 +127,7 @@ export function startServer(connection: Connection): void {
   }
 
   function clearPushed(uri: string): void {
-    if (pushedClosed.delete(uri)) connection.sendDiagnostics({ uri, diagnostics: [] });
+    if (pushed.delete(uri)) connection.sendDiagnostics({ uri, diagnostics: [] });
   }
 
   async function analyzeDisk(uri: string): Promise<void> {
@@ -149,7 +149,7 @@ export function startServer(connection: Connection): void {
       if (diskGeneration.get(uri) !== gen || documents.get(uri) !== undefined) return;
       const diagnostic = toLspDiagnostic(uri, new LineIndex(''), tooLargeDiagnostic(tooBig));
       connection.sendDiagnostics({ uri, diagnostics: [diagnostic] });
-      pushedClosed.add(uri);
+      pushed.add(uri);
       return;
     }
     // stale: a newer disk read started, or the file was opened meanwhile
@@ -162,7 +162,7 @@ export function startServer(connection: Connection): void {
     const da = analyze(uri, 0, text, logError);
     if (text.length >= LARGE_TEXT) gc.schedule();
     connection.sendDiagnostics({ uri, diagnostics: lspDiagnostics(da) });
-    pushedClosed.add(uri);
+    pushed.add(uri);
   }
 
   async function scanFolders(roots: readonly string[]): Promise<void> {
@@ -216,7 +216,7 @@ export function startServer(connection: Connection): void {
           const removed = e.removed.map((f) => uriToPath(f.uri)).filter((p): p is string => p !== undefined);
           const added = e.added.map((f) => uriToPath(f.uri)).filter((p): p is string => p !== undefined);
           folders = [...folders.filter((f) => !removed.includes(f)), ...added];
-          for (const uri of [...pushedClosed]) {
+          for (const uri of [...pushed]) {
             const p = uriToPath(uri);
             if (p !== undefined && !inWorkspace(p)) {
               invalidateDisk(uri);
@@ -234,7 +234,7 @@ export function startServer(connection: Connection): void {
       invalidateDisk(e.document.uri);
       hiddenOpen.delete(e.document.uri);
       if (pullMode) clearPushed(e.document.uri);
-      else pushedClosed.delete(e.document.uri);
+      else pushed.delete(e.document.uri);
     }),
   );
 
@@ -262,7 +262,7 @@ export function startServer(connection: Connection): void {
         invalidateDisk(uri);
         if (pullMode) clearPushed(uri);
         else {
-          pushedClosed.delete(uri);
+          pushed.delete(uri);
           connection.sendDiagnostics({ uri, diagnostics: [] });
         }
       }
