@@ -104,19 +104,27 @@ async function run(mode, server, text) {
   const initial = mode === 'push' ? (await first).diagnostics : (await pull()).items;
   const openMs = performance.now() - t0;
 
-  // Edit targets: the line of step-5000 (a description character, an unknown dependency,
-  // a dependency that closes a cycle through step-9999's chain when one exists).
-  const lineNo = text.split('\n').findIndex((l) => l.startsWith(`    "step-${Math.floor(N / 2)}": `));
-  const line = text.split('\n')[lineNo];
+  // The edits, on the first action from the middle of the file that has dependencies: typing a
+  // word into its description one character at a time, and every 10th edit adding an unknown
+  // id at the front of its dependsOn (one more unknown-dependency error each time). Every
+  // version's text is distinct, so no result can be reused from an earlier version.
+  const lines = text.split('\n');
+  const lineNo = lines.findIndex((l, k) => k > lines.length / 2 && l.includes('"dependsOn": ["'));
+  const line = lines[lineNo];
   const descAt = line.indexOf('of the pipeline');
+  const depAt = line.indexOf('"dependsOn": [') + '"dependsOn": ['.length;
   const edits = [];
+  let typed = 0;
   for (let i = 0; i < EDITS; i++) {
-    const kind = i % 4;
-    const at = { line: lineNo, character: descAt };
-    if (kind === 0) edits.push({ range: { start: at, end: at }, text: 'x' }); // type a character
-    else if (kind === 1) edits.push({ range: { start: at, end: { line: lineNo, character: descAt + 1 } }, text: '' }); // delete it
-    else if (kind === 2) edits.push({ range: { start: at, end: at }, text: '", "dependsOn2": "' }); // an unknown property
-    else edits.push({ range: { start: at, end: { line: lineNo, character: descAt + 18 } }, text: '' });
+    if (i % 10 === 9) {
+      // the description (typed into) comes before dependsOn on the line
+      const at = { line: lineNo, character: depAt + typed };
+      edits.push({ range: { start: at, end: at }, text: `"nope-${i}", ` });
+    } else {
+      const at = { line: lineNo, character: descAt + typed };
+      edits.push({ range: { start: at, end: at }, text: 'abcdefghij'[typed % 10] });
+      typed += 1;
+    }
   }
   const times = [];
   const cpu0 = cpuMs(proc.pid);
@@ -132,6 +140,9 @@ async function run(mode, server, text) {
     counts.push(diags.length);
   }
   const cpuPerEdit = (cpuMs(proc.pid) - cpu0) / edits.length;
+  // sanity: the last version's diagnostics are those of the last text (one unknown id per 10 edits)
+  const expected = initial.length + Math.floor(EDITS / 10);
+  if (counts[counts.length - 1] !== expected) throw new Error(`${mode}: expected ${expected} diagnostics at the end, got ${counts[counts.length - 1]}`);
   const rss = rssMb(proc.pid);
   // and once the server has been idle for a second (it collects garbage when idle)
   await new Promise((r) => setTimeout(r, 1000));
