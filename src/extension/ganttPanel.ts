@@ -6,6 +6,7 @@ import { analyzeText } from '../core/analyze';
 import { graphInfo, inputFromReport, inputFromRunState, parseEventsJsonl, parseReport, type GraphInfo } from '../core/gantt/input';
 import type { GanttAction, GanttInput } from '../core/gantt/model';
 import {
+  encodeHostMessage,
   parseSavedState,
   parseWebviewMessage,
   type ChartSource,
@@ -223,7 +224,7 @@ export class GanttPanelManager implements vscode.Disposable {
 
   private post(m: HostToWebview): void {
     this.posted++;
-    void this.panel?.webview.postMessage(m);
+    void this.panel?.webview.postMessage(encodeHostMessage(m));
   }
 
   /** Sends everything again (the webview was (re)created or became visible). */

@@ -90,9 +90,17 @@ function maxScroll(): number {
   return Math.max(0, model.rows.length * layout.rowHeight - (h - layout.headerHeight));
 }
 
+/** Time the last model build took: large live runs rebuild less often. */
+let buildMs = 0;
+let lastBuildAt = 0;
+let rebuildTimer: number | undefined;
+
 function rebuild(): void {
   if (!input) return;
+  const t = performance.now();
   model = buildGanttModel(input, now());
+  buildMs = performance.now() - t;
+  lastBuildAt = performance.now();
   const { w, h } = size();
   if (!view || follow) {
     const fit = fitView(model, w, h);
@@ -141,6 +149,8 @@ function setLiveTicker(): void {
   const live = input !== null && input.finishedAt === null;
   if (live && ticker === undefined) {
     ticker = window.setInterval(() => {
+      // The "now" line and running bars advance; skip beats while big models rebuild.
+      if (performance.now() - lastBuildAt < Math.max(250, buildMs * 5)) return;
       rebuild();
       schedule();
     }, 250);
@@ -158,6 +168,7 @@ function showMessage(text: string | null): void {
 
 window.addEventListener('message', (ev: MessageEvent<unknown>) => {
   const tParse = performance.now();
+  document.body.dataset['receivedAt'] = tParse.toFixed(2);
   const parsed = parseHostMessage(ev.data);
   document.body.dataset['parseMs'] = (performance.now() - tParse).toFixed(2);
   if (!parsed.ok) {
@@ -210,9 +221,20 @@ window.addEventListener('message', (ev: MessageEvent<unknown>) => {
       return never;
     }
   }
-  const tBuild = performance.now();
-  rebuild();
-  document.body.dataset['buildMs'] = (performance.now() - tBuild).toFixed(2);
+  // Rebuild at once, unless this is a live patch of a run whose model takes long to build:
+  // then at most every 5 build-times (keeps the webview responsive for huge live runs).
+  const minGap = msg.type === 'patch' ? buildMs * 5 : 0;
+  const wait = lastBuildAt + minGap - performance.now();
+  if (wait > 0) {
+    rebuildTimer ??= window.setTimeout(() => {
+      rebuildTimer = undefined;
+      rebuild();
+      schedule();
+    }, wait);
+  } else {
+    rebuild();
+    document.body.dataset['buildMs'] = buildMs.toFixed(2);
+  }
   setLiveTicker();
   liveEl.textContent = model ? summaryText(model) : '';
   schedule();

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { parseHostMessage, parseSavedState, parseWebviewMessage } from '../../../src/shared/webview-protocol';
+import { encodeHostMessage, parseHostMessage, parseSavedState, parseWebviewMessage } from '../../../src/shared/webview-protocol';
 
 const action = {
   id: 'build',
@@ -19,7 +19,12 @@ const chart = { runId: 'r', title: 't', startedAt: 0, finishedAt: null, result: 
 
 describe('webview protocol', () => {
   it('accepts well-formed host messages and keeps only known fields', () => {
-    const r = parseHostMessage({ type: 'snapshot', chart: { ...chart, extra: 1 }, now: 5, source: { kind: 'run', graphFile: '/g', runDir: null } });
+    const typed = parseHostMessage({ type: 'snapshot', chartJson: JSON.stringify(chart), now: 5, source: null });
+    assert.ok(typed.ok);
+    const encoded = encodeHostMessage(typed.value);
+    assert.ok('chartJson' in encoded && typeof encoded.chartJson === 'string', 'the chart travels as one JSON string');
+    assert.deepEqual(parseHostMessage(encoded), typed, 'encode and parse round-trip');
+    const r = parseHostMessage({ type: 'snapshot', chartJson: JSON.stringify({ ...chart, extra: 1 }), now: 5, source: { kind: 'run', graphFile: '/g', runDir: null } });
     assert.ok(r.ok);
     if (r.ok && r.value.type === 'snapshot') {
       assert.deepEqual(r.value.chart.actions[0], action);
@@ -35,14 +40,16 @@ describe('webview protocol', () => {
       null,
       'snapshot',
       { type: 'nope' },
-      { type: 'snapshot', chart, now: 'x' },
-      { type: 'snapshot', chart: { ...chart, actions: [{ ...action, state: 'exploded' }] }, now: 1 },
-      { type: 'snapshot', chart: { ...chart, actions: [{ ...action, attempts: [{ startedAt: 'a' }] }] }, now: 1 },
-      { type: 'snapshot', chart: { ...chart, actions: [{ ...action, dependsOn: [1] }] }, now: 1 },
-      { type: 'snapshot', chart: { ...chart, result: 'maybe' }, now: 1 },
+      { type: 'snapshot', chartJson: JSON.stringify(chart), now: 'x' },
+      { type: 'snapshot', chart, now: 1 },
+      { type: 'snapshot', chartJson: '{"runId":', now: 1 },
+      { type: 'snapshot', chartJson: JSON.stringify({ ...chart, actions: [{ ...action, state: 'exploded' }] }), now: 1 },
+      { type: 'snapshot', chartJson: JSON.stringify({ ...chart, actions: [{ ...action, attempts: [{ startedAt: 'a' }] }] }), now: 1 },
+      { type: 'snapshot', chartJson: JSON.stringify({ ...chart, actions: [{ ...action, dependsOn: [1] }] }), now: 1 },
+      { type: 'snapshot', chartJson: JSON.stringify({ ...chart, result: 'maybe' }), now: 1 },
       { type: 'patch', runId: 'r', actions: 'all', finishedAt: null, result: null, now: 1 },
       { type: 'error', message: 42 },
-      { type: 'snapshot', chart, now: 1, source: { kind: 'report', path: '' } },
+      { type: 'snapshot', chartJson: JSON.stringify(chart), now: 1, source: { kind: 'report', path: '' } },
     ];
     for (const b of bad) {
       const r = parseHostMessage(b);
