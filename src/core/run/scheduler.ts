@@ -229,14 +229,29 @@ class Run {
     this.ready.push(n);
   }
 
+  /**
+   * Starts ready actions best-first while they fit. The best action that does not fit holds
+   * back what it is missing on the slots that block it (reservation), so lower-ranked
+   * actions can use the other slots but cannot keep it waiting forever: a wide or
+   * over-capacity action starts as soon as its slots drain.
+   */
   private schedule(): void {
     if (this.stopping) return;
     const aside: Node[] = [];
+    let reserved: Map<number, number> | undefined;
     while (this.ready.size > 0 && !this.pool.full(0)) {
       const n = this.ready.pop() as Node;
       if (n.state !== 'ready') continue; // canceled while queued
-      if (this.pool.fits(n.need)) this.startAction(n);
-      else aside.push(n);
+      if (this.pool.fits(n.need, reserved)) {
+        this.startAction(n);
+        continue;
+      }
+      aside.push(n);
+      if (reserved === undefined) {
+        reserved = new Map(this.pool.blocking(n.need));
+        // Every action needs a CPU slot: if the reservation takes the rest, nothing else can start.
+        if (this.pool.used(0) + (reserved.get(0) ?? 0) >= this.pool.capacity(0)) break;
+      }
     }
     for (const n of aside) this.ready.push(n);
   }

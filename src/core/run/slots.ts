@@ -17,9 +17,10 @@ export class SlotPool {
     this.inUse = capacities.map(() => 0);
   }
 
-  fits(need: Need): boolean {
+  /** `reserved`: amounts held back for a higher-ranked action that is waiting (see scheduler). */
+  fits(need: Need, reserved?: ReadonlyMap<number, number>): boolean {
     for (const [slot, amount] of need) {
-      const used = this.inUse[slot] ?? 0;
+      const used = (this.inUse[slot] ?? 0) + (reserved?.get(slot) ?? 0);
       const cap = this.capacities[slot] ?? 0;
       if (used + amount <= cap) continue;
       if (used === 0 && amount > cap) continue; // over capacity: runs alone on this slot
@@ -28,12 +29,28 @@ export class SlotPool {
     return true;
   }
 
+  /** The slots on which `need` does not fit now, with what to hold back for it (at most the capacity). */
+  blocking(need: Need): [number, number][] {
+    const out: [number, number][] = [];
+    for (const [slot, amount] of need) {
+      const used = this.inUse[slot] ?? 0;
+      const cap = this.capacities[slot] ?? 0;
+      if (used + amount <= cap || (used === 0 && amount > cap)) continue;
+      out.push([slot, Math.min(amount, cap)]);
+    }
+    return out;
+  }
+
   acquire(need: Need): void {
     for (const [slot, amount] of need) this.inUse[slot] = (this.inUse[slot] ?? 0) + amount;
   }
 
   release(need: Need): void {
     for (const [slot, amount] of need) this.inUse[slot] = (this.inUse[slot] ?? 0) - amount;
+  }
+
+  capacity(slot: number): number {
+    return this.capacities[slot] ?? 0;
   }
 
   used(slot: number): number {

@@ -87,6 +87,31 @@ describe('scheduler (fake launcher, fake clock)', () => {
     assert.equal(r.finished['wide']!.time, 37);
   });
 
+  it('a wide action is not starved by a stream of smaller ones (its missing slots are held back)', async () => {
+    // 2 CPUs; 'wide' needs both. Without holding slots back, the 1-CPU chain actions would
+    // backfill every freed slot and 'wide' would wait for the whole stream.
+    const actions = [
+      { id: 'first' },
+      { id: 'wide', cpus: 2, deps: ['first'] },
+      ...Array.from({ length: 6 }, (_, i) => ({ id: `s${i}` })),
+    ];
+    const r = await run(makeGraph(actions), { first: ms(5), wide: ms(10), s0: ms(10), s1: ms(10), s2: ms(10), s3: ms(10), s4: ms(10), s5: ms(10) });
+    // t=0: first + s0; t=5: first ends, wide is ready and holds the freed CPU; t=10: s0 ends -> wide.
+    assert.deepEqual(r.starts.slice(0, 3), [['first', 0], ['s0', 0], ['wide', 10]]);
+    assert.deepEqual(r.starts.slice(3).map((x) => x[1]), [20, 20, 30, 30, 40]);
+  });
+
+  it('an over-capacity action gets its resource once it drains, ahead of lower-ranked users', async () => {
+    const g = makeGraph(
+      [{ id: 'hog', resources: { db: 5 }, priority: 1, deps: ['u0'] }, ...Array.from({ length: 5 }, (_, i) => ({ id: `u${i}`, resources: { db: 1 } }))],
+      { db: 2 },
+      4,
+    );
+    const r = await run(g, { hog: ms(10), u0: ms(5), u1: ms(20), u2: ms(20), u3: ms(20), u4: ms(20) }, { cpus: 4 });
+    // u0, u1 take db at 0; u0 ends at 5 -> hog ready, db held back for it; u1 ends at 20 -> hog alone; then the rest.
+    assert.deepEqual(r.starts, [['u0', 0], ['u1', 0], ['hog', 20], ['u2', 30], ['u3', 30], ['u4', 50]]);
+  });
+
   it('keepGoing false: failure is reported before slots free; nothing new starts; the rest is canceled', async () => {
     const g = makeGraph([{ id: 'bad' }, { id: 'slow' }, { id: 'next' }, { id: 'after', deps: ['bad'] }]);
     const r = await run(g, { bad: ms(10, { kind: 'exit', code: 3 }), slow: ms(40), next: ms(5) });
