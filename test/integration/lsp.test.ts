@@ -78,6 +78,19 @@ describe('language server in VS Code', function () {
     assert.match(text, /Depends on: `lint`/);
   });
 
+  it('hovers with the last run recorded beside the file', async () => {
+    const runDir = path.join(path.dirname(uri.fsPath), '.actiontree', 'runs', '20261121T150000.000Z-lsp1');
+    fs.mkdirSync(runDir, { recursive: true });
+    const act = (state: string, startedAt: number, finishedAt: number) => ({ state, reason: state === 'failed' ? 'exit code 1' : null, startedAt, finishedAt });
+    fs.writeFileSync(
+      path.join(runDir, 'report.json'),
+      JSON.stringify({ version: 1, runId: '20261121T150000.000Z-lsp1', graphFile: uri.fsPath, result: 'failed', actions: { lint: act('succeeded', 1000, 2500), build: act('failed', 2500, 3000) } }),
+    );
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, find(doc, '["build"]', 3));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(text, /Last run: \*\*failed\*\* in 500 ms \(exit code 1\)/);
+  });
+
   it('goes to the definition of a dependency', async () => {
     const pos = find(doc, '["lint"]', 3);
     const defs = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', uri, pos);
