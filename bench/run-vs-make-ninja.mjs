@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { idealListSchedule, layeredDag, lowerBound, normal, toActionTree, toMakefile, toNinja } from './lib/dag.mjs';
+import { idealListSchedule, layeredDag, searchListSchedules, lowerBound, normal, toActionTree, toMakefile, toNinja } from './lib/dag.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -155,6 +155,7 @@ function sleepCase(label, key, nodes, width) {
   const dir = writeGraphs(key, nodes, 2);
   const lb = lowerBound(nodes, 2);
   const ideal = idealListSchedule(nodes, 2);
+  const searched = searchListSchedules(nodes, 2);
   runOnce('actiontree', dir, 2); // priming run: records durations for the estimates
   const r = alternate(dir, 2, sleepReps);
   const rows = Object.entries(r).map(([tool, xs]) => {
@@ -170,7 +171,8 @@ function sleepCase(label, key, nodes, width) {
     rows,
   );
   console.log(`zero-overhead critical-path list schedule (exact durations): ${f(ideal, 0)} ms = ${f(ideal / lb.bound, 3)} × bound`);
-  results[key] = { lb, ideal, raw: r };
+  console.log(`best of 300 randomly perturbed priority orders (zero overhead): ${f(searched / lb.bound, 3)} × bound`);
+  results[key] = { lb, ideal, searched, raw: r };
 }
 
 if (only.has('b')) {
