@@ -69,7 +69,8 @@ export function codeActions(da: DocAnalysis, range: Range): CodeAction[] {
     if (!overlaps(toRange(li, d.span), range)) continue;
     const suggestion = d.data?.suggestion;
     const value = da.text.slice(d.span.offset + 1, d.span.offset + d.span.length - 1);
-    if (suggestion !== undefined && (d.code === 'unknown-dependency' || d.code === 'unknown-resource')) {
+    // did-you-mean: an unknown dependency or resource, or an unknown property name (schema)
+    if (suggestion !== undefined && (d.code === 'unknown-dependency' || d.code === 'unknown-resource' || d.code === 'schema')) {
       fix(`Change to '${suggestion}'`, d, { range: toRange(li, d.span), newText: JSON.stringify(suggestion) }, true);
     }
     if (REMOVABLE.has(d.code)) {

@@ -287,6 +287,17 @@ describe('server: language features', function () {
       assert.equal(m.find((f) => f.title === "Remove dependency 'zz'")!.result, multi.replace('"zz",\n  ', ''));
     });
 
+    it('did-you-mean for an unknown resource and an unknown property name', async () => {
+      const text = CLEAN.replace('"resources": { "db": 1 }\n', '"resources": { "dbb": 1 }\n').replace('"dependsOn": ["build"]', '"dependOn": ["build"]');
+      const res = await fixes(text, r(8, 22, 8, 22));
+      assert.deepEqual(res.map((f) => [f.title, f.preferred]), [["Change to 'db'", true]]);
+      assert.equal(res[0]!.result, text.replace('"dbb"', '"db"'));
+      const at = positionOf(text, '"dependOn"', 0, 2);
+      const prop = await fixes(text, r(at.line, at.character, at.line, at.character));
+      assert.deepEqual(prop.map((f) => f.title), ["Change to 'dependsOn'"]);
+      assert.equal(prop[0]!.result, text.replace('"dependOn"', '"dependsOn"'));
+    });
+
     it('nothing to fix where there is no problem', async () => {
       assert.deepEqual(await fixes(CLEAN, r(7, 21, 7, 21)), []);
     });
