@@ -48,6 +48,9 @@ function replaceRange(da: DocAnalysis, offset: number, node: JsonNode | undefine
   return { start: { ...start }, end: { ...end } };
 }
 
+/** At most this many action ids in one completion list. */
+export const MAX_ITEMS = 1000;
+
 function snippetEscape(s: string): string {
   return s.replace(/[$}\\]/g, '\\$&');
 }
@@ -62,6 +65,7 @@ export function semanticCompletion(da: DocAnalysis, offset: number): CompletionL
   const graph = da.analysis.graph;
   const range = replaceRange(da, offset, ctx.node);
   const items: CompletionItem[] = [];
+  let incomplete = false;
   if (ctx.kind === 'dependency') {
     const self = graph.byId.get(ctx.actionId);
     const listed = new Set<string>();
@@ -69,8 +73,17 @@ export function semanticCompletion(da: DocAnalysis, offset: number): CompletionL
       if (ctx.node === undefined || r.span.offset !== ctx.node.offset) listed.add(r.value);
     });
     const closing = transitiveDependents(graph, ctx.actionId);
+    // Huge graphs: filter by what is typed so far and send at most MAX_ITEMS; the list is
+    // then incomplete and the client asks again as the user types.
+    const typed = ctx.node === undefined ? '' : da.text.slice(ctx.node.offset + 1, offset).toLowerCase();
+    const huge = graph.actions.length > MAX_ITEMS;
     for (const a of graph.actions) {
       if (a.id === ctx.actionId || listed.has(a.id)) continue;
+      if (huge && !a.id.toLowerCase().includes(typed)) continue;
+      if (huge && items.length >= MAX_ITEMS) {
+        incomplete = true;
+        break;
+      }
       const text = JSON.stringify(a.id);
       const cycle = closing.has(a.id);
       const item: CompletionItem = {
@@ -106,5 +119,5 @@ export function semanticCompletion(da: DocAnalysis, offset: number): CompletionL
       });
     });
   }
-  return { isIncomplete: false, items };
+  return { isIncomplete: incomplete, items };
 }

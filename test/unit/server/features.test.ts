@@ -101,6 +101,20 @@ describe('server: language features', function () {
       assert.deepEqual(items[0]!.textEdit, { range: r(at.line, at.character, at.line, at.character), newText: '"lint"' });
     });
 
+    it('in a huge graph, filters ids by what is typed and caps the list (incomplete)', async () => {
+      const text = chain(3000).replace('"dependsOn": ["a2998"]', '"dependsOn": ["a2998", "a12"]');
+      const at = positionOf(text, '"a12"', 1, 4);
+      const uri = await openDoc(text);
+      const res = (await c.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: at })) as CompletionList;
+      assert.equal(res.isIncomplete, false);
+      assert.equal(res.items.length, 111, 'a12, a120-a129, a1200-a1299');
+      assert.ok(res.items.every((i) => i.label.startsWith('a12')));
+      const at2 = positionOf(text, '"a12"', 1, 1);
+      const all = (await c.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: at2 })) as CompletionList;
+      assert.equal(all.isIncomplete, true);
+      assert.equal(all.items.length, 1000);
+    });
+
     it('offers declared resource names as keys of an action\'s resources', async () => {
       const text = CLEAN.replace(
         '"resources": { "db": 1 },\n  "actions"',
