@@ -45,3 +45,23 @@ describe('workbench smoke', function () {
     assert.deepEqual(wb.pageErrors, []);
   });
 });
+
+describe('workbench smoke, untrusted workspace', function () {
+  let wb: Workbench;
+
+  before(async () => {
+    wb = await Workbench.open({ trusted: false });
+  });
+
+  after(async () => {
+    await wb?.close();
+  });
+
+  it('opens the folder in Restricted Mode with no trust prompt, extension loaded', async () => {
+    await wb.page.locator('.part.statusbar .statusbar-item', { hasText: 'Restricted Mode' }).waitFor({ state: 'visible' });
+    assert.equal(await wb.page.locator('.monaco-dialog-box').count(), 0, 'no modal trust dialog');
+    await wb.openViewContainer('actiontree');
+    await wb.view('Graphs').locator('.pane-body').waitFor({ state: 'visible' });
+    await wb.screenshot('smoke-untrusted');
+  });
+});
