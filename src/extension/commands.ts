@@ -53,6 +53,8 @@ async function pickGraph(svc: Services, arg: unknown, placeHolder: string): Prom
     if (active && isGraphUri(active)) uri = active;
   }
   if (!uri) {
+    // Look again: a file created a moment ago may not have reached the watcher yet.
+    await svc.graphs.rescan();
     const list = svc.graphs.list();
     if (list.length === 1) uri = list[0]!.uri;
     else if (list.length === 0) {

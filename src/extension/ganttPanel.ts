@@ -152,7 +152,8 @@ export class GanttPanelManager implements vscode.Disposable {
         break;
       case 'reveal-output': {
         const file = this.session?.graphFile ?? (this.chartSource?.kind === 'run' ? this.chartSource.graphFile : null) ?? this.reportGraphFile;
-        if (file) this.outputs.show(file, m.action, false);
+        const runDir = !this.session && this.chartSource?.kind === 'report' ? path.dirname(this.chartSource.path) : undefined;
+        if (file) this.outputs.show(file, m.action, false, runDir);
         else void vscode.window.showInformationMessage(`No output for '${m.action}': the graph file of this report is unknown.`);
         break;
       }

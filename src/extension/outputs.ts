@@ -1,8 +1,11 @@
+import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunEvent } from '../core/run/events';
 import { formatDuration } from '../core/gantt/format';
-import { AnsiStripper, TailBuffer } from './ansi';
+import { AnsiStripper, TailBuffer, stripAnsi } from './ansi';
+import { logFileName } from '../runner/paths';
+import { newestRunDir } from './ganttPanel';
 import type { RunService, RunSession } from './runService';
 
 /** Characters of output kept in memory per action (the run's log file keeps all). */
@@ -113,22 +116,55 @@ export class OutputManager implements vscode.Disposable {
   private onFinish(s: RunSession): void {
     if (!s.runDir) return;
     for (const o of this.outputs.values()) {
-      if (o.sessionId === s.id) o.logFile = path.join(s.runDir, 'logs', `${o.action.replace(/[/:\\]/g, '_')}.log`);
+      if (o.sessionId === s.id) o.logFile = path.join(s.runDir, 'logs', logFileName(o.action));
     }
   }
 
-  /** Creates (if needed) and reveals the channel of an action. Returns its name. */
-  show(graphFile: string, action: string, preserveFocus = true): string {
+  /**
+   * Creates (if needed) and reveals the channel of an action. Returns its name. With no
+   * output from this window, the channel shows the action's log from `runDir` (a past run
+   * opened in the chart) or from the graph's newest recorded run.
+   */
+  show(graphFile: string, action: string, preserveFocus = true, runDir?: string): string {
     const o = this.entry(graphFile, action);
+    const fresh = !o.channel;
     if (!o.channel) {
       o.channel = vscode.window.createOutputChannel(this.channelName(graphFile, action));
       const text = o.tail.text();
       if (o.tail.dropped > 0) o.channel.append(`… ${o.tail.dropped} earlier characters are in the run's log file${o.logFile ? ` (${o.logFile})` : ''}\n`);
       if (text) o.channel.append(text);
-      else o.channel.append(`No output from '${action}' in this window yet.\n`);
     }
+    if ((fresh || runDir !== undefined) && o.sessionId === 0) void this.showLog(o, runDir);
     o.channel.show(preserveFocus);
     return o.channel.name;
+  }
+
+  /** Fills a channel that has no live output with the tail of the action's log file. */
+  private async showLog(o: ActionOutput, runDir: string | undefined): Promise<void> {
+    const dir = runDir ?? (await newestRunDir(o.graphFile));
+    const ch = o.channel;
+    if (!ch || o.sessionId !== 0) return;
+    if (!dir) {
+      ch.replace(`No output from '${o.action}' yet: it has not run.\n`);
+      return;
+    }
+    const file = path.join(dir, 'logs', logFileName(o.action));
+    try {
+      const h = await fs.open(file, 'r');
+      try {
+        const { size } = await h.stat();
+        const start = Math.max(0, size - OUTPUT_TAIL_CHARS);
+        const buf = Buffer.alloc(size - start);
+        await h.read(buf, 0, buf.length, start);
+        if (o.sessionId !== 0) return; // a live run started meanwhile
+        const head = `${start > 0 ? `… the first ${start} bytes are in ${file}\n` : ''}(log of run ${path.basename(dir)})\n`;
+        ch.replace(head + stripAnsi(buf.toString('utf8')));
+      } finally {
+        await h.close();
+      }
+    } catch {
+      if (o.sessionId === 0) ch.replace(`No output from '${o.action}' in run ${path.basename(dir)} (no log file: it did not start).\n`);
+    }
   }
 
   /** In-memory tail of an action's output (tests, tooltips). */

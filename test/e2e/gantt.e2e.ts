@@ -83,6 +83,9 @@ for (const theme of ['dark', 'light'] as const) {
         await wb.openViewContainer('actiontree');
         await wb.treeRows('Graphs').filter({ hasText: 'compile' }).locator('.codicon-pass').waitFor({ state: 'visible' });
         await wb.treeRows('Graphs').filter({ hasText: 'last run succeeded' }).first().waitFor({ state: 'visible' });
+        // The new extension host has no live output: clicking a bar shows the run's log file.
+        await chart.locator('g.hit[data-action="test"] rect.bar.run').first().click();
+        await wb.page.locator('.part.panel .view-lines', { hasText: 'test ok' }).first().waitFor({ state: 'visible', timeout: 20_000 });
       });
     }
 
