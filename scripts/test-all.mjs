@@ -53,13 +53,13 @@ const STAGES = [
   {
     name: 'unit',
     files: () => hasFiles('test/unit', '.test.ts'),
-    cmd: [process.execPath, MOCHA, '--config', '.mocharc.unit.json', '--reporter', 'spec', '--no-color'],
+    cmd: [process.execPath, MOCHA, '--config', '.mocharc.unit.json', '--reporter', 'spec', '--no-color', '--forbid-only'],
     counts: mochaCounts,
   },
   {
     name: 'runner',
     files: () => hasFiles('test/runner', '.test.ts'),
-    cmd: [process.execPath, MOCHA, '--config', '.mocharc.runner.json', '--reporter', 'spec', '--no-color'],
+    cmd: [process.execPath, MOCHA, '--config', '.mocharc.runner.json', '--reporter', 'spec', '--no-color', '--forbid-only'],
     counts: mochaCounts,
   },
   {
@@ -85,7 +85,8 @@ function runStage(cmd) {
     const p = spawn(cmd[0], cmd.slice(1), {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ACTIONTREE_SKIP_BUILD: '1', FORCE_COLOR: '0' },
+      // ACTIONTREE_FORBID_ONLY: a committed `.only` fails the run instead of hiding other tests.
+      env: { ...process.env, ACTIONTREE_SKIP_BUILD: '1', ACTIONTREE_FORBID_ONLY: '1', FORCE_COLOR: '0' },
     });
     p.stdout.on('data', (b) => {
       out += b;

@@ -53,7 +53,7 @@ async function main() {
   if (build) sh(process.execPath, [path.join(ROOT, 'esbuild.mjs')], 'npm run build');
   const mocha = path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
   const args = [mocha, '--no-config', '--node-option', 'import=tsx', '--extension', 'ts', '--timeout', '120000',
-    '--reporter', 'spec', '--no-color', ...argv, ...files];
+    '--reporter', 'spec', '--no-color', ...(process.env.ACTIONTREE_FORBID_ONLY || process.env.CI ? ['--forbid-only'] : []), ...argv, ...files];
   let out = '';
   const code = await new Promise((resolve, reject) => {
     const p = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

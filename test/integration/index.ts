@@ -47,6 +47,7 @@ export async function run(): Promise<void> {
     color: false,
     timeout: Number(process.env.ACTIONTREE_MOCHA_TIMEOUT_MS ?? 30_000),
     reporter: 'spec',
+    forbidOnly: !!(process.env.ACTIONTREE_FORBID_ONLY || process.env.CI),
   });
   if (process.env.ACTIONTREE_TEST_GREP) mocha.grep(process.env.ACTIONTREE_TEST_GREP);
   const files = findTests(__dirname, suite);
