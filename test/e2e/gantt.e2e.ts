@@ -133,5 +133,18 @@ for (const theme of ['dark', 'light'] as const) {
       await waitFinished(chart, 3);
       assert.equal(await chart.locator('line.now').count(), 0, 'no now line once finished');
     });
+
+    it('creates the example graph and charts its run (parallel bars, critical path)', async () => {
+      await wb.runCommand('ActionTree: Create Example Graph');
+      await wb.page.locator('.tab', { hasText: 'example.actiontree.jsonc' }).first().waitFor({ state: 'visible' });
+      assert.ok(fs.existsSync(path.join(wb.workspace, 'example.actiontree.jsonc')));
+      await wb.runCommand('ActionTree: Run Graph');
+      // The example's editor is active: Run Graph runs it without asking.
+      await wb.runCommand('ActionTree: Show Gantt Chart');
+      const chart = await wb.webviewFrame();
+      await waitFinished(chart, 6);
+      assert.equal(await chart.locator('.label.crit').count() >= 3, true, 'a critical path of at least 3 actions');
+      await wb.screenshot(`gantt-example-${theme}`);
+    });
   });
 }
