@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { findSourceMap } from 'node:module';
 import Mocha from 'mocha';
 
 export interface SuiteResults {
@@ -35,6 +36,28 @@ function findTests(dir: string, suite: string): string[] {
   };
   walk(dir);
   return out;
+}
+
+/**
+ * Maps `file.js:line:col` frames of the bundled tests back to the TypeScript sources (the
+ * extension host formats stacks itself, so Node's own source-map support does not apply).
+ */
+function mapStack(stack: string): string {
+  // The extension host prints paths relative to the extension folder (the repository root).
+  const root = path.resolve(__dirname, '..', '..', '..');
+  return stack.replace(/([^\s():]+\.js):(\d+):(\d+)/g, (whole, shown: string, line: string, col: string) => {
+    try {
+      const file = path.resolve(root, shown);
+      const entry = findSourceMap(file)?.findEntry(Number(line) - 1, Number(col) - 1) as
+        | { originalSource?: string; originalLine?: number; originalColumn?: number }
+        | undefined;
+      if (!entry?.originalSource || entry.originalLine === undefined || entry.originalColumn === undefined) return whole;
+      const src = entry.originalSource.startsWith('file://') ? new URL(entry.originalSource).pathname : path.resolve(path.dirname(file), entry.originalSource);
+      return `${path.relative(root, src)}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+    } catch {
+      return whole;
+    }
+  });
 }
 
 export async function run(): Promise<void> {
@@ -70,6 +93,14 @@ export async function run(): Promise<void> {
       runner.on('pass', () => results.passed++);
       runner.on('pending', () => results.pending++);
       runner.on('fail', (test, err: unknown) => {
+        // Rewritten before the reporter prints the failures at the end.
+        if (err instanceof Error && err.stack) {
+          try {
+            err.stack = mapStack(err.stack);
+          } catch {
+            /* keep the bundled positions */
+          }
+        }
         results.failed++;
         results.failures.push({
           title: test.fullTitle(),
