@@ -8,6 +8,7 @@ import {
   TextDocuments,
   TextDocumentSyncKind,
   type CancellationToken,
+  type CodeLens,
   type Connection,
   type DocumentDiagnosticReport,
   type InitializeResult,
@@ -27,7 +28,7 @@ import { semanticHover } from './features/hover';
 import { definition, prepareRename, references, rename } from './features/navigation';
 import { documentSymbols } from './features/symbols';
 import { codeActions } from './features/codeActions';
-import { codeLenses } from './features/codeLens';
+import { CodeLenses } from './features/codeLens';
 
 /** Options the client may pass in `initializationOptions`. */
 export interface ServerOptions {
@@ -56,6 +57,7 @@ export function startServer(connection: Connection): void {
   const cache = new AnalysisCache(logError, () => gc.schedule());
   const json = new JsonService();
   const runs = new RunRecords();
+  const lenses = new CodeLenses();
   const coalescer = new Coalescer((uri) => cache.durationOf(uri));
   let pullMode = false;
   let scanWorkspace = true;
@@ -196,7 +198,7 @@ export function startServer(connection: Connection): void {
         renameProvider: { prepareProvider: true },
         documentSymbolProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-        codeLensProvider: { resolveProvider: false },
+        codeLensProvider: { resolveProvider: true },
         documentFormattingProvider: true,
         documentRangeFormattingProvider: true,
         foldingRangeProvider: true,
@@ -386,9 +388,18 @@ export function startServer(connection: Connection): void {
   connection.onCodeLens(
     guard('codeLens', [], (params) => {
       const da = analysisOf(params.textDocument.uri);
-      return da === undefined ? [] : codeLenses(da);
+      return da === undefined ? [] : lenses.list(da);
     }),
   );
+
+  connection.onCodeLensResolve((lens: CodeLens): CodeLens => {
+    try {
+      return lenses.resolve(lens);
+    } catch (e) {
+      logError(`[codeLensResolve] ${errorText(e)}`);
+      return lens;
+    }
+  });
 
   connection.onDocumentFormatting(
     guard('formatting', [], (params) => {

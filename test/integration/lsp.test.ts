@@ -147,7 +147,7 @@ describe('language server in VS Code', function () {
   });
 
   it('puts "▶ Run | Run with dependencies" above each action', async () => {
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100);
     const first = lenses.filter((l) => l.range.start.line === 5).map((l) => [l.command?.title, l.command?.command, l.command?.arguments]);
     assert.deepEqual(first, [
       ['▶ Run', 'actiontree.runActionOnly', [uri.toString(), 'lint']],

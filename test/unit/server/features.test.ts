@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import {
   CodeActionRequest,
   CodeLensRequest,
+  CodeLensResolveRequest,
   CompletionRequest,
   DefinitionRequest,
   DocumentFormattingRequest,
@@ -317,16 +318,22 @@ describe('server: language features', function () {
     });
   });
 
-  it('code lenses "▶ Run" (this action only) and "Run with dependencies" above each action', async () => {
+  it('code lenses "▶ Run" (this action only) and "Run with dependencies" above each action, resolved when shown', async () => {
     const uri = await openDoc(CLEAN);
+    assert.deepEqual(c.init.capabilities.codeLensProvider, { resolveProvider: true });
     const lenses = await c.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
     assert.ok(lenses);
     assert.equal(lenses.length, 8);
-    assert.deepEqual(lenses.slice(0, 2), [
+    assert.ok(lenses.every((l) => l.command === undefined), 'commands come with resolve');
+    const resolved = await Promise.all(lenses.map((l) => c.conn.sendRequest(CodeLensResolveRequest.type, l)));
+    assert.deepEqual(resolved.slice(0, 2), [
       { range: r(4, 4, 4, 10), command: { title: '▶ Run', command: 'actiontree.runActionOnly', arguments: [uri, 'lint'] } },
       { range: r(4, 4, 4, 10), command: { title: 'Run with dependencies', command: 'actiontree.runAction', arguments: [uri, 'lint'] } },
     ]);
-    assert.deepEqual(lenses.map((l) => l.command!.arguments![1]), ['lint', 'lint', 'build', 'build', 'test', 'test', 'docs', 'docs']);
+    assert.deepEqual(resolved.map((l) => l.command!.arguments![1]), ['lint', 'lint', 'build', 'build', 'test', 'test', 'docs', 'docs']);
+    // a lens with foreign data comes back as it was
+    const odd = { range: r(0, 0, 0, 1), data: 'junk' };
+    assert.deepEqual(await c.conn.sendRequest(CodeLensResolveRequest.type, odd), odd);
   });
 
   describe('schema-level features (json-languageservice)', () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   CodeActionRequest,
   CodeLensRequest,
+  CodeLensResolveRequest,
   CompletionRequest,
   DefinitionRequest,
   DocumentDiagnosticRequest,
@@ -55,7 +56,7 @@ describe('server: fuzzed documents never make a handler throw', function () {
         const diag = await c.conn.sendRequest(DocumentDiagnosticRequest.type, td);
         assert.equal(diag.kind, 'full');
         await c.conn.sendRequest(DocumentSymbolRequest.type, td);
-        await c.conn.sendRequest(CodeLensRequest.type, td);
+        for (const lens of (await c.conn.sendRequest(CodeLensRequest.type, td)) ?? []) await c.conn.sendRequest(CodeLensResolveRequest.type, lens);
         await c.conn.sendRequest(FoldingRangeRequest.type, td);
         for (const [line, character] of spots) {
           const position = { line, character };
