@@ -215,6 +215,32 @@ describe('running graphs from VS Code', function () {
     await until('every process to be gone', () => pids.every((p) => !alive(p)) || undefined, 10_000);
   });
 
+  it('runs several graphs at once and cancels one of them only', async () => {
+    const gated = install('gated.actiontree.jsonc');
+    const flag = path.join(path.dirname(gated.fsPath), 'open.flag');
+    fs.rmSync(flag, { force: true });
+    const cancel = install('cancel.actiontree.jsonc');
+    const a = (await vscode.commands.executeCommand('actiontree.runGraph', gated)) as RunResult;
+    const b = (await vscode.commands.executeCommand('actiontree.runGraph', cancel)) as RunResult;
+    assert.ok(a.ok && b.ok);
+    await until('both runs to have a running action', async () => {
+      const list = (await vscode.commands.executeCommand('actiontree.internal.sessions')) as Summary[];
+      const sa = list.find((x) => x.id === a.session);
+      const sb = list.find((x) => x.id === b.session);
+      return sa?.states['gate'] === 'running' && sb?.states['forever'] === 'running' ? true : undefined;
+    });
+    // A second run of a running graph is refused.
+    const again = (await vscode.commands.executeCommand('actiontree.runGraph', gated)) as RunResult;
+    assert.equal(again.reason, 'busy');
+    assert.equal(await vscode.commands.executeCommand('actiontree.cancelRun', cancel), true);
+    const sb = await wait(b.session!);
+    assert.equal(sb.result, 'canceled');
+    const list = (await vscode.commands.executeCommand('actiontree.internal.sessions')) as Summary[];
+    assert.equal(list.find((x) => x.id === a.session)?.states['gate'], 'running', 'the other run goes on');
+    fs.writeFileSync(flag, '');
+    assert.equal((await wait(a.session!)).result, 'succeeded');
+  });
+
   it('re-runs the failed and canceled actions and what depends on them', async () => {
     const uri = install('flaky.actiontree.jsonc');
     const r1 = (await vscode.commands.executeCommand('actiontree.runGraph', uri)) as RunResult;
