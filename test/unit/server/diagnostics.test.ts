@@ -218,3 +218,17 @@ describe('server: bad input never kills it', function () {
     assert.equal(await c.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 0, character: 0 } }), null);
   });
 });
+
+describe('server: over Node IPC (as the VS Code client starts it)', function () {
+  it('initializes and publishes diagnostics', async () => {
+    const c = await TestClient.start({ mode: 'push', transport: 'ipc' });
+    try {
+      assert.equal(c.init.serverInfo?.name, 'actiontree-language-server');
+      const got = c.waitForDiagnostics((p) => p.uri === URI, 'diagnostics over IPC');
+      await c.open(URI, GRAPH);
+      assert.equal((await got).diagnostics.length, 6);
+    } finally {
+      await c.stop();
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * it with `--stdio` and speaks LSP to it with vscode-languageserver's protocol connection.
  * Waiting is always on an event with a deadline, never a sleep.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,6 +17,8 @@ import {
   ExitNotification,
   InitializedNotification,
   InitializeRequest,
+  IPCMessageReader,
+  IPCMessageWriter,
   LogMessageNotification,
   PublishDiagnosticsNotification,
   ShutdownRequest,
@@ -58,6 +60,8 @@ export interface StartOptions {
   readonly workspaceDiagnostics?: boolean;
   /** Announce `workspace.workspaceFolders` (change notifications). */
   readonly workspaceFolderEvents?: boolean;
+  /** `stdio` (default, as other editors) or `ipc` (Node IPC, as the VS Code client). */
+  readonly transport?: 'stdio' | 'ipc';
 }
 
 export function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -83,8 +87,14 @@ export class TestClient {
 
   static async start(opts: StartOptions = {}): Promise<TestClient> {
     const serverJs = await buildServer();
-    const proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const conn = createProtocolConnection(proc.stdout!, proc.stdin!);
+    const ipc = opts.transport === 'ipc';
+    const proc = ipc
+      ? fork(serverJs, ['--node-ipc'], { stdio: ['pipe', 'pipe', 'pipe', 'ipc'], execArgv: [] })
+      : spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const conn = ipc
+      ? createProtocolConnection(new IPCMessageReader(proc), new IPCMessageWriter(proc))
+      : createProtocolConnection(proc.stdout!, proc.stdin!);
+    if (ipc) proc.stdout!.resume();
     let client: TestClient | undefined;
     const early: PublishDiagnosticsParams[] = [];
     conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
