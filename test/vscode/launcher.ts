@@ -141,12 +141,15 @@ async function main(): Promise<number> {
     const titled = page
       .waitForFunction(() => document.title.includes('[Extension Development Host]'), null, { timeout: 0, polling: 250 })
       .then(markStarted, () => undefined);
-    await withDeadline(
-      Promise.race([startedP, exitP]),
-      startupMs,
-      `the extension tests did not start: no "[Extension Development Host]" window title and no test output. ` +
-        `Page title: "${await page.title().catch(() => '?')}". code-server log tail:\n${cs.logTail()}\n`,
-    );
+    try {
+      await withDeadline(Promise.race([startedP, exitP]), startupMs, 'start');
+    } catch {
+      const title = await page.title().catch(() => '?');
+      throw new Error(
+        `the extension tests did not start within ${Math.round(startupMs / 1000)} s: no "[Extension Development Host]" ` +
+          `window title and no test output (page title: "${title}"). code-server log tail:\n${cs.logTail()}\n`,
+      );
+    }
     void titled;
     log(`extension tests started (${Date.now() - t0} ms)`);
     const code = await withDeadline(exitP, totalMs, 'the extension test run did not finish (codeAutomationExit was never called)');
