@@ -185,6 +185,21 @@ describe('server: language features', function () {
       assert.deepEqual(refsOnly, [{ uri, range: r(10, 56, 10, 63) }]);
     });
 
+    it('resources: definition of a use, references, hover on the declaration and on a use', async () => {
+      const uri = await openDoc(CLEAN);
+      const use = positionOf(CLEAN, '"db": 1 }\n', 0, 2);
+      assert.deepEqual(await c.conn.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: use }), [{ uri, range: r(2, 17, 2, 21) }]);
+      const refs = await c.conn.sendRequest(ReferencesRequest.type, { textDocument: { uri }, position: positionOf(CLEAN, '"db": 1 },', 0, 2), context: { includeDeclaration: true } });
+      assert.deepEqual(refs, [
+        { uri, range: r(2, 17, 2, 21) },
+        { uri, range: r(8, 21, 8, 25) },
+      ]);
+      const hd = await c.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(CLEAN, '"db": 1 },', 0, 2) });
+      assert.equal((hd!.contents as MarkupContent).value, 'Resource **db** (capacity 1)\n\nUsed by: `build`');
+      const hu = await c.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: use });
+      assert.equal((hu!.contents as MarkupContent).value, 'Resource **db** (capacity 1): this action holds 1');
+    });
+
     it('rename updates the key and every dependsOn reference; the result is valid', async () => {
       const uri = await openDoc(CLEAN);
       const at = positionOf(CLEAN, '["build"]', 0, 4);
