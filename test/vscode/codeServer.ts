@@ -273,7 +273,7 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
   };
   proc.stdout!.on('data', onData);
   proc.stderr!.on('data', onData);
-  proc.once('exit', () => fs.closeSync(log));
+  proc.once('close', () => fs.closeSync(log)); // after the last output, unlike 'exit'
   const server = (port: number): CodeServer => {
     const cs = new CodeServer(proc, port, tmp, logFile, opts.workspace);
     track(cs);
