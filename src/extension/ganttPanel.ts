@@ -189,6 +189,7 @@ export class GanttPanelManager implements vscode.Disposable {
     this.ensurePanel(reveal);
     this.panel!.title = `Gantt: ${path.basename(path.dirname(reportPath))}`;
     const loaded = await loadReportChart(reportPath);
+    if (loaded.ok && this.panel) this.panel.title = `Gantt: ${loaded.chart.title}`;
     if (loaded.ok) {
       this.staticChart = loaded.chart;
       this.reportGraphFile = loaded.graphFile;
@@ -300,7 +301,10 @@ function sameAction(a: GanttAction, b: GanttAction): boolean {
   return a.reason === b.reason && a.exitCode === b.exitCode && a.estimateMs === b.estimateMs;
 }
 
-/** The newest run folder of a graph that has a report.json (run ids sort by time). */
+/**
+ * The newest run folder of a graph that has a report.json (run ids sort by time). Graph files
+ * in one folder share `.actiontree/runs`: the report's `graphFile` tells whose run it is.
+ */
 export async function newestRunDir(graphFile: string): Promise<string | null> {
   const runs = path.join(path.dirname(graphFile), '.actiontree', 'runs');
   let names: string[];
@@ -309,16 +313,27 @@ export async function newestRunDir(graphFile: string): Promise<string | null> {
   } catch {
     return null;
   }
-  for (let i = names.length - 1; i >= 0; i--) {
+  for (let i = names.length - 1, checked = 0; i >= 0 && checked < 200; i--, checked++) {
     const dir = path.join(runs, names[i]!);
-    try {
-      await fs.stat(path.join(dir, 'report.json'));
-      return dir;
-    } catch {
-      // still running or crashed before the report
-    }
+    if ((await reportGraphFile(path.join(dir, 'report.json'))) === graphFile) return dir;
   }
   return null;
+}
+
+/** The `graphFile` of a report, read from its first 8 KiB (it is one of the first keys). */
+async function reportGraphFile(reportPath: string): Promise<string | null> {
+  let h: fs.FileHandle | undefined;
+  try {
+    h = await fs.open(reportPath, 'r');
+    const buf = Buffer.alloc(8192);
+    const { bytesRead } = await h.read(buf, 0, buf.length, 0);
+    const m = /"graphFile"\s*:\s*("(?:[^"\\]|\\.)*")/.exec(buf.toString('utf8', 0, bytesRead));
+    return m ? (JSON.parse(m[1]!) as string) : null;
+  } catch {
+    return null;
+  } finally {
+    await h?.close();
+  }
 }
 
 /** The newest run (by run id, which sorts by time) of any graph file in the workspace. */
