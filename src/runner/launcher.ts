@@ -161,11 +161,11 @@ export function simpleArgv(line: string): string[] | null {
   return words;
 }
 
-function failed(message: string): LaunchedProcess {
+export function failed(message: string): LaunchedProcess {
   return { pid: null, exited: Promise.resolve({ kind: 'spawn-error', message }), kill: () => {} };
 }
 
-function spawnMessage(e: unknown, file: string, cwd: string): string {
+export function spawnMessage(e: unknown, file: string, cwd: string): string {
   const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
   switch (code) {
     case 'ENOENT':
@@ -184,7 +184,7 @@ function spawnMessage(e: unknown, file: string, cwd: string): string {
 }
 
 /** Appends raw bytes to an action's log; the file is created on the first byte. */
-class LogFile {
+export class LogFile {
   private stream: fs.WriteStream | null = null;
   created = false;
   private failed = false;
@@ -376,7 +376,7 @@ class Attempt implements LaunchedProcess {
   }
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {
@@ -389,7 +389,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
  * reparented to PID 1 and stays a zombie until PID 1 reaps it, which some inits do only every
  * second or two; it is dead and holds nothing but its pid.
  */
-function groupAlive(pgid: number): boolean {
+export function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
   } catch (e: unknown) {

@@ -9,6 +9,7 @@ import type { RunEvent } from '../core/run/events';
 import { planRun } from '../core/run/plan';
 import { runGraph, type Clock, type RunSummary } from '../core/run/scheduler';
 import type { LineIndex } from '../core/text';
+import { HelperLauncher } from './helper-launcher';
 import { NodeLauncher } from './launcher';
 import { newRunId } from './paths';
 import { AttemptLog, buildReport, createRunDir, EventsWriter, loadEstimates, writeReportAtomic } from './records';
@@ -36,6 +37,12 @@ export interface RunRequest {
   readonly graceMs?: number;
   /** Base environment for actions (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * How processes are started: 'helper' (POSIX default) forks actions from small `/bin/sh`
+   * helpers so the runner never forks itself per action; 'node' uses child_process.spawn
+   * per action. The environment variable ACTIONTREE_SPAWN=node|helper overrides the default.
+   */
+  readonly spawn?: 'helper' | 'node';
 }
 
 export type RunOutcome =
@@ -114,7 +121,9 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
 
   const writer = new EventsWriter(path.join(created.dir, 'events.jsonl'));
   const attempts = new AttemptLog();
-  const launcher = new NodeLauncher({
+  const mode = req.spawn ?? (process.env['ACTIONTREE_SPAWN'] === 'node' ? 'node' : 'helper');
+  const Launcher = mode === 'helper' && HelperLauncher.supported() ? HelperLauncher : NodeLauncher;
+  const launcher = new Launcher({
     baseDir: path.dirname(req.graphFile),
     logDir: created.logDir,
     ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),

@@ -176,10 +176,14 @@ describe('actiontree run (CLI, real processes)', function () {
     const events = readEvents(path.join(runDir, 'events.jsonl'));
     assert.deepEqual(events.map((e) => e.type).slice(0, 3), ['run-started', 'action-ready', 'action-started']);
     assert.equal(fs.existsSync(path.join(runDir, 'report.json')), false);
-    // The runner could not clean up: kill the orphaned tree through its process group.
-    const pgid = readPid(path.join(dir, 'a.pid'));
+    // The runner could not clean up: kill the orphaned tree through its process group, whose
+    // id is the pid of the action-started event (docs/runner.md).
+    const started = events.find((e) => e.type === 'action-started');
+    const pgid = started?.type === 'action-started' ? started.pid : null;
+    assert.ok(pgid !== null && pgid > 0);
     process.kill(-pgid, 'SIGKILL');
-    await waitUntil('the orphaned tree is dead', () => !isAlive(pgid) && !isAlive(readPid(path.join(dir, 'a-child.pid'))));
+    const pids = [readPid(path.join(dir, 'a.pid')), readPid(path.join(dir, 'a-child.pid'))];
+    await waitUntil('the orphaned tree is dead', () => pids.every((p) => !isAlive(p)));
   });
 
   it('a runner that exits abruptly (EPIPE on stdout: `run --json | head -1`) takes its process trees with it', async () => {
@@ -197,13 +201,13 @@ describe('actiontree run (CLI, real processes)', function () {
     await waitUntil('the trees are dead', () => pids.every((p) => !isAlive(p)), 5000);
   });
 
-  it('50 MB of output from one action: the log has every byte, memory stays bounded', async () => {
+  for (const mode of ['helper', 'node'] as const) it(`50 MB of output from one action: the log has every byte, memory stays bounded (${mode} launcher)`, async () => {
     const dir = tmpDir();
     const total = 50 * 1024 * 1024;
     const writer = path.join(repoRoot, 'test', 'fixtures', 'run', 'write-bytes.cjs');
     writeGraph(dir, { version: 1, actions: { big: { command: [process.execPath, writer, String(total)] } } });
     const rssFile = path.join(dir, 'maxrss.txt');
-    const c = await cli(['run'], dir, ['--require', path.join(repoRoot, 'test', 'fixtures', 'run', 'maxrss.cjs')], { ...markedEnv, MAXRSS_FILE: rssFile });
+    const c = await cli(['run'], dir, ['--require', path.join(repoRoot, 'test', 'fixtures', 'run', 'maxrss.cjs')], { ...markedEnv, MAXRSS_FILE: rssFile, ACTIONTREE_SPAWN: mode });
     const { code } = await c.exit;
     assert.equal(code, 0, c.stderr());
     const runDir = onlyRun(dir);

@@ -27,6 +27,12 @@ export function writeGraph(dir: string, graph: unknown, name = 'test'): string {
   return file;
 }
 
+/** Which launcher runGraphFile uses (run.test.ts runs its suite with both). */
+let spawnMode: 'helper' | 'node' = 'helper';
+export function setSpawnMode(mode: 'helper' | 'node'): void {
+  spawnMode = mode;
+}
+
 export interface Ran {
   outcome: RunOutcome;
   events: RunEvent[];
@@ -47,6 +53,7 @@ export async function runGraphFile(
     graphFile: file,
     env: markedEnv,
     graceMs: 1000,
+    spawn: spawnMode,
     ...rest,
     signal: opts.signal ?? ac.signal,
     onEvent: (e) => {

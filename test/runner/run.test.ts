@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../../src/core/run/events';
 import { executeRun } from '../../src/runner/run';
-import { isAlive, markedEnv, peakUsage, readPid, runGraphFile, tmpDir, waitUntil, writeGraph } from './helpers';
+import { isAlive, markedEnv, peakUsage, readPid, runGraphFile, setSpawnMode, tmpDir, waitUntil, writeGraph } from './helpers';
 
 function signalable(pid: number): boolean {
   try {
@@ -16,8 +16,10 @@ function signalable(pid: number): boolean {
 
 const sleep = (s: number) => `sleep ${s}`;
 
-describe('runner with real processes', function () {
+for (const mode of ['helper', 'node'] as const) describe(`runner with real processes (${mode} launcher)`, function () {
   this.timeout(30_000);
+  before(() => setSpawnMode(mode));
+  after(() => setSpawnMode('helper'));
 
   it('never exceeds CPU slots or a resource (checked from recorded start/finish times)', async () => {
     const dir = tmpDir();
@@ -254,6 +256,29 @@ describe('runner with real processes', function () {
     assert.ok(fs.existsSync(path.join(dir, 'sub', 'pwd-abs.txt')));
   });
 
+  it('a death by signal is reported as such; $$ is the action\'s own shell; actions do not share output', async () => {
+    const dir = tmpDir();
+    const file = writeGraph(dir, {
+      version: 1,
+      cpus: 1,
+      keepGoing: true,
+      actions: {
+        segv: { command: 'echo before; kill -SEGV $$' },
+        p1: { command: 'echo $$ > p1.pid; printf "no newline at the end"' },
+        p2: { command: 'echo $$ > p2.pid; echo second >&2', dependsOn: ['p1'] },
+      },
+    });
+    const { report, events } = await runGraphFile(file);
+    assert.equal(report.actions['segv']!.reason, 'killed by SIGSEGV');
+    assert.equal(report.actions['segv']!.signal, 'SIGSEGV');
+    const [p1, p2] = ['p1', 'p2'].map((n) => readPid(path.join(dir, `${n}.pid`)));
+    assert.notEqual(p1, p2, 'each action runs in its own shell');
+    const text = (id: string) => events.map((e) => (e.type === 'action-output' && e.action === id ? e.text : '')).join('');
+    assert.equal(text('p1'), 'no newline at the end');
+    assert.equal(text('p2'), 'second\n');
+    assert.equal(text('segv'), 'before\n');
+  });
+
   it('runs only the named actions and their dependencies', async () => {
     const dir = tmpDir();
     const file = writeGraph(dir, {
@@ -324,7 +349,7 @@ describe('runner with real processes', function () {
     const dir = tmpDir();
     const bad = writeGraph(dir, '{ "version": 1, "actions": { "a": { "command": "touch ran", "dependsOn": ["nope"] } } }', 'bad');
     const ac = new AbortController();
-    const inv = await executeRun({ graphFile: bad, signal: ac.signal, env: markedEnv });
+    const inv = await executeRun({ graphFile: bad, signal: ac.signal, env: markedEnv, spawn: mode });
     assert.equal(inv.kind, 'invalid');
     assert.ok(inv.kind === 'invalid' && inv.diagnostics.some((d) => d.code === 'unknown-dependency'));
     const good = writeGraph(dir, { version: 1, actions: { a: { command: 'touch ran' } } }, 'good');

@@ -1,0 +1,424 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import type { OutputStream } from '../core/run/events';
+import type { ProcessExit } from '../core/run/outcome';
+import type { LaunchedProcess, LaunchRequest, ProcessLauncher } from '../core/run/scheduler';
+import { failed, groupAlive, LogFile, NodeLauncher, signalGroup, simpleArgv, type NodeLauncherOptions } from './launcher';
+import { logFileName } from './paths';
+
+/**
+ * POSIX launcher that never forks the Node process per action. Node's `spawn` forks the
+ * whole runner and blocks its event loop until the child has exec'd (1 ms idle, 5-15 ms on
+ * busy cores); instead, each concurrently running action gets a small long-lived `/bin/sh`
+ * helper (its own process group), and the helper forks the action:
+ *
+ *   helper stdin  <- one line of sh per action: cd '<cwd>' && export K='v'… && exec …
+ *   helper fd 1 / fd 4 -> the action's stdout / stderr, each ended by a random sentinel
+ *   helper fd 3   -> "E <status>" when the action has exited
+ *
+ * The helper's process group holds exactly the running action's tree, so timeout and cancel
+ * kill the group as the Node launcher does (the helper dies with it and is replaced).
+ * Differences from NodeLauncher: `pid` is the helper's (the group id); a death by signal is
+ * seen as the shell's status 128+n and reported as that signal. Anything the helper cannot
+ * express (Windows, env names that are not shell identifiers) goes through NodeLauncher.
+ */
+
+const SENTINEL_ENV = 'ACTIONTREE_SENTINEL';
+const SCRIPT = [
+  `SENT=$${SENTINEL_ENV}; unset ${SENTINEL_ENV}`,
+  "NL='",
+  "'",
+  'while IFS= read -r line; do',
+  '  ( eval "$line" ) </dev/null 2>&4 3>&- 4>&-',
+  '  st=$?',
+  '  printf %s "$SENT"',
+  '  printf %s "$SENT" >&4',
+  '  echo "E $st" >&3',
+  'done',
+].join('\n');
+
+const FLUSH_BYTES = 64 * 1024;
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Single-quotes for sh; newlines become '"$NL"' so a command stays on one protocol line. */
+function q(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`).replace(/\n/g, `'"$NL"'`)}'`;
+}
+
+const signalNames = new Map<number, string>(Object.entries(os.constants.signals).map(([name, n]) => [n, name]));
+
+export class HelperLauncher implements ProcessLauncher {
+  private readonly baseEnv: NodeJS.ProcessEnv;
+  private readonly graceMs: number;
+  private readonly flushMs: number;
+  private readonly sentinel = Buffer.from(`\u0001actiontree-${randomBytes(12).toString('hex')}\u0001`);
+  private readonly idle: Helper[] = [];
+  private readonly helpers = new Set<Helper>();
+  private readonly logs = new Map<string, LogFile>();
+  private readonly programs = new Map<string, string | null>();
+  private readonly fallback: NodeLauncher;
+
+  constructor(private readonly opts: NodeLauncherOptions) {
+    this.baseEnv = { ...(opts.env ?? process.env), ...opts.runEnv };
+    this.graceMs = opts.graceMs ?? 3000;
+    this.flushMs = opts.flushMs ?? 30;
+    this.fallback = new NodeLauncher(opts);
+  }
+
+  static supported(): boolean {
+    return process.platform !== 'win32' && fs.existsSync('/bin/sh');
+  }
+
+  launch(req: LaunchRequest): LaunchedProcess {
+    const a = req.action;
+    const cmd = a.command;
+    const env: Record<string, string> = { ...a.env, ACTIONTREE_ACTION: a.id, ACTIONTREE_ATTEMPT: String(req.attempt) };
+    if (Object.keys(env).some((k) => !IDENT.test(k))) return this.fallback.launch(req);
+    const log = this.logFor(a.id);
+    if (req.attempt > 1) log.write(Buffer.from(`\n--- actiontree: attempt ${req.attempt} ---\n`));
+    const cwd = a.cwd === undefined ? this.opts.baseDir : path.resolve(this.opts.baseDir, a.cwd);
+    try {
+      if (!fs.statSync(cwd).isDirectory()) return failed(`cwd is not a directory: ${cwd}`);
+    } catch {
+      return failed(`cwd does not exist: ${cwd}`);
+    }
+    if (cmd === undefined || (cmd.kind === 'argv' && cmd.argv.length === 0) || (cmd.kind === 'shell' && cmd.line.trim() === '')) {
+      return failed('empty command');
+    }
+    const argv = cmd.kind === 'argv' ? cmd.argv : simpleArgv(cmd.line);
+    if (argv !== null) {
+      const problem = this.checkProgram(argv[0] as string, cwd, env['PATH'] ?? this.baseEnv['PATH'] ?? '');
+      if (problem !== null) return failed(problem);
+    }
+    const exports = Object.entries(env).map(([k, v]) => `${k}=${q(v)}`);
+    // A command line with shell syntax gets its own `sh -c` (so `$$`, `exit`, traps are its own).
+    const run = argv !== null ? `exec ${argv.map(q).join(' ')}` : `exec /bin/sh -c ${q(cmd.kind === 'shell' ? cmd.line : '')}`;
+    const line = `cd ${q(cwd)} && export ${exports.join(' ')} && ${run}\n`;
+    let helper = this.idle.pop();
+    while (helper !== undefined && helper.dead) helper = this.idle.pop();
+    if (helper === undefined) {
+      helper = new Helper(this.baseEnv, this.opts.baseDir, this.sentinel, (h) => this.release(h));
+      this.helpers.add(helper);
+    }
+    return helper.run(line, req, log, this.graceMs, this.flushMs);
+  }
+
+  private release(h: Helper): void {
+    if (h.dead) this.helpers.delete(h);
+    else this.idle.push(h);
+  }
+
+  /** A missing or non-executable program as the spawn error Node would give, else null. */
+  private checkProgram(file: string, cwd: string, pathVar: string): string | null {
+    const key = file.includes('/') ? path.resolve(cwd, file) : `${file}\u0000${pathVar}`;
+    const cached = this.programs.get(key);
+    if (cached !== undefined) return cached;
+    const candidates = file.includes('/') ? [path.resolve(cwd, file)] : pathVar.split(':').map((d) => path.join(d || '.', file));
+    let problem: string | null = `command not found: '${file}' (ENOENT)`;
+    for (const c of candidates) {
+      try {
+        const st = fs.statSync(c);
+        if (st.isDirectory()) continue;
+        fs.accessSync(c, fs.constants.X_OK);
+        problem = null;
+        break;
+      } catch (e: unknown) {
+        const code = typeof e === 'object' && e !== null && 'code' in e ? (e as { code: unknown }).code : '';
+        if (code === 'EACCES') problem = `permission denied: '${file}' is not executable (EACCES)`;
+      }
+    }
+    if (!file.includes('/') || problem === null) this.programs.set(key, problem);
+    return problem;
+  }
+
+  private logFor(id: string): LogFile {
+    let l = this.logs.get(id);
+    if (l === undefined) {
+      l = new LogFile(this.opts.logDir === null ? null : path.join(this.opts.logDir, logFileName(id)));
+      this.logs.set(id, l);
+    }
+    return l;
+  }
+
+  logOf(id: string): string | null {
+    return this.logs.get(id)?.created ? logFileName(id) : this.fallback.logOf(id);
+  }
+
+  killAllNow(): void {
+    for (const h of this.helpers) {
+      try {
+        process.kill(-h.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    this.fallback.killAllNow();
+  }
+
+  /** Ends the helpers (their stdin closes, they exit) and closes the log files. */
+  async close(): Promise<void> {
+    await Promise.all([...this.helpers].map((h) => h.close()));
+    this.helpers.clear();
+    await Promise.all([...this.logs.values()].map((l) => l.close()));
+    await this.fallback.close();
+  }
+}
+
+/** One `/bin/sh` helper: runs one action at a time. */
+class Helper {
+  readonly pid: number;
+  dead = false;
+  private readonly child: ChildProcess;
+  private current: HelperAttempt | null = null;
+  private readonly err: NodeJS.ReadableStream | null;
+  private ctl = '';
+  private readonly exited: Promise<void>;
+
+  constructor(
+    env: NodeJS.ProcessEnv,
+    cwd: string,
+    private readonly sentinel: Buffer,
+    private readonly onIdle: (h: Helper) => void,
+  ) {
+    this.child = spawn('/bin/sh', ['-c', SCRIPT], {
+      cwd,
+      env: { ...env, [SENTINEL_ENV]: sentinel.toString('latin1') },
+      // fd 2 (the helper's own messages, e.g. "Segmentation fault") is discarded; the action's
+      // stderr is fd 4.
+      stdio: ['pipe', 'pipe', 'ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    this.pid = this.child.pid ?? -1;
+    this.child.stdin?.on('error', () => {});
+    this.err = this.child.stdio[4] as NodeJS.ReadableStream | null;
+    this.child.stdout?.on('data', (c: Buffer) => this.current?.data('stdout', c));
+    this.err?.on('data', (c: Buffer) => this.current?.data('stderr', c));
+    const ctl = this.child.stdio[3] as NodeJS.ReadableStream | null;
+    ctl?.on('data', (c: Buffer) => {
+      this.ctl += c.toString('latin1');
+      let nl: number;
+      while ((nl = this.ctl.indexOf('\n')) >= 0) {
+        const line = this.ctl.slice(0, nl);
+        this.ctl = this.ctl.slice(nl + 1);
+        const m = /^E (\d+)$/.exec(line);
+        if (m) this.current?.status(Number(m[1]));
+      }
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.on('error', () => {
+        this.dead = true;
+        this.current?.helperGone(null, 'spawn failed: /bin/sh could not be started');
+        resolve();
+      });
+      this.child.on('close', (code, signal) => {
+        this.dead = true;
+        this.current?.helperGone(signal, null, code);
+        resolve();
+      });
+    });
+  }
+
+  run(line: string, req: LaunchRequest, log: LogFile, graceMs: number, flushMs: number): LaunchedProcess {
+    const attempt = new HelperAttempt(this, req, log, graceMs, flushMs, this.sentinel, () => {
+      this.current = null;
+      this.onIdle(this);
+    });
+    this.current = attempt;
+    this.child.stdin?.write(line);
+    return attempt;
+  }
+
+  pause(): void {
+    this.child.stdout?.pause();
+    this.err?.pause();
+  }
+
+  resume(): void {
+    this.child.stdout?.resume();
+    this.err?.resume();
+  }
+
+  close(): Promise<void> {
+    this.child.stdin?.end();
+    return this.exited;
+  }
+}
+
+class HelperAttempt implements LaunchedProcess {
+  readonly pid: number;
+  readonly exited: Promise<ProcessExit>;
+  private resolveExit!: (e: ProcessExit) => void;
+  private readonly done = { stdout: false, stderr: false };
+  private readonly carry: Record<OutputStream, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+  private readonly decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  private exit: ProcessExit | null = null;
+  private settled = false;
+  private killing = false;
+  private groupGone = false;
+  private helperDead = false;
+  private pending: [OutputStream, string][] = [];
+  private pendingBytes = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private paused = false;
+
+  constructor(
+    private readonly helper: Helper,
+    private readonly req: LaunchRequest,
+    private readonly log: LogFile,
+    private readonly graceMs: number,
+    private readonly flushMs: number,
+    private readonly sentinel: Buffer,
+    private readonly onSettled: () => void,
+  ) {
+    this.pid = helper.pid;
+    this.exited = new Promise((r) => (this.resolveExit = r));
+  }
+
+  /** Bytes from the helper's stdout/stderr: the action's, up to the sentinel. */
+  data(stream: OutputStream, chunk: Buffer): void {
+    if (this.done[stream]) return; // late output of a background process: not this action's
+    let buf = this.carry[stream].length > 0 ? Buffer.concat([this.carry[stream], chunk]) : chunk;
+    const at = buf.indexOf(this.sentinel);
+    let ended = false;
+    if (at >= 0) {
+      buf = buf.subarray(0, at);
+      this.carry[stream] = Buffer.alloc(0);
+      ended = true;
+    } else {
+      // Hold back a tail that could be the start of the sentinel.
+      let k = Math.min(this.sentinel.length - 1, buf.length);
+      while (k > 0 && !buf.subarray(buf.length - k).equals(this.sentinel.subarray(0, k))) k--;
+      this.carry[stream] = Buffer.from(buf.subarray(buf.length - k));
+      buf = buf.subarray(0, buf.length - k);
+    }
+    if (buf.length > 0) {
+      if (!this.log.write(buf) && !this.paused) {
+        this.paused = true;
+        this.helper.pause();
+        this.log.onDrain(() => {
+          this.paused = false;
+          this.helper.resume();
+        });
+      }
+      this.queue(stream, this.decoders[stream].write(buf));
+    }
+    if (ended) this.endStream(stream);
+  }
+
+  private endStream(stream: OutputStream): void {
+    if (this.done[stream]) return;
+    const rest = this.carry[stream];
+    if (rest.length > 0) {
+      this.log.write(rest);
+      this.queue(stream, this.decoders[stream].write(rest));
+      this.carry[stream] = Buffer.alloc(0);
+    }
+    this.queue(stream, this.decoders[stream].end());
+    this.done[stream] = true;
+    this.maybeSettle();
+  }
+
+  status(st: number): void {
+    if (this.exit !== null) return;
+    const sig = st > 128 ? signalNames.get(st - 128) : undefined;
+    this.exit = sig !== undefined ? { kind: 'signal', signal: sig } : { kind: 'exit', code: st };
+    this.maybeSettle();
+  }
+
+  /** The helper died (killed with the action's group, or crashed). */
+  helperGone(signal: NodeJS.Signals | null, spawnError: string | null, code?: number | null): void {
+    this.helperDead = true;
+    if (this.exit === null) {
+      this.exit =
+        spawnError !== null
+          ? { kind: 'spawn-error', message: spawnError }
+          : signal !== null
+            ? { kind: 'signal', signal }
+            : { kind: 'exit', code: code ?? 1 };
+    }
+    this.endStream('stdout');
+    this.endStream('stderr');
+  }
+
+  private queue(stream: OutputStream, text: string): void {
+    if (text.length === 0) return;
+    const last = this.pending[this.pending.length - 1];
+    if (last !== undefined && last[0] === stream) last[1] += text;
+    else this.pending.push([stream, text]);
+    this.pendingBytes += text.length;
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+    else if (this.flushTimer === null) this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  private flush(): void {
+    if (this.flushTimer !== null) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    const list = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    for (const [stream, text] of list) this.req.onOutput(stream, text);
+  }
+
+  private maybeSettle(): void {
+    if (this.settled || this.exit === null || !this.done.stdout || !this.done.stderr) return;
+    if (this.killing && !this.groupGone) return;
+    this.settled = true;
+    this.flush();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (this.paused) {
+      this.paused = false;
+      this.helper.resume();
+    }
+    this.onSettled();
+    this.resolveExit(this.exit);
+  }
+
+  private after(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  kill(): void {
+    if (this.killing || this.settled) return;
+    this.killing = true;
+    const pgid = this.pid;
+    signalGroup(pgid, 'SIGTERM');
+    const started = Date.now();
+    let sentKill = false;
+    const poll = (): void => {
+      if (!groupAlive(pgid)) {
+        this.groupGone = true;
+        if (!this.helperDead) {
+          // Output pipes are closing; 'close' of the helper ends the streams.
+          this.after(20, poll);
+          return;
+        }
+        this.maybeSettle();
+        return;
+      }
+      const waited = Date.now() - started;
+      if (!sentKill && waited >= this.graceMs) {
+        sentKill = true;
+        signalGroup(pgid, 'SIGKILL');
+      }
+      if (sentKill && waited >= this.graceMs + 2000) {
+        this.groupGone = true;
+        this.maybeSettle();
+        return;
+      }
+      this.after(20, poll);
+    };
+    this.after(10, poll);
+  }
+}
