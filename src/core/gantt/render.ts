@@ -183,6 +183,8 @@ export function renderGantt(model: GanttModel, view: GanttView, opts: RenderOpti
     const tx = r(x(t));
     grid.push(el('line', { class: 'grid', x1: tx, y1: plotTop, x2: tx, y2: H }));
     axis.push(el('line', { class: 'tick', x1: tx, y1: TOP + HH - 6, x2: tx, y2: TOP + HH }));
+    // Labels that would be cut at the right edge (or hide under the label column) are left out.
+    if (tx < L || tx + 58 > W) continue;
     axis.push(el('text', { class: 'tick-rel', x: tx + 3, y: TOP + 15 }, [formatOffset(t - model.input.startedAt, step)]));
     axis.push(el('text', { class: 'tick-clock', x: tx + 3, y: TOP + 30 }, [clock(t)]));
   }
