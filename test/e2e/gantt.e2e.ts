@@ -71,6 +71,11 @@ for (const theme of ['dark', 'light'] as const) {
       assert.deepEqual(wb.pageErrors, []);
     });
 
+    it("clicking an action in the tree reveals its output", async () => {
+      await wb.treeRows('Graphs').filter({ hasText: /^\s*lint/ }).first().click();
+      await wb.page.locator('.part.panel .view-lines', { hasText: 'lint ok' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    });
+
     it('shows a tooltip and moves the selection with the keyboard', async () => {
       const chart = await wb.webviewFrame();
       await chart.locator('g.hit[data-action="lint"] rect.bar.run').first().hover();
