@@ -50,6 +50,6 @@ const stats = (xs) => {
   const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
   return `median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${s[s.length - 1]?.toFixed(1)} ms`;
 };
-console.log(`extension host responsiveness while one action writes ${r.mb} MB of output (run ${r.result}, ${(r.wallMs / 1000).toFixed(1)} s, ${r.samples.length} samples)`);
+console.log(`extension host responsiveness while one action writes ${r.mb} MB of output (run ${r.result}, ${(r.wallMs / 1000).toFixed(1)} s, log file ${(r.logBytes / 1048576).toFixed(1)} MiB, ${r.samples.length} samples)`);
 console.log(`  command answer time: ${stats(r.samples)}   (target < 100 ms)`);
 console.log(`  event-loop lag:      ${stats(r.lags)}`);

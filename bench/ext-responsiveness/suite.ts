@@ -29,7 +29,7 @@ export async function run(): Promise<void> {
   await vscode.commands.executeCommand('actiontree.showOutput', vscode.Uri.file(file).toString(), 'flood');
   let done = false;
   const t0 = Date.now();
-  const finished = (vscode.commands.executeCommand('actiontree.internal.waitRun', r.session, 300_000) as Thenable<{ result: string }>).then((s) => {
+  const finished = (vscode.commands.executeCommand('actiontree.internal.waitRun', r.session, 300_000) as Thenable<{ result: string; runDir: string | null }>).then((s) => {
     done = true;
     return s;
   });
@@ -43,7 +43,8 @@ export async function run(): Promise<void> {
   }
   const summary = await finished;
   const wall = Date.now() - t0;
-  const result = { mb: MB, result: summary.result, wallMs: wall, samples, lags };
+  const logBytes = summary.runDir ? fs.statSync(path.join(summary.runDir, 'logs', 'flood.log')).size : 0;
+  const result = { mb: MB, result: summary.result, wallMs: wall, logBytes, samples, lags };
   if (out) fs.writeFileSync(out, JSON.stringify(result));
   fs.rmSync(dir, { recursive: true, force: true });
 }
