@@ -169,9 +169,18 @@ export class Workbench {
     for (;;) {
       attempt++;
       await this.focusWorkbench();
+      // A quick input that is still closing (a pick just made) is visible but inert: wait for it
+      // to go before opening the palette, or F1 and the fill land on the dying widget.
+      await this.page.locator('.quick-input-widget').first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
       await this.page.keyboard.press('F1');
       await input.waitFor({ state: 'visible', timeout: Math.max(1000, deadline - Date.now()) });
-      await input.fill(`>${title}`);
+      try {
+        await input.fill(`>${title}`, { timeout: 5000 });
+      } catch (e) {
+        if (Date.now() >= deadline) throw e;
+        await this.page.keyboard.press('Escape').catch(() => undefined);
+        continue;
+      }
       const row = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', {
         has: this.page.locator('.label-name', { hasText: title }),
       });
