@@ -20,7 +20,7 @@ export function registerRuns(ctx: ActionTreeContext): void {
   const outputs = ctx.own(new OutputManager(runs));
   const tree = ctx.own(new GraphTreeProvider(graphs, runs));
   const gantt = ctx.own(new GanttPanelManager(extensionUri, runs, outputs));
-  const view = ctx.own(vscode.window.createTreeView('actiontree.graphs', { treeDataProvider: tree, showCollapseAll: true }));
+  ctx.own(vscode.window.createTreeView('actiontree.graphs', { treeDataProvider: tree, showCollapseAll: true }));
   let status: RunStatus | undefined;
   const svc: Services = { extensionUri, graphs, runs, outputs, tree, gantt, status: () => status! };
   status = ctx.own(
@@ -39,7 +39,6 @@ export function registerRuns(ctx: ActionTreeContext): void {
   ctx.own(runs.onDidStart(setContext));
   ctx.own(runs.onDidFinish(setContext));
   setContext();
-  view.message = undefined;
 
   // Deactivation cancels every run and waits for the workers (and their actions) to exit.
   ctx.onDispose(() => runs.disposeAsync());
