@@ -150,6 +150,7 @@ export class HelperLauncher implements ProcessLauncher {
 
   killAllNow(): void {
     for (const h of this.helpers) {
+      if (h.pid <= 0) continue;
       try {
         process.kill(-h.pid, 'SIGKILL');
       } catch {
@@ -249,7 +250,8 @@ class Helper {
 }
 
 class HelperAttempt implements LaunchedProcess {
-  readonly pid: number;
+  /** The helper's pid = the process group id; null if the helper could not be started. */
+  readonly pid: number | null;
   readonly exited: Promise<ProcessExit>;
   private resolveExit!: (e: ProcessExit) => void;
   private readonly done = { stdout: false, stderr: false };
@@ -275,7 +277,7 @@ class HelperAttempt implements LaunchedProcess {
     private readonly sentinel: Buffer,
     private readonly onSettled: () => void,
   ) {
-    this.pid = helper.pid;
+    this.pid = helper.pid > 0 ? helper.pid : null;
     this.exited = new Promise((r) => (this.resolveExit = r));
   }
 
@@ -390,7 +392,7 @@ class HelperAttempt implements LaunchedProcess {
   }
 
   kill(): void {
-    if (this.killing || this.settled) return;
+    if (this.killing || this.settled || this.pid === null) return;
     this.killing = true;
     const pgid = this.pid;
     signalGroup(pgid, 'SIGTERM');

@@ -377,6 +377,7 @@ class Attempt implements LaunchedProcess {
 }
 
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  if (!Number.isInteger(pid) || pid <= 1) return; // never -1 (everything) or -0 (our own group)
   try {
     process.kill(-pid, signal);
   } catch {
@@ -390,6 +391,7 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
  * second or two; it is dead and holds nothing but its pid.
  */
 export function groupAlive(pgid: number): boolean {
+  if (!Number.isInteger(pgid) || pgid <= 1) return false;
   try {
     process.kill(-pgid, 0);
   } catch (e: unknown) {
