@@ -166,6 +166,25 @@ describe('running graphs from VS Code', function () {
     );
   });
 
+  it('tells in the tree why a ready action waits (a resource held by another action)', async () => {
+    const uri = install('resource.actiontree.jsonc');
+    const flag = path.join(path.dirname(uri.fsPath), 'db.flag');
+    fs.rmSync(flag, { force: true });
+    const r = (await vscode.commands.executeCommand('actiontree.runGraph', uri)) as RunResult;
+    assert.equal(r.ok, true, r.message);
+    const waiter = await until('holder running and waiter ready', async () => {
+      const n = await graphNode('resource');
+      const h = n?.children.find((c) => c.label === 'holder');
+      const w = n?.children.find((c) => c.label === 'waiter');
+      return h?.icon === 'sync~spin' && w?.icon === 'clock' ? w : undefined;
+    });
+    assert.match(waiter.tooltip, /ready: waiting for a free CPU slot or resource \(needs 1 CPU slot, 1 db\)/);
+    assert.match(waiter.description, /^ready/);
+    fs.writeFileSync(flag, '');
+    const s = await wait(r.session!);
+    assert.deepEqual(s.states, { holder: 'succeeded', waiter: 'succeeded' });
+  });
+
   it("shows an action's output in its own channel, ANSI codes stripped", async () => {
     const uri = install('gated.actiontree.jsonc');
     const file = uri.fsPath;
