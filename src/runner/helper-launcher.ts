@@ -215,12 +215,25 @@ class Helper {
         this.current?.helperGone(null, 'spawn failed: /bin/sh could not be started');
         resolve();
       });
+      this.child.on('exit', () => {
+        this.dead = true;
+        resolve();
+        // A background process that left the group may hold the pipes: stop waiting after 1 s.
+        const t = setTimeout(() => this.destroyStreams(), 1000);
+        t.unref();
+        this.child.once('close', () => clearTimeout(t));
+      });
       this.child.on('close', (code, signal) => {
         this.dead = true;
         this.current?.helperGone(signal, null, code);
-        resolve();
       });
     });
+  }
+
+  private destroyStreams(): void {
+    this.child.stdout?.destroy();
+    (this.err as { destroy?: () => void } | null)?.destroy?.();
+    (this.child.stdio[3] as { destroy?: () => void } | null)?.destroy?.();
   }
 
   run(line: string, req: LaunchRequest, log: LogFile, graceMs: number, flushMs: number): LaunchedProcess {
@@ -243,9 +256,14 @@ class Helper {
     this.err?.resume();
   }
 
-  close(): Promise<void> {
+  /**
+   * Ends the helper (stdin EOF: it exits once idle) and stops reading its pipes, which
+   * background processes of earlier actions may still hold open.
+   */
+  async close(): Promise<void> {
     this.child.stdin?.end();
-    return this.exited;
+    await this.exited;
+    this.destroyStreams();
   }
 }
 

@@ -279,6 +279,22 @@ for (const mode of ['helper', 'node'] as const) describe(`runner with real proce
     assert.equal(text('segv'), 'before\n');
   });
 
+  it('an action leaving a background process holding its output does not hold up the run', async () => {
+    const dir = tmpDir();
+    const file = writeGraph(dir, {
+      version: 1,
+      actions: { a: { command: 'sleep 60 & echo $! > bg.pid; echo started' }, b: { command: 'echo b', dependsOn: ['a'] } },
+    });
+    // Without the pipe handling this would wait the 60 s of the background sleep (mocha's limit is 30 s).
+    const { report, events } = await runGraphFile(file);
+    assert.equal(report.result, 'succeeded');
+    assert.ok(events.some((e) => e.type === 'action-output' && e.action === 'a' && e.text.includes('started')));
+    const bg = readPid(path.join(dir, 'bg.pid'));
+    assert.equal(isAlive(bg), true, 'a normal exit leaves background processes alone (like make)');
+    process.kill(bg, 'SIGKILL');
+    await waitUntil('the background sleep is gone', () => !isAlive(bg));
+  });
+
   it('runs only the named actions and their dependencies', async () => {
     const dir = tmpDir();
     const file = writeGraph(dir, {
