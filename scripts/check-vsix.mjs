@@ -20,7 +20,7 @@ const MAX_BYTES = 1024 * 1024;
 /** What may be in the package (paths inside `extension/`), mirroring .vscodeignore. */
 const ALLOWED = [
   /^package\.json$/,
-  /^README\.md$/,
+  /^README\.md$/i, // vsce writes its processed copy as readme.md
   /^LICENSE(\.txt|\.md)?$/,
   /^CHANGELOG\.md$/,
   /^language-configuration\.json$/,
@@ -135,7 +135,7 @@ function main() {
     if (!build.ok) throw new Error(`production build failed (exit ${build.status}):\n${build.out}`);
     const vsixTmp = path.join(tmp, 'actiontree.vsix');
     const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-    const pack = run(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', vsixTmp], work);
+    const pack = run(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', vsixTmp], work);
     if (!pack.ok || !fs.existsSync(vsixTmp)) throw new Error(`vsce package failed (exit ${pack.status}):\n${pack.out}`);
     for (const line of pack.out.split('\n')) if (/WARNING|warn/i.test(line)) console.log(`vsce: ${line.trim()}`);
 
