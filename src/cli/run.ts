@@ -9,7 +9,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, type CliCommand, type Cli
 import { GRAPH_SUFFIX, resolveGraphFile } from './files';
 import { formatDiagnostic } from './validate';
 
-const USAGE = `Usage: actiontree run [FILE] [ACTION...] [--cpus N] [--keep-going] [--json]
+const USAGE = `Usage: actiontree run [FILE] [ACTION...] [--only] [--cpus N] [--keep-going] [--json]
 
 Runs the graph's actions as child processes under its CPU and resource limits. With
 ACTIONs, runs those actions plus everything they depend on; else the whole graph.
@@ -20,6 +20,7 @@ Records go to .actiontree/runs/<run-id>/ beside the graph file: events.jsonl,
 report.json and logs/<action>.log (all output of every attempt).
 
 Options:
+  --only          run exactly the named ACTIONs, not their dependencies
   --cpus N        CPU slots for this run (overrides the file's "cpus")
   --keep-going    after a failure, still run everything that does not depend on it
   --json          print every run event as one JSON object per line on stdout
@@ -46,6 +47,7 @@ export const runCommand: CliCommand = {
     const parsed = parseArgs('run', argv, {
       cpus: { type: 'string' },
       'keep-going': { type: 'boolean' },
+      only: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
@@ -76,6 +78,10 @@ export const runCommand: CliCommand = {
       fileArg = first;
       names.shift();
     }
+    if (parsed.values['only'] === true && names.length === 0) {
+      io.stderr('actiontree run: --only needs at least one ACTION\n');
+      return EXIT_USAGE;
+    }
     const resolved = await resolveGraphFile(fileArg, io.cwd);
     if (!resolved.ok) {
       io.stderr(`actiontree run: ${resolved.message}\n`);
@@ -100,6 +106,7 @@ export const runCommand: CliCommand = {
       const outcome = await executeRun({
         graphFile: resolved.file,
         actions: names,
+        ...(parsed.values['only'] === true ? { only: true } : {}),
         ...(cpus !== undefined ? { cpus } : {}),
         ...(keepGoing !== undefined ? { keepGoing } : {}),
         signal: ac.signal,

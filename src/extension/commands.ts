@@ -225,7 +225,8 @@ export const commandTable: Readonly<Record<string, Handler>> = {
       for (const d of deps.get(id) ?? []) stack.push(d);
     }
     const ids = topologicalOrder(entry.analysis.graph, set);
-    return startRun(svc, entry.uri, ids, false);
+    // Exactly these: dependencies that succeeded last time are not run again.
+    return startRun(svc, entry.uri, ids, true);
   },
 
   'actiontree.showGantt': async (svc, arg) => {

@@ -103,7 +103,7 @@ export class RunSession implements vscode.Disposable {
       type: 'start',
       graphFile: request.graphFile,
       ...(request.actions && request.actions.length > 0 ? { actions: request.actions.slice() } : {}),
-      ...(request.only ? ({ only: true } as object) : {}),
+      ...(request.only ? { only: true } : {}),
     };
     worker.send(start);
   }

@@ -24,8 +24,10 @@ import { AttemptLog, buildReport, createRunDir, EventsWriter, loadEstimates, wri
 export interface RunRequest {
   /** Absolute path of the graph file. */
   readonly graphFile: string;
-  /** Named actions (plus their dependencies); empty/omitted = all. */
+  /** Named actions (plus their dependencies unless `only`); empty/omitted = all. */
   readonly actions?: readonly string[];
+  /** Run exactly the named actions; dependencies outside them are not run and count as done. */
+  readonly only?: boolean;
   readonly cpus?: number;
   readonly keepGoing?: boolean;
   readonly signal: AbortSignal;
@@ -107,7 +109,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const keepGoing = req.keepGoing ?? graph.keepGoing;
 
   const estimates = loadEstimates(req.graphFile, new Set(graph.actions.map((a) => a.id)));
-  const plan = planRun(graph, requested, estimates);
+  const plan = planRun(graph, requested, estimates, req.only === true);
   if (plan.unknown.length > 0) {
     const names = plan.unknown.map((n) => `'${n}'`).join(', ');
     const known = graph.actions.length <= 20 ? ` (actions: ${graph.actions.map((a) => a.id).join(', ')})` : '';

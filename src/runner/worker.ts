@@ -82,6 +82,7 @@ async function start(m: StartMessage): Promise<void> {
   const outcome = await executeRun({
     graphFile: m.graphFile,
     ...(m.actions !== undefined ? { actions: m.actions } : {}),
+    ...(m.only !== undefined ? { only: m.only } : {}),
     ...(m.cpus !== undefined ? { cpus: m.cpus } : {}),
     ...(m.keepGoing !== undefined ? { keepGoing: m.keepGoing } : {}),
     signal: ac.signal,

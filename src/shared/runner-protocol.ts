@@ -18,6 +18,8 @@ export interface StartMessage {
   readonly graphFile: string;
   /** Named actions (their dependencies are added); omitted or empty = the whole graph. */
   readonly actions?: readonly string[];
+  /** true: run exactly the named actions, not their dependencies (those count as done). */
+  readonly only?: boolean;
   /** Overrides the file's `cpus`. */
   readonly cpus?: number;
   /** Overrides the file's `keepGoing`. */
@@ -76,10 +78,13 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
       }
       const keepGoing = x['keepGoing'];
       if (keepGoing !== undefined && typeof keepGoing !== 'boolean') return { ok: false, error: 'start: keepGoing must be a boolean' };
+      const only = x['only'];
+      if (only !== undefined && typeof only !== 'boolean') return { ok: false, error: 'start: only must be a boolean' };
       const value: StartMessage = {
         type: 'start',
         graphFile,
         ...(actions !== undefined ? { actions: (actions as string[]).slice() } : {}),
+        ...(only !== undefined ? { only } : {}),
         ...(cpus !== undefined ? { cpus } : {}),
         ...(keepGoing !== undefined ? { keepGoing } : {}),
       };

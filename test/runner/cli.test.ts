@@ -143,6 +143,22 @@ describe('actiontree run (CLI, real processes)', function () {
     assert.match(r.stderr, /Run succeeded/);
   });
 
+  it('--only runs exactly the named actions: their dependencies are not run', async () => {
+    const dir = tmpDir();
+    writeGraph(dir, { version: 1, actions: { a: { command: 'echo A > a.ran' }, b: { command: 'echo B > b.ran', dependsOn: ['a'] }, c: { command: 'true' } } });
+    const r = await runCli(['run', 'b', '--only', '--json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as RunEvent);
+    assert.deepEqual(events[0]!.type === 'run-started' && events[0]!.actions, ['b']);
+    assert.equal(fs.existsSync(path.join(dir, 'a.ran')), false, 'the dependency did not run');
+    assert.equal(fs.readFileSync(path.join(dir, 'b.ran'), 'utf8'), 'B\n');
+    const report = JSON.parse(fs.readFileSync(path.join(onlyRun(dir), 'report.json'), 'utf8')) as Report;
+    assert.deepEqual(Object.keys(report.actions), ['b']);
+    const bad = await runCli(['run', '--only'], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--only needs at least one ACTION/);
+  });
+
   for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     it(`${sig} cancels cleanly: trees killed, report written, exit ${code}`, async () => {
       const dir = tmpDir();

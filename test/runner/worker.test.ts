@@ -77,6 +77,22 @@ describe('runner worker over IPC (dist/runner.js bundle)', function () {
     assert.ok(fs.existsSync(path.join(last.type === 'done' ? last.runDir! : '', 'report.json')));
   });
 
+  it('start with only: runs the named actions without their dependencies; a non-boolean only is rejected', async () => {
+    const dir = tmpDir();
+    const file = writeGraph(dir, { version: 1, actions: { a: { command: 'echo A' }, b: { command: 'echo B', dependsOn: ['a'] } } });
+    const s = await startWorker();
+    s.send({ type: 'start', graphFile: file, actions: ['b'], only: 'yes' });
+    const err = await s.until((m) => m.type === 'error');
+    assert.ok(err.type === 'error' && /only must be a boolean/.test(err.message), JSON.stringify(err));
+    s.send({ type: 'start', graphFile: file, actions: ['b'], only: true });
+    const { code, messages } = await s.done;
+    assert.equal(code, 0);
+    const started = events(messages).filter((e) => e.type === 'action-started').map((e) => e.type === 'action-started' && e.action);
+    assert.deepEqual(started, ['b']);
+    const last = messages[messages.length - 1]!;
+    assert.ok(last.type === 'done' && last.result === 'succeeded');
+  });
+
   it('an invalid graph: an error with the diagnostics, done without a run', async () => {
     const dir = tmpDir();
     const file = writeGraph(dir, '{ "version": 1, "actions": { "a": { "command": "true", "dependsOn": ["a"] } } }');

@@ -13,6 +13,12 @@ describe('planRun', () => {
     assert.deepEqual(planRun(g, ['zz', 'b'], new Map()).unknown, ['zz']);
   });
 
+  it('only: exactly the named actions, in file order, without their dependencies', () => {
+    assert.deepEqual(planRun(g, ['c', 'x'], new Map(), true).selection, ['c', 'x']);
+    assert.deepEqual(planRun(g, ['y', 'b'], new Map(), true).selection, ['b', 'y']);
+    assert.deepEqual(planRun(g, ['zz', 'b'], new Map(), true).unknown, ['zz']);
+  });
+
   it('remaining critical path: 1 per action without estimates', () => {
     const r = planRun(g, [], new Map()).remaining;
     assert.deepEqual([...r.entries()].sort(), [['a', 3], ['b', 2], ['c', 1], ['x', 2], ['y', 1]]);
