@@ -188,15 +188,95 @@ interface Frame {
  */
 export function buildTree(text: string, errors: ParseError[]): LNode | undefined {
   const scanner = createScanner(text, false);
+  const len = text.length;
   let token = 0;
+  /** Position after the current token, and the current token's offset, length and value. */
+  let pos = 0;
+  let tokOff = 0;
+  let tokLen = 0;
+  let tokValue = '';
   /** The current token (a function, so TypeScript does not narrow it across scanNext calls). */
   const tok = (): number => token;
   const error = (code: number): void => {
-    errors.push({ error: code as ParseErrorCode, offset: scanner.getTokenOffset(), length: scanner.getTokenLength() });
+    errors.push({ error: code as ParseErrorCode, offset: tokOff, length: tokLen });
   };
+  /**
+   * The next token. The common tokens (punctuation, plain strings without escapes or control
+   * characters) and plain whitespace are scanned here; anything else (numbers, literals,
+   * comments, escapes, errors) by jsonc-parser's scanner from the same position, so tokens,
+   * values and errors are exactly jsonc-parser's.
+   */
   const scanNext = (): number => {
     for (;;) {
+      let c = text.charCodeAt(pos);
+      while (c === 32 || c === 10 || c === 13 || c === 9) c = text.charCodeAt(++pos);
+      if (pos >= len) {
+        // As jsonc-parser: past an unterminated block comment, pos is len + 1 (length 1).
+        tokOff = len;
+        tokLen = pos - len;
+        token = T_EOF;
+        return T_EOF;
+      }
+      let fast = 0;
+      switch (c) {
+        case 123:
+          fast = T_OPEN_BRACE;
+          break;
+        case 125:
+          fast = T_CLOSE_BRACE;
+          break;
+        case 91:
+          fast = T_OPEN_BRACKET;
+          break;
+        case 93:
+          fast = T_CLOSE_BRACKET;
+          break;
+        case 44:
+          fast = T_COMMA;
+          break;
+        case 58:
+          fast = T_COLON;
+          break;
+        case 34: {
+          let p = pos + 1;
+          for (;;) {
+            if (p >= len) {
+              p = -1;
+              break;
+            }
+            const ch = text.charCodeAt(p);
+            if (ch === 34) break;
+            if (ch === 92 || ch <= 0x1f) {
+              p = -1;
+              break;
+            }
+            p++;
+          }
+          if (p >= 0) {
+            tokOff = pos;
+            tokLen = p + 1 - pos;
+            tokValue = text.substring(pos + 1, p);
+            pos = p + 1;
+            token = T_STRING;
+            return T_STRING;
+          }
+          break;
+        }
+        default:
+          break;
+      }
+      if (fast !== 0) {
+        tokOff = pos;
+        tokLen = 1;
+        pos++;
+        token = fast;
+        return fast;
+      }
+      scanner.setPosition(pos);
       const t = scanner.scan() as number;
+      tokOff = scanner.getTokenOffset();
+      tokLen = scanner.getTokenLength();
+      pos = tokOff + tokLen;
       const se = scanner.getTokenError() as number;
       if (se !== 0) error(SCAN_ERRORS[se] ?? E_INVALID_SYMBOL);
       if (t === T_LINE_COMMENT || t === T_BLOCK_COMMENT || t === T_LINE_BREAK || t === T_TRIVIA) continue;
@@ -204,6 +284,7 @@ export function buildTree(text: string, errors: ParseError[]): LNode | undefined
         error(E_INVALID_SYMBOL);
         continue;
       }
+      tokValue = scanner.getTokenValue();
       token = t;
       return t;
     }
@@ -238,8 +319,8 @@ export function buildTree(text: string, errors: ParseError[]): LNode | undefined
   };
   /** jsonc-parser's parseValue, except that objects and arrays push a frame and return. */
   const startValue = (): boolean => {
-    const offset = scanner.getTokenOffset();
-    const length = scanner.getTokenLength();
+    const offset = tokOff;
+    const length = tokLen;
     switch (token) {
       case T_OPEN_BRACKET: {
         const node: LNode = { type: 'array', offset, length: 0, items: [] };
@@ -256,10 +337,10 @@ export function buildTree(text: string, errors: ParseError[]): LNode | undefined
         return true;
       }
       case T_STRING:
-        attach({ type: 'string', offset, length, value: scanner.getTokenValue() });
+        attach({ type: 'string', offset, length, value: tokValue });
         break;
       case T_NUMBER: {
-        let value = Number(scanner.getTokenValue());
+        let value = Number(tokValue);
         if (Number.isNaN(value)) {
           error(E_INVALID_NUMBER_FORMAT);
           value = 0;
@@ -296,7 +377,7 @@ export function buildTree(text: string, errors: ParseError[]): LNode | undefined
     const f = stack[stack.length - 1] as Frame;
     const close = f.isObject ? T_CLOSE_BRACE : T_CLOSE_BRACKET;
     if (tok() === close || tok() === T_EOF) {
-      f.node.length = scanner.getTokenOffset() + scanner.getTokenLength() - f.node.offset;
+      f.node.length = tokOff + tokLen - f.node.offset;
       stack.pop();
       if (tok() !== close) fail(f.isObject ? E_CLOSE_BRACE_EXPECTED : E_CLOSE_BRACKET_EXPECTED, close, 0, 0);
       else scanNext();
@@ -320,7 +401,7 @@ export function buildTree(text: string, errors: ParseError[]): LNode | undefined
       fail(E_VALUE_EXPECTED, 0, T_CLOSE_BRACE, T_COMMA);
       continue;
     }
-    (f.node.keys as LNode[]).push({ type: 'string', offset: scanner.getTokenOffset(), length: scanner.getTokenLength(), value: scanner.getTokenValue() });
+    (f.node.keys as LNode[]).push({ type: 'string', offset: tokOff, length: tokLen, value: tokValue });
     (f.node.values as (LNode | undefined)[]).push(undefined);
     scanNext();
     if (tok() === T_COLON) {
@@ -522,19 +603,97 @@ interface Env {
   readonly usedResources: Set<string>;
 }
 
+/** Fields with every property present (one object shape for all actions). */
+function newFields(): Fields {
+  return {
+    command: undefined,
+    commandSet: false,
+    dependsOn: undefined,
+    cpus: undefined,
+    cpusSpan: undefined,
+    resources: undefined,
+    timeoutMs: undefined,
+    retries: undefined,
+    acceptFailedDependencies: undefined,
+    priority: undefined,
+    cwd: undefined,
+    env: undefined,
+    description: undefined,
+  };
+}
+
+/**
+ * For a small object (at most 16 keys): reports repeated property names as objectProps does
+ * and returns the indices to skip (undefined when there are none), without building props.
+ */
+function smallObjectRepeats(keys: readonly LNode[], sink: DiagnosticSink, where: string): Uint8Array | undefined {
+  let skip: Uint8Array | undefined;
+  for (let i = 1; i < keys.length; i++) {
+    const name = (keys[i] as LNode).value as string;
+    for (let j = 0; j < i; j++) {
+      if (skip?.[j] !== 1 && (keys[j] as LNode).value === name) {
+        skip ??= new Uint8Array(keys.length);
+        skip[i] = 1;
+        sink.error(`duplicate property ${q(name)} in ${where} (the first one is used)`, spanOf(keys[i] as LNode));
+        break;
+      }
+    }
+  }
+  return skip;
+}
+
+const ACTION_KEY_SET: ReadonlySet<string> = new Set(ACTION_KEYS);
+
 function parseFields(obj: LNode, env: Env, where: string, isDefaults: boolean, ownerKey: Span, ownerName = ''): Fields {
   const { sink } = env;
-  const props = objectProps(obj, sink, where);
-  checkUnknownKeys(props, ACTION_KEYS, sink, where); // command/dependsOn in defaults get their own error
-  const f: Fields = { commandSet: false };
-
-  for (const p of props.values()) {
+  const f: Fields = newFields();
+  const objKeys = obj.keys ?? [];
+  const objValues = obj.values ?? [];
+  let order: readonly Prop[];
+  if (objKeys.length > 16) {
+    const props = objectProps(obj, sink, where);
+    checkUnknownKeys(props, ACTION_KEYS, sink, where); // command/dependsOn in defaults get their own error
+    order = props.values();
+  } else {
+    // The same checks without building a property list (this runs for every action).
+    const skip = smallObjectRepeats(objKeys, sink, where);
+    for (let i = 0; i < objKeys.length; i++) {
+      if (skip?.[i] === 1) continue;
+      const key = objKeys[i] as LNode;
+      const name = key.value as string;
+      if (ACTION_KEY_SET.has(name)) continue;
+      const s = closest(name, ACTION_KEYS);
+      const hint = s ? `; did you mean ${q(s)}?` : '';
+      sink.warning(`unknown property ${q(name)} in ${where}${hint}`, spanOf(key), s ? { suggestion: s } : undefined);
+    }
+    order = [];
+    for (let i = 0; i < objKeys.length; i++) {
+      if (skip?.[i] === 1) continue;
+      const v = objValues[i];
+      if (!v) continue;
+      const key = objKeys[i] as LNode;
+      parseField(f, key.value as string, key, v, env, where, isDefaults, ownerName);
+    }
+  }
+  for (const p of order) {
     const v = p.value;
     if (!v) continue; // syntax error already reported
-    switch (p.name) {
+    parseField(f, p.name, p.key, v, env, where, isDefaults, ownerName);
+  }
+  if (!isDefaults && !f.commandSet) {
+    sink.error(`${where} has no 'command'`, ownerKey);
+  }
+  return f;
+}
+
+/** One property of an action or of defaults (`v` present). */
+function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, where: string, isDefaults: boolean, ownerName: string): void {
+  const { sink } = env;
+  {
+    switch (name) {
       case 'command': {
         if (isDefaults) {
-          sink.error(`'command' cannot be set in defaults`, spanOf(p.key));
+          sink.error(`'command' cannot be set in defaults`, spanOf(key));
           break;
         }
         f.commandSet = true;
@@ -566,7 +725,7 @@ function parseFields(obj: LNode, env: Env, where: string, isDefaults: boolean, o
       }
       case 'dependsOn': {
         if (isDefaults) {
-          sink.error(`'dependsOn' cannot be set in defaults`, spanOf(p.key));
+          sink.error(`'dependsOn' cannot be set in defaults`, spanOf(key));
           break;
         }
         if (v.type !== 'array') {
@@ -700,13 +859,12 @@ function parseFields(obj: LNode, env: Env, where: string, isDefaults: boolean, o
         break;
     }
   }
-  if (!isDefaults && !f.commandSet) {
-    sink.error(`${where} has no 'command'`, ownerKey);
-  }
-  return f;
 }
 
 const NO_RESOURCES: ResourceUse[] = [];
+
+/** An action whose value is missing or not an object: nothing set (never mutated). */
+const NO_FIELDS: Fields = Object.freeze(newFields()) as Fields;
 
 const EMPTY: Graph = {
   version: undefined,
@@ -840,19 +998,26 @@ export function parseGraph(text: string): ParseResult {
     const v = pact.value;
     if (v.type !== 'object') sink.error(`'actions' must be an object mapping action ids to actions, got ${describeNode(v)}`, spanOf(v));
     else {
-      const all = objectProps(v, sink, `'actions'`, (dup, first) => {
-        sink.add(
-          'duplicate-action',
-          'error',
-          `duplicate action ${q(dup.name)}: an action with this id is already defined (the first one is used)`,
-          spanOf(dup.key),
-          [{ span: spanOf(first.key), message: `first definition of ${q(dup.name)}` }],
-          { action: dup.name },
-        );
-      });
-      for (const p of all.values()) {
-        const id = p.name;
-        const keySpan = spanOf(p.key);
+      // objectProps without the property list: byId finds repeated ids (first one wins).
+      const keys = v.keys ?? [];
+      const values = v.values ?? [];
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as LNode;
+        const value = values[i];
+        const id = key.value as string;
+        const first = byId.get(id);
+        if (first) {
+          sink.add(
+            'duplicate-action',
+            'error',
+            `duplicate action ${q(id)}: an action with this id is already defined (the first one is used)`,
+            spanOf(key),
+            [{ span: { offset: first.keySpan.offset, length: first.keySpan.length }, message: `first definition of ${q(id)}` }],
+            { action: id },
+          );
+          continue;
+        }
+        const keySpan = spanOf(key);
         const where = `action ${q(id)}`;
         if (!ACTION_ID_RE.test(id)) {
           sink.error(
@@ -862,11 +1027,11 @@ export function parseGraph(text: string): ParseResult {
             keySpan,
           );
         }
-        let f: Fields = { commandSet: false };
-        if (p.value) {
-          if (p.value.type !== 'object') {
-            sink.error(`${where} must be an object with at least a "command", got ${describeNode(p.value)}`, spanOf(p.value));
-          } else f = parseFields(p.value, env, where, false, keySpan, id);
+        let f: Fields = NO_FIELDS;
+        if (value) {
+          if (value.type !== 'object') {
+            sink.error(`${where} must be an object with at least a "command", got ${describeNode(value)}`, spanOf(value));
+          } else f = parseFields(value, env, where, false, keySpan, id);
         }
         let resources: ResourceUse[] = NO_RESOURCES;
         if (defaults.resources?.size || f.resources?.size) {
@@ -879,7 +1044,7 @@ export function parseGraph(text: string): ParseResult {
           id,
           index: actions.length,
           keySpan,
-          span: propSpan(p),
+          span: { offset: key.offset, length: (value ? value.offset + value.length : key.offset + key.length) - key.offset },
           command: f.command,
           dependsOn: f.dependsOn ?? [],
           deps: [],
