@@ -13,32 +13,56 @@ import { logFileName } from './paths';
 /**
  * POSIX launcher that never forks the Node process per action. Node's `spawn` forks the
  * whole runner and blocks its event loop until the child has exec'd (1 ms idle, 5-15 ms on
- * busy cores); instead, each concurrently running action gets a small long-lived `/bin/sh`
- * helper (its own process group), and the helper forks the action:
+ * busy cores); instead, each concurrently running action gets a small long-lived helper
+ * shell, and the helper forks the action:
  *
- *   helper stdin  <- one line of sh per action: cd '<cwd>' && export K='v'… && exec …
+ *   helper stdin  <- one line per action: cd '<cwd>' && export K='v'… && exec <argv | /bin/sh -c '…'>
  *   helper fd 1 / fd 4 -> the action's stdout / stderr, each ended by a random sentinel
- *   helper fd 3   -> "E <status>" when the action has exited
+ *   helper fd 3   -> "S <pid>" when the action has started (its process group id),
+ *                    "E <status> <left>" when it has exited; left = 1 when processes it
+ *                    started in the background are still alive in its group
  *
- * The helper's process group holds exactly the running action's tree, so timeout and cancel
- * kill the group as the Node launcher does (the helper dies with it and is replaced).
- * Differences from NodeLauncher: `pid` is the helper's (the group id); a death by signal is
- * seen as the shell's status 128+n and reported as that signal. Anything the helper cannot
- * express (Windows, env names that are not shell identifiers) goes through NodeLauncher.
+ * The helper is bash with job control (`set -m`, which works without a terminal; dash's does
+ * not), so every action runs in a process group of its own: timeout and cancel kill that
+ * group as the Node launcher does, and the helper lives on. An action that leaves background
+ * processes behind retires its helper (stdin closed, never reused), so their later output can
+ * never be mistaken for another action's; it is not captured (the Node launcher drops it too
+ * once the action has exited). The action's shell is still /bin/sh: a command line with shell
+ * syntax is `exec /bin/sh -c …`, a plain one is exec'd directly.
+ * Differences from NodeLauncher: `pid` in action-started is the helper's; a death by signal
+ * is seen as the status 128+n and reported as that signal. Anything the helper cannot express
+ * (Windows, no /bin/bash, env names that are not shell identifiers) goes through NodeLauncher.
  */
 
 const SENTINEL_ENV = 'ACTIONTREE_SENTINEL';
+const HELPER_SHELL = '/bin/bash';
+// fd 5 is a pipe nobody writes to: it reaches end-of-file only when the runner is gone (even
+// SIGKILLed). A watcher started once per helper then TERMs the helper, whose trap kills the
+// running action's group: a dead runner leaves no action behind.
 const SCRIPT = [
+  'set -m',
   `SENT=$${SENTINEL_ENV}; unset ${SENTINEL_ENV}`,
   "NL='",
   "'",
+  'pid=',
+  `trap 'if [ -n "$pid" ]; then kill -KILL -- "-$pid" 2>/dev/null; fi; exit 129' TERM HUP`,
+  '( IFS= read -r _ <&5; kill -TERM $$ ) </dev/null >/dev/null 2>&1 3>&- 4>&- &',
+  'w=$!',
+  'exec 5<&-',
   'while IFS= read -r line; do',
-  '  ( eval "$line" ) </dev/null 2>&4 3>&- 4>&-',
+  '  ( eval "$line" ) </dev/null 2>&4 3>&- 4>&- &',
+  '  pid=$!',
+  '  echo "S $pid" >&3',
+  '  wait "$pid"',
   '  st=$?',
+  '  left=0',
+  '  kill -0 -- "-$pid" 2>/dev/null && left=1',
   '  printf %s "$SENT"',
   '  printf %s "$SENT" >&4',
-  '  echo "E $st" >&3',
+  '  pid=',
+  '  echo "E $st $left" >&3',
   'done',
+  'kill "$w" 2>/dev/null',
 ].join('\n');
 
 const FLUSH_BYTES = 64 * 1024;
@@ -70,7 +94,7 @@ export class HelperLauncher implements ProcessLauncher {
   }
 
   static supported(): boolean {
-    return process.platform !== 'win32' && fs.existsSync('/bin/sh');
+    return process.platform !== 'win32' && fs.existsSync('/bin/sh') && fs.existsSync(HELPER_SHELL);
   }
 
   launch(req: LaunchRequest): LaunchedProcess {
@@ -109,6 +133,7 @@ export class HelperLauncher implements ProcessLauncher {
 
   private release(h: Helper): void {
     if (h.dead) this.helpers.delete(h);
+    else if (h.retired) h.retire(); // stays in `helpers` until close() has seen it exit
     else this.idle.push(h);
   }
 
@@ -150,12 +175,8 @@ export class HelperLauncher implements ProcessLauncher {
 
   killAllNow(): void {
     for (const h of this.helpers) {
-      if (h.pid <= 0) continue;
-      try {
-        process.kill(-h.pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
+      if (h.actionGroup !== null) signalGroup(h.actionGroup, 'SIGKILL');
+      if (h.pid > 0) signalGroup(h.pid, 'SIGKILL');
     }
     this.fallback.killAllNow();
   }
@@ -169,10 +190,14 @@ export class HelperLauncher implements ProcessLauncher {
   }
 }
 
-/** One `/bin/sh` helper: runs one action at a time. */
+/** One helper shell: runs one action at a time, each in its own process group. */
 class Helper {
   readonly pid: number;
   dead = false;
+  /** Set when an action left background processes behind: never reused. */
+  retired = false;
+  /** The process group of the running action (from its "S" line), else null. */
+  actionGroup: number | null = null;
   private readonly child: ChildProcess;
   private current: HelperAttempt | null = null;
   private readonly err: NodeJS.ReadableStream | null;
@@ -185,16 +210,20 @@ class Helper {
     private readonly sentinel: Buffer,
     private readonly onIdle: (h: Helper) => void,
   ) {
-    this.child = spawn('/bin/sh', ['-c', SCRIPT], {
+    this.child = spawn(HELPER_SHELL, ['-c', SCRIPT], {
       cwd,
       env: { ...env, [SENTINEL_ENV]: sentinel.toString('latin1') },
       // fd 2 (the helper's own messages, e.g. "Segmentation fault") is discarded; the action's
       // stderr is fd 4.
-      stdio: ['pipe', 'pipe', 'ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'ignore', 'pipe', 'pipe', 'pipe'],
       detached: true,
     });
     this.pid = this.child.pid ?? -1;
     this.child.stdin?.on('error', () => {});
+    // The watcher's end-of-file pipe: never written; read so that its close is seen.
+    const watch = this.watchPipe();
+    watch?.on('error', () => {});
+    watch?.resume();
     this.err = this.child.stdio[4] as NodeJS.ReadableStream | null;
     this.child.stdout?.on('data', (c: Buffer) => this.current?.data('stdout', c));
     this.err?.on('data', (c: Buffer) => this.current?.data('stderr', c));
@@ -205,8 +234,18 @@ class Helper {
       while ((nl = this.ctl.indexOf('\n')) >= 0) {
         const line = this.ctl.slice(0, nl);
         this.ctl = this.ctl.slice(nl + 1);
-        const m = /^E (\d+)$/.exec(line);
-        if (m) this.current?.status(Number(m[1]));
+        const s = /^S (\d+)$/.exec(line);
+        if (s) {
+          this.actionGroup = Number(s[1]);
+          this.current?.started(this.actionGroup);
+          continue;
+        }
+        const m = /^E (\d+) ([01])$/.exec(line);
+        if (m) {
+          this.actionGroup = null;
+          if (m[2] === '1') this.retired = true;
+          this.current?.status(Number(m[1]));
+        }
       }
     });
     this.exited = new Promise((resolve) => {
@@ -230,7 +269,13 @@ class Helper {
     });
   }
 
+  /** fd 5 (the typings know only fds 0-4). */
+  private watchPipe(): NodeJS.ReadableStream | null {
+    return (this.child.stdio as unknown as (NodeJS.ReadableStream | null | undefined)[])[5] ?? null;
+  }
+
   private destroyStreams(): void {
+    (this.watchPipe() as { destroy?: () => void } | null)?.destroy?.();
     this.child.stdout?.destroy();
     (this.err as { destroy?: () => void } | null)?.destroy?.();
     (this.child.stdio[3] as { destroy?: () => void } | null)?.destroy?.();
@@ -244,6 +289,12 @@ class Helper {
     this.current = attempt;
     this.child.stdin?.write(line);
     return attempt;
+  }
+
+  /** Ends a helper whose last action left processes behind (it exits on stdin EOF). */
+  retire(): void {
+    this.retired = true;
+    this.child.stdin?.end();
   }
 
   pause(): void {
@@ -268,8 +319,11 @@ class Helper {
 }
 
 class HelperAttempt implements LaunchedProcess {
-  /** The helper's pid = the process group id; null if the helper could not be started. */
+  /** The helper's pid; null if the helper could not be started. */
   readonly pid: number | null;
+  /** The action's process group (its pid), once the helper has said it started. */
+  private group: number | null = null;
+  private killRequested = false;
   readonly exited: Promise<ProcessExit>;
   private resolveExit!: (e: ProcessExit) => void;
   private readonly done = { stdout: false, stderr: false };
@@ -279,7 +333,6 @@ class HelperAttempt implements LaunchedProcess {
   private settled = false;
   private killing = false;
   private groupGone = false;
-  private helperDead = false;
   private pending: [OutputStream, string][] = [];
   private pendingBytes = 0;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -343,6 +396,11 @@ class HelperAttempt implements LaunchedProcess {
     this.maybeSettle();
   }
 
+  started(pgid: number): void {
+    this.group = pgid;
+    if (this.killRequested) this.kill();
+  }
+
   status(st: number): void {
     if (this.exit !== null) return;
     const sig = st > 128 ? signalNames.get(st - 128) : undefined;
@@ -352,7 +410,6 @@ class HelperAttempt implements LaunchedProcess {
 
   /** The helper died (killed with the action's group, or crashed). */
   helperGone(signal: NodeJS.Signals | null, spawnError: string | null, code?: number | null): void {
-    this.helperDead = true;
     if (this.exit === null) {
       this.exit =
         spawnError !== null
@@ -411,19 +468,20 @@ class HelperAttempt implements LaunchedProcess {
 
   kill(): void {
     if (this.killing || this.settled || this.pid === null) return;
+    if (this.group === null) {
+      // The helper has not said the action's group yet (its "S" line is on the way).
+      this.killRequested = true;
+      return;
+    }
     this.killing = true;
-    const pgid = this.pid;
+    const pgid = this.group;
     signalGroup(pgid, 'SIGTERM');
     const started = Date.now();
     let sentKill = false;
     const poll = (): void => {
       if (!groupAlive(pgid)) {
+        // The helper reports the status and ends both streams with its sentinels.
         this.groupGone = true;
-        if (!this.helperDead) {
-          // Output pipes are closing; 'close' of the helper ends the streams.
-          this.after(20, poll);
-          return;
-        }
         this.maybeSettle();
         return;
       }
