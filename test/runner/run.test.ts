@@ -295,6 +295,27 @@ for (const mode of ['helper', 'node'] as const) describe(`runner with real proce
     await waitUntil('the background sleep is gone', () => !isAlive(bg));
   });
 
+  it('output a background process writes after its action ended never lands in a later action', async () => {
+    const dir = tmpDir();
+    const file = writeGraph(dir, {
+      version: 1,
+      cpus: 1,
+      actions: {
+        a: { command: '(sleep 0.3; echo late-from-a; echo late-err >&2) & echo a-done' },
+        b: { command: 'sleep 0.8; echo b-done', dependsOn: ['a'] },
+        c: { command: 'echo c-done', dependsOn: ['b'] },
+      },
+    });
+    const { report, events } = await runGraphFile(file);
+    assert.equal(report.result, 'succeeded');
+    const text = (id: string) => events.map((e) => (e.type === 'action-output' && e.action === id ? e.text : '')).join('');
+    assert.equal(text('b'), 'b-done\n');
+    assert.equal(text('c'), 'c-done\n');
+    assert.ok(text('a').startsWith('a-done\n'), text('a'));
+    const logB = fs.readFileSync(path.join(path.dirname(file), '.actiontree', 'runs', fs.readdirSync(path.join(path.dirname(file), '.actiontree', 'runs'))[0]!, 'logs', 'b.log'), 'utf8');
+    assert.ok(!logB.includes('late'), logB);
+  });
+
   it('runs only the named actions and their dependencies', async () => {
     const dir = tmpDir();
     const file = writeGraph(dir, {
