@@ -7,7 +7,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { OutputStream } from '../core/run/events';
 import type { ProcessExit } from '../core/run/outcome';
 import type { LaunchedProcess, LaunchRequest, ProcessLauncher } from '../core/run/scheduler';
-import { failed, groupAlive, LogFile, NodeLauncher, signalGroup, simpleArgv, type NodeLauncherOptions } from './launcher';
+import { failed, LogFile, NodeLauncher, signalGroup, simpleArgv, terminateGroup, type NodeLauncherOptions } from './launcher';
 import { logFileName } from './paths';
 
 /**
@@ -474,29 +474,10 @@ class HelperAttempt implements LaunchedProcess {
       return;
     }
     this.killing = true;
-    const pgid = this.group;
-    signalGroup(pgid, 'SIGTERM');
-    const started = Date.now();
-    let sentKill = false;
-    const poll = (): void => {
-      if (!groupAlive(pgid)) {
-        // The helper reports the status and ends both streams with its sentinels.
-        this.groupGone = true;
-        this.maybeSettle();
-        return;
-      }
-      const waited = Date.now() - started;
-      if (!sentKill && waited >= this.graceMs) {
-        sentKill = true;
-        signalGroup(pgid, 'SIGKILL');
-      }
-      if (sentKill && waited >= this.graceMs + 2000) {
-        this.groupGone = true;
-        this.maybeSettle();
-        return;
-      }
-      this.after(20, poll);
-    };
-    this.after(10, poll);
+    // Once the group is gone, the helper reports the status and ends both streams.
+    terminateGroup(this.group, this.graceMs, (ms, fn) => this.after(ms, fn), () => {
+      this.groupGone = true;
+      this.maybeSettle();
+    });
   }
 }

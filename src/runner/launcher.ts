@@ -350,30 +350,33 @@ class Attempt implements LaunchedProcess {
       });
       return;
     }
-    signalGroup(pid, 'SIGTERM');
-    const started = Date.now();
-    let sentKill = false;
-    const poll = (): void => {
-      if (!groupAlive(pid)) {
-        this.groupGone = true;
-        this.maybeSettle();
-        return;
-      }
-      const waited = Date.now() - started;
-      if (!sentKill && waited >= this.graceMs) {
-        sentKill = true;
-        signalGroup(pid, 'SIGKILL');
-      }
-      if (sentKill && waited >= this.graceMs + 2000) {
-        // Only unreaped zombies can remain after SIGKILL; do not hang the run on them.
-        this.groupGone = true;
-        this.maybeSettle();
-        return;
-      }
-      this.after(20, poll);
-    };
-    this.after(10, poll);
+    terminateGroup(pid, this.graceMs, (ms, fn) => this.after(ms, fn), () => {
+      this.groupGone = true;
+      this.maybeSettle();
+    });
   }
+}
+
+/**
+ * SIGTERM to the process group, SIGKILL after `graceMs`, then `onGone` once no process of the
+ * group is alive — or 2 s after the SIGKILL, when only unreaped zombies can remain (a run must
+ * not hang on them). `after` schedules the polls (timers the caller owns and clears).
+ */
+export function terminateGroup(pgid: number, graceMs: number, after: (ms: number, fn: () => void) => void, onGone: () => void): void {
+  signalGroup(pgid, 'SIGTERM');
+  const started = Date.now();
+  let sentKill = false;
+  const poll = (): void => {
+    if (!groupAlive(pgid)) return onGone();
+    const waited = Date.now() - started;
+    if (!sentKill && waited >= graceMs) {
+      sentKill = true;
+      signalGroup(pgid, 'SIGKILL');
+    }
+    if (sentKill && waited >= graceMs + 2000) return onGone();
+    after(20, poll);
+  };
+  after(10, poll);
 }
 
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
