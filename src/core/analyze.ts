@@ -108,7 +108,10 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
   const suggestionCache = new Map<string, string | undefined>();
   for (const a of actions) {
     const refs = a.dependsOn;
-    const out: number[] = [];
+    // Exact-size arrays (trimmed below when a reference does not resolve).
+    const out: number[] = new Array<number>(refs.length);
+    const deps: string[] = new Array<string>(refs.length);
+    let resolved = 0;
     adj.push(out);
     // Short lists (the usual case) find repeats by scanning; long ones use a map.
     const firstOf = refs.length > 8 ? new Map<string, Span>() : undefined;
@@ -160,9 +163,14 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
         );
         continue;
       }
-      a.deps.push(target.id);
-      out.push(target.index);
+      deps[resolved] = target.id;
+      out[resolved++] = target.index;
     }
+    if (resolved < refs.length) {
+      out.length = resolved;
+      deps.length = resolved;
+    }
+    a.deps = deps;
   }
 
   // Cycles: every edge on a cycle, with a (shortest when affordable) cycle through it.

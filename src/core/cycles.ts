@@ -72,6 +72,79 @@ export function stronglyConnectedComponents(
   return { comp, components: found };
 }
 
+/**
+ * Tarjan as above, but only components of two or more nodes get a member list (the usual
+ * graph has none): `comp[v]` is the index in `big` of v's component, or -1 for a node on no
+ * cycle. `big` is in order of first member, members in node order, like `components`.
+ */
+function bigComponents(adj: readonly (readonly number[])[]): { comp: Int32Array; big: number[][] } {
+  const n = adj.length;
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const comp = new Int32Array(n).fill(-1);
+  const stack = new Int32Array(n);
+  let sp = 0;
+  const callNode = new Int32Array(n);
+  const callEdge = new Int32Array(n);
+  let cp = 0;
+  const big: number[][] = [];
+  let counter = 0;
+  for (let s = 0; s < n; s++) {
+    if (index[s] !== -1) continue;
+    index[s] = low[s] = counter++;
+    stack[sp++] = s;
+    onStack[s] = 1;
+    callNode[cp] = s;
+    callEdge[cp++] = 0;
+    while (cp > 0) {
+      const top = cp - 1;
+      const v = callNode[top] as number;
+      const ei = callEdge[top] as number;
+      const nb = adj[v] as readonly number[];
+      if (ei < nb.length) {
+        callEdge[top] = ei + 1;
+        const w = nb[ei] as number;
+        if (w < 0 || w >= n) continue;
+        if (index[w] === -1) {
+          index[w] = low[w] = counter++;
+          stack[sp++] = w;
+          onStack[w] = 1;
+          callNode[cp] = w;
+          callEdge[cp++] = 0;
+        } else if (onStack[w] && (index[w] as number) < (low[v] as number)) {
+          low[v] = index[w] as number;
+        }
+      } else {
+        cp--;
+        if (cp > 0) {
+          const p = callNode[cp - 1] as number;
+          if ((low[v] as number) < (low[p] as number)) low[p] = low[v] as number;
+        }
+        if (low[v] === index[v]) {
+          if (stack[sp - 1] === v) {
+            sp--;
+            onStack[v] = 0;
+          } else {
+            const members: number[] = [];
+            let w: number;
+            do {
+              w = stack[--sp] as number;
+              onStack[w] = 0;
+              members.push(w);
+            } while (w !== v);
+            members.sort((a, b) => a - b);
+            big.push(members);
+          }
+        }
+      }
+    }
+  }
+  if (big.length > 1) big.sort((a, b) => (a[0] as number) - (b[0] as number));
+  for (let i = 0; i < big.length; i++) for (const m of big[i] as number[]) comp[m] = i;
+  return { comp, big };
+}
+
 /** A cycle through the edge from -> to: `head` are its first members starting with `from, to, …`; `tail` its last members (ending just before returning to `from`); `total` members in all. When total <= head.length, tail is empty. */
 export interface CyclePath {
   readonly head: readonly number[];
@@ -101,9 +174,9 @@ export function cycleEdges(adj: readonly (readonly number[])[], names: readonly 
   edges: CycleEdge[];
 } {
   const n = adj.length;
-  const { comp, components } = stronglyConnectedComponents(adj);
-  const big = components.filter((c) => c.length > 1);
+  const { comp, big } = bigComponents(adj);
   if (big.length === 0) return { components: big, edges: [] };
+  const components = big;
 
   const byName = (a: number, b: number): number => {
     const x = names[a] ?? '';
@@ -198,8 +271,8 @@ export function cycleEdges(adj: readonly (readonly number[])[], names: readonly 
   // Edges in node order, then adjacency order (deduplicated), like the source file.
   for (let u = 0; u < n; u++) {
     const ci = comp[u] as number;
+    if (ci < 0) continue;
     const members = components[ci] as number[];
-    if (members.length < 2) continue;
     const size = members.length;
     const e = compEdges.get(ci) ?? 0;
     const exact = (size + e) * e <= EXACT_BUDGET;
