@@ -174,6 +174,17 @@ const E_END_OF_FILE_EXPECTED = 9;
 /** ScanError -> ParseErrorCode, as jsonc-parser's visitor maps them. */
 const SCAN_ERRORS: readonly number[] = [0, 11, 12, 13, 14, 15, 16];
 
+/** The property names of the format, by length (shared constant strings). */
+const KEYS_BY_LENGTH: string[][] = [];
+for (const k of new Set<string>([...TOP_LEVEL_KEYS, ...ACTION_KEYS])) (KEYS_BY_LENGTH[k.length] ??= []).push(k);
+
+function knownKey(text: string, start: number, length: number): string | undefined {
+  const list = KEYS_BY_LENGTH[length];
+  if (list === undefined) return undefined;
+  for (const k of list) if (text.startsWith(k, start)) return k;
+  return undefined;
+}
+
 interface Frame {
   readonly node: LNode;
   readonly isObject: boolean;
@@ -195,6 +206,19 @@ export function buildTree(text: string, errors: ParseError[]): LNode | undefined
   let tokOff = 0;
   let tokLen = 0;
   let tokValue = '';
+  /** A plain string token's value is text[lazyStart, lazyEnd), sliced on first use. */
+  let lazy = false;
+  let lazyStart = 0;
+  let lazyEnd = 0;
+  const value = (): string => {
+    if (lazy) {
+      lazy = false;
+      tokValue = text.substring(lazyStart, lazyEnd);
+    }
+    return tokValue;
+  };
+  /** A property name: the format's own names are shared constants (no slice, fast compares). */
+  const keyValue = (): string => (lazy ? knownKey(text, lazyStart, lazyEnd - lazyStart) ?? value() : tokValue);
   /** The current token (a function, so TypeScript does not narrow it across scanNext calls). */
   const tok = (): number => token;
   const error = (code: number): void => {
@@ -255,7 +279,9 @@ export function buildTree(text: string, errors: ParseError[]): LNode | undefined
           if (p >= 0) {
             tokOff = pos;
             tokLen = p + 1 - pos;
-            tokValue = text.substring(pos + 1, p);
+            lazy = true;
+            lazyStart = pos + 1;
+            lazyEnd = p;
             pos = p + 1;
             token = T_STRING;
             return T_STRING;
@@ -266,6 +292,7 @@ export function buildTree(text: string, errors: ParseError[]): LNode | undefined
           break;
       }
       if (fast !== 0) {
+        lazy = false;
         tokOff = pos;
         tokLen = 1;
         pos++;
@@ -284,6 +311,7 @@ export function buildTree(text: string, errors: ParseError[]): LNode | undefined
         error(E_INVALID_SYMBOL);
         continue;
       }
+      lazy = false;
       tokValue = scanner.getTokenValue();
       token = t;
       return t;
@@ -337,15 +365,15 @@ export function buildTree(text: string, errors: ParseError[]): LNode | undefined
         return true;
       }
       case T_STRING:
-        attach({ type: 'string', offset, length, value: tokValue });
+        attach({ type: 'string', offset, length, value: value() });
         break;
       case T_NUMBER: {
-        let value = Number(tokValue);
-        if (Number.isNaN(value)) {
+        let num = Number(value());
+        if (Number.isNaN(num)) {
           error(E_INVALID_NUMBER_FORMAT);
-          value = 0;
+          num = 0;
         }
-        attach({ type: 'number', offset, length, value });
+        attach({ type: 'number', offset, length, value: num });
         break;
       }
       case T_NULL:
@@ -401,7 +429,7 @@ export function buildTree(text: string, errors: ParseError[]): LNode | undefined
       fail(E_VALUE_EXPECTED, 0, T_CLOSE_BRACE, T_COMMA);
       continue;
     }
-    (f.node.keys as LNode[]).push({ type: 'string', offset: tokOff, length: tokLen, value: tokValue });
+    (f.node.keys as LNode[]).push({ type: 'string', offset: tokOff, length: tokLen, value: keyValue() });
     (f.node.values as (LNode | undefined)[]).push(undefined);
     scanNext();
     if (tok() === T_COLON) {
