@@ -189,7 +189,11 @@ interface Frame {
   readonly node: LNode;
   readonly isObject: boolean;
   needsComma: boolean;
+  /** Where this frame's children start on the shared child stack. */
+  readonly start: number;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * Builds the light tree with jsonc-parser's scanner and an explicit stack: no recursion, so
@@ -333,17 +337,40 @@ export function buildTree(text: string, errors: ParseError[]): LNode | undefined
 
   let root: LNode | undefined;
   const stack: Frame[] = [];
+  /**
+   * The children of all open frames, innermost last: array items, or key/value pairs of an
+   * object. A frame's children are copied into exact-size arrays when it closes (no arrays
+   * grown by push in the tree). Entries past `cTop` are stale.
+   */
+  const cStack: (LNode | undefined)[] = [];
+  let cTop = 0;
   const attach = (n: LNode): void => {
     const top = stack[stack.length - 1];
     if (top === undefined) {
       root ??= n;
     } else if (top.isObject) {
-      const values = top.node.values as (LNode | undefined)[];
-      const i = values.length - 1;
-      if (i >= 0 && values[i] === undefined) values[i] = n;
+      if (cTop > top.start && cStack[cTop - 1] === undefined) cStack[cTop - 1] = n;
     } else {
-      (top.node.items as LNode[]).push(n);
+      cStack[cTop++] = n;
     }
+  };
+  const closeFrame = (f: Frame): void => {
+    const node = f.node as Mutable<LNode>;
+    const start = f.start;
+    if (f.isObject) {
+      const m = (cTop - start) >> 1;
+      const keys = new Array<LNode>(m);
+      const values = new Array<LNode | undefined>(m);
+      for (let j = 0; j < m; j++) {
+        keys[j] = cStack[start + 2 * j] as LNode;
+        values[j] = cStack[start + 2 * j + 1];
+      }
+      node.keys = keys;
+      node.values = values;
+    } else {
+      node.items = cStack.slice(start, cTop) as LNode[];
+    }
+    cTop = start;
   };
   /** jsonc-parser's parseValue, except that objects and arrays push a frame and return. */
   const startValue = (): boolean => {
@@ -351,16 +378,16 @@ export function buildTree(text: string, errors: ParseError[]): LNode | undefined
     const length = tokLen;
     switch (token) {
       case T_OPEN_BRACKET: {
-        const node: LNode = { type: 'array', offset, length: 0, items: [] };
+        const node: LNode = { type: 'array', offset, length: 0, items: undefined };
         attach(node);
-        stack.push({ node, isObject: false, needsComma: false });
+        stack.push({ node, isObject: false, needsComma: false, start: cTop });
         scanNext();
         return true;
       }
       case T_OPEN_BRACE: {
-        const node: LNode = { type: 'object', offset, length: 0, keys: [], values: [] };
+        const node: LNode = { type: 'object', offset, length: 0, keys: undefined, values: undefined };
         attach(node);
-        stack.push({ node, isObject: true, needsComma: false });
+        stack.push({ node, isObject: true, needsComma: false, start: cTop });
         scanNext();
         return true;
       }
@@ -406,6 +433,7 @@ export function buildTree(text: string, errors: ParseError[]): LNode | undefined
     const close = f.isObject ? T_CLOSE_BRACE : T_CLOSE_BRACKET;
     if (tok() === close || tok() === T_EOF) {
       f.node.length = tokOff + tokLen - f.node.offset;
+      closeFrame(f);
       stack.pop();
       if (tok() !== close) fail(f.isObject ? E_CLOSE_BRACE_EXPECTED : E_CLOSE_BRACKET_EXPECTED, close, 0, 0);
       else scanNext();
@@ -429,8 +457,8 @@ export function buildTree(text: string, errors: ParseError[]): LNode | undefined
       fail(E_VALUE_EXPECTED, 0, T_CLOSE_BRACE, T_COMMA);
       continue;
     }
-    (f.node.keys as LNode[]).push({ type: 'string', offset: tokOff, length: tokLen, value: keyValue() });
-    (f.node.values as (LNode | undefined)[]).push(undefined);
+    cStack[cTop++] = { type: 'string', offset: tokOff, length: tokLen, value: keyValue() };
+    cStack[cTop++] = undefined;
     scanNext();
     if (tok() === T_COLON) {
       scanNext();
