@@ -99,6 +99,8 @@ const q = (s: string): string => `'${s.length > 60 ? `${s.slice(0, 57)}...` : s}
 function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic[]; hasTree: boolean } {
   const parsed = parseGraph(text);
   const { graph, actions, usedResources } = parsed;
+  // Only whether there is a tree: the light tree itself can be collected from here on.
+  const hasTree = parsed.tree !== undefined;
   const sink = new DiagnosticSink();
   sink.list.push(...parsed.diagnostics);
 
@@ -224,7 +226,7 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
     return span === d.span && related === d.related ? d : { ...d, span, related };
   });
   const diagnostics = sortDiagnostics(clamped);
-  return { graph, diagnostics, hasTree: parsed.tree !== undefined };
+  return { graph, diagnostics, hasTree };
 }
 
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {

@@ -788,12 +788,16 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
           sink.error(`${where}: 'dependsOn' must be an array of action ids, got ${describeNode(v)}`, spanOf(v));
           break;
         }
-        const refs: StringRef[] = [];
-        for (const it of v.items ?? []) {
+        const items = v.items ?? [];
+        // Exact size (trimmed when an entry is not a string).
+        const refs: StringRef[] = new Array<StringRef>(items.length);
+        let nRefs = 0;
+        for (const it of items) {
           if (it.type !== 'string') {
             sink.error(`${where}: 'dependsOn' entries must be action ids (strings), got ${describeNode(it)}`, spanOf(it));
-          } else refs.push({ value: it.value as string, span: spanOf(it) });
+          } else refs[nRefs++] = { value: it.value as string, span: spanOf(it) };
         }
+        if (nRefs < refs.length) refs.length = nRefs;
         f.dependsOn = refs;
         break;
       }
