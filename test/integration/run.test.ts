@@ -260,6 +260,18 @@ describe('running graphs from VS Code', function () {
     assert.equal((await wait(a.session!)).result, 'succeeded');
   });
 
+  it('Run Action runs the action with its dependencies; Run Action Without Dependencies runs it alone', async () => {
+    const uri = vscode.Uri.joinPath(root(), 'build.actiontree.jsonc');
+    const withDeps = (await vscode.commands.executeCommand('actiontree.runAction', uri.toString(), 'compile')) as RunResult;
+    assert.equal(withDeps.ok, true, withDeps.message);
+    assert.deepEqual((await wait(withDeps.session!)).states, { lint: 'succeeded', compile: 'succeeded' });
+    const only = (await vscode.commands.executeCommand('actiontree.runActionOnly', uri.toString(), 'compile')) as RunResult;
+    assert.equal(only.ok, true, only.message);
+    const s = await wait(only.session!);
+    assert.equal(s.result, 'succeeded');
+    assert.deepEqual(s.states, { compile: 'succeeded' }, 'the dependency lint did not run');
+  });
+
   it('re-runs the failed and canceled actions and what depends on them', async () => {
     const uri = install('flaky.actiontree.jsonc');
     const r1 = (await vscode.commands.executeCommand('actiontree.runGraph', uri)) as RunResult;
