@@ -181,7 +181,10 @@ for (const k of new Set<string>([...TOP_LEVEL_KEYS, ...ACTION_KEYS])) (KEYS_BY_L
 function knownKey(text: string, start: number, length: number): string | undefined {
   const list = KEYS_BY_LENGTH[length];
   if (list === undefined) return undefined;
-  for (const k of list) if (text.startsWith(k, start)) return k;
+  for (let i = 0; i < list.length; i++) {
+    const k = list[i] as string;
+    if (text.startsWith(k, start)) return k;
+  }
   return undefined;
 }
 
@@ -268,14 +271,10 @@ export function buildTree(text: string, errors: ParseError[]): LNode | undefined
         case 34: {
           let p = pos + 1;
           for (;;) {
-            if (p >= len) {
-              p = -1;
-              break;
-            }
-            const ch = text.charCodeAt(p);
+            const ch = text.charCodeAt(p); // NaN past the end
             if (ch === 34) break;
-            if (ch === 92 || ch <= 0x1f) {
-              p = -1;
+            if (ch === 92 || !(ch > 0x1f)) {
+              p = -1; // escape, control character or end of text: jsonc-parser's scanner
               break;
             }
             p++;
