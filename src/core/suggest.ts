@@ -46,11 +46,22 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   const maxLenDiff = Math.max(2, Math.floor(name.length * 0.34));
   let bestDistance = Math.floor(name.length * 0.4) + 1; // must be strictly below
   let best: string | undefined;
+  // Counts of name's (ASCII) code units, for a cheap lower bound on the distance.
+  let hist: Int32Array | undefined = new Int32Array(128);
+  for (let i = 0; i < name.length; i++) {
+    const ch = name.charCodeAt(i);
+    if (ch >= 128) {
+      hist = undefined;
+      break;
+    }
+    hist[ch] = (hist[ch] as number) + 1;
+  }
   for (const c of candidates) {
     if (c === name) continue;
     if (Math.abs(c.length - name.length) > maxLenDiff) continue;
     if (c.toLowerCase() === lower) return c;
     if (c.length < 3 && name.length < 3) continue; // "a" vs "b" is no suggestion
+    if (hist && multisetBound(hist, name.length, c) >= bestDistance) continue; // cannot be closer
     const d = editDistance(name, c, bestDistance - 1);
     if (d < bestDistance) {
       bestDistance = d;
@@ -58,4 +69,29 @@ export function closest(name: string, candidates: Iterable<string>): string | un
     }
   }
   return best;
+}
+
+/**
+ * A lower bound of editDistance(name, c): every edit (insertion, deletion, substitution,
+ * transposition) removes at most one unmatched code unit from each side of the multiset
+ * difference, so the distance is at least the larger side. `hist` counts name's code units
+ * (name all ASCII); it is restored before returning.
+ */
+function multisetBound(hist: Int32Array, nameLength: number, c: string): number {
+  let extra = 0; // code units of c that name does not have (as a multiset)
+  for (let i = 0; i < c.length; i++) {
+    const ch = c.charCodeAt(i);
+    if (ch >= 128) extra++;
+    else {
+      const left = (hist[ch] as number) - 1;
+      hist[ch] = left;
+      if (left < 0) extra++;
+    }
+  }
+  for (let i = 0; i < c.length; i++) {
+    const ch = c.charCodeAt(i);
+    if (ch < 128) hist[ch] = (hist[ch] as number) + 1;
+  }
+  const missing = nameLength - (c.length - extra); // code units of name that c does not have
+  return Math.max(extra, missing);
 }
