@@ -7,7 +7,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { OutputStream } from '../core/run/events';
 import type { ProcessExit } from '../core/run/outcome';
 import type { LaunchedProcess, LaunchRequest, ProcessLauncher } from '../core/run/scheduler';
-import { failed, LogFile, NodeLauncher, signalGroup, simpleArgv, terminateGroup, type NodeLauncherOptions } from './launcher';
+import { failed, LogFile, NodeLauncher, OutputBatcher, signalGroup, simpleArgv, terminateGroup, type NodeLauncherOptions } from './launcher';
 import { logFileName } from './paths';
 
 /**
@@ -65,7 +65,6 @@ const SCRIPT = [
   'kill "$w" 2>/dev/null',
 ].join('\n');
 
-const FLUSH_BYTES = 64 * 1024;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Single-quotes for sh; newlines become '"$NL"' so a command stays on one protocol line. */
@@ -333,9 +332,7 @@ class HelperAttempt implements LaunchedProcess {
   private settled = false;
   private killing = false;
   private groupGone = false;
-  private pending: [OutputStream, string][] = [];
-  private pendingBytes = 0;
-  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly batch: OutputBatcher;
   private readonly timers = new Set<NodeJS.Timeout>();
   private paused = false;
 
@@ -344,11 +341,12 @@ class HelperAttempt implements LaunchedProcess {
     private readonly req: LaunchRequest,
     private readonly log: LogFile,
     private readonly graceMs: number,
-    private readonly flushMs: number,
+    flushMs: number,
     private readonly sentinel: Buffer,
     private readonly onSettled: () => void,
   ) {
     this.pid = helper.pid > 0 ? helper.pid : null;
+    this.batch = new OutputBatcher((stream, text) => req.onOutput(stream, text), flushMs);
     this.exited = new Promise((r) => (this.resolveExit = r));
   }
 
@@ -423,24 +421,11 @@ class HelperAttempt implements LaunchedProcess {
   }
 
   private queue(stream: OutputStream, text: string): void {
-    if (text.length === 0) return;
-    const last = this.pending[this.pending.length - 1];
-    if (last !== undefined && last[0] === stream) last[1] += text;
-    else this.pending.push([stream, text]);
-    this.pendingBytes += text.length;
-    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
-    else if (this.flushTimer === null) this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
+    this.batch.queue(stream, text);
   }
 
   private flush(): void {
-    if (this.flushTimer !== null) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = null;
-    }
-    const list = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
-    for (const [stream, text] of list) this.req.onOutput(stream, text);
+    this.batch.flush();
   }
 
   private maybeSettle(): void {

@@ -233,9 +233,7 @@ class Attempt implements LaunchedProcess {
   private killing = false;
   private groupGone = false;
   private settled = false;
-  private pending: [OutputStream, string][] = [];
-  private pendingBytes = 0;
-  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly batch: OutputBatcher;
   private paused = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -246,9 +244,10 @@ class Attempt implements LaunchedProcess {
     private readonly req: LaunchRequest,
     private readonly log: LogFile,
     private readonly graceMs: number,
-    private readonly flushMs: number,
+    flushMs: number,
   ) {
     this.pid = child.pid ?? null;
+    this.batch = new OutputBatcher((stream, text) => req.onOutput(stream, text), flushMs);
     this.exited = new Promise((r) => (this.resolveExit = r));
     this.wire('stdout', child.stdout);
     this.wire('stderr', child.stderr);
@@ -307,24 +306,11 @@ class Attempt implements LaunchedProcess {
   }
 
   private queue(stream: OutputStream, text: string): void {
-    if (text.length === 0) return;
-    const last = this.pending[this.pending.length - 1];
-    if (last !== undefined && last[0] === stream) last[1] += text;
-    else this.pending.push([stream, text]);
-    this.pendingBytes += text.length;
-    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
-    else if (this.flushTimer === null) this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
+    this.batch.queue(stream, text);
   }
 
   private flush(): void {
-    if (this.flushTimer !== null) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = null;
-    }
-    const list = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
-    for (const [stream, text] of list) this.req.onOutput(stream, text);
+    this.batch.flush();
   }
 
   private maybeSettle(): void {
@@ -421,4 +407,40 @@ export function groupAlive(pgid: number): boolean {
     if (Number(rest[2]) === pgid && rest[0] !== 'Z' && rest[0] !== 'X') return true;
   }
   return false;
+}
+
+/**
+ * Coalesces an attempt's output into few `onOutput` calls: consecutive text of one stream is
+ * joined, and the batch goes out after `flushMs` or once 64 KiB are pending, whichever is first.
+ */
+export class OutputBatcher {
+  private pending: [OutputStream, string][] = [];
+  private pendingBytes = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly onOutput: (stream: OutputStream, text: string) => void,
+    private readonly flushMs: number,
+  ) {}
+
+  queue(stream: OutputStream, text: string): void {
+    if (text.length === 0) return;
+    const last = this.pending[this.pending.length - 1];
+    if (last !== undefined && last[0] === stream) last[1] += text;
+    else this.pending.push([stream, text]);
+    this.pendingBytes += text.length;
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+    else if (this.flushTimer === null) this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  flush(): void {
+    if (this.flushTimer !== null) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    const list = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    for (const [stream, text] of list) this.onOutput(stream, text);
+  }
 }
