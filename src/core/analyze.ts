@@ -6,7 +6,7 @@ import { parseTree, type Node } from 'jsonc-parser';
 import { cycleEdges, cycleMembers, formatCycle } from './cycles';
 import type { Diagnostic } from './diagnostics';
 import type { Graph } from './model';
-import { DiagnosticSink, parseGraph } from './parse';
+import { DiagnosticSink, EMPTY_GRAPH, parseGraph } from './parse';
 import { closest } from './suggest';
 import { LineIndex, type Span } from './text';
 
@@ -23,15 +23,6 @@ export const MAX_ANALYZE_SIZE = 20 * 1024 * 1024;
 /** Candidate comparisons allowed for "did you mean" suggestions in one file. */
 const SUGGESTION_BUDGET = 5_000_000;
 
-const EMPTY_GRAPH: Graph = {
-  version: undefined,
-  name: undefined,
-  cpus: 'auto',
-  keepGoing: false,
-  resources: [],
-  actions: [],
-  byId: new Map(),
-};
 
 /** The single diagnostic for a file over MAX_ANALYZE_SIZE (`size` in bytes or code units). */
 export function tooLargeDiagnostic(size: number): Diagnostic {

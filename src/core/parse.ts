@@ -925,7 +925,8 @@ const NO_RESOURCES: ResourceUse[] = [];
 /** An action whose value is missing or not an object: nothing set (never mutated). */
 const NO_FIELDS: Fields = Object.freeze(newFields()) as Fields;
 
-const EMPTY: Graph = {
+/** The graph of a file with nothing usable in it (never mutated). */
+export const EMPTY_GRAPH: Graph = {
   version: undefined,
   name: undefined,
   cpus: 'auto',
@@ -938,7 +939,7 @@ const EMPTY: Graph = {
 export function parseGraph(text: string): ParseResult {
   const sink = new DiagnosticSink();
   const usedResources = new Set<string>();
-  const empty = (tree: LNode | undefined): ParseResult => ({ tree, graph: EMPTY, actions: [], diagnostics: sink.list, usedResources });
+  const empty = (tree: LNode | undefined): ParseResult => ({ tree, graph: EMPTY_GRAPH, actions: [], diagnostics: sink.list, usedResources });
 
   const deep = findExcessiveNesting(text, MAX_NESTING);
   if (deep >= 0) {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { Graph } from '../core/model';
 import type { RunEvent, RunResult, FinalActionState } from '../core/run/events';
 import type { RunSummary } from '../core/run/scheduler';
+import type { AttemptState } from '../core/run/state';
 import { runsDir } from './paths';
 
 /**
@@ -109,15 +110,8 @@ export class EventsWriter {
   }
 }
 
-export interface ReportAttempt {
-  readonly attempt: number;
-  readonly startedAt: number;
-  readonly finishedAt: number | null;
-  readonly pid: number | null;
-  readonly reason: string | null;
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-}
+/** One attempt in the report: the same shape the shared reducer keeps. */
+export type ReportAttempt = AttemptState;
 
 export interface ReportAction {
   readonly state: FinalActionState;
