@@ -8,7 +8,6 @@ import type { OutputStream } from '../core/run/events';
 import type { ProcessExit } from '../core/run/outcome';
 import type { LaunchedProcess, LaunchRequest, ProcessLauncher } from '../core/run/scheduler';
 import { failed, LogFile, NodeLauncher, OutputBatcher, signalGroup, simpleArgv, terminateGroup, type NodeLauncherOptions } from './launcher';
-import { logFileName } from './paths';
 
 /**
  * POSIX launcher that never forks the Node process per action. Node's `spawn` forks the
@@ -81,7 +80,6 @@ export class HelperLauncher implements ProcessLauncher {
   private readonly sentinel = Buffer.from(`\u0001actiontree-${randomBytes(12).toString('hex')}\u0001`);
   private readonly idle: Helper[] = [];
   private readonly helpers = new Set<Helper>();
-  private readonly logs = new Map<string, LogFile>();
   private readonly programs = new Map<string, string | null>();
   private readonly fallback: NodeLauncher;
 
@@ -101,7 +99,7 @@ export class HelperLauncher implements ProcessLauncher {
     const cmd = a.command;
     const env: Record<string, string> = { ...a.env, ACTIONTREE_ACTION: a.id, ACTIONTREE_ATTEMPT: String(req.attempt) };
     if (Object.keys(env).some((k) => !IDENT.test(k))) return this.fallback.launch(req);
-    const log = this.logFor(a.id);
+    const log = this.fallback.logFor(a.id);
     if (req.attempt > 1) log.write(Buffer.from(`\n--- actiontree: attempt ${req.attempt} ---\n`));
     const cwd = a.cwd === undefined ? this.opts.baseDir : path.resolve(this.opts.baseDir, a.cwd);
     try {
@@ -159,17 +157,8 @@ export class HelperLauncher implements ProcessLauncher {
     return problem;
   }
 
-  private logFor(id: string): LogFile {
-    let l = this.logs.get(id);
-    if (l === undefined) {
-      l = new LogFile(this.opts.logDir === null ? null : path.join(this.opts.logDir, logFileName(id)));
-      this.logs.set(id, l);
-    }
-    return l;
-  }
-
   logOf(id: string): string | null {
-    return this.logs.get(id)?.created ? logFileName(id) : this.fallback.logOf(id);
+    return this.fallback.logOf(id);
   }
 
   killAllNow(): void {
@@ -184,7 +173,6 @@ export class HelperLauncher implements ProcessLauncher {
   async close(): Promise<void> {
     await Promise.all([...this.helpers].map((h) => h.close()));
     this.helpers.clear();
-    await Promise.all([...this.logs.values()].map((l) => l.close()));
     await this.fallback.close();
   }
 }

@@ -111,7 +111,8 @@ export class NodeLauncher implements ProcessLauncher {
     return this.logs.get(id)?.created ? logFileName(id) : null;
   }
 
-  private logFor(id: string): LogFile {
+  /** The action's log file (created on its first byte); HelperLauncher shares these. */
+  logFor(id: string): LogFile {
     let l = this.logs.get(id);
     if (l === undefined) {
       l = new LogFile(this.opts.logDir === null ? null : path.join(this.opts.logDir, logFileName(id)));
