@@ -9,75 +9,25 @@
 export function stronglyConnectedComponents(
   adj: readonly (readonly number[])[],
 ): { comp: Int32Array; components: number[][] } {
-  const n = adj.length;
-  const index = new Int32Array(n).fill(-1);
-  const low = new Int32Array(n);
-  const onStack = new Uint8Array(n);
-  const comp = new Int32Array(n).fill(-1);
-  const stack: number[] = [];
-  const callNode: number[] = [];
-  const callEdge: number[] = [];
-  const found: number[][] = [];
-  let counter = 0;
-  for (let s = 0; s < n; s++) {
-    if (index[s] !== -1) continue;
-    index[s] = low[s] = counter++;
-    stack.push(s);
-    onStack[s] = 1;
-    callNode.push(s);
-    callEdge.push(0);
-    while (callNode.length > 0) {
-      const top = callNode.length - 1;
-      const v = callNode[top] as number;
-      const ei = callEdge[top] as number;
-      const nb = adj[v] as readonly number[];
-      if (ei < nb.length) {
-        callEdge[top] = ei + 1;
-        const w = nb[ei] as number;
-        if (w < 0 || w >= n) continue;
-        if (index[w] === -1) {
-          index[w] = low[w] = counter++;
-          stack.push(w);
-          onStack[w] = 1;
-          callNode.push(w);
-          callEdge.push(0);
-        } else if (onStack[w] && (index[w] as number) < (low[v] as number)) {
-          low[v] = index[w] as number;
-        }
-      } else {
-        callNode.pop();
-        callEdge.pop();
-        if (callNode.length > 0) {
-          const p = callNode[callNode.length - 1] as number;
-          if ((low[v] as number) < (low[p] as number)) low[p] = low[v] as number;
-        }
-        if (low[v] === index[v]) {
-          const members: number[] = [];
-          let w: number;
-          do {
-            w = stack.pop() as number;
-            onStack[w] = 0;
-            members.push(w);
-          } while (w !== v);
-          members.sort((a, b) => a - b);
-          found.push(members);
-        }
-      }
-    }
-  }
-  found.sort((a, b) => (a[0] as number) - (b[0] as number));
-  found.forEach((members, i) => {
-    for (const m of members) comp[m] = i;
-  });
+  const { comp, found } = tarjan(adj, true);
   return { comp, components: found };
 }
 
 /**
- * Tarjan as above, but only components of two or more nodes get a member list (the usual
- * graph has none): `comp[v]` is the index in `big` of v's component, or -1 for a node on no
- * cycle. `big` is in order of first member, members in node order, like `components`.
+ * Only components of two or more nodes get a member list (the usual graph has none):
+ * `comp[v]` is the index in `big` of v's component, or -1 for a node on no cycle.
  */
 function bigComponents(adj: readonly (readonly number[])[]): { comp: Int32Array; big: number[][] } {
+  const { comp, found } = tarjan(adj, false);
+  return { comp, big: found };
+}
+
+/**
+ * Iterative Tarjan on typed arrays (no recursion, linear time). Components are listed in order
+ * of first member, members in node order; single nodes only when `singletons` (else their
+ * `comp` stays -1).
+ */
+function tarjan(adj: readonly (readonly number[])[], singletons: boolean): { comp: Int32Array; found: number[][] } {
   const n = adj.length;
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
@@ -88,7 +38,7 @@ function bigComponents(adj: readonly (readonly number[])[]): { comp: Int32Array;
   const callNode = new Int32Array(n);
   const callEdge = new Int32Array(n);
   let cp = 0;
-  const big: number[][] = [];
+  const found: number[][] = [];
   let counter = 0;
   for (let s = 0; s < n; s++) {
     if (index[s] !== -1) continue;
@@ -122,7 +72,7 @@ function bigComponents(adj: readonly (readonly number[])[]): { comp: Int32Array;
           if ((low[v] as number) < (low[p] as number)) low[p] = low[v] as number;
         }
         if (low[v] === index[v]) {
-          if (stack[sp - 1] === v) {
+          if (stack[sp - 1] === v && !singletons) {
             sp--;
             onStack[v] = 0;
           } else {
@@ -134,15 +84,15 @@ function bigComponents(adj: readonly (readonly number[])[]): { comp: Int32Array;
               members.push(w);
             } while (w !== v);
             members.sort((a, b) => a - b);
-            big.push(members);
+            found.push(members);
           }
         }
       }
     }
   }
-  if (big.length > 1) big.sort((a, b) => (a[0] as number) - (b[0] as number));
-  for (let i = 0; i < big.length; i++) for (const m of big[i] as number[]) comp[m] = i;
-  return { comp, big };
+  if (found.length > 1) found.sort((a, b) => (a[0] as number) - (b[0] as number));
+  for (let i = 0; i < found.length; i++) for (const m of found[i] as number[]) comp[m] = i;
+  return { comp, found };
 }
 
 /** A cycle through the edge from -> to: `head` are its first members starting with `from, to, …`; `tail` its last members (ending just before returning to `from`); `total` members in all. When total <= head.length, tail is empty. */
