@@ -8,36 +8,12 @@
 // test counts). Exits 1 if any stage failed or if no test ran at all. A stage without test
 // files is reported as `no test files` (neither passed nor failed).
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listTests, mochaCounts } from './test-lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MOCHA = path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
-
-function hasFiles(dir, suffix) {
-  const abs = path.join(ROOT, dir);
-  if (!fs.existsSync(abs)) return false;
-  const stack = [abs];
-  while (stack.length) {
-    const d = stack.pop();
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) {
-        if (e.name !== 'fixtures' && e.name !== 'node_modules') stack.push(path.join(d, e.name));
-      } else if (e.name.endsWith(suffix)) return true;
-    }
-  }
-  return false;
-}
-
-/** Counts from mocha's spec reporter summary. */
-function mochaCounts(text) {
-  const last = (re) => {
-    const all = [...text.matchAll(re)];
-    return all.length ? Number(all[all.length - 1][1]) : 0;
-  };
-  return { passed: last(/^\s*(\d+) passing/gm), failed: last(/^\s*(\d+) failing/gm), pending: last(/^\s*(\d+) pending/gm) };
-}
 
 /** Counts from a harness summary line such as `integration: 6 passed, 1 failed, 2 skipped`. */
 function summaryCounts(text, word) {
@@ -52,27 +28,27 @@ const STAGES = [
   { name: 'build', cmd: ['npm', 'run', '--silent', 'build'], critical: true },
   {
     name: 'unit',
-    files: () => hasFiles('test/unit', '.test.ts'),
+    files: () => listTests(path.join(ROOT, 'test/unit'), '.test.ts').length > 0,
     cmd: [process.execPath, MOCHA, '--config', '.mocharc.unit.json', '--reporter', 'spec', '--no-color', '--forbid-only'],
     counts: mochaCounts,
   },
   {
     name: 'runner',
-    files: () => hasFiles('test/runner', '.test.ts'),
+    files: () => listTests(path.join(ROOT, 'test/runner'), '.test.ts').length > 0,
     cmd: [process.execPath, MOCHA, '--config', '.mocharc.runner.json', '--reporter', 'spec', '--no-color', '--forbid-only'],
     counts: mochaCounts,
   },
   {
     name: 'integration',
     needs: ['setup', 'build'],
-    files: () => hasFiles('test/integration', '.test.ts'),
+    files: () => listTests(path.join(ROOT, 'test/integration'), '.test.ts').length > 0,
     cmd: [process.execPath, 'test/integration/run.mjs', '--no-build'],
     counts: (t) => summaryCounts(t, 'integration'),
   },
   {
     name: 'e2e',
     needs: ['setup', 'build'],
-    files: () => hasFiles('test/e2e', '.e2e.ts'),
+    files: () => listTests(path.join(ROOT, 'test/e2e'), '.e2e.ts').length > 0,
     cmd: [process.execPath, 'test/e2e/run.mjs', '--no-build'],
     counts: (t) => summaryCounts(t, 'e2e'),
   },

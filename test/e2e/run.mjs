@@ -6,32 +6,12 @@
 //
 // Prints `e2e: N passed, N failed`; exits 1 if anything failed or no test ran.
 import { spawn, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listTests, mochaCounts } from '../../scripts/test-lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIR = path.join(ROOT, 'test', 'e2e');
-
-function listTests(dir) {
-  const out = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== 'fixtures' && e.name !== 'node_modules') out.push(...listTests(p));
-    } else if (e.name.endsWith('.e2e.ts')) out.push(p);
-  }
-  return out.sort();
-}
-
-/** Counts from mocha's spec reporter summary ("N passing", "N failing", "N pending"). */
-export function mochaCounts(text) {
-  const last = (re) => {
-    const all = [...text.matchAll(re)];
-    return all.length ? Number(all[all.length - 1][1]) : 0;
-  };
-  return { passed: last(/^\s*(\d+) passing/gm), failed: last(/^\s*(\d+) failing/gm), pending: last(/^\s*(\d+) pending/gm) };
-}
 
 function sh(cmd, args, what) {
   const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' });
@@ -44,7 +24,7 @@ async function main() {
   const build = !argv.includes('--no-build') && !process.env.ACTIONTREE_SKIP_BUILD;
   argv = argv.filter((a) => a !== '--no-build');
   const explicitFiles = argv.filter((a) => a.endsWith('.ts'));
-  const files = explicitFiles.length ? [] : listTests(DIR);
+  const files = explicitFiles.length ? [] : listTests(DIR, '.e2e.ts');
   if (files.length === 0 && explicitFiles.length === 0) {
     console.log('e2e: no test files (test/e2e/**/*.e2e.ts)');
     return 1;

@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listTests } from '../../scripts/test-lib.mjs';
 import * as esbuild from 'esbuild';
 import { runTests } from '@vscode/test-electron';
 
@@ -63,17 +64,6 @@ function parseArgs(argv) {
     if (!SUITES.some((x) => x.name === s)) throw new Error(`unknown suite ${s} (known: ${SUITES.map((x) => x.name).join(', ')})`);
   }
   return o;
-}
-
-function listTests(dir) {
-  const out = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== 'fixtures' && e.name !== 'node_modules') out.push(...listTests(p));
-    } else if (e.name.endsWith('.test.ts')) out.push(p);
-  }
-  return out.sort();
 }
 
 function sh(cmd, args, what) {
@@ -184,7 +174,7 @@ async function runSuite(suite, opts) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const files = listTests(SRC);
+  const files = listTests(SRC, '.test.ts');
   const selected = SUITES.filter((s) => opts.suites.length === 0 || opts.suites.includes(s.name));
   const t0 = Date.now();
   if (!process.env.ACTIONTREE_VSCODE_EXECUTABLE) sh('bash', [path.join(ROOT, 'scripts', 'setup-harness.sh')], 'harness setup');
