@@ -161,7 +161,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   process.removeListener('exit', onExit);
   await executor.close();
   const report = buildReport({
-    graph,
+    graphName: graph.name ?? null,
+    plan,
     graphFile: req.graphFile,
     graphHash: loaded.hash,
     cpus,

@@ -15,7 +15,7 @@ import type { ActionModel, Command, Graph } from '../model';
 /** A quantity of a declared resource a job holds while it runs. */
 export interface ResourceNeed {
   readonly name: string;
-  /** >= 1. */
+  /** >= 0 (0 holds nothing, as written in the file). */
   readonly amount: number;
 }
 
@@ -23,7 +23,7 @@ export interface ResourceNeed {
 export interface JobNeeds {
   /** CPU slots (>= 0; 1 by default). */
   readonly cpus: number;
-  /** Declared resources, in the order written; amounts >= 1. */
+  /** Declared resources, in the order written. */
   readonly resources: readonly ResourceNeed[];
 }
 
@@ -121,7 +121,7 @@ export function jobOf(a: ActionModel, cwd: string, remaining = 1): Job {
     command: a.command ?? { kind: 'argv', argv: [] },
     cwd,
     env: a.env,
-    needs: { cpus: a.cpus, resources: a.resources.filter((r) => r.amount > 0).map((r) => ({ name: r.name, amount: r.amount })) },
+    needs: { cpus: a.cpus, resources: a.resources.map((r) => ({ name: r.name, amount: r.amount })) },
     deps: a.deps,
     timeoutMs: a.timeoutMs,
     retries: a.retries,

@@ -38,7 +38,7 @@ describe('planRun: jobs', () => {
     assert.deepEqual(build?.command, { kind: 'argv', argv: ['node', 'build.js'] });
     assert.equal(build?.cwd, '/abs/out');
     assert.deepEqual(build?.env, { CI: '1', MODE: 'prod' });
-    assert.deepEqual(build?.needs, { cpus: 2, resources: [{ name: 'db', amount: 1 }] }); // gpu: 0 holds nothing
+    assert.deepEqual(build?.needs, { cpus: 2, resources: [{ name: 'db', amount: 1 }, { name: 'gpu', amount: 0 }] }); // as written (0 holds nothing)
     assert.deepEqual(build?.deps, ['lint']);
     assert.equal(build?.timeoutMs, 5000);
     assert.equal(build?.retries, 2);
