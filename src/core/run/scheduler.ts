@@ -103,6 +103,8 @@ interface Node {
   timedOut: boolean;
   killedByCancel: boolean;
   finished: ActionFinishedEvent | null;
+  /** A finally job after a keepGoing-false stop: how many of its (transitive) dependencies are unfinished; else null. */
+  afterStop: number | null;
 }
 
 const RUN: GateDecision = { skip: false };
@@ -175,6 +177,7 @@ class Run {
         timedOut: false,
         killedByCancel: false,
         finished: null,
+        afterStop: null,
       };
       this.nodes.push(node);
       this.byId.set(job.id, node);
@@ -300,7 +303,8 @@ class Run {
    * over-capacity action starts as soon as its slots drain.
    */
   private schedule(): void {
-    if (this.stopping) return;
+    // After a keepGoing-false stop only `finally` jobs (acceptFailedDependencies) are left ready.
+    if (this.canceled) return;
     const aside: Node[] = [];
     let reserved: Map<number, number> | undefined;
     while (this.ready.size > 0 && !this.pool.full(0)) {
@@ -415,6 +419,7 @@ class Run {
     n.finished = e;
     this.unfinished--;
     this.emit(e);
+    if (this.finallyWaits.size > 0) this.releaseFinally(n);
     const after = this.p.gate?.afterFinish;
     if (after !== undefined) {
       try {
@@ -432,12 +437,13 @@ class Run {
       const n = stack.pop() as Node;
       const ok = n.state === 'succeeded' || n.state === 'skipped';
       for (const d of n.dependents) {
-        if (d.state !== 'pending') continue;
+        if (d.state !== 'pending' || d.afterStop !== null) continue; // a finally after a stop: see releaseFinally
         if (ok || d.job.acceptFailedDependencies) {
           d.waitingFor--;
           if (d.waitingFor === 0) {
-            if (this.stopping) this.record(d, 'canceled', this.stopReason(), null, null);
-            else this.makeReady(d);
+            if (!this.stopping) this.makeReady(d);
+            else if (!this.runsAsFinally(d)) this.record(d, 'canceled', this.stopReason(), null, null);
+            // else: a finally job during a stop stays pending; cancelNotStarted makes it wait for all before it.
           }
         } else {
           this.record(d, 'canceled', `dependency '${n.job.id}' ${n.state}`, null, null);
@@ -454,13 +460,68 @@ class Run {
     return this.stopReasonText;
   }
 
-  /** Every pending or ready action becomes canceled, in file order. */
+  /**
+   * A job that accepts failed dependencies is a `finally` (SPEC §3, docs/runner.md): after a
+   * keepGoing-false stop it still runs once all its dependencies have finished. A canceled
+   * run (cancel, run or group timeout) cancels it like everything else.
+   */
+  private runsAsFinally(n: Node): boolean {
+    return n.job.acceptFailedDependencies && !this.canceled;
+  }
+
+  /**
+   * Every pending or ready action becomes canceled, in file order — except `finally` jobs of a
+   * keepGoing-false stop: each waits until every job it depends on, directly or through others,
+   * has finished (canceled ones at once, running ones when they end), then runs.
+   */
   private cancelNotStarted(reason: string): void {
     this.stopReasonText = reason;
+    const kept: Node[] = [];
     for (const n of this.nodes) {
-      if (n.state === 'pending' || n.state === 'ready') this.record(n, 'canceled', reason, null, null);
+      if (n.state !== 'pending' && n.state !== 'ready') continue;
+      if (this.runsAsFinally(n)) kept.push(n);
+      else this.record(n, 'canceled', reason, null, null);
     }
-    this.ready.drain();
+    if (kept.length === 0) {
+      this.ready.drain();
+      return;
+    }
+    for (const f of kept) {
+      if (f.state !== 'pending') continue;
+      let waiting = 0;
+      const seen = new Set<Node>([f]);
+      const stack = [f];
+      while (stack.length > 0) {
+        const x = stack.pop() as Node;
+        for (const dep of x.job.deps) {
+          const d = this.byId.get(dep);
+          if (d === undefined || seen.has(d)) continue;
+          seen.add(d);
+          stack.push(d);
+          if (d.state === 'pending' || d.state === 'ready' || d.state === 'running') {
+            waiting++;
+            let list = this.finallyWaits.get(d);
+            if (list === undefined) this.finallyWaits.set(d, (list = []));
+            list.push(f);
+          }
+        }
+      }
+      f.afterStop = waiting;
+    }
+    for (const f of kept) if (f.state === 'pending' && f.afterStop === 0) this.makeReady(f);
+  }
+
+  /** After a stop: ancestor → the finally jobs waiting for it to finish. */
+  private readonly finallyWaits = new Map<Node, Node[]>();
+
+  private releaseFinally(n: Node): void {
+    const waiting = this.finallyWaits.get(n);
+    if (waiting === undefined) return;
+    this.finallyWaits.delete(n);
+    for (const f of waiting) {
+      f.afterStop = (f.afterStop ?? 1) - 1;
+      if (f.afterStop === 0 && f.state === 'pending' && !this.canceled) this.makeReady(f);
+    }
   }
 
   private cancelRun(): void {

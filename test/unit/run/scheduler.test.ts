@@ -144,6 +144,33 @@ describe('scheduler (fake launcher, fake clock)', () => {
     assert.equal(r.summary.result, 'failed');
   });
 
+  it('keepGoing false: an acceptFailedDependencies job runs as a finally once its dependencies have finished', async () => {
+    const g = makeGraph([
+      { id: 'bad' },
+      { id: 'slow' },
+      { id: 'publish', deps: ['slow'] },
+      { id: 'notify', deps: ['publish'], accept: true },
+      { id: 'also', deps: ['slow', 'bad'], accept: true },
+      { id: 'after', deps: ['notify'] },
+      { id: 'indep', priority: -1 },
+    ]);
+    const r = await run(g, { bad: ms(10, { kind: 'exit', code: 1 }), slow: ms(50), notify: ms(5), also: ms(5) });
+    assert.equal(r.finished['publish']!.state, 'canceled');
+    assert.equal(r.finished['indep']!.state, 'canceled');
+    // notify waited for everything before it: publish (canceled) and slow (still running at the stop).
+    assert.deepEqual(r.finished['notify'], { state: 'succeeded', reason: null, time: 55, attempts: 1 });
+    assert.deepEqual(r.finished['also'], { state: 'succeeded', reason: null, time: 55, attempts: 1 });
+    assert.equal(r.finished['after']!.state, 'canceled', 'a dependent of the finally is new work: not started');
+    assert.equal(r.summary.result, 'failed');
+  });
+
+  it('a canceled run cancels acceptFailedDependencies jobs too', async () => {
+    const g = makeGraph([{ id: 'slow' }, { id: 'notify', deps: ['slow'], accept: true }]);
+    const r = await run(g, { slow: [{ ms: 1000, killMs: 5 }] }, {}, 10);
+    assert.equal(r.finished['notify']!.state, 'canceled');
+    assert.equal(r.summary.result, 'canceled');
+  });
+
   it('retries: attempts carry the previous end; succeeds on the third attempt', async () => {
     const g = makeGraph([{ id: 'flaky', retries: 2 }]);
     const r = await run(g, {
