@@ -32,13 +32,22 @@ On a terminal a single progress line is kept up to date; otherwise one line is p
 per finished action. At the end: a summary, the last output lines of failed actions,
 and where the report and logs are.
 
-Ctrl-C (SIGINT) or SIGTERM cancels the run: every running process tree gets SIGTERM,
-then SIGKILL after 3 s; the report is still written.
+Ctrl-C (SIGINT), SIGTERM, SIGHUP (terminal closed) or SIGQUIT cancels the run: every
+running process tree gets SIGTERM, then SIGKILL after 3 s; the report is still written.
 
 Exit status: 0 all selected actions succeeded, 1 the run failed, 2 invalid graph or
-usage (nothing started), 130 canceled by SIGINT, 143 canceled by SIGTERM.`;
+usage (nothing started), 128 + the signal's number when canceled by a signal (130
+SIGINT, 143 SIGTERM, 129 SIGHUP, 131 SIGQUIT).`;
 
 const TAIL_LINES = 20;
+
+/** Signals that cancel the run (every one that would otherwise end the runner), with the exit status: 128 + number. */
+const CANCEL_SIGNALS: readonly (readonly [NodeJS.Signals, number])[] = [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+  ['SIGQUIT', 131],
+];
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -99,10 +108,9 @@ export const runCommand: CliCommand = {
         ac.abort();
       }
     };
-    const onInt = (): void => onSignal('SIGINT');
-    const onTerm = (): void => onSignal('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
+    // Every signal that would end the runner cancels cleanly instead (the report is written).
+    const handlers = CANCEL_SIGNALS.map(([sig]) => [sig, (): void => onSignal(sig)] as const);
+    for (const [sig, h] of handlers) process.on(sig, h);
     const spawn = spawnModeFromEnv(io.env);
     try {
       const outcome = await executeRun({
@@ -128,8 +136,8 @@ export const runCommand: CliCommand = {
         case 'finished': {
           ui.summary(outcome.summary, outcome.runDir, io.cwd);
           if (outcome.summary.result === 'succeeded') return EXIT_OK;
-          if (canceledBy === 'SIGINT') return 130;
-          if (canceledBy === 'SIGTERM') return 143;
+          const bySignal = CANCEL_SIGNALS.find(([sig]) => sig === canceledBy);
+          if (bySignal !== undefined) return bySignal[1];
           return EXIT_FAILURE;
         }
         default: {
@@ -139,8 +147,7 @@ export const runCommand: CliCommand = {
       }
     } finally {
       ui.stop();
-      process.removeListener('SIGINT', onInt);
-      process.removeListener('SIGTERM', onTerm);
+      for (const [sig, h] of handlers) process.removeListener(sig, h);
     }
   },
 };

@@ -159,7 +159,7 @@ describe('actiontree run (CLI, real processes)', function () {
     assert.match(bad.stderr, /--only needs at least one ACTION/);
   });
 
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129], ['SIGQUIT', 131]] as const) {
     it(`${sig} cancels cleanly: trees killed, report written, exit ${code}`, async () => {
       const dir = tmpDir();
       writeGraph(dir, { version: 1, cpus: 2, actions: { a: { command: treeCmd('a') }, b: { command: treeCmd('b') }, c: { command: 'true', dependsOn: ['a'] } } });
@@ -173,7 +173,7 @@ describe('actiontree run (CLI, real processes)', function () {
       c.child.kill(sig);
       const { code: exitCode } = await c.exit;
       assert.equal(exitCode, code, c.stderr());
-      assert.match(c.stderr(), sig === 'SIGINT' ? /Ctrl-C: canceling the run/ : /SIGTERM: canceling the run/);
+      assert.match(c.stderr(), sig === 'SIGINT' ? /Ctrl-C: canceling the run/ : new RegExp(`${sig}: canceling the run`));
       const report = JSON.parse(fs.readFileSync(path.join(onlyRun(dir), 'report.json'), 'utf8')) as Report;
       assert.equal(report.result, 'canceled');
       assert.deepEqual(Object.values(report.actions).map((a) => a.state), ['canceled', 'canceled', 'canceled']);
