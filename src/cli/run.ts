@@ -133,6 +133,9 @@ export const runCommand: CliCommand = {
         case 'error':
           io.stderr(`actiontree run: ${outcome.message}\n`);
           return EXIT_USAGE;
+        case 'nothing':
+          io.stderr(`actiontree run: ${outcome.message}\n`);
+          return EXIT_OK;
         case 'finished': {
           ui.summary(outcome.summary, outcome.runDir, io.cwd);
           if (outcome.summary.result === 'succeeded') return EXIT_OK;

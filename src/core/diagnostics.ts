@@ -12,7 +12,8 @@ export type DiagnosticCode =
   | 'unknown-resource'
   | 'over-capacity'
   | 'unused-resource'
-  | 'too-large';
+  | 'too-large'
+  | 'empty-graph';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

@@ -1057,7 +1057,9 @@ export function parseGraph(text: string): ParseResult {
   else if (pact.value) {
     const v = pact.value;
     if (v.type !== 'object') sink.error(`'actions' must be an object mapping action ids to actions, got ${describeNode(v)}`, spanOf(v));
-    else {
+    else if ((v.keys ?? []).length === 0) {
+      sink.add('empty-graph', 'warning', `the graph has no actions: a run has nothing to do`, spanOf(v));
+    } else {
       // objectProps without the property list: byId finds repeated ids (first one wins).
       const keys = v.keys ?? [];
       const values = v.values ?? [];

@@ -60,6 +60,8 @@ export type RunOutcome =
     }
   /** The graph has errors: nothing started. */
   | { readonly kind: 'invalid'; readonly diagnostics: readonly Diagnostic[]; readonly lineIndex: LineIndex }
+  /** The graph has no actions (an `empty-graph` warning): nothing to run, no run folder. */
+  | { readonly kind: 'nothing'; readonly message: string }
   /** Unreadable file, unknown action names, bad option, unwritable run folder: nothing started. */
   | { readonly kind: 'error'; readonly message: string };
 
@@ -117,6 +119,10 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     const names = plan.unknown.map((n) => `'${n}'`).join(', ');
     const known = graph.actions.length <= 20 ? ` (actions: ${graph.actions.map((a) => a.id).join(', ')})` : '';
     return { kind: 'error', message: `no such action${plan.unknown.length > 1 ? 's' : ''} in ${path.basename(req.graphFile)}: ${names}${known}` };
+  }
+
+  if (plan.jobs.length === 0) {
+    return { kind: 'nothing', message: `${path.basename(req.graphFile)} has no actions: there was nothing to run` };
   }
 
   const runId = newRunId();

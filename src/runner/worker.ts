@@ -100,6 +100,7 @@ async function start(m: StartMessage): Promise<void> {
       finish({ type: 'done', runDir: null, result: null });
       return;
     }
+    case 'nothing':
     case 'error':
       send({ type: 'error', message: outcome.message });
       finish({ type: 'done', runDir, result: null });

@@ -128,6 +128,17 @@ describe('actiontree run (CLI, real processes)', function () {
     assert.match(r.stderr, /no \*\.actiontree\.jsonc file in the current folder/);
   });
 
+  it('an empty graph ("actions": {}) says there was nothing to run, exit 0, no run folder; validate warns', async () => {
+    const dir = tmpDir();
+    writeGraph(dir, '{ "version": 1, "actions": {} }');
+    const r = await runCli(['run'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /test\.actiontree\.jsonc has no actions: there was nothing to run/);
+    assert.equal(fs.existsSync(path.join(dir, '.actiontree')), false);
+    const v = await runCli(['validate'], dir);
+    assert.match(v.stdout + v.stderr, /1:28: warning empty-graph: the graph has no actions/);
+  });
+
   it('--json prints every event, one JSON object per line; named actions select their dependencies', async () => {
     const dir = tmpDir();
     writeGraph(dir, { version: 1, actions: { a: { command: 'echo A' }, b: { command: 'true', dependsOn: ['a'] }, c: { command: 'true' } } });
