@@ -13,7 +13,8 @@ export type DiagnosticCode =
   | 'over-capacity'
   | 'unused-resource'
   | 'too-large'
-  | 'empty-graph';
+  | 'empty-graph'
+  | 'unknown-group';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

@@ -1,3 +1,4 @@
+import type { GraphLimits, RetryKind } from './limits';
 import type { Span } from './text';
 
 /**
@@ -60,6 +61,22 @@ export interface ActionModel {
   readonly description: string | undefined;
   /** Span of the action's own `cpus` value, when written. */
   readonly cpusSpan?: Span;
+  /** SPEC §8 fields (defaults applied); undefined when none is set. */
+  readonly limits?: ActionLimits;
+}
+
+/** An action's SPEC §8 limits, resolved. */
+export interface ActionLimits {
+  /** Admission: bytes held against the graph's `memory` capacity while running. */
+  readonly memory?: number;
+  /** Enforced: the tree is killed past this many bytes of resident memory. */
+  readonly memoryLimit?: number;
+  /** A declared group's name. */
+  readonly group?: string;
+  /** Which failures are retried; undefined = all. */
+  readonly retryOn?: readonly RetryKind[];
+  /** Wait before the 2nd attempt, doubling for each further one. */
+  readonly retryDelayMs?: number;
 }
 
 export interface Graph {
@@ -72,4 +89,6 @@ export interface Graph {
   /** File order; for duplicate ids, only the first occurrence. */
   readonly actions: readonly ActionModel[];
   readonly byId: ReadonlyMap<string, ActionModel>;
+  /** SPEC §8 graph-level limits (memory capacity, run timeout, load, affinity, groups); undefined = none written. */
+  readonly limits?: GraphLimits;
 }

@@ -6,7 +6,8 @@
 import { createScanner, printParseErrorCode, visit, type ParseError, type ParseErrorCode } from 'jsonc-parser';
 import type { Diagnostic, DiagnosticCode, RelatedInfo, Severity } from './diagnostics';
 import { parseDuration } from './duration';
-import type { ActionModel, Command, Graph, ResourceDecl, ResourceUse, StringRef } from './model';
+import { checkActionLimits, parseActionLimitField, parseTopLimits, type ActionLimitFields } from './limits';
+import type { ActionLimits, ActionModel, Command, Graph, ResourceDecl, ResourceUse, StringRef } from './model';
 import { closest } from './suggest';
 import type { Span } from './text';
 
@@ -16,7 +17,23 @@ export const MAX_NESTING = 256;
 export const ACTION_ID_PATTERN = '^[A-Za-z0-9_.:/-]+$';
 const ACTION_ID_RE = /^[A-Za-z0-9_.:/-]+$/;
 
-export const TOP_LEVEL_KEYS = ['$schema', 'version', 'name', 'cpus', 'keepGoing', 'resources', 'defaults', 'actions'] as const;
+export const TOP_LEVEL_KEYS = [
+  '$schema',
+  'version',
+  'name',
+  'cpus',
+  'keepGoing',
+  'resources',
+  'defaults',
+  'actions',
+  // SPEC §8 (limits.ts)
+  'memory',
+  'timeout',
+  'maxLoad',
+  'minFreeMemory',
+  'cpuAffinity',
+  'groups',
+] as const;
 export const ACTION_KEYS = [
   'command',
   'dependsOn',
@@ -29,7 +46,14 @@ export const ACTION_KEYS = [
   'cwd',
   'env',
   'description',
+  // SPEC §8 (limits.ts)
+  'memory',
+  'memoryLimit',
+  'group',
+  'retryOn',
+  'retryDelay',
 ] as const;
+const LIMIT_ACTION_KEY_SET: ReadonlySet<string> = new Set(['memory', 'memoryLimit', 'group', 'retryOn', 'retryDelay']);
 export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn');
 
 /** An action under construction; `deps` is filled by analyze.ts. */
@@ -649,6 +673,8 @@ interface Fields {
   cwd?: string;
   env?: Record<string, string>;
   description?: string;
+  /** SPEC §8 fields (limits.ts). */
+  limits?: ActionLimitFields;
 }
 
 interface Env {
@@ -674,6 +700,7 @@ function newFields(): Fields {
     cwd: undefined,
     env: undefined,
     description: undefined,
+    limits: undefined,
   };
 }
 
@@ -915,6 +942,7 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
         break;
       }
       default:
+        if (LIMIT_ACTION_KEY_SET.has(name)) parseActionLimitField((f.limits ??= {}), name, v, sink, where);
         break;
     }
   }
@@ -1009,6 +1037,9 @@ export function parseGraph(text: string): ParseResult {
     else sink.error(`'keepGoing' must be true or false, got ${describeNode(pkg.value)}`, spanOf(pkg.value));
   }
 
+  const limits = parseTopLimits(top, sink);
+  const groupNames = new Set(limits.groups.map((g) => g.name));
+
   // resources
   const resources: ResourceDecl[] = [];
   const resMap = new Map<string, ResourceDecl>();
@@ -1047,6 +1078,10 @@ export function parseGraph(text: string): ParseResult {
     if (pdef.value.type !== 'object') sink.error(`'defaults' must be an object, got ${describeNode(pdef.value)}`, spanOf(pdef.value));
     else defaults = parseFields(pdef.value, env, 'defaults', true, spanOf(pdef.key));
   }
+  if (defaults.limits !== undefined) {
+    checkActionLimits(defaults.limits, { retries: defaults.retries ?? 0, group: defaults.limits.group, memory: defaults.limits.memory }, limits, groupNames, sink, 'defaults', undefined);
+  }
+  const dl = defaults.limits;
 
   // actions (actions without own env/resources share one object: the model is read-only)
   const defaultEnv: Readonly<Record<string, string>> = Object.freeze({ ...defaults.env });
@@ -1121,12 +1156,29 @@ export function parseGraph(text: string): ParseResult {
           description: f.description ?? defaults.description,
         };
         if (f.cpusSpan) a.cpusSpan = f.cpusSpan;
+        if (f.limits !== undefined || dl !== undefined) {
+          const fl = f.limits;
+          const group = fl?.group ?? dl?.group;
+          const memory = fl?.memory ?? dl?.memory;
+          const memoryLimit = fl?.memoryLimit ?? dl?.memoryLimit;
+          const retryOn = fl?.retryOn ?? dl?.retryOn;
+          const retryDelayMs = fl?.retryDelayMs ?? dl?.retryDelayMs;
+          const al: ActionLimits = {
+            ...(memory !== undefined ? { memory } : {}),
+            ...(memoryLimit !== undefined ? { memoryLimit } : {}),
+            ...(group !== undefined && groupNames.has(group.value) ? { group: group.value } : {}),
+            ...(retryOn !== undefined ? { retryOn } : {}),
+            ...(retryDelayMs !== undefined ? { retryDelayMs } : {}),
+          };
+          a.limits = al;
+          if (fl !== undefined) checkActionLimits(fl, { retries: a.retries, group, memory }, limits, groupNames, sink, where, id);
+        }
         actions.push(a);
         byId.set(id, a);
       }
     }
   }
 
-  const graph: Graph = { version, name, cpus, keepGoing, resources, actions, byId };
+  const graph: Graph = { version, name, cpus, keepGoing, resources, actions, byId, limits };
   return { tree: root, graph, actions, diagnostics: sink.list, usedResources };
 }
