@@ -114,7 +114,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const keepGoing = req.keepGoing ?? graph.keepGoing;
 
   const estimates = loadEstimates(req.graphFile, new Set(graph.actions.map((a) => a.id)));
-  const plan = planRun(graph, requested, estimates, req.only === true, { baseDir: path.dirname(req.graphFile), resolve: path.resolve });
+  const plan = planRun(graph, requested, estimates, req.only === true, { baseDir: path.dirname(req.graphFile), resolve: path.resolve, totalMemory: os.totalmem() });
   if (plan.unknown.length > 0) {
     const names = plan.unknown.map((n) => `'${n}'`).join(', ');
     const known = graph.actions.length <= 20 ? ` (actions: ${graph.actions.map((a) => a.id).join(', ')})` : '';
@@ -156,6 +156,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     },
     executor,
     ...(req.gate !== undefined ? { gate: req.gate } : {}),
+    limits: plan.limits,
     signal: req.signal,
     clock: realClock,
     onEvent: (e) => {

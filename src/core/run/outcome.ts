@@ -12,6 +12,8 @@ export type ProcessExit =
 export type Outcome =
   | ProcessExit
   | { readonly kind: 'timeout'; readonly afterMs: number }
+  /** Killed because its group ran past the group's timeout (SPEC §8). */
+  | { readonly kind: 'group-timeout'; readonly group: string; readonly afterMs: number }
   | { readonly kind: 'canceled' };
 
 export function isSuccess(o: Outcome): boolean {
@@ -41,8 +43,37 @@ export function outcomeReason(o: Outcome): string | null {
       return `spawn failed: ${o.message}`;
     case 'timeout':
       return `timed out after ${formatMs(o.afterMs)}`;
+    case 'group-timeout':
+      return groupTimeoutReason(o.group, o.afterMs);
     case 'canceled':
       return 'run canceled';
+    default: {
+      const never: never = o;
+      return never;
+    }
+  }
+}
+
+export function groupTimeoutReason(group: string, afterMs: number): string {
+  return `group '${group}' timed out after ${formatMs(afterMs)}`;
+}
+
+export function runTimeoutReason(afterMs: number): string {
+  return `run timed out after ${formatMs(afterMs)}`;
+}
+
+/** Which `retryOn` kind (SPEC §8) a failed outcome is; null when it is never retried. */
+export function retryKind(o: Outcome): 'failure' | 'timeout' | 'memory' | null {
+  switch (o.kind) {
+    case 'exit':
+    case 'signal':
+    case 'spawn-error':
+      return 'failure';
+    case 'timeout':
+      return 'timeout';
+    case 'group-timeout':
+    case 'canceled':
+      return null;
     default: {
       const never: never = o;
       return never;

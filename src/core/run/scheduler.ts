@@ -1,8 +1,8 @@
 import type { ActionFinishedEvent, FinalActionState, RunEvent, RunResult } from './events';
 import type { JobHandle, JobStarter } from './executor';
 import { Heap } from './heap';
-import { isSuccess, outcomeExitCode, outcomeReason, outcomeSignal, type Outcome, type ProcessExit } from './outcome';
-import type { Job, ResourceCapacity } from './plan';
+import { groupTimeoutReason, isSuccess, outcomeExitCode, outcomeReason, outcomeSignal, retryKind, runTimeoutReason, type Outcome, type ProcessExit } from './outcome';
+import type { Job, PlanGroup, ResourceCapacity } from './plan';
 import { SlotPool, type Need } from './slots';
 
 /**
@@ -50,6 +50,16 @@ export interface SchedulerOptions {
   readonly estimates?: ReadonlyMap<string, number>;
 }
 
+/** SPEC §8 limits the scheduler enforces itself (a plan's `limits`). */
+export interface SchedulerLimits {
+  /** Memory capacity (bytes) that jobs' `needs.memory` count against; undefined = not admitted. */
+  readonly memory?: number | undefined;
+  /** The whole run (ms): past it the run is canceled, "run timed out after 30m". */
+  readonly timeoutMs?: number | undefined;
+  /** Groups with a timeout measured from the group's first start. */
+  readonly groups?: readonly PlanGroup[];
+}
+
 export interface RunParams {
   /** The jobs to run (a plan's `jobs`): dependencies outside this list count as done; duplicate ids: the first. */
   readonly jobs: readonly Job[];
@@ -58,6 +68,7 @@ export interface RunParams {
   readonly options: SchedulerOptions;
   readonly executor: JobStarter;
   readonly gate?: SchedulerGate;
+  readonly limits?: SchedulerLimits;
   readonly signal: AbortSignal;
   readonly clock: Clock;
   readonly onEvent: (event: RunEvent) => void;
@@ -100,7 +111,11 @@ interface Node {
   startedAt: number | null;
   proc: JobHandle | null;
   cancelTimer: (() => void) | null;
+  /** Waiting for `retryDelay` before the next attempt (the job keeps its slots). */
+  retryTimer: (() => void) | null;
   timedOut: boolean;
+  /** Killed because its group timed out: the group's name. */
+  groupKilled: string | null;
   killedByCancel: boolean;
   finished: ActionFinishedEvent | null;
   /** A finally job after a keepGoing-false stop: how many of its (transitive) dependencies are unfinished; else null. */
@@ -136,6 +151,13 @@ class Run {
   private anyFailed = false;
   private startedAt = 0;
   private ended = false;
+  /** Why the run was canceled: the reason of every job it cancels. */
+  private cancelReason = 'run canceled';
+  private runTimer: (() => void) | null = null;
+  private readonly groups = new Map<string, PlanGroup>();
+  /** Groups whose timer runs (from the first start of a member). */
+  private readonly groupTimers = new Map<string, () => void>();
+  private readonly groupsTimedOut = new Set<string>();
 
   constructor(
     private readonly p: RunParams,
@@ -148,7 +170,11 @@ class Run {
       slotOf.set(r.name, capacities.length);
       capacities.push(r.capacity);
     }
+    const memCap = p.limits?.memory;
+    const memSlot = memCap !== undefined && memCap > 0 ? capacities.length : -1;
+    if (memSlot >= 0) capacities.push(memCap as number);
     this.pool = new SlotPool(capacities);
+    for (const g of p.limits?.groups ?? []) this.groups.set(g.name, g);
 
     for (const job of p.jobs) {
       if (this.byId.has(job.id)) continue;
@@ -162,6 +188,8 @@ class Run {
           need.push([slot, use.amount]);
         }
       }
+      const mem = job.needs.memory;
+      if (memSlot >= 0 && mem !== undefined && mem > 0) need.push([memSlot, mem]);
       const node: Node = {
         job,
         need,
@@ -174,7 +202,9 @@ class Run {
         startedAt: null,
         proc: null,
         cancelTimer: null,
+        retryTimer: null,
         timedOut: false,
+        groupKilled: null,
         killedByCancel: false,
         finished: null,
         afterStop: null,
@@ -222,17 +252,24 @@ class Run {
       ...(o.estimates ? { estimates } : {}),
     });
     if (this.p.signal.aborted) {
-      this.cancelRun();
+      this.cancelRun('run canceled');
       return;
     }
     this.p.signal.addEventListener('abort', this.onAbort);
+    const runTimeout = this.p.limits?.timeoutMs;
+    if (runTimeout !== undefined && runTimeout > 0) {
+      this.runTimer = this.p.clock.setTimer(runTimeout, () => {
+        this.runTimer = null;
+        this.cancelRun(runTimeoutReason(runTimeout));
+      });
+    }
     // Roots first, in file order (a gate's skip may make later nodes ready on the way).
     for (const n of this.nodes.filter((x) => x.waitingFor === 0)) if (n.state === 'pending') this.makeReady(n);
     this.schedule();
     this.checkDone();
   }
 
-  private readonly onAbort = (): void => this.cancelRun();
+  private readonly onAbort = (): void => this.cancelRun('run canceled');
 
   private makeReady(n: Node): void {
     n.state = 'ready';
@@ -341,6 +378,7 @@ class Run {
     });
     n.proc = proc;
     if (n.startedAt === null) n.startedAt = time;
+    if (attempt === 1 && n.job.group !== undefined) this.startGroupClock(n.job.group);
     this.emit({
       type: 'action-started',
       action: id,
@@ -371,18 +409,77 @@ class Run {
     n.cancelTimer = null;
     n.proc = null;
     let outcome: Outcome = exit;
-    if (n.timedOut) outcome = { kind: 'timeout', afterMs: n.job.timeoutMs ?? 0 };
-    else if (n.killedByCancel && !isSuccess(exit)) outcome = { kind: 'canceled' };
+    if (n.killedByCancel && !isSuccess(exit)) outcome = { kind: 'canceled' };
+    else if (n.groupKilled !== null && !isSuccess(exit)) outcome = { kind: 'group-timeout', group: n.groupKilled, afterMs: this.groups.get(n.groupKilled)?.timeoutMs ?? 0 };
+    else if (n.timedOut) outcome = { kind: 'timeout', afterMs: n.job.timeoutMs ?? 0 };
     if (isSuccess(outcome)) {
       this.finish(n, 'succeeded', null, 0, null);
       return;
     }
-    const reason = outcomeReason(outcome) ?? 'failed';
-    if (outcome.kind !== 'canceled' && !this.canceled && n.attempt <= n.job.retries) {
-      this.launchAttempt(n, { finishedAt: this.now(), reason, exitCode: outcomeExitCode(outcome), signal: outcomeSignal(outcome) });
+    const reason = outcome.kind === 'canceled' ? this.cancelReason : (outcomeReason(outcome) ?? 'failed');
+    if (this.retries(n, outcome)) {
+      const previous = { finishedAt: this.now(), reason, exitCode: outcomeExitCode(outcome), signal: outcomeSignal(outcome) };
+      const base = n.job.retryDelayMs;
+      if (base === undefined || base <= 0) {
+        this.launchAttempt(n, previous);
+        return;
+      }
+      // retryDelay, doubling: attempt 1 failed → base, attempt 2 → 2·base, … (the job keeps its slots meanwhile).
+      const delay = base * 2 ** (n.attempt - 1);
+      n.retryTimer = this.p.clock.setTimer(delay, () => {
+        n.retryTimer = null;
+        if (n.state === 'running' && !this.canceled) this.launchAttempt(n, previous);
+      });
       return;
     }
     this.finish(n, outcome.kind === 'canceled' ? 'canceled' : 'failed', reason, outcomeExitCode(outcome), outcomeSignal(outcome));
+  }
+
+  /** Another attempt? Only within `retries`, for a kind listed in `retryOn` (default all), never after a cancel. */
+  private retries(n: Node, outcome: Outcome): boolean {
+    if (this.canceled || n.attempt > n.job.retries) return false;
+    const kind = retryKind(outcome);
+    if (kind === null) return false;
+    return n.job.retryOn === undefined || n.job.retryOn.includes(kind);
+  }
+
+  /** The group's timeout runs from its first member's first start. */
+  private startGroupClock(name: string): void {
+    if (this.groupTimers.has(name) || this.groupsTimedOut.has(name)) return;
+    const ms = this.groups.get(name)?.timeoutMs;
+    if (ms === undefined || ms <= 0) return;
+    this.groupTimers.set(
+      name,
+      this.p.clock.setTimer(ms, () => {
+        this.groupTimers.delete(name);
+        this.groupTimedOut(name, ms);
+      }),
+    );
+  }
+
+  /** Kills the group's running members (they fail with the group's reason) and cancels the rest. */
+  private groupTimedOut(name: string, ms: number): void {
+    if (this.ended || this.canceled) return;
+    this.groupsTimedOut.add(name);
+    const reason = groupTimeoutReason(name, ms);
+    for (const n of this.nodes) {
+      if (n.job.group !== name) continue;
+      if (n.state === 'running') {
+        n.groupKilled = name;
+        if (n.proc !== null) n.proc.kill();
+        else if (n.retryTimer !== null) {
+          n.retryTimer();
+          n.retryTimer = null;
+          this.finish(n, 'failed', reason, null, null);
+        }
+      } else if (n.state === 'pending' || n.state === 'ready') {
+        this.record(n, 'canceled', reason, null, null);
+        this.anyFailed = true;
+        this.propagate(n);
+      }
+    }
+    this.schedule();
+    this.checkDone();
   }
 
   /** Reports a running action's end, then (failure first) stops or cascades, then frees its slots. */
@@ -524,15 +621,21 @@ class Run {
     }
   }
 
-  private cancelRun(): void {
+  private cancelRun(reason: string): void {
     if (this.canceled || this.ended) return;
     this.canceled = true;
     this.stopping = true;
-    this.cancelNotStarted('run canceled');
+    this.cancelReason = reason;
+    this.cancelNotStarted(reason);
     for (const n of this.nodes) {
-      if (n.state === 'running' && n.proc !== null) {
+      if (n.state !== 'running') continue;
+      if (n.proc !== null) {
         n.killedByCancel = true;
         n.proc.kill();
+      } else if (n.retryTimer !== null) {
+        n.retryTimer();
+        n.retryTimer = null;
+        this.finish(n, 'canceled', reason, null, null);
       }
     }
     this.checkDone();
@@ -542,6 +645,10 @@ class Run {
     if (this.unfinished > 0 || this.ended) return;
     this.ended = true;
     this.p.signal.removeEventListener('abort', this.onAbort);
+    this.runTimer?.();
+    this.runTimer = null;
+    for (const cancel of this.groupTimers.values()) cancel();
+    this.groupTimers.clear();
     const result: RunResult = this.canceled ? 'canceled' : this.anyFailed ? 'failed' : 'succeeded';
     const finishedAt = this.now();
     this.emit({ type: 'run-finished', time: finishedAt, result });

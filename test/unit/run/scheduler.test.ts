@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Graph } from '../../../src/core/model';
 import type { RunEvent } from '../../../src/core/run/events';
-import { runGraph, type RunSummary, type SchedulerOptions } from '../../../src/core/run/scheduler';
+import { runGraph, type RunSummary, type SchedulerLimits, type SchedulerOptions } from '../../../src/core/run/scheduler';
 import { FakeClock, FakeExecutor, jobsOf, makeGraph, type AttemptScript } from './fakes';
 
 interface Result {
@@ -16,13 +16,13 @@ interface Result {
 async function run(
   graph: Graph,
   scripts: Record<string, AttemptScript[]>,
-  opts: Partial<SchedulerOptions> & { remaining?: ReadonlyMap<string, number> } = {},
+  opts: Partial<SchedulerOptions> & { remaining?: ReadonlyMap<string, number>; limits?: SchedulerLimits } = {},
   abortAt?: number,
   selection?: string[],
 ): Promise<Result> {
   const clock = new FakeClock(1000);
   const launcher = new FakeExecutor(clock, scripts);
-  const { remaining, ...options } = opts;
+  const { remaining, limits, ...options } = opts;
   const events: RunEvent[] = [];
   const ac = new AbortController();
   if (abortAt !== undefined) clock.setTimer(abortAt, () => ac.abort());
@@ -32,6 +32,7 @@ async function run(
       resources: graph.resources,
       options: { runId: 'r', cpus: 2, keepGoing: false, ...options },
       executor: launcher,
+      ...(limits !== undefined ? { limits } : {}),
       signal: ac.signal,
       clock,
       onEvent: (e) => events.push(e),
@@ -169,6 +170,83 @@ describe('scheduler (fake launcher, fake clock)', () => {
     const r = await run(g, { slow: [{ ms: 1000, killMs: 5 }] }, {}, 10);
     assert.equal(r.finished['notify']!.state, 'canceled');
     assert.equal(r.summary.result, 'canceled');
+  });
+
+  describe('SPEC §8 time limits and retry policy', () => {
+    it('run timeout: running actions are killed, the rest canceled, every reason "run timed out after …"', async () => {
+      const g = makeGraph([{ id: 'long' }, { id: 'next', deps: ['long'] }, { id: 'short' }]);
+      const r = await run(g, { long: ms(10_000), short: ms(5) }, { limits: { timeoutMs: 100 } });
+      assert.deepEqual(r.launcher.kills, [{ id: 'long', at: 1100 }]);
+      assert.equal(r.finished['long']!.state, 'canceled');
+      assert.equal(r.finished['long']!.reason, 'run timed out after 100ms');
+      assert.equal(r.finished['next']!.reason, 'run timed out after 100ms');
+      assert.equal(r.finished['short']!.state, 'succeeded');
+      assert.equal(r.summary.result, 'canceled');
+    });
+
+    it('group timeout runs from the group\'s first start: running members fail, the rest are canceled, others go on', async () => {
+      const groups = [{ name: 'tests', timeoutMs: 100, description: undefined }];
+      const g = makeGraph([
+        { id: 'build' },
+        { id: 't1', deps: ['build'], limits: { group: 'tests' } },
+        { id: 't2', deps: ['build'], limits: { group: 'tests' } },
+        { id: 't3', deps: ['t1'], limits: { group: 'tests' } },
+        { id: 'after', deps: ['t3'] },
+        { id: 'other', deps: ['build'] },
+      ], {}, 3);
+      const r = await run(g, { build: ms(50), t1: ms(500), t2: ms(20), other: ms(300) }, { cpus: 3, keepGoing: true, limits: { groups } });
+      // The group starts at 50 (t1, t2): its timer fires at 150.
+      assert.deepEqual(r.launcher.kills, [{ id: 't1', at: 1150 }]);
+      assert.deepEqual(r.finished['t1'], { state: 'failed', reason: "group 'tests' timed out after 100ms", time: 150, attempts: 1 });
+      assert.equal(r.finished['t2']!.state, 'succeeded');
+      assert.deepEqual(r.finished['t3'], { state: 'canceled', reason: "group 'tests' timed out after 100ms", time: 150, attempts: 0 });
+      assert.equal(r.finished['after']!.reason, "dependency 't3' canceled");
+      assert.equal(r.finished['other']!.state, 'succeeded');
+      assert.equal(r.summary.result, 'failed');
+    });
+
+    it('retryOn: only the listed kinds are retried', async () => {
+      const g = makeGraph([
+        { id: 'onlyTimeout', retries: 2, timeoutMs: 50, limits: { retryOn: ['timeout'] } },
+        { id: 'exitNotRetried', retries: 2, limits: { retryOn: ['timeout'] } },
+        { id: 'failureRetried', retries: 1, limits: { retryOn: ['failure'] } },
+      ], {}, 3);
+      const r = await run(
+        g,
+        {
+          onlyTimeout: [{ ms: 1000 }, { ms: 10, exit: { kind: 'exit', code: 3 } }],
+          exitNotRetried: ms(10, { kind: 'exit', code: 1 }),
+          failureRetried: [{ ms: 10, exit: { kind: 'exit', code: 1 } }, { ms: 10 }],
+        },
+        { cpus: 3 },
+      );
+      assert.deepEqual(r.finished['onlyTimeout'], { state: 'failed', reason: 'exit code 3', time: 60, attempts: 2 }, 'timeout retried, then an exit is not');
+      assert.equal(r.finished['exitNotRetried']!.attempts, 1);
+      assert.equal(r.finished['failureRetried']!.state, 'succeeded');
+      assert.equal(r.finished['failureRetried']!.attempts, 2);
+    });
+
+    it('retryDelay doubles: 100, 200, 400 ms between attempts; a cancel during the wait cancels at once', async () => {
+      const g = makeGraph([{ id: 'flaky', retries: 3, limits: { retryDelayMs: 100 } }]);
+      const r = await run(g, { flaky: [{ ms: 10, exit: { kind: 'exit', code: 1 } }, { ms: 10, exit: { kind: 'exit', code: 1 } }, { ms: 10, exit: { kind: 'exit', code: 1 } }, { ms: 10 }] });
+      assert.deepEqual(r.launcher.launches.map((l) => l.at - 1000), [0, 110, 320, 730]);
+      assert.deepEqual(r.finished['flaky'], { state: 'succeeded', reason: null, time: 740, attempts: 4 });
+      const c = await run(g, { flaky: ms(10, { kind: 'exit', code: 1 }) }, {}, 50);
+      assert.deepEqual(c.finished['flaky'], { state: 'canceled', reason: 'run canceled', time: 50, attempts: 1 });
+    });
+
+    it('memory admission: jobs hold their memory against the capacity; an oversized one runs alone', async () => {
+      const G = 1024 ** 3;
+      const g = makeGraph([
+        { id: 'a', limits: { memory: 3 * G } },
+        { id: 'b', limits: { memory: 2 * G } },
+        { id: 'c', limits: { memory: 2 * G } },
+        { id: 'huge', limits: { memory: 9 * G }, priority: -1 },
+        { id: 'free' },
+      ], {}, 8);
+      const r = await run(g, { a: ms(100), b: ms(100), c: ms(100), huge: ms(100), free: ms(100) }, { cpus: 8, limits: { memory: 6 * G } });
+      assert.deepEqual(r.starts, [['a', 0], ['b', 0], ['free', 0], ['c', 100], ['huge', 200]]);
+    });
   });
 
   it('retries: attempts carry the previous end; succeeds on the third attempt', async () => {
