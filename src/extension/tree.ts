@@ -214,6 +214,11 @@ function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefin
   item.description = describe(a, s);
   const lines: string[] = [`${node.action}${state ? ` — ${state}` : ''}`];
   if (model?.description) lines.push(model.description);
+  const group = model?.limits?.group;
+  if (group !== undefined) {
+    const gt = g?.analysis.graph.limits?.groups.find((x) => x.name === group)?.timeoutMs;
+    lines.push(`group ${group}${gt !== undefined ? ` (timeout ${formatDuration(gt)})` : ''}`);
+  }
   if (model?.command) lines.push(`$ ${model.command.kind === 'shell' ? model.command.line : model.command.argv.join(' ')}`);
   if (a) {
     const why = waitReason(a, s!, g);

@@ -6,12 +6,15 @@ import type { ActionState, RunEvent } from '../run/events';
 import { initialRunState, reduceRun, type RunState } from '../run/state';
 import type { Graph } from '../model';
 import type { GanttAction, GanttInput } from './model';
+import { formatDuration } from '../duration';
 
 /** Per-action facts from the graph file that the run state does not carry. */
 export interface ActionInfo {
   readonly dependsOn: readonly string[];
   readonly command: string | null;
   readonly description: string | null;
+  /** SPEC §8 group, shown as "group 'tests' (timeout 10m)". */
+  readonly group?: string | null;
 }
 
 export type GraphInfo = ReadonlyMap<string, ActionInfo>;
@@ -21,7 +24,10 @@ export function graphInfo(graph: Graph): GraphInfo {
   for (const a of graph.actions) {
     const deps = (a as { deps?: readonly string[] }).deps ?? a.dependsOn.map((d) => d.value);
     const command = a.command === undefined ? null : a.command.kind === 'shell' ? a.command.line : a.command.argv.join(' ');
-    m.set(a.id, { dependsOn: deps, command, description: a.description ?? null });
+    const g = a.limits?.group;
+    const gt = g !== undefined ? graph.limits?.groups.find((x) => x.name === g)?.timeoutMs : undefined;
+    const group = g === undefined ? null : `${g}${gt !== undefined ? ` (timeout ${formatDuration(gt)})` : ''}`;
+    m.set(a.id, { dependsOn: deps, command, description: a.description ?? null, group });
   }
   return m;
 }
@@ -111,6 +117,7 @@ export function inputFromRunState(state: RunState, info?: GraphInfo, title?: str
       command: i?.command ?? null,
       description: i?.description ?? null,
       estimateMs: typeof est === 'number' && Number.isFinite(est) ? est : null,
+      group: i?.group ?? null,
     });
   }
   return {
@@ -286,6 +293,7 @@ export function inputFromReport(report: ParsedReport, info?: GraphInfo, events?:
       command: a.command ?? i?.command ?? null,
       description: a.description ?? i?.description ?? null,
       estimateMs: null,
+      group: i?.group ?? null,
     });
   }
   return {

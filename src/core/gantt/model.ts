@@ -28,6 +28,8 @@ export interface GanttAction {
   readonly description: string | null;
   /** Expected duration (ms) from earlier runs, when known. */
   readonly estimateMs: number | null;
+  /** SPEC §8: the group the action belongs to (with its timeout, for display), when any. */
+  readonly group?: string | null;
 }
 
 /** A whole run as the chart sees it. `actions` is in row order (topological order). */

@@ -69,6 +69,7 @@ export function tooltipLines(row: GanttRow, model: GanttModel, clock: (t: number
   const rel = (t: number): string => `${clock(t)} (${formatOffset(t - model.input.startedAt, 1)})`;
   const lines: string[] = [`${a.id} — ${a.state}${a.reason ? `: ${a.reason}` : ''}`];
   if (a.description) lines.push(a.description);
+  if (a.group) lines.push(`group ${a.group}`);
   if (a.command) lines.push(`$ ${a.command}`);
   if (a.readyAt !== null) lines.push(`ready ${rel(a.readyAt)}`);
   a.attempts.forEach((at, k) => {

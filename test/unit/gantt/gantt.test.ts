@@ -218,6 +218,18 @@ describe('gantt rendering', () => {
     assert.ok(lines.includes('on the critical path'));
   });
 
+  it('a group (SPEC §8) comes from the graph file and shows in the tooltip', async () => {
+    const { analyzeText } = await import('../../../src/core/analyze');
+    const { graphInfo } = await import('../../../src/core/gantt/input');
+    const g = analyzeText('{"version":1,"groups":{"tests":{"timeout":"10m"}},"actions":{"c":{"command":"make c","group":"tests"}}}').graph;
+    const info = graphInfo(g);
+    assert.equal(info.get('c')!.group, 'tests (timeout 10m)');
+    const input = finishedRun();
+    const withGroup: GanttInput = { ...input, actions: input.actions.map((a) => (a.id === 'c' ? { ...a, group: info.get('c')!.group ?? null } : a)) };
+    const m = buildGanttModel(withGroup, 0);
+    assert.ok(tooltipLines(m.rows[m.byId.get('c')!]!, m, () => 'CLOCK').includes('group tests (timeout 10m)'));
+  });
+
   it('escapes every text and attribute in the serialized SVG', () => {
     const nasty = '<script>alert("x")</script>&';
     const input: GanttInput = { ...finishedRun(), title: nasty, actions: [act(nasty, { attempts: [{ startedAt: T, finishedAt: T + 5 }], command: nasty })] };
