@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../core/run/events';
 import { formatMs } from '../core/run/outcome';
+import { PauseSwitch } from '../core/run/pause';
 import { OutputTails } from '../core/run/tail';
 import { spawnModeFromEnv } from '../runner/executor';
 import { executeRun } from '../runner/run';
@@ -34,6 +35,8 @@ and where the report and logs are.
 
 Ctrl-C (SIGINT), SIGTERM, SIGHUP (terminal closed) or SIGQUIT cancels the run: every
 running process tree gets SIGTERM, then SIGKILL after 3 s; the report is still written.
+
+SIGUSR1 pauses the run: nothing new starts, running actions go on; SIGUSR2 resumes it.
 
 Exit status: 0 all selected actions succeeded, 1 the run failed, 2 invalid graph or
 usage (nothing started), 128 + the signal's number when canceled by a signal (130
@@ -111,6 +114,13 @@ export const runCommand: CliCommand = {
     // Every signal that would end the runner cancels cleanly instead (the report is written).
     const handlers = CANCEL_SIGNALS.map(([sig]) => [sig, (): void => onSignal(sig)] as const);
     for (const [sig, h] of handlers) process.on(sig, h);
+    // SIGUSR1 pauses, SIGUSR2 resumes (SPEC §8). Installing a handler also replaces Node's
+    // default for SIGUSR1, which would open the inspector.
+    const pause = new PauseSwitch();
+    const onPause = (): void => void pause.pause();
+    const onResume = (): void => void pause.resume();
+    process.on('SIGUSR1', onPause);
+    process.on('SIGUSR2', onResume);
     const spawn = spawnModeFromEnv(io.env);
     try {
       const outcome = await executeRun({
@@ -121,6 +131,7 @@ export const runCommand: CliCommand = {
         ...(keepGoing !== undefined ? { keepGoing } : {}),
         ...(spawn !== undefined ? { spawn } : {}),
         signal: ac.signal,
+        pause,
         env: { ...io.env },
         onEvent: (e) => ui.event(e),
       });
@@ -151,6 +162,8 @@ export const runCommand: CliCommand = {
     } finally {
       ui.stop();
       for (const [sig, h] of handlers) process.removeListener(sig, h);
+      process.removeListener('SIGUSR1', onPause);
+      process.removeListener('SIGUSR2', onResume);
     }
   },
 };
@@ -166,6 +179,7 @@ class Progress {
   private startedAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private lineShown = false;
+  private pausedNow = false;
   private readonly live: boolean;
 
   constructor(
@@ -218,6 +232,14 @@ class Progress {
         }
         break;
       }
+      case 'run-paused':
+        this.pausedNow = true;
+        if (!this.json) this.line('⏸ paused: nothing new starts until SIGUSR2 (running actions go on)');
+        break;
+      case 'run-resumed':
+        this.pausedNow = false;
+        if (!this.json) this.line('▶ resumed');
+        break;
       case 'run-finished':
         break;
       default: {
@@ -246,7 +268,7 @@ class Progress {
     const elapsed = ((performance.timeOrigin + performance.now() - this.startedAt) / 1000).toFixed(1);
     const names = [...this.running];
     const width = Math.max(40, (process.stdout.columns ?? 80) - 1);
-    let text = `[${this.done}/${this.total}] ${elapsed}s`;
+    let text = `[${this.done}/${this.total}] ${elapsed}s${this.pausedNow ? ' PAUSED' : ''}`;
     if (names.length > 0) {
       text += ' running: ';
       let shown = 0;

@@ -6,6 +6,7 @@ import { analyzeText, hasErrors, MAX_ANALYZE_SIZE } from '../core/analyze';
 import type { Diagnostic } from '../core/diagnostics';
 import type { Graph } from '../core/model';
 import type { RunEvent } from '../core/run/events';
+import type { PauseSwitch } from '../core/run/pause';
 import { planRun } from '../core/run/plan';
 import { runGraph, type Clock, type RunSummary, type SchedulerGate } from '../core/run/scheduler';
 import type { LineIndex } from '../core/text';
@@ -48,6 +49,8 @@ export interface RunRequest {
   readonly spawn?: SpawnMode;
   /** Decides, as each job becomes ready, whether it runs or is skipped; told each job's end. */
   readonly gate?: SchedulerGate;
+  /** SPEC §8: pause/resume switch (the CLI flips it on SIGUSR1/SIGUSR2, the worker on messages). */
+  readonly pause?: PauseSwitch;
 }
 
 export type RunOutcome =
@@ -157,6 +160,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     executor,
     ...(req.gate !== undefined ? { gate: req.gate } : {}),
     limits: plan.limits,
+    ...(req.pause !== undefined ? { pause: req.pause } : {}),
     signal: req.signal,
     clock: realClock,
     onEvent: (e) => {

@@ -95,7 +95,7 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
   }
 }
 
-const eventTypes = new Set(['run-started', 'action-ready', 'action-started', 'action-output', 'action-finished', 'run-finished']);
+const eventTypes = new Set(['run-started', 'action-ready', 'action-started', 'action-output', 'action-finished', 'run-paused', 'run-resumed', 'run-finished']);
 const results = new Set(['succeeded', 'failed', 'canceled']);
 
 /** Validates a message received by the extension (shape-level: type tags and field types). */
@@ -107,7 +107,7 @@ export function parseWorkerMessage(x: unknown): Parsed<WorkerToParent> {
       if (!isObject(e) || typeof e['type'] !== 'string' || !eventTypes.has(e['type']) || typeof e['time'] !== 'number') {
         return { ok: false, error: 'event: not a run event' };
       }
-      if (e['type'] !== 'run-started' && e['type'] !== 'run-finished' && typeof e['action'] !== 'string') {
+      if (e['type'] !== 'run-started' && e['type'] !== 'run-finished' && e['type'] !== 'run-paused' && e['type'] !== 'run-resumed' && typeof e['action'] !== 'string') {
         return { ok: false, error: 'event: missing action' };
       }
       return { ok: true, value: { type: 'event', event: e as unknown as RunEvent } };

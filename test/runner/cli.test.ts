@@ -192,6 +192,38 @@ describe('actiontree run (CLI, real processes)', function () {
     });
   }
 
+  it('SIGUSR1 pauses (no new start for as long as it lasts, no inspector), SIGUSR2 resumes; events and report tell', async () => {
+    const dir = tmpDir();
+    writeGraph(dir, { version: 1, cpus: 1, actions: { a: { command: 'echo started; sleep 0.5', priority: 1 }, b: { command: 'true' }, c: { command: 'true', dependsOn: ['b'] } } });
+    const c = await cli(['run', '--json'], dir);
+    try {
+      await c.line((l) => (JSON.parse(l) as RunEvent).type === 'action-output');
+      c.child.kill('SIGUSR1');
+      await c.line((l) => (JSON.parse(l) as RunEvent).type === 'run-paused');
+      const pausedAt = Date.now();
+      // 'a' ends while paused: 'b' must not start until SIGUSR2, however long the pause lasts.
+      await c.line((l) => {
+        const e = JSON.parse(l) as RunEvent;
+        return e.type === 'action-finished' && e.action === 'a';
+      });
+      await new Promise((r) => setTimeout(r, 800));
+      assert.ok(!c.stdout().split('\n').some((l) => l.includes('"action-started"') && l.includes('"b"')), `b started while paused: ${c.stdout()}`);
+      c.child.kill('SIGUSR2');
+      const { code } = await c.exit;
+      assert.equal(code, 0, c.stderr());
+      assert.doesNotMatch(c.stderr(), /Debugger listening/);
+      const events = readEvents(path.join(onlyRun(dir), 'events.jsonl'));
+      const paused = events.find((e) => e.type === 'run-paused')!;
+      const resumed = events.find((e) => e.type === 'run-resumed')!;
+      const bStart = events.find((e) => e.type === 'action-started' && e.action === 'b')!;
+      assert.ok(resumed.time - paused.time >= 800, `paused for ${resumed.time - paused.time} ms`);
+      assert.ok(bStart.time >= resumed.time, 'b started after the resume');
+      assert.ok(Date.now() - pausedAt >= 800);
+    } finally {
+      if (c.child.exitCode === null) c.child.kill('SIGKILL');
+    }
+  });
+
   it('a SIGKILLed runner leaves a readable events.jsonl, and its action trees die with it', async () => {
     const dir = tmpDir();
     writeGraph(dir, { version: 1, actions: { a: { command: treeCmd('a') } } });

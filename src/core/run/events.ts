@@ -33,6 +33,10 @@ export interface AttemptEnd {
   readonly reason: string;
   readonly exitCode: number | null;
   readonly signal: string | null;
+  /** SPEC §8: peak resident memory of the attempt's whole process tree (bytes), when measured. */
+  readonly peakRssBytes?: number;
+  /** SPEC §8: CPU time (user + system) of the attempt's whole process tree (ms), when measured. */
+  readonly cpuTimeMs?: number;
 }
 
 export interface ActionStartedEvent {
@@ -64,6 +68,20 @@ export interface ActionFinishedEvent {
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly attempts: number;
+  /** SPEC §8: of the last attempt's whole process tree, when measured (peak resident bytes, user + system ms). */
+  readonly peakRssBytes?: number;
+  readonly cpuTimeMs?: number;
+}
+
+/** SPEC §8: nothing new starts until `run-resumed`; running actions go on. */
+export interface RunPausedEvent {
+  readonly type: 'run-paused';
+  readonly time: number;
+}
+
+export interface RunResumedEvent {
+  readonly type: 'run-resumed';
+  readonly time: number;
 }
 
 export interface RunFinishedEvent {
@@ -78,4 +96,6 @@ export type RunEvent =
   | ActionStartedEvent
   | ActionOutputEvent
   | ActionFinishedEvent
+  | RunPausedEvent
+  | RunResumedEvent
   | RunFinishedEvent;

@@ -1,6 +1,7 @@
 import type { ActionFinishedEvent, FinalActionState, RunEvent, RunResult } from './events';
 import type { JobHandle, JobStarter } from './executor';
 import { Heap } from './heap';
+import type { PauseSwitch, StartHold } from './pause';
 import { groupTimeoutReason, isSuccess, outcomeExitCode, outcomeReason, outcomeSignal, retryKind, runTimeoutReason, type Outcome, type ProcessExit } from './outcome';
 import type { Job, PlanGroup, ResourceCapacity } from './plan';
 import { SlotPool, type Need } from './slots';
@@ -69,6 +70,10 @@ export interface RunParams {
   readonly executor: JobStarter;
   readonly gate?: SchedulerGate;
   readonly limits?: SchedulerLimits;
+  /** SPEC §8 pause/resume: while paused nothing new starts (events run-paused / run-resumed). */
+  readonly pause?: PauseSwitch;
+  /** SPEC §8 maxLoad / minFreeMemory: holds back new starts while at least one action runs. */
+  readonly hold?: StartHold;
   readonly signal: AbortSignal;
   readonly clock: Clock;
   readonly onEvent: (event: RunEvent) => void;
@@ -158,6 +163,9 @@ class Run {
   /** Groups whose timer runs (from the first start of a member). */
   private readonly groupTimers = new Map<string, () => void>();
   private readonly groupsTimedOut = new Set<string>();
+  private paused = false;
+  private running = 0;
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
     private readonly p: RunParams,
@@ -256,6 +264,19 @@ class Run {
       return;
     }
     this.p.signal.addEventListener('abort', this.onAbort);
+    if (this.p.pause !== undefined) {
+      if (this.p.pause.paused) this.setPaused(true);
+      this.unsubscribe.push(this.p.pause.subscribe((v) => this.setPaused(v)));
+    }
+    if (this.p.hold !== undefined) {
+      this.unsubscribe.push(
+        this.p.hold.subscribe(() => {
+          if (this.ended) return;
+          this.schedule();
+          this.checkDone();
+        }),
+      );
+    }
     const runTimeout = this.p.limits?.timeoutMs;
     if (runTimeout !== undefined && runTimeout > 0) {
       this.runTimer = this.p.clock.setTimer(runTimeout, () => {
@@ -270,6 +291,16 @@ class Run {
   }
 
   private readonly onAbort = (): void => this.cancelRun('run canceled');
+
+  private setPaused(v: boolean): void {
+    if (this.ended || this.paused === v) return;
+    this.paused = v;
+    this.emit(v ? { type: 'run-paused', time: this.now() } : { type: 'run-resumed', time: this.now() });
+    if (!v) {
+      this.schedule();
+      this.checkDone();
+    }
+  }
 
   private makeReady(n: Node): void {
     n.state = 'ready';
@@ -341,7 +372,10 @@ class Run {
    */
   private schedule(): void {
     // After a keepGoing-false stop only `finally` jobs (acceptFailedDependencies) are left ready.
-    if (this.canceled) return;
+    if (this.canceled || this.paused) return;
+    // maxLoad / minFreeMemory hold back starts — never the first one (like make -l): with nothing running, nothing would free up.
+    const hold = this.p.hold;
+    if (hold !== undefined && this.running > 0 && hold.blocked() !== null) return;
     const aside: Node[] = [];
     let reserved: Map<number, number> | undefined;
     while (this.ready.size > 0 && !this.pool.full(0)) {
@@ -349,6 +383,7 @@ class Run {
       if (n.state !== 'ready') continue; // canceled while queued
       if (this.pool.fits(n.need, reserved)) {
         this.startAction(n);
+        if (hold !== undefined && hold.blocked() !== null) break;
         continue;
       }
       aside.push(n);
@@ -362,6 +397,7 @@ class Run {
   }
 
   private startAction(n: Node): void {
+    this.running++;
     this.pool.acquire(n.need);
     n.state = 'running';
     this.launchAttempt(n, undefined);
@@ -496,6 +532,7 @@ class Run {
     }
     this.propagate(n);
     if (stopNow) this.cancelNotStarted(this.stopReasonText);
+    this.running--;
     this.pool.release(n.need);
     this.schedule();
     this.checkDone();
@@ -647,6 +684,11 @@ class Run {
     this.p.signal.removeEventListener('abort', this.onAbort);
     this.runTimer?.();
     this.runTimer = null;
+    for (const u of this.unsubscribe) u();
+    if (this.paused) {
+      this.paused = false;
+      this.emit({ type: 'run-resumed', time: this.now() });
+    }
     for (const cancel of this.groupTimers.values()) cancel();
     this.groupTimers.clear();
     const result: RunResult = this.canceled ? 'canceled' : this.anyFailed ? 'failed' : 'succeeded';

@@ -18,6 +18,10 @@ export interface AttemptState {
   readonly reason: string | null;
   readonly exitCode: number | null;
   readonly signal: string | null;
+  /** SPEC §8: peak resident memory of the attempt's process tree (bytes), once measured. */
+  readonly peakRssBytes?: number;
+  /** SPEC §8: user + system CPU time of the attempt's process tree (ms), once measured. */
+  readonly cpuTimeMs?: number;
 }
 
 export interface ActionRunState {
@@ -65,6 +69,15 @@ export interface RunState {
   readonly estimates: Readonly<Record<string, number>>;
   /** Time of the latest event seen (lets a view compute elapsed time without a clock). */
   readonly lastEventTime: number | null;
+  /** SPEC §8: paused now (between run-paused and run-resumed). */
+  readonly paused?: boolean;
+  /** SPEC §8: paused intervals, in order; `end` null while still paused. */
+  readonly pauses?: readonly PauseInterval[];
+}
+
+export interface PauseInterval {
+  readonly start: number;
+  readonly end: number | null;
 }
 
 const zeroCounts: RunCounts = { pending: 0, ready: 0, running: 0, succeeded: 0, failed: 0, canceled: 0, skipped: 0 };
@@ -110,16 +123,24 @@ function moveCount(counts: RunCounts, from: ActionState | null, to: ActionState)
   return next;
 }
 
-function closeAttempt(attempts: readonly AttemptState[], end: AttemptEnd | null, time: number): AttemptState[] {
+function closeAttempt(
+  attempts: readonly AttemptState[],
+  end: AttemptEnd | null,
+  time: number,
+  usage?: { readonly peakRssBytes?: number; readonly cpuTimeMs?: number },
+): AttemptState[] {
   const list = attempts.slice();
   const last = list[list.length - 1];
   if (last !== undefined && last.finishedAt === null) {
+    const u = end ?? usage;
     list[list.length - 1] = {
       ...last,
       finishedAt: end?.finishedAt ?? time,
       reason: end?.reason ?? null,
       exitCode: end?.exitCode ?? null,
       signal: end?.signal ?? null,
+      ...(u?.peakRssBytes !== undefined ? { peakRssBytes: u.peakRssBytes } : {}),
+      ...(u?.cpuTimeMs !== undefined ? { cpuTimeMs: u.cpuTimeMs } : {}),
     };
   }
   return list;
@@ -182,8 +203,15 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
       const failedEnd: AttemptEnd | null =
         event.state === 'succeeded'
           ? null
-          : { finishedAt: event.time, reason: event.reason ?? event.state, exitCode: event.exitCode, signal: event.signal };
-      const attempts = closeAttempt(base.attempts, failedEnd, event.time);
+          : {
+              finishedAt: event.time,
+              reason: event.reason ?? event.state,
+              exitCode: event.exitCode,
+              signal: event.signal,
+              ...(event.peakRssBytes !== undefined ? { peakRssBytes: event.peakRssBytes } : {}),
+              ...(event.cpuTimeMs !== undefined ? { cpuTimeMs: event.cpuTimeMs } : {}),
+            };
+      const attempts = closeAttempt(base.attempts, failedEnd, event.time, event);
       const last = attempts[attempts.length - 1];
       if (last !== undefined && event.state === 'succeeded' && last.finishedAt !== null) {
         attempts[attempts.length - 1] = { ...last, exitCode: event.exitCode };
@@ -199,13 +227,33 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
       };
       return withAction(state, next, prev?.state ?? null, event.time);
     }
+    case 'run-paused': {
+      if (state.paused === true) return { ...state, lastEventTime: event.time };
+      return { ...state, paused: true, pauses: [...(state.pauses ?? []), { start: event.time, end: null }], lastEventTime: event.time };
+    }
+    case 'run-resumed':
+      return { ...state, paused: false, pauses: closePause(state.pauses, event.time), lastEventTime: event.time };
     case 'run-finished':
-      return { ...state, status: 'finished', finishedAt: event.time, result: event.result, lastEventTime: event.time };
+      return {
+        ...state,
+        status: 'finished',
+        finishedAt: event.time,
+        result: event.result,
+        lastEventTime: event.time,
+        ...(state.paused === true ? { paused: false, pauses: closePause(state.pauses, event.time) } : {}),
+      };
     default: {
       const never: never = event;
       return never;
     }
   }
+}
+
+function closePause(pauses: readonly PauseInterval[] | undefined, time: number): readonly PauseInterval[] {
+  const list = (pauses ?? []).slice();
+  const last = list[list.length - 1];
+  if (last !== undefined && last.end === null) list[list.length - 1] = { start: last.start, end: time };
+  return list;
 }
 
 function lookup(state: RunState, id: string): { prev: ActionRunState | undefined; base: ActionRunState } {

@@ -4,7 +4,8 @@ import { toXml, el, type El } from '../../../src/core/gantt/element';
 import { formatDuration, formatOffset, tickStep, ticks } from '../../../src/core/gantt/format';
 import { buildGanttModel, type GanttAction, type GanttInput } from '../../../src/core/gantt/model';
 import { fitView, renderGantt, tooltipLines, visibleRows, layoutOf } from '../../../src/core/gantt/render';
-import { inputFromReport, inputFromRunState, parseReport, stateFromEvents, topoOrder } from '../../../src/core/gantt/input';
+import { graphInfo, inputFromReport, inputFromRunState, parseReport, stateFromEvents, topoOrder } from '../../../src/core/gantt/input';
+import { analyzeText } from '../../../src/core/analyze';
 import { renderHtmlDocument, renderSvgDocument } from '../../../src/core/gantt/export';
 import type { RunEvent } from '../../../src/core/run/events';
 
@@ -218,9 +219,7 @@ describe('gantt rendering', () => {
     assert.ok(lines.includes('on the critical path'));
   });
 
-  it('a group (SPEC §8) comes from the graph file and shows in the tooltip', async () => {
-    const { analyzeText } = await import('../../../src/core/analyze');
-    const { graphInfo } = await import('../../../src/core/gantt/input');
+  it('a group (SPEC §8) comes from the graph file and shows in the tooltip', () => {
     const g = analyzeText('{"version":1,"groups":{"tests":{"timeout":"10m"}},"actions":{"c":{"command":"make c","group":"tests"}}}').graph;
     const info = graphInfo(g);
     assert.equal(info.get('c')!.group, 'tests (timeout 10m)');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Graph } from '../../../src/core/model';
 import type { RunEvent } from '../../../src/core/run/events';
+import { PauseSwitch, type StartHold } from '../../../src/core/run/pause';
 import { runGraph, type RunSummary, type SchedulerLimits, type SchedulerOptions } from '../../../src/core/run/scheduler';
 import { FakeClock, FakeExecutor, jobsOf, makeGraph, type AttemptScript } from './fakes';
 
@@ -246,6 +247,41 @@ describe('scheduler (fake launcher, fake clock)', () => {
       ], {}, 8);
       const r = await run(g, { a: ms(100), b: ms(100), c: ms(100), huge: ms(100), free: ms(100) }, { cpus: 8, limits: { memory: 6 * G } });
       assert.deepEqual(r.starts, [['a', 0], ['b', 0], ['free', 0], ['c', 100], ['huge', 200]]);
+    });
+  });
+
+  describe('SPEC §8 pause/resume and start holds', () => {
+    it('pause holds new starts for as long as it lasts; running actions and retries go on; events mark it', async () => {
+      const clock = new FakeClock(1000);
+      const g = makeGraph([{ id: 'a', retries: 1 }, { id: 'b' }, { id: 'c', deps: ['a'] }]);
+      const launcher = new FakeExecutor(clock, { a: [{ ms: 50, exit: { kind: 'exit', code: 1 } }, { ms: 50 }], b: ms(10), c: ms(10) });
+      const pause = new PauseSwitch();
+      clock.setTimer(5, () => pause.pause());
+      clock.setTimer(500, () => pause.resume());
+      const events: RunEvent[] = [];
+      await clock.run(
+        runGraph({ jobs: jobsOf(g), resources: [], options: { runId: 'r', cpus: 1, keepGoing: false }, executor: launcher, pause, signal: new AbortController().signal, clock, onEvent: (e) => events.push(e) }),
+      );
+      assert.deepEqual(launcher.launches.map((l) => [l.id, l.attempt, l.at - 1000]), [['a', 1, 0], ['a', 2, 50], ['b', 1, 500], ['c', 1, 510]]);
+      const marks = events.filter((e) => e.type === 'run-paused' || e.type === 'run-resumed').map((e) => [e.type, e.time - 1000]);
+      assert.deepEqual(marks, [['run-paused', 5], ['run-resumed', 500]]);
+    });
+
+    it('a hold (maxLoad/minFreeMemory) blocks starts only while something runs, and is re-asked when it changes', async () => {
+      const clock = new FakeClock(1000);
+      const g = makeGraph([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+      const launcher = new FakeExecutor(clock, { a: ms(300), b: ms(10), c: ms(10) });
+      let blocked: string | null = 'load 9 >= maxLoad 4';
+      let notify: () => void = () => {};
+      const hold: StartHold = { blocked: () => blocked, subscribe: (cb) => ((notify = cb), () => {}) };
+      clock.setTimer(100, () => {
+        blocked = null;
+        notify();
+      });
+      await clock.run(
+        runGraph({ jobs: jobsOf(g), resources: [], options: { runId: 'r', cpus: 3, keepGoing: false }, executor: launcher, hold, signal: new AbortController().signal, clock, onEvent: () => {} }),
+      );
+      assert.deepEqual(launcher.launches.map((l) => [l.id, l.at - 1000]), [['a', 0], ['b', 100], ['c', 100]]);
     });
   });
 
