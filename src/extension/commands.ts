@@ -195,6 +195,26 @@ export const commandTable: Readonly<Record<string, Handler>> = {
     return true;
   },
 
+  'actiontree.pauseRun': async (svc, arg) => {
+    const s = await pickSession(svc, arg, 'active');
+    if (!s) {
+      vscode.window.setStatusBarMessage('ActionTree: no run in progress.', 3000);
+      return false;
+    }
+    s.setPaused(true);
+    return true;
+  },
+
+  'actiontree.resumeRun': async (svc, arg) => {
+    const s = await pickSession(svc, arg, 'active');
+    if (!s) {
+      vscode.window.setStatusBarMessage('ActionTree: no run in progress.', 3000);
+      return false;
+    }
+    s.setPaused(false);
+    return true;
+  },
+
   'actiontree.rerunFailed': async (svc, arg) => {
     if (!vscode.workspace.isTrusted) return refuseUntrusted();
     const uri = toUri(arg);

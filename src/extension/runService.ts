@@ -171,6 +171,20 @@ export class RunSession implements vscode.Disposable {
     }
   }
 
+  /** SPEC §8: asks the worker to pause (nothing new starts) or resume; the run's events tell when it did. */
+  setPaused(paused: boolean): void {
+    if (this.finished || this.cancelRequested) return;
+    try {
+      this.worker?.send({ type: paused ? 'pause' : 'resume' });
+    } catch {
+      // the channel is closed: the run is ending
+    }
+  }
+
+  get paused(): boolean {
+    return this.state.paused === true;
+  }
+
   /** Cancels (if running) and waits for the worker to exit; kills it after `graceMs`. */
   async stop(graceMs = 15_000): Promise<void> {
     this.cancel();

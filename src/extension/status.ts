@@ -56,8 +56,9 @@ export class RunStatus implements vscode.Disposable {
     }
     const running = active.length > 0;
     const last = shown[0]!;
-    const icon = running ? '$(sync~spin)' : failed > 0 || last.error ? '$(error)' : last.state.result === 'canceled' ? '$(circle-slash)' : '$(pass)';
-    this.item.text = `${icon} ActionTree ${done}/${total}${failed > 0 ? ` $(error) ${failed} failed` : ''}`;
+    const paused = active.some((s) => s.state.paused === true);
+    const icon = paused ? '$(debug-pause)' : running ? '$(sync~spin)' : failed > 0 || last.error ? '$(error)' : last.state.result === 'canceled' ? '$(circle-slash)' : '$(pass)';
+    this.item.text = `${icon} ActionTree ${done}/${total}${paused ? ' paused' : ''}${failed > 0 ? ` $(error) ${failed} failed` : ''}`;
     this.item.tooltip = running
       ? `${active.length} run${active.length === 1 ? '' : 's'} in progress: ${active.map((s) => path.basename(s.graphFile)).join(', ')}\nClick to show the Gantt chart`
       : `Last run (${path.basename(last.graphFile)}): ${last.state.result ?? last.error ?? 'not started'}\nClick to show the Gantt chart`;

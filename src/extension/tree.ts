@@ -183,7 +183,7 @@ function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunView | undef
   if (s) {
     const c = s.state.counts;
     const done = c.succeeded + c.failed + c.canceled + c.skipped;
-    if (running) parts.push(`running ${done}/${s.state.order.length}`);
+    if (running) parts.push(`${s.state.paused === true ? 'paused' : 'running'} ${done}/${s.state.order.length}`);
     else if (s.state.result) parts.push(`${s.past ? 'last run ' : ''}${s.state.result}${c.failed ? ` (${c.failed} failed)` : ''}`);
     else if (s.error) parts.push('run failed to start');
   }

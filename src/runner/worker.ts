@@ -10,6 +10,7 @@ import type { RunEvent, OutputStream } from '../core/run/events';
 import { parseParentMessage, type StartMessage, type WorkerToParent } from '../shared/runner-protocol';
 import { spawnModeFromEnv } from './executor';
 import { executeRun } from './run';
+import { PauseSwitch } from '../core/run/pause';
 
 /** Output to the parent: at most one message per action and stream per FLUSH_MS, each at most CAP characters. */
 const FLUSH_MS = 50;
@@ -18,6 +19,7 @@ const CAP = 64 * 1024;
 let started = false;
 let finished = false;
 const ac = new AbortController();
+const pause = new PauseSwitch();
 
 function send(m: WorkerToParent): void {
   if (!process.connected || process.send === undefined) return;
@@ -89,6 +91,7 @@ async function start(m: StartMessage): Promise<void> {
     ...(m.keepGoing !== undefined ? { keepGoing: m.keepGoing } : {}),
     ...(spawn !== undefined ? { spawn } : {}),
     signal: ac.signal,
+    pause,
     onRunDir: (dir) => (runDir = dir),
     onEvent: (e) => batcher.event(e),
   });
@@ -142,6 +145,12 @@ function main(): void {
     switch (m.type) {
       case 'cancel':
         ac.abort();
+        return;
+      case 'pause':
+        pause.pause();
+        return;
+      case 'resume':
+        pause.resume();
         return;
       case 'start':
         if (started) {

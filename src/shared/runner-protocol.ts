@@ -30,7 +30,16 @@ export interface CancelMessage {
   readonly type: 'cancel';
 }
 
-export type ParentToWorker = StartMessage | CancelMessage;
+/** SPEC §8: nothing new starts until `resume`; running actions go on. */
+export interface PauseMessage {
+  readonly type: 'pause';
+}
+
+export interface ResumeMessage {
+  readonly type: 'resume';
+}
+
+export type ParentToWorker = StartMessage | CancelMessage | PauseMessage | ResumeMessage;
 
 export interface EventMessage {
   readonly type: 'event';
@@ -65,6 +74,10 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
   switch (x['type']) {
     case 'cancel':
       return { ok: true, value: { type: 'cancel' } };
+    case 'pause':
+      return { ok: true, value: { type: 'pause' } };
+    case 'resume':
+      return { ok: true, value: { type: 'resume' } };
     case 'start': {
       const graphFile = x['graphFile'];
       if (typeof graphFile !== 'string' || graphFile === '') return { ok: false, error: 'start: graphFile must be a non-empty string' };

@@ -36,6 +36,7 @@ export const EXPORT_CSS = `
 .gantt .arrowhead { fill: var(--muted); }
 .gantt .now { stroke: var(--now); stroke-width: 1.5; } .gantt .now-label { fill: var(--now); font-size: 10px; }
 .gantt .legend text { fill: var(--muted); }
+.gantt .paused { fill: var(--muted); opacity: .15; }
 `;
 
 export interface ExportOptions {

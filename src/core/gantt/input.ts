@@ -127,6 +127,7 @@ export function inputFromRunState(state: RunState, info?: GraphInfo, title?: str
     finishedAt: state.status === 'finished' ? (state.finishedAt ?? state.lastEventTime) : null,
     result: state.result,
     actions,
+    pauses: state.pauses ?? [],
   };
 }
 
@@ -304,6 +305,7 @@ export function inputFromReport(report: ParsedReport, info?: GraphInfo, events?:
     finishedAt: report.finishedAt ?? lastTime(report),
     result: report.result,
     actions,
+    pauses: replay?.pauses ?? [],
   };
 }
 

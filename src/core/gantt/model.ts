@@ -41,6 +41,13 @@ export interface GanttInput {
   readonly finishedAt: number | null;
   readonly result: 'succeeded' | 'failed' | 'canceled' | null;
   readonly actions: readonly GanttAction[];
+  /** SPEC §8: paused intervals (shaded); `end` null while still paused. */
+  readonly pauses?: readonly GanttPause[];
+}
+
+export interface GanttPause {
+  readonly start: number;
+  readonly end: number | null;
 }
 
 export type BarKind = 'wait' | 'run' | 'estimate';

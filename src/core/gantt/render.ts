@@ -203,11 +203,23 @@ export function renderGantt(model: GanttModel, view: GanttView, opts: RenderOpti
     }
   }
 
+  // SPEC §8: paused time, shaded across the plot (nothing new started then).
+  const paused: El[] = [];
+  for (const p of model.input.pauses ?? []) {
+    const pe = p.end ?? model.now ?? model.t1;
+    if (pe < view.start || p.start > tEnd) continue;
+    const px1 = Math.max(L, x(p.start));
+    const px2 = Math.min(W, x(pe));
+    if (px2 <= px1) continue;
+    paused.push(el('rect', { class: 'paused', x: r(px1), y: plotTop, width: r(Math.max(1, px2 - px1)), height: Math.max(0, H - plotTop) }, [el('title', {}, [`paused ${formatDuration(pe - p.start)}`])]));
+  }
+
   const children: El[] = [
     defs,
     ...background,
     el('g', { class: 'stripes' }, stripes),
     el('g', { class: 'plot', 'clip-path': 'url(#gantt-clip-plot)' }, [
+      el('g', { class: 'paused-time' }, paused),
       el('g', { class: 'grid-lines' }, grid),
       el('g', { class: 'arrows' }, arrows),
       el('g', { class: 'bars' }, bars),

@@ -229,6 +229,24 @@ describe('gantt rendering', () => {
     assert.ok(tooltipLines(m.rows[m.byId.get('c')!]!, m, () => 'CLOCK').includes('group tests (timeout 10m)'));
   });
 
+  it('paused time (SPEC §8) is shaded across the plot, from events through the reducer to the SVG', () => {
+    const evs: RunEvent[] = [
+      { type: 'run-started', runId: 'r', time: T, cpus: 1, actions: ['a'] },
+      { type: 'action-started', action: 'a', time: T, attempt: 1, pid: 1 },
+      { type: 'run-paused', time: T + 200 },
+      { type: 'run-resumed', time: T + 600 },
+      { type: 'action-finished', action: 'a', time: T + 1000, state: 'succeeded', reason: null, exitCode: 0, signal: null, attempts: 1 },
+      { type: 'run-finished', time: T + 1000, result: 'succeeded' },
+    ];
+    const input = inputFromRunState(stateFromEvents(evs));
+    assert.deepEqual(input.pauses, [{ start: T + 200, end: T + 600 }]);
+    const svg = renderSvgDocument(input, { width: 1000 });
+    const m = /<rect class="paused" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/.exec(svg);
+    assert.ok(m, 'no paused rect');
+    assert.ok(Number(m[2]) > 100, `the shaded width covers 40% of the run: ${m[2]}`);
+    assert.match(svg, /paused 400 ?ms/);
+  });
+
   it('escapes every text and attribute in the serialized SVG', () => {
     const nasty = '<script>alert("x")</script>&';
     const input: GanttInput = { ...finishedRun(), title: nasty, actions: [act(nasty, { attempts: [{ startedAt: T, finishedAt: T + 5 }], command: nasty })] };
