@@ -3,7 +3,10 @@
  * written in the file (with spans for diagnostics). parse.ts calls in here for these keys; the
  * plan (run/plan.ts) turns them into Job needs and limits. Pure: no node:*.
  */
+import { formatBytes } from './bytes';
 import { parseDuration } from './duration';
+
+export { formatBytes };
 import type { StringRef } from './model';
 import { describeNode, objectProps, spanOf, type DiagnosticSink, type LNode, type PropList } from './parse';
 import { closest } from './suggest';
@@ -85,21 +88,6 @@ export function parseBytes(v: unknown): BytesResult {
   const bytes = Math.round(Number(m[1]) * (UNITS[(m[2] ?? '').toLowerCase()] ?? 1));
   if (!Number.isFinite(bytes)) return { ok: false, message: `memory size "${s}" is too large` };
   return { ok: true, bytes };
-}
-
-/** "512 MiB", "1.2 GiB", "900 KiB", "12 B". */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let u = 0;
-  let x = n;
-  while (x >= 1024 && u < units.length - 1) {
-    x /= 1024;
-    u++;
-  }
-  const digits = u === 0 || x >= 100 ? 0 : x >= 10 ? 1 : 1;
-  const text = x.toFixed(digits).replace(/\.0$/, '');
-  return `${text} ${units[u]}`;
 }
 
 function q(s: string): string {

@@ -130,6 +130,11 @@ export interface ReportAction {
   /** Relative to the run folder; null when the action wrote no output. */
   readonly log: string | null;
   readonly dependsOn: readonly string[];
+  /** SPEC §8: of the last attempt's process tree (peak resident bytes; user + system ms), when measured. */
+  readonly peakRssBytes?: number;
+  readonly cpuTimeMs?: number;
+  /** SPEC §8: the memory (bytes) it held for admission: declared, or learned from an earlier run. */
+  readonly memory?: number;
   readonly attemptDetails: readonly ReportAttempt[];
 }
 
@@ -165,6 +170,8 @@ export class AttemptLog {
           reason: e.previous?.reason ?? null,
           exitCode: e.previous?.exitCode ?? null,
           signal: e.previous?.signal ?? null,
+          ...(e.previous?.peakRssBytes !== undefined ? { peakRssBytes: e.previous.peakRssBytes } : {}),
+          ...(e.previous?.cpuTimeMs !== undefined ? { cpuTimeMs: e.previous.cpuTimeMs } : {}),
         };
       }
       list.push({ attempt: e.attempt, startedAt: e.time, finishedAt: null, pid: e.pid, reason: null, exitCode: null, signal: null });
@@ -173,7 +180,15 @@ export class AttemptLog {
       const list = this.byAction.get(e.action);
       const last = list?.[list.length - 1];
       if (list !== undefined && last !== undefined && last.finishedAt === null) {
-        list[list.length - 1] = { ...last, finishedAt: e.time, reason: e.reason, exitCode: e.exitCode, signal: e.signal };
+        list[list.length - 1] = {
+          ...last,
+          finishedAt: e.time,
+          reason: e.reason,
+          exitCode: e.exitCode,
+          signal: e.signal,
+          ...(e.peakRssBytes !== undefined ? { peakRssBytes: e.peakRssBytes } : {}),
+          ...(e.cpuTimeMs !== undefined ? { cpuTimeMs: e.cpuTimeMs } : {}),
+        };
       }
     }
   }
@@ -222,6 +237,9 @@ export function buildReport(args: {
       resources,
       log: log === null ? null : `logs/${log}`,
       dependsOn: a?.deps ?? [],
+      ...(last?.peakRssBytes !== undefined ? { peakRssBytes: last.peakRssBytes } : {}),
+      ...(last?.cpuTimeMs !== undefined ? { cpuTimeMs: last.cpuTimeMs } : {}),
+      ...(a?.needs.memory !== undefined ? { memory: a.needs.memory } : {}),
       attemptDetails: details,
     };
   }
@@ -252,6 +270,42 @@ export function writeReportAtomic(dir: string, report: Report): string {
   fs.writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
   fs.renameSync(tmp, file);
   return file;
+}
+
+/**
+ * Learned memory (SPEC §8): for each action, the peak resident memory of its last attempt in
+ * the newest report where it succeeded and was measured. Same reading rules as loadEstimates.
+ */
+export function loadLearnedMemory(graphFile: string, wanted?: ReadonlySet<string>, maxReports = 10): Map<string, number> {
+  const out = new Map<string, number>();
+  const dir = runsDir(graphFile);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return out;
+  }
+  names.sort().reverse();
+  let read = 0;
+  for (const name of names) {
+    if (read >= maxReports) break;
+    if (wanted !== undefined && [...wanted].every((id) => out.has(id))) break;
+    let report: unknown;
+    try {
+      report = JSON.parse(fs.readFileSync(path.join(dir, name, 'report.json'), 'utf8'));
+    } catch {
+      continue;
+    }
+    read++;
+    const actions = typeof report === 'object' && report !== null ? (report as { actions?: unknown }).actions : undefined;
+    if (typeof actions !== 'object' || actions === null) continue;
+    for (const [id, a] of Object.entries(actions as Record<string, unknown>)) {
+      if (out.has(id) || typeof a !== 'object' || a === null) continue;
+      const r = a as { state?: unknown; peakRssBytes?: unknown };
+      if (r.state === 'succeeded' && typeof r.peakRssBytes === 'number' && Number.isFinite(r.peakRssBytes) && r.peakRssBytes > 0) out.set(id, r.peakRssBytes);
+    }
+  }
+  return out;
 }
 
 /**

@@ -12,7 +12,11 @@ import { runGraph, type Clock, type RunSummary, type SchedulerGate } from '../co
 import type { LineIndex } from '../core/text';
 import { createLocalExecutor, type SpawnMode } from './executor';
 import { newRunId } from './paths';
-import { AttemptLog, buildReport, createRunDir, EventsWriter, loadEstimates, writeReportAtomic } from './records';
+import { Sampler, withSampling } from './sampler';
+
+/** How often running trees are sampled (SPEC §8: at most 200 ms). */
+const SAMPLE_INTERVAL_MS = 200;
+import { AttemptLog, buildReport, createRunDir, EventsWriter, loadEstimates, loadLearnedMemory, writeReportAtomic } from './records';
 
 /**
  * One run of a graph file, end to end: read + validate, plan (selection, estimates from
@@ -49,6 +53,8 @@ export interface RunRequest {
   readonly spawn?: SpawnMode;
   /** Decides, as each job becomes ready, whether it runs or is skipped; told each job's end. */
   readonly gate?: SchedulerGate;
+  /** SPEC §8: sample each attempt's process tree (peak memory, CPU time, memoryLimit). Default true; false for benchmarks. */
+  readonly sampling?: boolean;
   /** SPEC §8: pause/resume switch (the CLI flips it on SIGUSR1/SIGUSR2, the worker on messages). */
   readonly pause?: PauseSwitch;
 }
@@ -117,7 +123,13 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const keepGoing = req.keepGoing ?? graph.keepGoing;
 
   const estimates = loadEstimates(req.graphFile, new Set(graph.actions.map((a) => a.id)));
-  const plan = planRun(graph, requested, estimates, req.only === true, { baseDir: path.dirname(req.graphFile), resolve: path.resolve, totalMemory: os.totalmem() });
+  const learnedMemory = graph.limits?.memory !== undefined ? loadLearnedMemory(req.graphFile, new Set(graph.actions.map((a) => a.id))) : undefined;
+  const plan = planRun(graph, requested, estimates, req.only === true, {
+    baseDir: path.dirname(req.graphFile),
+    resolve: path.resolve,
+    totalMemory: os.totalmem(),
+    ...(learnedMemory !== undefined ? { learnedMemory } : {}),
+  });
   if (plan.unknown.length > 0) {
     const names = plan.unknown.map((n) => `'${n}'`).join(', ');
     const known = graph.actions.length <= 20 ? ` (actions: ${graph.actions.map((a) => a.id).join(', ')})` : '';
@@ -135,7 +147,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
 
   const writer = new EventsWriter(path.join(created.dir, 'events.jsonl'));
   const attempts = new AttemptLog();
-  const executor = createLocalExecutor({
+  const sampler = new Sampler(SAMPLE_INTERVAL_MS);
+  const local = createLocalExecutor({
     spawn: req.spawn ?? 'helper',
     baseDir: path.dirname(req.graphFile),
     logDir: created.logDir,
@@ -143,6 +156,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     ...(req.env !== undefined ? { env: req.env } : {}),
     runEnv: { ACTIONTREE_RUN_ID: runId, ACTIONTREE_RUN_DIR: created.dir },
   });
+  // SPEC §8: peak memory / CPU time of every attempt, memoryLimit enforcement (Linux /proc).
+  const executor = req.sampling === false ? local : withSampling(local, sampler);
   // If this process exits before the run ends (process.exit elsewhere, a fatal error), take
   // the detached process groups down with it.
   const onExit = (): void => executor.killAllNow();
@@ -170,6 +185,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     },
   });
   process.removeListener('exit', onExit);
+  sampler.close();
   await executor.close();
   const report = buildReport({
     graphName: graph.name ?? null,

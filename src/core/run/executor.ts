@@ -18,6 +18,8 @@ export interface JobHandle {
   readonly exited: Promise<ProcessExit>;
   /** Terminates the attempt and everything it started (locally: SIGTERM, then SIGKILL after a grace period). Idempotent. */
   kill(): void;
+  /** SPEC §8: what the attempt used, once `exited` resolved; null/absent when not measured. */
+  usage?(): { readonly peakRssBytes: number; readonly cpuTimeMs: number } | null;
 }
 
 /** Called with decoded output text, in arrival order per stream. */

@@ -1,3 +1,4 @@
+import { formatBytes } from '../bytes';
 /**
  * How one attempt of an action ended. Expected failures are values, never exceptions.
  * `ProcessExit` is what a launcher reports; the scheduler adds `timeout` and `canceled`
@@ -6,7 +7,10 @@
 
 export type ProcessExit =
   | { readonly kind: 'exit'; readonly code: number }
-  | { readonly kind: 'signal'; readonly signal: string }
+  /** `oom`: the kernel's OOM killer sent it (where the system tells, SPEC §8). */
+  | { readonly kind: 'signal'; readonly signal: string; readonly oom?: boolean }
+  /** SPEC §8: the tree's resident memory passed the job's `memoryLimit` and it was killed. */
+  | { readonly kind: 'memory-limit'; readonly rssBytes: number; readonly limitBytes: number }
   | { readonly kind: 'spawn-error'; readonly message: string };
 
 export type Outcome =
@@ -38,7 +42,9 @@ export function outcomeReason(o: Outcome): string | null {
       if (o.code === 126) return 'exit code 126 (command not executable)';
       return `exit code ${o.code}`;
     case 'signal':
-      return `killed by ${o.signal}`;
+      return `killed by ${o.signal}${o.oom === true ? ' (out of memory)' : ''}`;
+    case 'memory-limit':
+      return `memory limit exceeded: ${formatBytes(o.rssBytes)} > ${formatBytes(o.limitBytes)}`;
     case 'spawn-error':
       return `spawn failed: ${o.message}`;
     case 'timeout':
@@ -65,8 +71,11 @@ export function runTimeoutReason(afterMs: number): string {
 /** Which `retryOn` kind (SPEC §8) a failed outcome is; null when it is never retried. */
 export function retryKind(o: Outcome): 'failure' | 'timeout' | 'memory' | null {
   switch (o.kind) {
-    case 'exit':
     case 'signal':
+      return o.oom === true ? 'memory' : 'failure';
+    case 'memory-limit':
+      return 'memory';
+    case 'exit':
     case 'spawn-error':
       return 'failure';
     case 'timeout':
@@ -86,5 +95,5 @@ export function outcomeExitCode(o: Outcome): number | null {
 }
 
 export function outcomeSignal(o: Outcome): string | null {
-  return o.kind === 'signal' ? o.signal : null;
+  return o.kind === 'signal' ? o.signal : o.kind === 'memory-limit' ? 'SIGKILL' : null;
 }

@@ -121,6 +121,8 @@ interface Node {
   timedOut: boolean;
   /** Killed because its group timed out: the group's name. */
   groupKilled: string | null;
+  /** SPEC §8: what the last finished attempt used, when measured. */
+  usage: { peakRssBytes: number; cpuTimeMs: number } | null;
   killedByCancel: boolean;
   finished: ActionFinishedEvent | null;
   /** A finally job after a keepGoing-false stop: how many of its (transitive) dependencies are unfinished; else null. */
@@ -213,6 +215,7 @@ class Run {
         retryTimer: null,
         timedOut: false,
         groupKilled: null,
+        usage: null,
         killedByCancel: false,
         finished: null,
         afterStop: null,
@@ -444,6 +447,8 @@ class Run {
     n.cancelTimer?.();
     n.cancelTimer = null;
     n.proc = null;
+    const u = proc.usage?.() ?? null;
+    n.usage = u === null ? null : { peakRssBytes: u.peakRssBytes, cpuTimeMs: u.cpuTimeMs };
     let outcome: Outcome = exit;
     if (n.killedByCancel && !isSuccess(exit)) outcome = { kind: 'canceled' };
     else if (n.groupKilled !== null && !isSuccess(exit)) outcome = { kind: 'group-timeout', group: n.groupKilled, afterMs: this.groups.get(n.groupKilled)?.timeoutMs ?? 0 };
@@ -454,7 +459,7 @@ class Run {
     }
     const reason = outcome.kind === 'canceled' ? this.cancelReason : (outcomeReason(outcome) ?? 'failed');
     if (this.retries(n, outcome)) {
-      const previous = { finishedAt: this.now(), reason, exitCode: outcomeExitCode(outcome), signal: outcomeSignal(outcome) };
+      const previous = { finishedAt: this.now(), reason, exitCode: outcomeExitCode(outcome), signal: outcomeSignal(outcome), ...(n.usage ?? {}) };
       const base = n.job.retryDelayMs;
       if (base === undefined || base <= 0) {
         this.launchAttempt(n, previous);
@@ -549,6 +554,7 @@ class Run {
       exitCode,
       signal,
       attempts: n.attempt,
+      ...(n.usage !== null && n.attempt > 0 ? n.usage : {}),
     };
     n.finished = e;
     this.unfinished--;
