@@ -12,6 +12,7 @@ import { runGraph, type Clock, type RunSummary, type SchedulerGate } from '../co
 import type { LineIndex } from '../core/text';
 import { createLocalExecutor, type SpawnMode } from './executor';
 import { newRunId } from './paths';
+import { LoadHold } from './hold';
 import { Sampler, withSampling } from './sampler';
 
 /** How often running trees are sampled (SPEC §8: at most 200 ms). */
@@ -160,6 +161,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const executor = req.sampling === false ? local : withSampling(local, sampler);
   // If this process exits before the run ends (process.exit elsewhere, a fatal error), take
   // the detached process groups down with it.
+  const lim = plan.limits;
+  const hold = lim.maxLoad !== undefined || lim.minFreeMemory !== undefined ? new LoadHold(lim.maxLoad, lim.minFreeMemory) : undefined;
   const onExit = (): void => executor.killAllNow();
   process.on('exit', onExit);
   const summary = await runGraph({
@@ -176,6 +179,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     ...(req.gate !== undefined ? { gate: req.gate } : {}),
     limits: plan.limits,
     ...(req.pause !== undefined ? { pause: req.pause } : {}),
+    ...(hold !== undefined ? { hold } : {}),
     signal: req.signal,
     clock: realClock,
     onEvent: (e) => {
@@ -186,6 +190,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   });
   process.removeListener('exit', onExit);
   sampler.close();
+  hold?.close();
   await executor.close();
   const report = buildReport({
     graphName: graph.name ?? null,

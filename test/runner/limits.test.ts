@@ -105,4 +105,15 @@ for (const mode of ['helper', 'node'] as const) describe(`SPEC §8 time limits w
     assert.equal(report.actions['exits']!.attempts, 2);
     assertDead(dir, ['hangs']);
   });
+
+  for (const [field, value] of [['minFreeMemory', '100T'], ['maxLoad', 0.0001]] as const) {
+    it(`${field} that never clears holds back new starts while something runs (never the first one, never a kill)`, async () => {
+      const dir = tmpDir();
+      const file = writeGraph(dir, { version: 1, cpus: 3, [field]: value, actions: { a: { command: 'sleep 0.3' }, b: { command: 'sleep 0.3' }, c: { command: 'sleep 0.3' } } });
+      const { report } = await runGraphFile(file);
+      assert.equal(report.result, 'succeeded');
+      const iv = Object.values(report.actions).map((a) => [a.startedAt!, a.finishedAt!] as const).sort((x, y) => x[0] - y[0]);
+      for (let i = 1; i < iv.length; i++) assert.ok(iv[i]![0] >= iv[i - 1]![1], `overlap: ${JSON.stringify(iv)}`);
+    });
+  }
 });
