@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../core/run/events';
 import { formatMs } from '../core/run/outcome';
+import { formatUsage } from '../core/bytes';
 import { PauseSwitch } from '../core/run/pause';
 import { OutputTails } from '../core/run/tail';
 import { spawnModeFromEnv } from '../runner/executor';
@@ -180,6 +181,7 @@ class Progress {
   private timer: NodeJS.Timeout | null = null;
   private lineShown = false;
   private pausedNow = false;
+  private readonly usage = new Map<string, { peak: number | undefined; cpu: number | undefined }>();
   private readonly live: boolean;
 
   constructor(
@@ -222,6 +224,7 @@ class Progress {
         this.tails.add(e.action, e.text);
         break;
       case 'action-finished': {
+        if (e.peakRssBytes !== undefined || e.cpuTimeMs !== undefined) this.usage.set(e.action, { peak: e.peakRssBytes, cpu: e.cpuTimeMs });
         this.running.delete(e.action);
         this.done++;
         if (e.state === 'succeeded') this.tails.clear(e.action);
@@ -309,6 +312,20 @@ class Progress {
       const r = path.relative(cwd, p);
       return r === '' || r.startsWith('..') ? p : r;
     };
+    // SPEC §8: the slowest and the largest actions (up to 3 each), when there is more than one.
+    const ran = s.actions.filter((a) => a.startedAt !== null);
+    if (ran.length > 1) {
+      const slow = ran
+        .map((a) => ({ id: a.id, ms: a.finishedAt - (a.startedAt as number) }))
+        .sort((a, b) => b.ms - a.ms || (a.id < b.id ? -1 : 1))
+        .slice(0, 3);
+      this.say(`\nslowest: ${slow.map((x) => `${x.id} ${formatMs(Math.round(x.ms))}`).join(', ')}\n`);
+      const big = [...this.usage.entries()]
+        .filter(([, u]) => u.peak !== undefined)
+        .sort((a, b) => (b[1].peak as number) - (a[1].peak as number) || (a[0] < b[0] ? -1 : 1))
+        .slice(0, 3);
+      if (big.length > 0) this.say(`largest: ${big.map(([id, u]) => `${id} ${formatUsage(u.peak, u.cpu)}`).join('; ')}\n`);
+    }
     const verdict = s.result === 'succeeded' ? 'Run succeeded' : s.result === 'failed' ? 'Run FAILED' : 'Run CANCELED';
     this.say(`\n${verdict}: ${parts.join(', ')} of ${s.actions.length} in ${formatMs(Math.round(s.finishedAt - s.startedAt))}\n`);
     this.say(`report: ${rel(path.join(runDir, 'report.json'))}\nlogs:   ${rel(path.join(runDir, 'logs'))}${path.sep}\n`);

@@ -4,6 +4,7 @@ import type { ActionRunState, RunState } from '../core/run/state';
 import { parseEventsJsonl, stateFromEvents } from '../core/gantt/input';
 import { topologicalOrder } from '../core/graph';
 import { formatDuration } from '../core/gantt/format';
+import { formatUsage } from '../core/bytes';
 import type { GraphEntry, GraphIndex } from './graphs';
 import { relative } from './graphs';
 import type { RunService } from './runService';
@@ -226,6 +227,9 @@ function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefin
     if (a.reason) lines.push(a.reason);
     if (a.exitCode !== null) lines.push(`exit code ${a.exitCode}`);
     if (a.attempts.length > 1) lines.push(`${a.attempts.length} attempts`);
+    const lastAt = a.attempts[a.attempts.length - 1];
+    const usage = formatUsage(lastAt?.peakRssBytes, lastAt?.cpuTimeMs);
+    if (usage) lines.push(usage);
   } else if (s && !s.finished) {
     lines.push('not part of the current run');
   }

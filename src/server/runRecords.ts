@@ -8,6 +8,9 @@ export interface ActionRecord {
   readonly startedAt: number | null;
   readonly finishedAt: number | null;
   readonly attempts: number | undefined;
+  /** SPEC §8, of the last attempt, when measured. */
+  readonly peakRssBytes?: number | null;
+  readonly cpuTimeMs?: number | null;
 }
 
 export interface RunRecord {
@@ -45,6 +48,8 @@ function parseReport(text: string, reportPath: string): { graphFile: string | un
         startedAt: num(a.startedAt),
         finishedAt: num(a.finishedAt),
         attempts: typeof a.attempts === 'number' ? a.attempts : undefined,
+        peakRssBytes: num(a.peakRssBytes),
+        cpuTimeMs: num(a.cpuTimeMs),
       });
     }
   }

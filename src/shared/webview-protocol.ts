@@ -106,7 +106,7 @@ function attempt(x: unknown): GanttAttempt {
 
 function action(x: unknown): GanttAction {
   need(isObj(x), 'action');
-  const { id, dependsOn, state, readyAt, attempts, finishedAt, reason, exitCode, signal, command, description, estimateMs, group } = x;
+  const { id, dependsOn, state, readyAt, attempts, finishedAt, reason, exitCode, signal, command, description, estimateMs, group, peakRssBytes, cpuTimeMs } = x;
   need(isId(id), 'action.id');
   need(Array.isArray(dependsOn) && dependsOn.every(isId), `action ${id}: dependsOn`);
   need(typeof state === 'string' && STATES.has(state), `action ${id}: state`);
@@ -114,6 +114,7 @@ function action(x: unknown): GanttAction {
   need(Array.isArray(attempts), `action ${id}: attempts`);
   need(isStrOrNull(reason) && isStrOrNull(signal, 100) && isStrOrNull(command) && isStrOrNull(description), `action ${id}: texts`);
   need(group === undefined || isStrOrNull(group), `action ${id}: group`);
+  need((peakRssBytes === undefined || isNumOrNull(peakRssBytes)) && (cpuTimeMs === undefined || isNumOrNull(cpuTimeMs)), `action ${id}: usage`);
   return {
     id,
     dependsOn: (dependsOn as string[]).slice(),
@@ -128,6 +129,8 @@ function action(x: unknown): GanttAction {
     description,
     estimateMs,
     ...(typeof group === 'string' ? { group } : {}),
+    ...(typeof peakRssBytes === 'number' ? { peakRssBytes } : {}),
+    ...(typeof cpuTimeMs === 'number' ? { cpuTimeMs } : {}),
   };
 }
 

@@ -128,6 +128,16 @@ describe('actiontree run (CLI, real processes)', function () {
     assert.match(r.stderr, /no \*\.actiontree\.jsonc file in the current folder/);
   });
 
+  it('the summary names the slowest and the largest actions (peak memory, CPU time)', async () => {
+    const dir = tmpDir();
+    const node = JSON.stringify(process.execPath);
+    writeGraph(dir, { version: 1, cpus: 2, actions: { big: { command: `${node} -e "const b=Buffer.alloc(80*1048576,1);setTimeout(()=>{},400)"` }, quick: { command: 'true' } } });
+    const r = await runCli(['run'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\nslowest: big \d+(\.\d+)?(ms|s), quick \d+/);
+    assert.match(r.stdout, /\nlargest: big peak \d+(\.\d)? MiB, CPU \d+(ms|\.\ds); quick peak/);
+  });
+
   it('an empty graph ("actions": {}) says there was nothing to run, exit 0, no run folder; validate warns', async () => {
     const dir = tmpDir();
     writeGraph(dir, '{ "version": 1, "actions": {} }');

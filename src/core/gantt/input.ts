@@ -32,6 +32,17 @@ export function graphInfo(graph: Graph): GraphInfo {
   return m;
 }
 
+/** The last measured attempt's use (SPEC §8). */
+function usageOf(attempts: readonly { readonly peakRssBytes?: number; readonly cpuTimeMs?: number }[]): { peakRssBytes?: number; cpuTimeMs?: number } {
+  for (let i = attempts.length - 1; i >= 0; i--) {
+    const t = attempts[i]!;
+    if (t.peakRssBytes !== undefined || t.cpuTimeMs !== undefined) {
+      return { ...(t.peakRssBytes !== undefined ? { peakRssBytes: t.peakRssBytes } : {}), ...(t.cpuTimeMs !== undefined ? { cpuTimeMs: t.cpuTimeMs } : {}) };
+    }
+  }
+  return {};
+}
+
 /** Row order: dependencies before dependents, otherwise the given order (stable, deterministic). */
 export function topoOrder(ids: readonly string[], depsOf: (id: string) => readonly string[]): string[] {
   const index = new Map<string, number>();
@@ -118,6 +129,7 @@ export function inputFromRunState(state: RunState, info?: GraphInfo, title?: str
       description: i?.description ?? null,
       estimateMs: typeof est === 'number' && Number.isFinite(est) ? est : null,
       group: i?.group ?? null,
+      ...usageOf(a.attempts),
     });
   }
   return {
@@ -295,6 +307,7 @@ export function inputFromReport(report: ParsedReport, info?: GraphInfo, events?:
       description: a.description ?? i?.description ?? null,
       estimateMs: null,
       group: i?.group ?? null,
+      ...(replayed ? usageOf(replayed.attempts) : {}),
     });
   }
   return {

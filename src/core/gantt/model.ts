@@ -28,6 +28,9 @@ export interface GanttAction {
   readonly description: string | null;
   /** Expected duration (ms) from earlier runs, when known. */
   readonly estimateMs: number | null;
+  /** SPEC §8: the last finished attempt's peak resident memory (bytes) and CPU time (ms), when measured. */
+  readonly peakRssBytes?: number | null;
+  readonly cpuTimeMs?: number | null;
   /** SPEC §8: the group the action belongs to (with its timeout, for display), when any. */
   readonly group?: string | null;
 }

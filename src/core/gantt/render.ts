@@ -7,6 +7,7 @@
  */
 import type { ActionState } from '../run/events';
 import { el, type El } from './element';
+import { formatUsage } from '../bytes';
 import { formatClockUtc, formatDuration, formatOffset, tickStep, ticks } from './format';
 import type { GanttBar, GanttModel, GanttRow } from './model';
 
@@ -82,6 +83,8 @@ export function tooltipLines(row: GanttRow, model: GanttModel, clock: (t: number
   if (a.finishedAt !== null) lines.push(`finished ${rel(a.finishedAt)}`);
   if (a.exitCode !== null) lines.push(`exit code ${a.exitCode}`);
   if (a.signal) lines.push(`signal ${a.signal}`);
+  const usage = formatUsage(a.peakRssBytes, a.cpuTimeMs);
+  if (usage) lines.push(usage);
   if (a.attempts.length === 0 && a.estimateMs !== null && a.finishedAt === null) lines.push(`estimated ${formatDuration(a.estimateMs)}`);
   if (a.state === 'pending') lines.push('waiting for dependencies');
   else if (a.state === 'ready') lines.push('ready: waiting for a CPU slot or resource');

@@ -1,3 +1,4 @@
+import { formatUsage } from '../../core/bytes';
 import { MarkupKind, type Hover } from 'vscode-languageserver/node';
 import type { ActionModel } from '../../core/model';
 import type { DocAnalysis } from '../documents';
@@ -28,7 +29,8 @@ export function actionMarkdown(a: ActionModel, run: RunRecord | undefined): stri
           ? ` in ${formatDuration(rec.finishedAt - rec.startedAt)}`
           : '';
       const reason = rec.reason !== null && rec.state !== 'succeeded' ? ` (${rec.reason})` : '';
-      parts.push(`Last run: **${rec.state}**${dur}${reason} — run ${inline(run.runId)}`);
+      const usage = formatUsage(rec.peakRssBytes, rec.cpuTimeMs);
+      parts.push(`Last run: **${rec.state}**${dur}${reason}${usage ? ` (${usage})` : ''} — run ${inline(run.runId)}`);
     } else {
       parts.push(`Last run ${inline(run.runId)}: not selected`);
     }
