@@ -33,34 +33,73 @@ const PAGE = 4096;
 let ticksPerSecond = 100; // USER_HZ: 100 on every Linux ABI Node runs on
 export const sampling = { supported: process.platform === 'linux' && fs.existsSync('/proc/self/stat') };
 
-/** Fields of /proc/<pid>/stat after the command name. */
-function readStat(pid: number): { ppid: number; cpuTicks: number; rssPages: number } | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
+/**
+ * Reads small /proc files through kept-open descriptors: one pread per read instead of
+ * open + read + close (the sampler's cost is mostly syscalls). A descriptor not used in a
+ * sampling pass is closed by `sweep()` (its process is gone or left the tree).
+ */
+class ProcFiles {
+  private readonly fds = new Map<string, number>();
+  private readonly used = new Set<string>();
+  private readonly buf = Buffer.allocUnsafe(4096);
+
+  read(file: string): string | null {
+    this.used.add(file);
+    let fd = this.fds.get(file);
+    if (fd === undefined) {
+      try {
+        fd = fs.openSync(file, 'r');
+      } catch {
+        return null;
+      }
+      this.fds.set(file, fd);
+    }
+    try {
+      const n = fs.readSync(fd, this.buf, 0, this.buf.length, 0);
+      if (n > 0) return this.buf.toString('latin1', 0, n);
+    } catch {
+      // ESRCH: the process is gone
+    }
+    this.drop(file);
     return null;
   }
+
+  private drop(file: string): void {
+    const fd = this.fds.get(file);
+    if (fd !== undefined) {
+      this.fds.delete(file);
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  sweep(): void {
+    for (const file of [...this.fds.keys()]) if (!this.used.has(file)) this.drop(file);
+    this.used.clear();
+  }
+}
+
+const proc = new ProcFiles();
+
+/** Fields of /proc/<pid>/stat after the command name. */
+function readStat(pid: number): { cpuTicks: number; rssPages: number } | null {
+  const text = proc.read(`/proc/${pid}/stat`);
+  if (text === null) return null;
   const close = text.lastIndexOf(')');
   if (close < 0) return null;
-  const f = text.slice(close + 2).split(' ');
-  // f[0] = state (field 3); utime = field 14 → f[11], stime f[12], cutime f[13], cstime f[14], rss = field 24 → f[21]
+  // After ") ": field 3 (state) is f[0]; utime = field 14 → f[11], stime f[12], cutime f[13], cstime f[14], rss = field 24 → f[21]
+  const f = text.slice(close + 2, close + 2 + 400).split(' ', 22);
   const state = f[0];
-  if (state === 'Z' || state === 'X') return { ppid: Number(f[1]), cpuTicks: 0, rssPages: 0 };
-  return {
-    ppid: Number(f[1]),
-    cpuTicks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]),
-    rssPages: Number(f[21]),
-  };
+  if (state === 'Z' || state === 'X') return { cpuTicks: 0, rssPages: 0 };
+  return { cpuTicks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]), rssPages: Number(f[21]) };
 }
 
 function childrenOf(pid: number): number[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1');
-  } catch {
-    return [];
-  }
+  const text = proc.read(`/proc/${pid}/task/${pid}/children`);
+  if (text === null) return [];
   const out: number[] = [];
   for (const s of text.split(' ')) if (s !== '' && s !== '\n') out.push(Number(s));
   return out;
@@ -154,6 +193,7 @@ export class Sampler {
   private tick(): void {
     const t0 = performance.now();
     for (const w of this.watches) this.sampleOne(w);
+    proc.sweep();
     this.cost.ms += performance.now() - t0;
     this.cost.ticks++;
   }
@@ -174,6 +214,8 @@ export class Sampler {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     this.watches.clear();
+    proc.sweep();
+    proc.sweep();
   }
 }
 
