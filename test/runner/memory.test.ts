@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runGraphFile, setSpawnMode, tmpDir, writeGraph } from './helpers';
+import { peakUsage, runGraphFile, setSpawnMode, tmpDir, writeGraph } from './helpers';
 
 const node = JSON.stringify(process.execPath);
 const MiB = 1024 * 1024;
@@ -71,5 +71,32 @@ for (const mode of ['helper', 'node'] as const) describe(`SPEC §8 memory with r
     const peak = first.report.actions['a']!.peakRssBytes!;
     const second = await runGraphFile(file);
     assert.equal(second.report.actions['a']!.memory, peak);
+  });
+
+  it('memory admission: declared memory never exceeds the capacity at any start (from recorded times); an oversized action runs alone', async () => {
+    const dir = tmpDir();
+    const file = writeGraph(dir, {
+      version: 1,
+      cpus: 6,
+      memory: '100M',
+      actions: {
+        m1: { command: 'sleep 0.3', memory: '40M' },
+        m2: { command: 'sleep 0.3', memory: '40M' },
+        m3: { command: 'sleep 0.3', memory: '40M' },
+        m4: { command: 'sleep 0.3', memory: '30M' },
+        huge: { command: 'sleep 0.3', memory: '150M', priority: -1 },
+        free: { command: 'sleep 0.3' },
+      },
+    });
+    const { report } = await runGraphFile(file);
+    assert.equal(report.result, 'succeeded');
+    const mem = (id: string): number => report.actions[id]!.memory ?? 0;
+    const without = (id: string) => (x: string): number => (x === id ? 0 : mem(x));
+    assert.ok(peakUsage(report, without('huge')) <= 100 * MiB, `over capacity: ${peakUsage(report, mem)}`);
+    const h = report.actions['huge']!;
+    for (const id of ['m1', 'm2', 'm3', 'm4']) {
+      const a = report.actions[id]!;
+      assert.ok(a.finishedAt! <= h.startedAt! || a.startedAt! >= h.finishedAt!, `${id} overlapped the oversized action`);
+    }
   });
 });
