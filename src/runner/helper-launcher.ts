@@ -161,6 +161,10 @@ export class HelperLauncher implements ProcessLauncher {
     return this.fallback.logOf(id);
   }
 
+  logErrorOf(id: string): string | null {
+    return this.fallback.logErrorOf(id);
+  }
+
   killAllNow(): void {
     for (const h of this.helpers) {
       if (h.actionGroup !== null) signalGroup(h.actionGroup, 'SIGKILL');

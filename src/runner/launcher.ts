@@ -111,6 +111,11 @@ export class NodeLauncher implements ProcessLauncher {
     return this.logs.get(id)?.created ? logFileName(id) : null;
   }
 
+  /** Why an action's log is incomplete or missing, else null. */
+  logErrorOf(id: string): string | null {
+    return this.logs.get(id)?.error ?? null;
+  }
+
   /** The action's log file (created on its first byte); HelperLauncher shares these. */
   logFor(id: string): LogFile {
     let l = this.logs.get(id);
@@ -184,42 +189,73 @@ export function spawnMessage(e: unknown, file: string, cwd: string): string {
   }
 }
 
-/** Appends raw bytes to an action's log; the file is created on the first byte. */
+/**
+ * Appends raw bytes to an action's log; the file is created on the first byte. If the file
+ * cannot be opened or written (a full disk, a name the file system refuses, the folder gone),
+ * logging stops, the action goes on (its output still reaches the events), whoever waits for
+ * `onDrain` is released at once, and `error` says what happened for the report.
+ */
 export class LogFile {
   private stream: fs.WriteStream | null = null;
-  created = false;
-  private failed = false;
+  private opened = false;
+  private waiting: (() => void)[] = [];
+  /** Why the log is incomplete (null while all is well). */
+  error: string | null = null;
 
   constructor(private readonly file: string | null) {}
 
+  /** True once the file exists (it was opened), even if a later write failed. */
+  get created(): boolean {
+    return this.opened;
+  }
+
   /** Returns false when the caller should wait for `onDrain` before writing more. */
   write(chunk: Buffer): boolean {
-    if (this.file === null || this.failed) return true;
+    if (this.file === null || this.error !== null) return true;
     if (this.stream === null) {
-      this.stream = fs.createWriteStream(this.file, { flags: 'a' });
-      this.stream.on('error', () => {
-        this.failed = true; // the disk is full or the folder vanished: keep running, stop logging
-      });
-      this.created = true;
+      const s = fs.createWriteStream(this.file, { flags: 'a' });
+      this.stream = s;
+      s.once('open', () => (this.opened = true));
+      s.on('error', (e) => this.fail(s, e));
+      s.on('drain', () => this.release());
     }
     return this.stream.write(chunk);
   }
 
   onDrain(fn: () => void): void {
-    if (this.stream === null || this.failed) fn();
-    else this.stream.once('drain', fn);
+    if (this.stream === null || this.error !== null || !this.stream.writableNeedDrain) fn();
+    else this.waiting.push(fn);
+  }
+
+  private release(): void {
+    const fns = this.waiting;
+    this.waiting = [];
+    for (const fn of fns) fn();
+  }
+
+  private fail(s: fs.WriteStream, e: unknown): void {
+    if (this.error !== null) return;
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+    const raw = e instanceof Error ? e.message : String(e);
+    // "ENOSPC: no space left on device, write" -> "no space left on device (ENOSPC)"
+    const m = /^([A-Z0-9]+): ([^,]+)/.exec(raw);
+    const what = m !== null ? `${m[2]} (${m[1]})` : code !== '' ? `${raw} (${code})` : raw;
+    this.error = this.opened ? `${what}; the log has only the first ${s.bytesWritten} bytes` : `${what}; no log was written`;
+    s.destroy();
+    this.release();
   }
 
   close(): Promise<void> {
     const s = this.stream;
     this.stream = null;
+    this.release();
     if (s === null) return Promise.resolve();
     return new Promise((resolve) => {
-      if (this.failed) {
-        s.destroy();
+      if (this.error !== null || s.destroyed) {
         resolve();
         return;
       }
+      s.once('error', () => resolve());
       s.end(() => resolve());
     });
   }

@@ -167,6 +167,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     summary,
     attempts,
     logOf: (id) => launcher.logOf(id),
+    logErrorOf: (id) => launcher.logErrorOf(id),
   });
   writer.close();
   let reportFile: string;
