@@ -6,7 +6,7 @@ import { formatMs } from '../core/run/outcome';
 import { OutputTails } from '../core/run/tail';
 import { spawnModeFromEnv } from '../runner/executor';
 import { executeRun } from '../runner/run';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, type CliCommand, type CliIO } from './command';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, parseIntOption, type CliCommand, type CliIO } from './command';
 import { GRAPH_SUFFIX, resolveGraphFile } from './files';
 import { formatDiagnostic } from './validate';
 
@@ -63,11 +63,12 @@ export const runCommand: CliCommand = {
     let cpus: number | undefined;
     const cpusArg = parsed.values['cpus'];
     if (typeof cpusArg === 'string') {
-      if (!/^[1-9][0-9]*$/.test(cpusArg)) {
-        io.stderr(`actiontree run: --cpus needs an integer >= 1, got '${cpusArg}'\n`);
+      const n = parseIntOption('--cpus', cpusArg);
+      if (!n.ok) {
+        io.stderr(`actiontree run: ${n.message}\n`);
         return EXIT_USAGE;
       }
-      cpus = Number(cpusArg);
+      cpus = n.value;
     }
     const json = parsed.values['json'] === true;
     const keepGoing = parsed.values['keep-going'] === true ? true : undefined;
