@@ -138,6 +138,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   // the detached process groups down with it.
   const onExit = (): void => executor.killAllNow();
   process.on('exit', onExit);
+  // Helpers start before the clock does: an action's time is its own, not a helper's start-up.
+  await executor.prepare?.(Math.min(cpus, plan.jobs.length));
   const summary = await runGraph({
     jobs: plan.jobs,
     resources: plan.resources,
