@@ -8,7 +8,7 @@ import type { OutputStream } from '../core/run/events';
 import type { ProcessExit } from '../core/run/outcome';
 import type { Executor, JobHandle, OutputSink } from '../core/run/executor';
 import type { Job } from '../core/run/plan';
-import { failed, LogFile, NodeLauncher, OutputBatcher, signalGroup, simpleArgv, terminateGroup, type NodeLauncherOptions } from './launcher';
+import { execSizeProblem, failed, LogFile, NodeLauncher, OutputBatcher, signalGroup, simpleArgv, terminateGroup, type NodeLauncherOptions } from './launcher';
 
 /**
  * POSIX launcher that never forks the Node process per action. Node's `spawn` forks the
@@ -151,6 +151,8 @@ export class HelperLauncher implements Executor {
       const problem = this.checkProgram(argv[0] as string, cwd, env['PATH'] ?? this.baseEnv['PATH'] ?? '');
       if (problem !== null) return failed(problem);
     }
+    const tooLarge = execSizeProblem(argv ?? ['/bin/sh', '-c', cmd.kind === 'shell' ? cmd.line : ''], { ...this.baseEnv, ...env }, argv === null);
+    if (tooLarge !== null) return failed(tooLarge);
     const exports = Object.entries(env).map(([k, v]) => `${k}=${q(v)}`);
     // A command line with shell syntax gets its own `sh -c` (so `$$`, `exit`, traps are its own).
     const run = argv !== null ? `exec ${argv.map(q).join(' ')}` : `exec /bin/sh -c ${q(cmd.kind === 'shell' ? cmd.line : '')}`;

@@ -72,6 +72,8 @@ export class NodeLauncher implements Executor {
     // Like GNU make, a shell command line without any shell syntax is exec'd directly (the shell
     // would do exactly the same; this saves starting a shell per action). See simpleArgv.
     const argv = cmd.kind === 'argv' ? cmd.argv : isWindows ? null : simpleArgv(cmd.line);
+    const tooLarge = execSizeProblem(argv ?? ['/bin/sh', '-c', cmd.kind === 'shell' ? cmd.line : ''], env, argv === null);
+    if (tooLarge !== null) return failed(tooLarge);
     let child: ChildProcess;
     try {
       const common = { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[], detached: !isWindows, windowsHide: true };
@@ -182,12 +184,61 @@ export function spawnMessage(e: unknown, file: string, cwd: string): string {
     case 'ENOTDIR':
       return `cwd is not a directory: ${cwd} (ENOTDIR)`;
     case 'E2BIG':
-      return 'argument list too long (E2BIG)';
+      return 'the arguments and environment of the command are too large for the system (E2BIG)';
     default: {
       const msg = e instanceof Error ? e.message : String(e);
       return code ? `${msg} (${code})` : msg;
     }
   }
+}
+
+/** Linux: the longest single argument or `NAME=value` string exec accepts (MAX_ARG_STRLEN, with its NUL). */
+const MAX_ARG_STRLEN = 32 * 4096;
+let argMax: number | undefined;
+
+/** The system's limit for arguments + environment together (`getconf ARG_MAX`; read once, only when needed). */
+function systemArgMax(): number {
+  if (argMax === undefined) {
+    const r = spawnSync('getconf', ['ARG_MAX'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const n = Number(String(r.stdout ?? '').trim());
+    argMax = Number.isInteger(n) && n > 0 ? n : 2 * 1024 * 1024;
+  }
+  return argMax;
+}
+
+/**
+ * Why exec would fail with E2BIG for this argv and environment, naming the culprit (a
+ * variable, an argument, the command line, or the total), else null. Checked before starting
+ * anything, by both launchers: the helper's shell can only report E2BIG as exit status 126,
+ * and Node's spawn error does not say which part is too large. Linux limits; elsewhere null.
+ */
+export function execSizeProblem(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, shellLine: boolean): string | null {
+  if (process.platform !== 'linux') return null;
+  const limit = MAX_ARG_STRLEN.toLocaleString('en-US');
+  let total = 0;
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) continue;
+    const size = Buffer.byteLength(k) + 1 + Buffer.byteLength(v) + 1;
+    if (size > MAX_ARG_STRLEN) {
+      return `environment variable ${k} is too large (${size.toLocaleString('en-US')} bytes; Linux passes at most ${limit} bytes per variable or argument) (E2BIG)`;
+    }
+    total += size + 8;
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const size = Buffer.byteLength(argv[i] as string) + 1;
+    if (size > MAX_ARG_STRLEN) {
+      const what = shellLine && i === argv.length - 1 ? 'the command line' : `argument ${i} of the command`;
+      return `${what} is too large (${size.toLocaleString('en-US')} bytes; Linux passes at most ${limit} bytes per variable or argument) (E2BIG)`;
+    }
+    total += size + 8;
+  }
+  if (total > MAX_ARG_STRLEN) {
+    const max = systemArgMax();
+    if (total > max) {
+      return `the arguments and environment together are too large (${total.toLocaleString('en-US')} bytes; the system's limit is ${max.toLocaleString('en-US')}) (E2BIG)`;
+    }
+  }
+  return null;
 }
 
 /**
