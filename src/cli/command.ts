@@ -1,3 +1,5 @@
+import type { OutputGate } from '../runner/launcher';
+
 /**
  * The CLI's command table types. A command is a name, a one-line summary, a usage text and
  * `run`, which returns the exit code (0 ok, 1 failure, 2 usage / unreadable input) and
@@ -9,6 +11,8 @@ export interface CliIO {
   readonly cwd: string;
   readonly isTTY: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Closed while stdout has more than a bound of unwritten data (a slow reader); absent in-process. */
+  readonly stdoutGate?: OutputGate;
 }
 
 export interface CliCommand {

@@ -116,6 +116,7 @@ export const runCommand: CliCommand = {
         signal: ac.signal,
         env: { ...io.env },
         onEvent: (e) => ui.event(e),
+        ...(json && io.stdoutGate !== undefined ? { outputGate: io.stdoutGate } : {}),
       });
       ui.stop();
       switch (outcome.kind) {

@@ -8,7 +8,7 @@ import type { OutputStream } from '../core/run/events';
 import type { ProcessExit } from '../core/run/outcome';
 import type { Executor, JobHandle, OutputSink } from '../core/run/executor';
 import type { Job } from '../core/run/plan';
-import { execSizeProblem, failed, LogFile, NodeLauncher, OutputBatcher, signalGroup, simpleArgv, terminateGroup, type NodeLauncherOptions } from './launcher';
+import { applyBackpressure, execSizeProblem, failed, LogFile, Valve, type OutputGate, NodeLauncher, OutputBatcher, signalGroup, simpleArgv, terminateGroup, type NodeLauncherOptions } from './launcher';
 
 /**
  * POSIX launcher that never forks the Node process per action. Node's `spawn` forks the
@@ -160,7 +160,7 @@ export class HelperLauncher implements Executor {
     let helper = this.idle.pop();
     while (helper !== undefined && helper.dead) helper = this.idle.pop();
     if (helper === undefined) helper = this.newHelper();
-    return helper.run(line, onOutput, log, this.graceMs, this.flushMs);
+    return helper.run(line, onOutput, log, this.graceMs, this.flushMs, this.opts.outputGate);
   }
 
   private release(h: Helper): void {
@@ -320,11 +320,11 @@ class Helper {
     (this.child.stdio[3] as { destroy?: () => void } | null)?.destroy?.();
   }
 
-  run(line: string, onOutput: OutputSink, log: LogFile, graceMs: number, flushMs: number): JobHandle {
+  run(line: string, onOutput: OutputSink, log: LogFile, graceMs: number, flushMs: number, gate: OutputGate | undefined): JobHandle {
     const attempt = new HelperAttempt(this, onOutput, log, graceMs, flushMs, this.sentinel, () => {
       this.current = null;
       this.onIdle(this);
-    });
+    }, gate);
     this.current = attempt;
     this.child.stdin?.write(line);
     return attempt;
@@ -374,7 +374,7 @@ class HelperAttempt implements JobHandle {
   private groupGone = false;
   private readonly batch: OutputBatcher;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private paused = false;
+  private readonly valve: Valve;
 
   constructor(
     private readonly helper: Helper,
@@ -384,10 +384,15 @@ class HelperAttempt implements JobHandle {
     flushMs: number,
     private readonly sentinel: Buffer,
     private readonly onSettled: () => void,
+    private readonly gate: OutputGate | undefined,
   ) {
     this.pid = helper.pid > 0 ? helper.pid : null;
     this.batch = new OutputBatcher(onOutput, flushMs);
     this.exited = new Promise((r) => (this.resolveExit = r));
+    this.valve = new Valve(
+      () => helper.pause(),
+      () => helper.resume(),
+    );
   }
 
   /** Bytes from the helper's stdout/stderr: the action's, up to the sentinel. */
@@ -408,14 +413,7 @@ class HelperAttempt implements JobHandle {
       buf = buf.subarray(0, buf.length - k);
     }
     if (buf.length > 0) {
-      if (!this.log.write(buf) && !this.paused) {
-        this.paused = true;
-        this.helper.pause();
-        this.log.onDrain(() => {
-          this.paused = false;
-          this.helper.resume();
-        });
-      }
+      applyBackpressure(this.valve, this.log, this.log.write(buf), this.killing || this.killRequested ? undefined : this.gate);
       this.queue(stream, this.decoders[stream].write(buf));
     }
     if (ended) this.endStream(stream);
@@ -475,10 +473,7 @@ class HelperAttempt implements JobHandle {
     this.flush();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    if (this.paused) {
-      this.paused = false;
-      this.helper.resume();
-    }
+    this.valve.reset();
     this.onSettled();
     this.resolveExit(this.exit);
   }
@@ -493,6 +488,8 @@ class HelperAttempt implements JobHandle {
 
   kill(): void {
     if (this.killing || this.settled || this.pid === null) return;
+    // Read what is left, whoever is behind: a canceled attempt must be able to end.
+    this.valve.reset();
     if (this.group === null) {
       // The helper has not said the action's group yet (its "S" line is on the way).
       this.killRequested = true;

@@ -34,6 +34,63 @@ export interface NodeLauncherOptions {
   readonly flushMs?: number;
   /** Extra variables for every action of this run (ACTIONTREE_RUN_ID, ACTIONTREE_RUN_DIR). */
   readonly runEnv?: Readonly<Record<string, string>>;
+  /**
+   * Backpressure from whoever consumes the output events (`run --json` on a slow pipe): while
+   * the gate is closed, every running action's pipes are paused (the actions block on write,
+   * as with any full pipe); nothing is dropped and memory stays bounded.
+   */
+  readonly outputGate?: OutputGate;
+}
+
+/** Closed while the consumer of output events is behind. */
+export interface OutputGate {
+  readonly open: boolean;
+  /** Calls `fn` once the gate is open (at once if it is). */
+  onOpen(fn: () => void): void;
+}
+
+/**
+ * Pauses an attempt's pipes while something holds them back (the log file is behind, the
+ * output gate is closed) and resumes them once nothing does. Each reason holds at most once.
+ */
+export class Valve {
+  private readonly held = new Set<string>();
+  private generation = 0;
+
+  constructor(
+    private readonly pause: () => void,
+    private readonly resume: () => void,
+  ) {}
+
+  get closed(): boolean {
+    return this.held.size > 0;
+  }
+
+  /** Holds for `reason` until `wait` calls back (ignored if already held for it). */
+  hold(reason: string, wait: (release: () => void) => void): void {
+    if (this.held.has(reason)) return;
+    this.held.add(reason);
+    if (this.held.size === 1) this.pause();
+    const gen = this.generation;
+    wait(() => {
+      if (gen !== this.generation || !this.held.delete(reason)) return;
+      if (this.held.size === 0) this.resume();
+    });
+  }
+
+  /** Drops every hold (the attempt is over); late releases are ignored. */
+  reset(): void {
+    this.generation++;
+    const wasClosed = this.held.size > 0;
+    this.held.clear();
+    if (wasClosed) this.resume();
+  }
+}
+
+/** After each chunk: hold the pipes while the log is behind or the output gate is closed. */
+export function applyBackpressure(valve: Valve, log: LogFile, logAccepted: boolean, gate: OutputGate | undefined): void {
+  if (!logAccepted) valve.hold('log', (release) => log.onDrain(release));
+  if (gate !== undefined && !gate.open) valve.hold('gate', (release) => gate.onOpen(release));
 }
 
 const isWindows = process.platform === 'win32';
@@ -81,7 +138,7 @@ export class NodeLauncher implements Executor {
     } catch (e: unknown) {
       return failed(spawnMessage(e, argv !== null ? (argv[0] as string) : 'shell', cwd));
     }
-    const handle = new Attempt(child, argv !== null ? (argv[0] as string) : 'shell', cwd, onOutput, log, this.graceMs, this.flushMs);
+    const handle = new Attempt(child, argv !== null ? (argv[0] as string) : 'shell', cwd, onOutput, log, this.graceMs, this.flushMs, this.opts.outputGate);
     this.live.add(handle);
     void handle.exited.then(() => this.live.delete(handle));
     return handle;
@@ -323,7 +380,7 @@ class Attempt implements JobHandle {
   private groupGone = false;
   private settled = false;
   private readonly batch: OutputBatcher;
-  private paused = false;
+  private readonly valve: Valve;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -334,9 +391,20 @@ class Attempt implements JobHandle {
     private readonly log: LogFile,
     private readonly graceMs: number,
     flushMs: number,
+    private readonly gate: OutputGate | undefined,
   ) {
     this.pid = child.pid ?? null;
     this.batch = new OutputBatcher(onOutput, flushMs);
+    this.valve = new Valve(
+      () => {
+        child.stdout?.pause();
+        child.stderr?.pause();
+      },
+      () => {
+        child.stdout?.resume();
+        child.stderr?.resume();
+      },
+    );
     this.exited = new Promise((r) => (this.resolveExit = r));
     this.wire('stdout', child.stdout);
     this.wire('stderr', child.stderr);
@@ -349,15 +417,17 @@ class Attempt implements JobHandle {
     child.on('exit', (code, signal) => {
       if (this.exit === null) this.exit = signal !== null ? { kind: 'signal', signal } : { kind: 'exit', code: code ?? 0 };
       if (!this.closed) {
-        // A background grandchild may keep the pipes open: do not wait for it forever.
-        this.after(PIPE_CLOSE_WAIT_MS, () => {
-          if (!this.closed) {
-            child.stdout?.destroy();
-            child.stderr?.destroy();
-            this.closed = true;
-            this.maybeSettle();
-          }
-        });
+        // A background grandchild may keep the pipes open: do not wait for it forever. While
+        // the pipes are held back (a slow reader of the events), their rest is still to come.
+        const closeLater = (): void => {
+          if (this.closed) return;
+          if (this.valve.closed && !this.killing) return this.after(PIPE_CLOSE_WAIT_MS, closeLater);
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          this.closed = true;
+          this.maybeSettle();
+        };
+        this.after(PIPE_CLOSE_WAIT_MS, closeLater);
       }
       this.maybeSettle();
     });
@@ -379,16 +449,7 @@ class Attempt implements JobHandle {
     if (s === null) return;
     const decoder = new StringDecoder('utf8');
     s.on('data', (chunk: Buffer) => {
-      if (!this.log.write(chunk) && !this.paused) {
-        this.paused = true;
-        this.child.stdout?.pause();
-        this.child.stderr?.pause();
-        this.log.onDrain(() => {
-          this.paused = false;
-          this.child.stdout?.resume();
-          this.child.stderr?.resume();
-        });
-      }
+      applyBackpressure(this.valve, this.log, this.log.write(chunk), this.killing ? undefined : this.gate);
       this.queue(stream, decoder.write(chunk));
     });
     s.on('end', () => this.queue(stream, decoder.end()));
@@ -415,6 +476,8 @@ class Attempt implements JobHandle {
   kill(): void {
     if (this.killing || this.settled || this.pid === null) return;
     this.killing = true;
+    // Read what is left, whoever is behind: a canceled attempt must be able to end.
+    this.valve.reset();
     const pid = this.pid;
     if (isWindows) {
       const tk = spawn('taskkill', ['/T', '/F', '/PID', String(pid)], { stdio: 'ignore', windowsHide: true });
