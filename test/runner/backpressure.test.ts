@@ -66,4 +66,33 @@ for (const mode of ['helper', 'node'] as const) describe(`run --json to a slow r
     assert.equal(report.actions['flood']!.logError, null);
     fs.rmSync(dir, { recursive: true, force: true });
   });
+  it('a reader that stops reading: the run stalls without growing, and SIGTERM still cancels it', async () => {
+    const dir = tmpDir();
+    writeGraph(dir, { version: 1, actions: { flood: { command: 'echo $$ > flood.pid; yes' } } });
+    const { cli } = await bundles();
+    const child = spawn(process.execPath, [cli, 'run', '--json'], { cwd: dir, env: { ...markedEnv, ACTIONTREE_SPAWN: mode }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pause(); // never read until the end
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    await new Promise((r) => setTimeout(r, 3000));
+    const peak = vmHWM(child.pid as number);
+    assert.ok(peak < 200 * 1e6, `peak RSS ${(peak / 1e6).toFixed(0)} MB while nobody reads`);
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    child.stdout.resume(); // the reader comes back: the canceled run's last events can be written
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await closed;
+    clearTimeout(timer);
+    assert.equal(code, 143, err);
+    const pid = Number(fs.readFileSync(path.join(dir, 'flood.pid'), 'utf8'));
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    assert.equal(alive, false, 'the action was killed');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
