@@ -129,6 +129,7 @@ export const runCommand: CliCommand = {
           return EXIT_USAGE;
         case 'finished': {
           ui.summary(outcome.summary, outcome.runDir, io.cwd);
+          for (const l of outcome.logErrors) io.stderr(`actiontree run: warning: the log of '${l.action}' is incomplete: ${l.error}\n`);
           if (outcome.summary.result === 'succeeded') return EXIT_OK;
           if (canceledBy === 'SIGINT') return 130;
           if (canceledBy === 'SIGTERM') return 143;

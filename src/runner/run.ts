@@ -60,6 +60,8 @@ export type RunOutcome =
       readonly reportFile: string;
       readonly summary: RunSummary;
       readonly graph: Graph;
+      /** Actions whose log is incomplete or missing, with why (also `logError` in report.json). */
+      readonly logErrors: readonly { readonly action: string; readonly error: string }[];
     }
   /** The graph has errors: nothing started. */
   | { readonly kind: 'invalid'; readonly diagnostics: readonly Diagnostic[]; readonly lineIndex: LineIndex }
@@ -185,5 +187,6 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   } catch (e: unknown) {
     return { kind: 'error', message: `the run finished (${summary.result}) but its report could not be written: ${e instanceof Error ? e.message : String(e)}` };
   }
-  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph };
+  const logErrors = Object.entries(report.actions).flatMap(([action, a]) => (a.logError !== null ? [{ action, error: a.logError }] : []));
+  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph, logErrors };
 }

@@ -80,9 +80,11 @@ for (const mode of ['helper', 'node'] as const) describe(`action logs that canno
       version: 1,
       actions: { big: { command: "head -c 3000000 /dev/zero | tr '\\0' x; echo; echo done" }, after: { command: 'echo after', dependsOn: ['big'] } },
     });
-    const { report, events } = await runGraphFile(file, {
+    const { report, events, outcome } = await runGraphFile(file, {
       onRunDir: (runDir) => fs.symlinkSync('/dev/full', path.join(runDir, 'logs', logFileName('big'))),
     });
+    assert.ok(outcome.kind === 'finished');
+    assert.deepEqual(outcome.logErrors.map((l) => l.action), ['big'], 'the CLI warns about it from here');
     assert.equal(report.result, 'succeeded');
     assert.equal(outputOf(events, 'big').length, 3_000_000 + 6, 'all output reached the events');
     assert.match(report.actions['big']!.logError ?? '', /no space left on device \(ENOSPC\); the log has only the first 0 bytes/);
