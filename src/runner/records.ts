@@ -5,6 +5,7 @@ import type { Graph } from '../core/model';
 import type { RunEvent, RunResult, FinalActionState } from '../core/run/events';
 import type { RunSummary } from '../core/run/scheduler';
 import type { AttemptState } from '../core/run/state';
+import { runnerMark } from './history';
 import { runsDir } from './paths';
 
 /**
@@ -70,6 +71,9 @@ export class EventsWriter {
     } else if (e.type === 'action-finished') {
       const used = this.perAction.get(e.action) ?? 0;
       line = JSON.stringify(used > ACTION_TEXT_CAP ? { ...e, outputOmitted: used - ACTION_TEXT_CAP } : e);
+    } else if (e.type === 'run-started') {
+      // Readers tell a live run from one whose runner was killed by this mark (history.ts).
+      line = JSON.stringify({ ...e, runner: runnerMark() });
     } else {
       line = JSON.stringify(e);
     }
@@ -247,49 +251,4 @@ export function writeReportAtomic(dir: string, report: Report): string {
   fs.writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
   fs.renameSync(tmp, file);
   return file;
-}
-
-/**
- * Duration estimates from earlier runs of the same graph file: for each action, its duration
- * in the newest report where it succeeded. Reads at most `maxReports` newest reports, and
- * stops as soon as every `wanted` action has one; a corrupt or half-written report is skipped.
- */
-export function loadEstimates(graphFile: string, wanted?: ReadonlySet<string>, maxReports = 10): Map<string, number> {
-  const out = new Map<string, number>();
-  const dir = runsDir(graphFile);
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return out;
-  }
-  names.sort().reverse();
-  let read = 0;
-  for (const name of names) {
-    if (read >= maxReports) break;
-    if (wanted !== undefined && out.size >= wanted.size && [...wanted].every((id) => out.has(id))) break;
-    let report: unknown;
-    try {
-      report = JSON.parse(fs.readFileSync(path.join(dir, name, 'report.json'), 'utf8'));
-    } catch {
-      continue;
-    }
-    read++;
-    if (typeof report !== 'object' || report === null) continue;
-    const actions = (report as { actions?: unknown }).actions;
-    if (typeof actions !== 'object' || actions === null) continue;
-    for (const [id, a] of Object.entries(actions as Record<string, unknown>)) {
-      if (out.has(id) || typeof a !== 'object' || a === null) continue;
-      const r = a as { state?: unknown; durationMs?: unknown; startedAt?: unknown; finishedAt?: unknown };
-      if (r.state !== 'succeeded') continue;
-      const d =
-        typeof r.durationMs === 'number'
-          ? r.durationMs
-          : typeof r.startedAt === 'number' && typeof r.finishedAt === 'number'
-            ? r.finishedAt - r.startedAt
-            : NaN;
-      if (Number.isFinite(d) && d >= 0) out.set(id, d);
-    }
-  }
-  return out;
 }
