@@ -5,15 +5,14 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { analyzeText, MAX_ANALYZE_SIZE } from '../core/analyze';
 import { formatClockUtc } from '../core/gantt/format';
-import { graphInfo, inputFromReport, inputFromRunState, parseEventsJsonl, parseReport, stateFromEvents, type GraphInfo } from '../core/gantt/input';
+import { inputFromReport, inputFromRunState, parseEventsJsonl, parseReport, stateFromEvents } from '../core/gantt/input';
 import type { GanttInput } from '../core/gantt/model';
 import { renderHtmlDocument, renderSvgDocument } from '../core/gantt/export';
 import type { RunEvent } from '../core/run/events';
 import { eventsProblem, lastEventTime } from '../core/run/history';
-import { newestFinishedRunIn, readEventsFile, readReportFile, runStatus } from '../runner/history';
-import { readRegularFile, textOf } from '../runner/safeRead';
+import { newestFinishedRunIn, readEventsFile, readGraphInfo, readReportFile, runStatus } from '../runner/history';
+import { textOf } from '../runner/safeRead';
 import { EXIT_OK, EXIT_USAGE, parseArgs, type CliCommand, type CliIO } from './command';
 
 const USAGE = `Usage: actiontree gantt [RUN-DIR|report.json] [-o FILE] [--format svg|html] [--width PX] [--utc]
@@ -38,22 +37,6 @@ function localClock(t: number): string {
   const d = new Date(t);
   const p = (x: number): string => String(x).padStart(2, '0');
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
-
-/**
- * What the graph file named by a record says (dependencies, commands). Optional: a graph file
- * that is gone, not a regular file or too large gives no extras (the path comes from a
- * record, which may be hostile: read under the same rules).
- */
-export async function readGraphInfo(graphFile: string | null | undefined): Promise<GraphInfo | undefined> {
-  if (!graphFile || !path.isAbsolute(graphFile)) return undefined;
-  const r = await readRegularFile(graphFile, { maxBytes: MAX_ANALYZE_SIZE, followSymlinks: true });
-  if (!r.ok) return undefined;
-  try {
-    return graphInfo(analyzeText(textOf(r.bytes)).graph);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

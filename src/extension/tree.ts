@@ -8,9 +8,9 @@ import type { GraphEntry, GraphIndex } from './graphs';
 import { relative } from './graphs';
 import type { RunService } from './runService';
 import { samePath } from './runService';
-import { newestRunDir } from './ganttPanel';
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
+import { newestRunDir, readEventsFile } from '../runner/history';
+import { eventsProblem } from '../core/run/history';
+import { textOf } from '../runner/safeRead';
 
 /** What the tree shows for a graph: a run of this window, or the newest run record on disk. */
 export interface RunView {
@@ -25,8 +25,12 @@ export interface RunView {
 export async function loadPastRun(graphFile: string): Promise<RunView | null> {
   const dir = await newestRunDir(graphFile);
   if (!dir) return null;
+  const ev = await readEventsFile(dir);
+  if (!ev.ok) return null;
+  const events = parseEventsJsonl(textOf(ev.bytes));
+  if (eventsProblem(events) !== null) return null;
   try {
-    const state = stateFromEvents(parseEventsJsonl(await fs.readFile(path.join(dir, 'events.jsonl'), 'utf8')));
+    const state = stateFromEvents(events);
     return state.runId === null ? null : { state, finished: true, error: null, past: true };
   } catch {
     return null;

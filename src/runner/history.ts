@@ -15,9 +15,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { analyzeText, MAX_ANALYZE_SIZE } from '../core/analyze';
+import { graphInfo, type GraphInfo } from '../core/gantt/input';
 import { addEstimates, graphFileFromHead, recordedGraphFile } from '../core/run/history';
 import { runsDir } from './paths';
-import { readRegularFile, sameSig, textOf, type FileSig, type SafeRead } from './safeRead';
+import { readRegularFile, sameSig, sigOf, textOf, type FileSig, type SafeRead } from './safeRead';
 
 /** report.json above this size is not read (a 20,000-action report is about 20 MiB). */
 export const REPORT_MAX_BYTES = 64 * 1024 * 1024;
@@ -35,6 +37,12 @@ export const MAX_DIR_ENTRIES = 100_000;
 export const MAX_ESTIMATE_REPORTS = 10;
 
 export { runsDir };
+
+/** What a reader made of a report: the graph file it names, and its value. */
+export interface Parsed<T> {
+  readonly graphFile: string | null;
+  readonly value: T;
+}
 
 /** One run folder of a graph file. */
 export interface RunRef {
@@ -267,18 +275,38 @@ export class RunHistory {
   }
 
   /**
-   * The newest report of `graphFile` that parses as a JSON object naming this graph file:
-   * the parsed value, the run folder and the report's identity (for caches). `parse` gets
-   * the text and may return undefined to skip a report.
+   * The newest report of `graphFile` that `parse` accepts and that names this graph file:
+   * `parse` gets the text and returns the report's `graphFile` and a value (or undefined to
+   * skip it). `cached` may answer for a report version (path + FileSig) without reading it.
+   * At most `maxTries` reports are looked at.
    */
-  async latestReport<T>(graphFile: string, parse: (text: string, ref: RunRef, sig: FileSig) => T | undefined, maxTries = 5): Promise<{ ref: RunRef; value: T } | null> {
+  async latestReport<T>(
+    graphFile: string,
+    parse: (text: string, ref: RunRef, sig: FileSig) => Parsed<T> | undefined,
+    maxTries = 5,
+    cached?: (reportPath: string, sig: FileSig) => { readonly hit: Parsed<T> | undefined } | undefined,
+  ): Promise<{ ref: RunRef; value: T } | null> {
     let tries = 0;
     for await (const ref of this.runsOf(graphFile, { withReport: true })) {
       if (++tries > maxTries) break;
-      const r = await readReportFile(path.join(ref.dir, 'report.json'));
-      if (!r.ok) continue;
-      const value = parse(textOf(r.bytes), ref, r.stat);
-      if (value !== undefined) return { ref, value };
+      const reportPath = path.join(ref.dir, 'report.json');
+      let parsed: Parsed<T> | undefined;
+      let known: { readonly hit: Parsed<T> | undefined } | undefined;
+      if (cached !== undefined) {
+        try {
+          known = cached(reportPath, sigOf(await fs.promises.lstat(reportPath)));
+        } catch {
+          continue;
+        }
+      }
+      if (known !== undefined) {
+        parsed = known.hit;
+      } else {
+        const r = await readReportFile(reportPath);
+        if (!r.ok) continue;
+        parsed = parse(textOf(r.bytes), ref, r.stat);
+      }
+      if (parsed !== undefined && (await this.belongs(parsed.graphFile, graphFile))) return { ref, value: parsed.value };
     }
     return null;
   }
@@ -328,4 +356,36 @@ export async function newestFinishedRunIn(runs: string): Promise<{ dir: string; 
     if (status.kind === 'report' || status.kind === 'ended-without-report') return { dir, status };
   }
   return null;
+}
+
+/** One instance per process for long-lived callers (the extension): its cache is bounded. */
+let shared: RunHistory | undefined;
+export function sharedHistory(): RunHistory {
+  shared ??= new RunHistory();
+  return shared;
+}
+
+/**
+ * The newest run folder of `graphFile` (by default one with a report), or null. The extension's
+ * tree, chart and output channels use it.
+ */
+export function newestRunDir(graphFile: string, opts: { readonly withReport?: boolean } = { withReport: true }): Promise<string | null> {
+  return sharedHistory().newestRunDir(graphFile, opts);
+}
+
+/**
+ * What the graph file named by a record says (dependencies, commands) for the chart.
+ * Optional: a graph file that is gone, not a regular file or too large gives nothing. The
+ * path comes from a record, which may be hostile: read under the same rules (links followed,
+ * as graph files may be links, but only a regular file within the analysis limit is read).
+ */
+export async function readGraphInfo(graphFile: string | null | undefined): Promise<GraphInfo | undefined> {
+  if (!graphFile || !path.isAbsolute(graphFile)) return undefined;
+  const r = await readRegularFile(graphFile, { maxBytes: MAX_ANALYZE_SIZE, followSymlinks: true });
+  if (!r.ok) return undefined;
+  try {
+    return graphInfo(analyzeText(textOf(r.bytes)).graph);
+  } catch {
+    return undefined;
+  }
 }
