@@ -125,7 +125,9 @@ export async function firstEvent(runDir: string): Promise<Record<string, unknown
   }
 }
 
-/** What the runner adds to run-started in events.jsonl so readers can tell a live run. */
+/** In a run folder while its runner works: `{pid, hostname}`; removed once report.json is written. */
+export const RUNNER_FILE = 'runner.json';
+
 export interface RunnerMark {
   readonly pid: number;
   readonly hostname: string;
@@ -158,9 +160,9 @@ export type RunStatus =
 
 /**
  * Whether a run folder has a report, is still being written, or ended without a report.
- * A run is live when its events.jsonl's run-started names a runner (`runner.pid`,
- * `runner.hostname`, added by the runner) on this host whose process exists. Records of an
- * older runner (no `runner`) or of another host are taken as ended.
+ * A run is live when its RUNNER_FILE names a runner on this host whose process exists.
+ * Without it (an older runner, or a run copied from elsewhere), or naming another host or a
+ * pid that is gone, a run without a report ended without one.
  */
 export async function runStatus(runDir: string): Promise<RunStatus> {
   try {
@@ -177,11 +179,18 @@ export async function runStatus(runDir: string): Promise<RunStatus> {
     hasEvents = false;
   }
   if (!hasEvents) return { kind: 'empty' };
-  const first = await firstEvent(runDir);
-  const runner = first?.['runner'];
-  if (typeof runner === 'object' && runner !== null) {
-    const { pid, hostname } = runner as { pid?: unknown; hostname?: unknown };
-    if (typeof pid === 'number' && hostname === os.hostname() && pidAlive(pid)) return { kind: 'live', pid };
+  const mark = await readRecord(path.join(runDir, RUNNER_FILE), 4096);
+  if (mark.ok) {
+    let runner: unknown;
+    try {
+      runner = JSON.parse(mark.bytes.toString('utf8'));
+    } catch {
+      runner = null;
+    }
+    if (typeof runner === 'object' && runner !== null) {
+      const { pid, hostname } = runner as { pid?: unknown; hostname?: unknown };
+      if (typeof pid === 'number' && hostname === os.hostname() && pidAlive(pid)) return { kind: 'live', pid };
+    }
   }
   return { kind: 'ended-without-report' };
 }

@@ -5,7 +5,7 @@ import type { Graph } from '../core/model';
 import type { RunEvent, RunResult, FinalActionState } from '../core/run/events';
 import type { RunSummary } from '../core/run/scheduler';
 import type { AttemptState } from '../core/run/state';
-import { runnerMark } from './history';
+import { RUNNER_FILE, runnerMark } from './history';
 import { runsDir } from './paths';
 
 /**
@@ -27,9 +27,10 @@ export function createRunDir(graphFile: string, runId: string): Created {
   const logDir = path.join(dir, 'logs');
   try {
     fs.mkdirSync(logDir, { recursive: true });
-    const probe = path.join(dir, '.write-test');
-    fs.writeFileSync(probe, '');
-    fs.unlinkSync(probe);
+    // runner.json (pid and host of this runner) also proves the folder can be written; it is
+    // removed once report.json is written, so a run folder with it and no report whose pid is
+    // gone ended without a report (history.ts runStatus).
+    fs.writeFileSync(path.join(dir, RUNNER_FILE), JSON.stringify(runnerMark()) + '\n');
   } catch (e: unknown) {
     const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
     const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : e instanceof Error ? e.message : String(e);
@@ -71,9 +72,6 @@ export class EventsWriter {
     } else if (e.type === 'action-finished') {
       const used = this.perAction.get(e.action) ?? 0;
       line = JSON.stringify(used > ACTION_TEXT_CAP ? { ...e, outputOmitted: used - ACTION_TEXT_CAP } : e);
-    } else if (e.type === 'run-started') {
-      // Readers tell a live run from one whose runner was killed by this mark (history.ts).
-      line = JSON.stringify({ ...e, runner: runnerMark() });
     } else {
       line = JSON.stringify(e);
     }
@@ -250,5 +248,10 @@ export function writeReportAtomic(dir: string, report: Report): string {
   const tmp = path.join(dir, `.report.json.${process.pid}.tmp`);
   fs.writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
   fs.renameSync(tmp, file);
+  try {
+    fs.unlinkSync(path.join(dir, RUNNER_FILE));
+  } catch {
+    // already gone
+  }
   return file;
 }
