@@ -6,12 +6,12 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { formatClockUtc } from '../core/gantt/format';
-import { inputFromReport, inputFromRunState, parseEventsJsonl, parseReport, stateFromEvents } from '../core/gantt/input';
+import { inputFromReport, inputFromRunState, parseReport, stateFromEvents } from '../core/gantt/input';
 import type { GanttInput } from '../core/gantt/model';
 import { renderHtmlDocument, renderSvgDocument } from '../core/gantt/export';
 import type { RunEvent } from '../core/run/events';
 import { eventsProblem, lastEventTime } from '../core/run/history';
-import { newestFinishedRunIn, readEventsFile, readGraphInfo, readReportFile, runStatus } from '../runner/history';
+import { newestFinishedRunIn, readEvents, readGraphInfo, readReportFile, runStatus } from '../runner/history';
 import { textOf } from '../runner/safeRead';
 import { EXIT_OK, EXIT_USAGE, parseArgs, type CliCommand, type CliIO } from './command';
 
@@ -137,16 +137,19 @@ export const ganttCommand: CliCommand = {
     // events.jsonl: attempt times with a report; everything without one. Optional, but a
     // record that is there and cannot be read is an error, never silently dropped.
     let events: RunEvent[] | undefined;
-    const ev = await readEventsFile(runDir);
+    const eventsPath = path.join(runDir, 'events.jsonl');
+    const ev = await readEvents(runDir);
     if (ev.ok) {
-      events = parseEventsJsonl(textOf(ev.bytes));
+      events = ev.events;
       const problem = eventsProblem(events);
       if (problem !== null) {
-        io.stderr(`actiontree gantt: ${path.join(runDir, 'events.jsonl')}: cannot draw it: ${problem}\n`);
+        io.stderr(`actiontree gantt: ${eventsPath}: cannot draw it: ${problem}\n`);
         return EXIT_USAGE;
       }
+    } else if (ev.kind === 'too-large' && reportPath !== null) {
+      io.stderr(`actiontree gantt: ${eventsPath}: not read, ${ev.reason}; one bar per action from the report\n`);
     } else if (ev.kind !== 'missing' || reportPath === null) {
-      io.stderr(`actiontree gantt: cannot read ${path.join(runDir, 'events.jsonl')}: ${ev.reason}\n`);
+      io.stderr(`actiontree gantt: cannot read ${eventsPath}: ${ev.reason}\n`);
       return EXIT_USAGE;
     }
 

@@ -2,9 +2,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { inputFromReport, inputFromRunState, parseEventsJsonl, parseReport } from '../core/gantt/input';
+import { inputFromReport, inputFromRunState, parseReport } from '../core/gantt/input';
 import { eventsProblem } from '../core/run/history';
-import { newestRunDir, readEventsFile, readGraphInfo, readReportFile } from '../runner/history';
+import { newestRunDir, readEvents, readGraphInfo, readReportFile } from '../runner/history';
 import { textOf } from '../runner/safeRead';
 import type { GanttAction, GanttInput } from '../core/gantt/model';
 import {
@@ -338,10 +338,7 @@ export async function loadReportChart(reportPath: string): Promise<LoadedChart> 
   const graphFile = parsed.report.graphFile;
   const info = await readGraphInfo(graphFile);
   let events;
-  const ev = await readEventsFile(path.dirname(reportPath));
-  if (ev.ok) {
-    events = parseEventsJsonl(textOf(ev.bytes));
-    if (eventsProblem(events) !== null) events = undefined;
-  }
+  const ev = await readEvents(path.dirname(reportPath));
+  if (ev.ok && eventsProblem(ev.events) === null) events = ev.events;
   return { ok: true, chart: inputFromReport(parsed.report, info, events), graphFile };
 }

@@ -16,7 +16,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeText, MAX_ANALYZE_SIZE } from '../core/analyze';
-import { graphInfo, type GraphInfo } from '../core/gantt/input';
+import { graphInfo, parseEventsJsonl, type GraphInfo } from '../core/gantt/input';
+import type { RunEvent } from '../core/run/events';
 import { addEstimates, graphFileFromHead, recordedGraphFile } from '../core/run/history';
 import { runsDir } from './paths';
 import { readRegularFile, sameSig, sigOf, textOf, type FileSig, type SafeRead } from './safeRead';
@@ -109,6 +110,43 @@ export function readReportFile(reportPath: string, followSymlinks = false): Prom
 /** events.jsonl of a run folder, bounded by EVENTS_MAX_BYTES. */
 export function readEventsFile(runDir: string): Promise<SafeRead> {
   return readRecord(path.join(runDir, 'events.jsonl'), EVENTS_MAX_BYTES);
+}
+
+/** Lines of events.jsonl longer than this are dropped as corrupt (run-started is the longest). */
+export const EVENT_LINE_MAX_BYTES = FIRST_LINE_MAX_BYTES;
+
+export type EventsRead = { readonly ok: true; readonly events: RunEvent[] } | Extract<SafeRead, { ok: false }>;
+
+/**
+ * events.jsonl of a run folder, parsed (torn and corrupt lines dropped, see parseEventsJsonl).
+ * The bytes are decoded about 1 MiB at a time at line boundaries, never as one string, and a
+ * line over EVENT_LINE_MAX_BYTES is dropped: the memory is the file's bytes plus the events.
+ */
+export async function readEvents(runDir: string): Promise<EventsRead> {
+  const r = await readEventsFile(runDir);
+  if (!r.ok) return r;
+  return { ok: true, events: parseEventsBytes(r.bytes) };
+}
+
+export function parseEventsBytes(buf: Buffer): RunEvent[] {
+  const out: RunEvent[] = [];
+  const CHUNK = 1024 * 1024;
+  let start = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  while (start < buf.length) {
+    // the end of the last whole line within CHUNK bytes (or of the first line, if longer)
+    let end = start + CHUNK >= buf.length ? buf.length : buf.lastIndexOf(0x0a, start + CHUNK);
+    if (end < start) {
+      end = buf.indexOf(0x0a, start);
+      if (end < 0) end = buf.length;
+      if (end - start > EVENT_LINE_MAX_BYTES) {
+        start = end + 1; // one line longer than any event the runner writes: dropped
+        continue;
+      }
+    }
+    for (const e of parseEventsJsonl(buf.toString('utf8', start, end))) out.push(e);
+    start = end + 1;
+  }
+  return out;
 }
 
 /** The first line of events.jsonl parsed (the run-started event), or null. */
