@@ -280,6 +280,26 @@ export class RunHistory {
     return v;
   }
 
+  private readonly listings = new Map<string, { sig: FileSig; names: string[] }>();
+
+  /** listRunDirs, cached while the folder's own mtime (entries added or removed) is unchanged. */
+  private async list(runs: string): Promise<string[]> {
+    let sig: FileSig;
+    try {
+      sig = sigOf(await fs.promises.stat(runs));
+    } catch {
+      this.listings.delete(runs);
+      return [];
+    }
+    const hit = this.listings.get(runs);
+    if (hit !== undefined && sameSig(hit.sig, sig)) return hit.names;
+    const names = await listRunDirs(runs);
+    this.listings.delete(runs);
+    this.listings.set(runs, { sig, names });
+    if (this.listings.size > 64) this.listings.delete(this.listings.keys().next().value as string);
+    return names;
+  }
+
   /** Whether the path a record names is this graph file. */
   async belongs(recorded: string | null, graphFile: string): Promise<boolean> {
     if (recorded === null) return false;
@@ -307,7 +327,7 @@ export class RunHistory {
   /** The runs of `graphFile`, newest first (at most MAX_RUNS_SCANNED folders are looked at). */
   async *runsOf(graphFile: string, opts: { readonly withReport?: boolean } = {}): AsyncGenerator<RunRef> {
     const runs = runsDir(graphFile);
-    for (const name of await listRunDirs(runs)) {
+    for (const name of await this.list(runs)) {
       const dir = path.join(runs, name);
       const o = await this.ownerOf(dir);
       if (opts.withReport === true && !o.hasReport) continue;
