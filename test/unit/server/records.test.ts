@@ -87,4 +87,23 @@ describe('server: hover over hostile run records', function () {
     assert.ok(peak < 250, `server peak RSS ${peak.toFixed(0)} MiB`);
     await c.close(uri);
   });
+
+  it('a graph file on disk that is a link to /dev/zero or a FIFO is not read; re-validation goes on', async () => {
+    // graph files on disk that are a link to /dev/zero and a FIFO: not read (before, a watched
+    // file event for them read /dev/zero until the server died, or blocked a libuv thread)
+    const zero = path.join(dir, 'zero.actiontree.jsonc');
+    const fifo = path.join(dir, 'fifo.actiontree.jsonc');
+    fs.symlinkSync('/dev/zero', zero);
+    execFileSync('mkfifo', [fifo]);
+    await c.conn.sendNotification(DidChangeWatchedFilesNotification.type, {
+      changes: [zero, fifo, zero, fifo, fifo].map((f) => ({ uri: uriOf(f), type: FileChangeType.Created })),
+    });
+    fs.writeFileSync(other, CLEAN);
+    const revalidated = c.waitForDiagnostics((p) => p.uri === uriOf(other) && p.diagnostics.length === 0, 'other.actiontree.jsonc re-validated', 10_000);
+    await c.conn.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uriOf(other), type: FileChangeType.Changed }] });
+    await revalidated;
+    assert.ok(c.alive(), c.stderr);
+    const peak = vmHwmMiB(c.proc.pid!);
+    assert.ok(peak < 250, `server peak RSS ${peak.toFixed(0)} MiB`);
+  });
 });
