@@ -96,7 +96,7 @@ describe('server: hover over hostile run records', function () {
     fs.symlinkSync('/dev/zero', zero);
     execFileSync('mkfifo', [fifo]);
     await c.conn.sendNotification(DidChangeWatchedFilesNotification.type, {
-      changes: [zero, fifo, zero, fifo, fifo].map((f) => ({ uri: uriOf(f), type: FileChangeType.Created })),
+      changes: [zero, fifo, zero, fifo, fifo].map((f) => ({ uri: uriOf(f), type: FileChangeType.Created as FileChangeType })),
     });
     fs.writeFileSync(other, CLEAN);
     const revalidated = c.waitForDiagnostics((p) => p.uri === uriOf(other) && p.diagnostics.length === 0, 'other.actiontree.jsonc re-validated', 10_000);
