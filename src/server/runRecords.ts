@@ -77,7 +77,7 @@ interface Cached {
 }
 
 /**
- * The newest run record of each graph file, for the hover (docs/language-server.md). Reads
+ * The newest run record of each graph file, for the hover (docs/records.md "Reading records"). Reads
  * happen off the request path: a hover starts a refresh (at most one at a time per graph
  * file, and one record read at a time for the whole server, so a slow or hostile file can
  * hold at most one of libuv's threads), waits for it at most HOVER_WAIT_MS, and answers with
