@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Lexer, marked, type Token } from 'marked';
+import type { Token } from 'marked' with { 'resolution-mode': 'import' };
 import { HoverRequest, type MarkupContent } from 'vscode-languageserver/node';
 import { codeBlock, codeSpan, mdText } from '../../../src/server/features/hover';
 import { TestClient, positionOf } from './lspClient';
@@ -26,6 +26,12 @@ const PAYLOADS = [
   '[ref]: https://evil.example/\n\n[ref]',
 ];
 
+// marked is an ES module: loaded once before the tests.
+let M: typeof import('marked', { with: { 'resolution-mode': 'import' } });
+before(async () => {
+  M = await import('marked');
+});
+
 function walk(tokens: readonly Token[], out: Token[] = []): Token[] {
   for (const t of tokens) {
     out.push(t);
@@ -38,9 +44,9 @@ function walk(tokens: readonly Token[], out: Token[] = []): Token[] {
 }
 
 function assertInert(md: string, what: string): void {
-  const kinds = walk(new Lexer({ gfm: true }).lex(md)).map((t) => t.type);
+  const kinds = walk(new M.Lexer({ gfm: true }).lex(md)).map((t) => t.type);
   for (const bad of ['link', 'image', 'html', 'heading', 'def', 'blockquote', 'list']) assert.ok(!kinds.includes(bad), `${what}: a ${bad} token in ${JSON.stringify(md)}`);
-  const html = marked.parse(md, { gfm: true, async: false });
+  const html = M.marked.parse(md, { gfm: true, async: false });
   assert.doesNotMatch(html, /<(a|img|b|h\d|script)\b/i, `${what}: ${html}`);
   assert.ok(!/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e]/.test(md), `${what}: raw control characters in ${JSON.stringify(md)}`);
 }
@@ -56,11 +62,11 @@ describe('hover rendering of untrusted text', () => {
   });
 
   it('keeps the text readable: code spans are exact, escapes render back to the original', () => {
-    const lexed = (md: string): string => (walk(new Lexer().lex(md)).find((t) => t.type === 'codespan') as { text: string }).text;
+    const lexed = (md: string): string => (walk(new M.Lexer().lex(md)).find((t) => t.type === 'codespan') as { text: string }).text;
     assert.equal(lexed(codeSpan('a `b` c')), 'a `b` c');
     assert.equal(lexed(codeSpan('``')), '``');
     assert.equal(codeSpan('lint'), '`lint`');
-    const html = marked.parse(mdText("dependency 'b' failed: exit code 2 [x](y) *z*"), { async: false });
+    const html = M.marked.parse(mdText("dependency 'b' failed: exit code 2 [x](y) *z*"), { async: false });
     assert.equal(html.trim(), '<p>dependency &#39;b&#39; failed: exit code 2 [x](y) *z*</p>');
     assert.equal(mdText('a\u001bb'), 'a\u241bb');
     assert.equal(mdText('x'.repeat(600)).length, 501);
