@@ -3,7 +3,7 @@
 // its events.jsonl, for the current code ("after") and an older commit ("before", default
 // daaba2f, whose reducer copied the whole actions object per event).
 //
-//   node --import tsx bench/replay.mjs [--sizes 5000,20000] [--runs 3]
+//   node bench/replay.mjs [--sizes 5000,20000] [--runs 3]
 //        [--before-sizes 2000,5000] [--before-runs 1] [--ref daaba2f] [--skip-gantt]
 //
 // Records are written the way the runner writes them (one run-started with every id and
@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { layeredDag } from './lib/dag.mjs';
 
@@ -65,11 +65,6 @@ fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(oldRoot, 'node_modules
 const cli = { before: path.join(work, 'cli-before.js'), after: path.join(work, 'cli-after.js') };
 await buildCli(oldRoot, cli.before);
 await buildCli(ROOT, cli.after);
-const replayMod = {
-  before: await import(pathToFileURL(path.join(oldRoot, 'src/core/gantt/input.ts')).href),
-  after: await import(pathToFileURL(path.join(ROOT, 'src/core/gantt/input.ts')).href),
-};
-
 // ---- records ------------------------------------------------------------------------
 function writeRecords(n, dir) {
   const nodes = layeredDag({ n, width: 50, seed: 5, duration: (r) => Math.round(20 + r() * 400) });
@@ -165,14 +160,21 @@ function timeGantt(which, runDir) {
   return ms;
 }
 
+/** stateFromEvents in a fresh process (no heap left over from other measurements). */
 function timeReplay(which, runDir) {
-  const m = replayMod[which];
-  const events = m.parseEventsJsonl(fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8'));
-  const t0 = performance.now();
-  const s = m.stateFromEvents(events);
-  const ms = performance.now() - t0;
-  if (s.status !== 'finished') throw new Error('replay did not finish');
-  return ms;
+  const input = which === 'before' ? path.join(oldRoot, 'src/core/gantt/input.ts') : path.join(ROOT, 'src/core/gantt/input.ts');
+  const code = `
+    const fs = require('node:fs');
+    const m = require(${JSON.stringify(input)});
+    const events = m.parseEventsJsonl(fs.readFileSync(${JSON.stringify(path.join(runDir, 'events.jsonl'))}, 'utf8'));
+    const t0 = performance.now();
+    const s = m.stateFromEvents(events);
+    const ms = performance.now() - t0;
+    if (s.status !== 'finished') throw new Error('replay did not finish');
+    process.stdout.write(String(ms));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', cwd: ROOT });
+  if (r.status !== 0) throw new Error(`${which} replay exited ${r.status}: ${r.stderr}`);
+  return Number(r.stdout);
 }
 
 console.log(`replay bench: ${REF} (before) vs working tree (after); ${os.cpus().length} CPUs; load average at start ${load()}`);
