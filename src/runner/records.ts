@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Graph } from '../core/model';
 import type { RunEvent, RunResult, FinalActionState } from '../core/run/events';
+import type { Job, RunPlan } from '../core/run/plan';
 import type { RunSummary } from '../core/run/scheduler';
 import type { AttemptState } from '../core/run/state';
 import { runsDir } from './paths';
@@ -184,7 +184,10 @@ export class AttemptLog {
 }
 
 export function buildReport(args: {
-  graph: Graph;
+  /** The graph's display name (`name`), null when it has none. */
+  graphName: string | null;
+  /** What ran: per-job needs and dependencies, declared resources. */
+  plan: Pick<RunPlan, 'jobs' | 'resources'>;
   graphFile: string;
   graphHash: string;
   cpus: number;
@@ -193,16 +196,18 @@ export function buildReport(args: {
   attempts: AttemptLog;
   logOf: (id: string) => string | null;
 }): Report {
-  const { graph, summary } = args;
+  const { plan, summary } = args;
+  const jobs = new Map<string, Job>();
+  for (const j of plan.jobs) if (!jobs.has(j.id)) jobs.set(j.id, j);
   // Id-keyed objects are built with Object.fromEntries, which defines own keys: an action or
   // resource named `__proto__` is a key like any other (`obj[id] = …` would set the
   // prototype instead and drop it from the JSON).
   const actions = Object.fromEntries(
     summary.actions.map((s): [string, ReportAction] => {
-      const a = graph.byId.get(s.id);
+      const a = jobs.get(s.id);
       const details = args.attempts.get(s.id);
       const last = details[details.length - 1];
-      const resources: Record<string, number> = Object.fromEntries((a?.resources ?? []).map((r) => [r.name, r.amount]));
+      const resources: Record<string, number> = Object.fromEntries((a?.needs.resources ?? []).map((r) => [r.name, r.amount]));
       const log = args.logOf(s.id);
       return [
         s.id,
@@ -217,7 +222,7 @@ export function buildReport(args: {
           startedAt: s.startedAt,
           finishedAt: s.finishedAt,
           durationMs: last !== undefined && last.finishedAt !== null ? last.finishedAt - last.startedAt : null,
-          cpus: a?.cpus ?? 1,
+          cpus: a?.needs.cpus ?? 1,
           resources,
           log: log === null ? null : `logs/${log}`,
           dependsOn: a?.deps ?? [],
@@ -227,14 +232,14 @@ export function buildReport(args: {
     }),
   );
   const resources: Record<string, number | 'unlimited'> = Object.fromEntries(
-    graph.resources.map((r) => [r.name, Number.isFinite(r.capacity) ? r.capacity : 'unlimited']),
+    plan.resources.map((r) => [r.name, Number.isFinite(r.capacity) ? r.capacity : 'unlimited']),
   );
   return {
     version: REPORT_VERSION,
     runId: summary.runId,
     graphFile: args.graphFile,
     graphHash: args.graphHash,
-    graphName: graph.name ?? null,
+    graphName: args.graphName,
     host: { hostname: os.hostname(), platform: process.platform, cpus: os.availableParallelism(), node: process.version },
     cpus: args.cpus,
     keepGoing: args.keepGoing,
