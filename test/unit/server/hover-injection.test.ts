@@ -125,3 +125,45 @@ describe('hover on a hostile graph file and report.json (language server)', func
     await c.close(uri);
   });
 });
+
+describe('hover on actions named like Object.prototype members (language server)', function () {
+  let dir: string;
+  let c: TestClient;
+  const GRAPH = `{
+  "version": 1,
+  "actions": {
+    "__proto__": { "command": "echo p" },
+    "constructor": { "command": "echo c", "dependsOn": ["__proto__"] },
+    "toString": { "command": "echo t" }
+  }
+}
+`;
+  before(async () => {
+    dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'actiontree-hover-proto-')));
+    const file = path.join(dir, 'p.actiontree.jsonc');
+    fs.writeFileSync(file, GRAPH);
+    const runDir = path.join(dir, '.actiontree', 'runs', '20261129T100000.000Z-prot');
+    fs.mkdirSync(runDir, { recursive: true });
+    const act = (state: string): string => JSON.stringify({ state, reason: null, startedAt: 1000, finishedAt: 1500, attempts: 1 });
+    // Raw JSON text: "__proto__" is an own key once parsed (an object literal could not hold it).
+    fs.writeFileSync(path.join(runDir, 'report.json'), `{"version":1,"runId":"20261129T100000.000Z-prot","graphFile":${JSON.stringify(file)},"result":"succeeded","actions":{"__proto__":${act('succeeded')},"constructor":${act('failed')}}}`);
+    c = await TestClient.start({ mode: 'pull', rootDir: dir });
+  });
+  after(async () => {
+    await c.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows each one\'s own last run; one not in the report is "not selected"', async () => {
+    const uri = pathToFileURL(path.join(dir, 'p.actiontree.jsonc')).href;
+    await c.open(uri, GRAPH);
+    const hover = async (needle: string): Promise<string> => {
+      const h = await c.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(GRAPH, needle, 0, 2) });
+      return (h!.contents as MarkupContent).value;
+    };
+    assert.match(await hover('"__proto__": {'), /Last run: \*\*succeeded\*\* in 500 ms/);
+    assert.match(await hover('"constructor": {'), /Last run: \*\*failed\*\* in 500 ms/);
+    assert.match(await hover('"toString": {'), /not selected$/);
+    await c.close(uri);
+  });
+});
