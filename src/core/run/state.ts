@@ -173,7 +173,21 @@ function closeAttempt(attempts: readonly AttemptState[], end: AttemptEnd | null,
 }
 
 /** Applies one event. Unknown action ids (e.g. a view attached mid-run) are added on the fly. */
+const FINAL_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'canceled', 'skipped']);
+
+/**
+ * Events read from a file are only cast, not checked: one that cannot be applied (an
+ * action event without a string id, a finish with an unknown state) is ignored rather
+ * than corrupting the state.
+ */
+function applicable(event: RunEvent): boolean {
+  if (event.type === 'run-started' || event.type === 'run-finished') return true;
+  if (typeof event.action !== 'string') return false;
+  return event.type !== 'action-finished' || FINAL_STATES.has(event.state);
+}
+
 export function reduceRun(state: RunState, event: RunEvent): RunState {
+  if (!applicable(event)) return state;
   switch (event.type) {
     case 'run-started': {
       // Events may come from a file: tolerate a missing or odd `actions` list.
@@ -249,7 +263,16 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
       return withAction(state, next, prev?.state ?? null, event.time);
     }
     case 'run-finished':
-      return makeState({ ...fieldsOf(state), status: 'finished', finishedAt: event.time, result: event.result, lastEventTime: event.time }, state.actions);
+      return makeState(
+        {
+          ...fieldsOf(state),
+          status: 'finished',
+          finishedAt: event.time,
+          result: event.result === 'succeeded' || event.result === 'failed' || event.result === 'canceled' ? event.result : null,
+          lastEventTime: event.time,
+        },
+        state.actions,
+      );
     default: {
       const never: never = event;
       return never;

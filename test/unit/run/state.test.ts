@@ -166,3 +166,21 @@ describe('reduceRun: persistence and cost', () => {
     assert.ok(ms < 15_000, `replay took ${ms.toFixed(0)} ms`);
   });
 });
+
+describe('reduceRun: events read from a damaged file', () => {
+  it('ignores events it cannot apply instead of corrupting the state', () => {
+    const bad = [
+      { type: 'run-started', runId: 'r', time: 1, cpus: 1 },
+      { type: 'action-ready', time: 2 },
+      { type: 'action-started', action: { x: 1 }, time: 3, attempt: 1, pid: 1 },
+      { type: 'action-finished', action: 'a', time: 4, state: 'bogus', reason: null, exitCode: null, signal: null, attempts: 1 },
+      { type: 'action-ready', action: 'b', time: 5 },
+      { type: 'run-finished', time: 6, result: 'weird' },
+    ] as unknown as RunEvent[];
+    const s = bad.reduce(reduceRun, initialRunState());
+    assert.deepEqual(s.order, ['b']);
+    assert.deepEqual(s.counts, { pending: 0, ready: 1, running: 0, succeeded: 0, failed: 0, canceled: 0, skipped: 0 });
+    assert.equal(s.status, 'finished');
+    assert.equal(s.result, null);
+  });
+});
