@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeText, hasErrors, MAX_ANALYZE_SIZE } from '../core/analyze';
@@ -11,13 +10,16 @@ import { planRun } from '../core/run/plan';
 import { runGraph, type Clock, type RunSummary, type SchedulerGate } from '../core/run/scheduler';
 import type { LineIndex } from '../core/text';
 import { createLocalExecutor, type SpawnMode } from './executor';
+import type { OutputGate } from './launcher';
 import { newRunId } from './paths';
+import { readRegularFileSync } from './safeRead';
+import { loadEstimates } from './history';
 import { LoadHold } from './hold';
+import { AttemptLog, buildReport, createRunDir, EventsWriter, loadLearnedMemory, writeReportAtomic } from './records';
 import { Sampler, withSampling } from './sampler';
 
 /** How often running trees are sampled (SPEC §8: at most 200 ms). */
 const SAMPLE_INTERVAL_MS = 200;
-import { AttemptLog, buildReport, createRunDir, EventsWriter, loadEstimates, loadLearnedMemory, writeReportAtomic } from './records';
 
 /**
  * One run of a graph file, end to end: read + validate, plan (selection, estimates from
@@ -52,6 +54,8 @@ export interface RunRequest {
    * (spawnModeFromEnv); executeRun itself never reads the environment for it.
    */
   readonly spawn?: SpawnMode;
+  /** Backpressure from a slow consumer of the events (`run --json`): see NodeLauncherOptions.outputGate. */
+  readonly outputGate?: OutputGate;
   /** Decides, as each job becomes ready, whether it runs or is skipped; told each job's end. */
   readonly gate?: SchedulerGate;
   /** SPEC §8: sample each attempt's process tree (peak memory, CPU time, memoryLimit). Default true; false for benchmarks. */
@@ -67,6 +71,8 @@ export type RunOutcome =
       readonly reportFile: string;
       readonly summary: RunSummary;
       readonly graph: Graph;
+      /** Actions whose log is incomplete or missing, with why (also `logError` in report.json). */
+      readonly logErrors: readonly { readonly action: string; readonly error: string }[];
     }
   /** The graph has errors: nothing started. */
   | { readonly kind: 'invalid'; readonly diagnostics: readonly Diagnostic[]; readonly lineIndex: LineIndex }
@@ -93,16 +99,13 @@ type Loaded =
  * with the runner's memory).
  */
 function loadGraph(graphFile: string): Loaded {
-  let bytes: Buffer;
-  try {
-    const st = fs.statSync(graphFile);
-    if (st.isDirectory()) return { kind: 'error', message: `cannot read '${graphFile}': it is a folder` };
-    if (st.size > MAX_ANALYZE_SIZE) return { kind: 'error', message: `'${graphFile}' is too large to run (${st.size} bytes)` };
-    bytes = fs.readFileSync(graphFile);
-  } catch (e: unknown) {
-    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
-    return { kind: 'error', message: `cannot read '${graphFile}': ${code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}` };
+  // A regular file only (a FIFO would block open() and ignore signals), bounded in size.
+  const r = readRegularFileSync(graphFile, { maxBytes: MAX_ANALYZE_SIZE, followSymlinks: true });
+  if (!r.ok) {
+    if (r.kind === 'too-large') return { kind: 'error', message: `'${graphFile}' is too large to run (${r.size} bytes)` };
+    return { kind: 'error', message: `cannot read '${graphFile}': ${r.kind === 'missing' && r.reason === 'no such file' ? 'no such file' : r.reason}` };
   }
+  const bytes = r.bytes;
   let text = bytes.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const analysis = analyzeText(text);
@@ -123,7 +126,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const cpus = req.cpus ?? (graph.cpus === 'auto' ? os.availableParallelism() : graph.cpus);
   const keepGoing = req.keepGoing ?? graph.keepGoing;
 
-  const estimates = loadEstimates(req.graphFile, new Set(graph.actions.map((a) => a.id)));
+  const estimates = await loadEstimates(req.graphFile, new Set(graph.actions.map((a) => a.id)));
   const learnedMemory = graph.limits?.memory !== undefined ? loadLearnedMemory(req.graphFile, new Set(graph.actions.map((a) => a.id))) : undefined;
   const plan = planRun(graph, requested, estimates, req.only === true, {
     baseDir: path.dirname(req.graphFile),
@@ -156,6 +159,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
     ...(req.env !== undefined ? { env: req.env } : {}),
     runEnv: { ACTIONTREE_RUN_ID: runId, ACTIONTREE_RUN_DIR: created.dir },
+    ...(req.outputGate !== undefined ? { outputGate: req.outputGate } : {}),
   });
   // SPEC §8: peak memory / CPU time of every attempt, memoryLimit enforcement (Linux /proc).
   const executor = req.sampling === false ? local : withSampling(local, sampler);
@@ -165,6 +169,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const hold = lim.maxLoad !== undefined || lim.minFreeMemory !== undefined ? new LoadHold(lim.maxLoad, lim.minFreeMemory) : undefined;
   const onExit = (): void => executor.killAllNow();
   process.on('exit', onExit);
+  // Helpers start before the clock does: an action's time is its own, not a helper's start-up.
+  await executor.prepare?.(Math.min(cpus, plan.jobs.length));
   const summary = await runGraph({
     jobs: plan.jobs,
     resources: plan.resources,
@@ -202,6 +208,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     summary,
     attempts,
     logOf: (id) => executor.logOf(id),
+    logErrorOf: (id) => executor.logErrorOf?.(id) ?? null,
   });
   writer.close();
   let reportFile: string;
@@ -210,5 +217,6 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   } catch (e: unknown) {
     return { kind: 'error', message: `the run finished (${summary.result}) but its report could not be written: ${e instanceof Error ? e.message : String(e)}` };
   }
-  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph };
+  const logErrors = Object.entries(report.actions).flatMap(([action, a]) => (a.logError !== null ? [{ action, error: a.logError }] : []));
+  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph, logErrors };
 }
