@@ -14,6 +14,7 @@ import type { OutputGate } from './launcher';
 import { newRunId } from './paths';
 import { readRegularFileSync } from './safeRead';
 import { loadEstimates } from './history';
+import { withAffinity } from './affinity';
 import { LoadHold } from './hold';
 import { AttemptLog, buildReport, createRunDir, EventsWriter, loadLearnedMemory, writeReportAtomic } from './records';
 import { Sampler, withSampling } from './sampler';
@@ -162,7 +163,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     ...(req.outputGate !== undefined ? { outputGate: req.outputGate } : {}),
   });
   // SPEC §8: peak memory / CPU time of every attempt, memoryLimit enforcement (Linux /proc).
-  const executor = req.sampling === false ? local : withSampling(local, sampler);
+  const pinned = plan.limits.cpuAffinity ? withAffinity(local) : local;
+  const executor = req.sampling === false ? pinned : withSampling(pinned, sampler);
   // If this process exits before the run ends (process.exit elsewhere, a fatal error), take
   // the detached process groups down with it.
   const lim = plan.limits;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { allowedCores, tasksetAvailable } from '../../src/runner/affinity';
 import { isAlive, readPid, runGraphFile, setSpawnMode, tmpDir, writeGraph } from './helpers';
 
 /** A process tree: the action's shell writes its pid, a background child writes its own, both wait. */
@@ -116,4 +117,25 @@ for (const mode of ['helper', 'node'] as const) describe(`SPEC §8 time limits w
       for (let i = 1; i < iv.length; i++) assert.ok(iv[i]![0] >= iv[i - 1]![1], `overlap: ${JSON.stringify(iv)}`);
     });
   }
+
+  it('cpuAffinity: each running action is pinned to its own cores (read back from inside the actions)', async function () {
+    if (process.platform !== 'linux') this.skip();
+    if (!tasksetAvailable()) this.skip();
+    const cores = allowedCores();
+    const dir = tmpDir();
+    const n = Math.min(cores.length, 4);
+    const actions: Record<string, unknown> = {};
+    // Each holds its core until all have started (a barrier of files), so they overlap.
+    for (let i = 0; i < n; i++) {
+      actions[`p${i}`] = { command: `grep Cpus_allowed_list /proc/self/status | cut -f2 > aff-${i}.txt; touch up-${i}; for t in $(seq 1 100); do [ $(ls up-* | wc -l) -ge ${n} ] && break; sleep 0.05; done` };
+    }
+    const file = writeGraph(dir, { version: 1, cpus: n, cpuAffinity: true, actions });
+    const { report } = await runGraphFile(file);
+    assert.equal(report.result, 'succeeded');
+    const seen = Array.from({ length: n }, (_, i) => fs.readFileSync(path.join(dir, `aff-${i}.txt`), 'utf8').trim());
+    for (const s of seen) assert.match(s, /^\d+$/, `pinned to one core: ${s}`);
+    assert.equal(new Set(seen).size, n, `distinct cores: ${seen.join(' ')}`);
+    for (const s of seen) assert.ok(cores.includes(Number(s)));
+  });
 });
+
