@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Executor, JobHandle, OutputSink } from '../core/run/executor';
 import type { Job } from '../core/run/plan';
+import { forwarded } from './sampler';
 
 /**
  * SPEC §8 `cpuAffinity` (Linux): each running attempt is pinned to `needs.cpus` cores that no
@@ -94,8 +95,6 @@ export function withAffinity(inner: Executor, cores: CoreSet = new CoreSet()): E
         ...(h.usage !== undefined ? { usage: () => h.usage?.() ?? null } : {}),
       };
     },
-    logOf: (id) => inner.logOf(id),
-    killAllNow: () => inner.killAllNow(),
-    close: () => inner.close(),
+    ...forwarded(inner),
   };
 }

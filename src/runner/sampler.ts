@@ -287,11 +287,18 @@ export function withSampling(inner: Executor, sampler: Sampler): Executor {
         usage: () => usage,
       };
     },
+    ...forwarded(inner),
+  };
+}
+
+/** An executor's members other than `start`, for wrappers (every optional one that exists). */
+export function forwarded(inner: Executor): Omit<Executor, 'start'> {
+  return {
     logOf: (id) => inner.logOf(id),
+    ...(inner.logErrorOf !== undefined ? { logErrorOf: (id: string) => inner.logErrorOf?.(id) ?? null } : {}),
+    ...(inner.prepare !== undefined ? { prepare: (n: number) => inner.prepare?.(n) ?? Promise.resolve() } : {}),
     killAllNow: () => inner.killAllNow(),
-    close: async () => {
-      await inner.close();
-    },
+    close: () => inner.close(),
   };
 }
 
