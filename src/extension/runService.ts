@@ -266,6 +266,11 @@ export class RunService implements vscode.Disposable {
     return undefined;
   }
 
+  /** This window's sessions of a graph file, newest first. */
+  sessionsOf(graphFile: string): RunSession[] {
+    return this.sessions.filter((s) => samePath(s.graphFile, graphFile)).reverse();
+  }
+
   activeFor(graphFile: string): RunSession | undefined {
     return this.active.find((s) => samePath(s.graphFile, graphFile));
   }

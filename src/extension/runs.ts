@@ -20,7 +20,7 @@ export function registerRuns(ctx: ActionTreeContext): void {
   const outputs = ctx.own(new OutputManager(runs));
   const tree = ctx.own(new GraphTreeProvider(graphs, runs));
   const gantt = ctx.own(new GanttPanelManager(extensionUri, runs, outputs));
-  ctx.own(vscode.window.createTreeView('actiontree.graphs', { treeDataProvider: tree, showCollapseAll: true }));
+  tree.attach(ctx.own(vscode.window.createTreeView('actiontree.graphs', { treeDataProvider: tree, showCollapseAll: true })));
   let status: RunStatus | undefined;
   const svc: Services = { extensionUri, graphs, runs, outputs, tree, gantt, status: () => status! };
   status = ctx.own(

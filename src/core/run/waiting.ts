@@ -132,3 +132,9 @@ export function waitingSince(a: ActionRunState): number | null {
 export function capacityOf(cpus: number, resources: readonly { readonly name: string; readonly capacity: number }[]): Capacity {
   return { cpus, resources: new Map(resources.map((r) => [r.name, r.capacity])) };
 }
+
+/** The wait reason of `id` in a run of `graph`, as one line (tree row, chart tooltip), or null. */
+export function waitingText(state: RunState, graph: { readonly byId: ReadonlyMap<string, ActionNeeds>; readonly resources: readonly { readonly name: string; readonly capacity: number }[] }, id: string): string | null {
+  const r = waitReason(state, id, (x) => graph.byId.get(x), capacityOf(state.cpus, graph.resources));
+  return r === null ? null : formatWaitReason(r);
+}
