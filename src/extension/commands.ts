@@ -237,13 +237,15 @@ export const commandTable: Readonly<Record<string, Handler>> = {
       return true;
     }
     const entry = uri ? await svc.graphs.fresh(uri) : await pickGraph(svc, undefined, 'Graph whose last run to show');
-    const report = entry ? await newestReport(entry.uri.fsPath) : undefined;
+    // No graph at all: pickGraph already offered to create the example; nothing to run.
+    if (!entry) return false;
+    const report = await newestReport(entry.uri.fsPath);
     if (report) {
       await svc.gantt.showReport(report);
       return true;
     }
     void vscode.window.showInformationMessage('ActionTree: no run to show yet. Run the graph first.', 'Run Graph').then((p) => {
-      if (p) void vscode.commands.executeCommand('actiontree.runGraph', entry?.uri);
+      if (p) void vscode.commands.executeCommand('actiontree.runGraph', entry.uri);
     });
     return false;
   },
