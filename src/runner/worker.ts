@@ -85,6 +85,7 @@ async function start(m: StartMessage): Promise<void> {
     ...(m.only !== undefined ? { only: m.only } : {}),
     ...(m.cpus !== undefined ? { cpus: m.cpus } : {}),
     ...(m.keepGoing !== undefined ? { keepGoing: m.keepGoing } : {}),
+    ...(m.env !== undefined ? { env: m.env } : {}),
     signal: ac.signal,
     onRunDir: (dir) => (runDir = dir),
     onEvent: (e) => batcher.event(e),
