@@ -335,7 +335,8 @@ export const commandTable: Readonly<Record<string, Handler>> = {
       uri = vscode.Uri.joinPath(folder.uri, EXAMPLE_FILE_NAME.replace('.actiontree.jsonc', `-${i}.actiontree.jsonc`));
     }
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(EXAMPLE_GRAPH));
-    await vscode.window.showTextDocument(uri);
+    // A normal tab (not a preview that the next file opened replaces).
+    await vscode.window.showTextDocument(uri, { preview: false });
     return uri.toString();
   },
 

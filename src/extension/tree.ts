@@ -51,7 +51,7 @@ const ICONS: Readonly<Record<ActionState, [string, string | undefined]>> = {
   running: ['sync~spin', 'charts.blue'],
   succeeded: ['pass', 'testing.iconPassed'],
   failed: ['error', 'testing.iconFailed'],
-  canceled: ['circle-slash', 'charts.orange'],
+  canceled: ['circle-slash', 'actiontree.canceledForeground'],
   skipped: ['debug-step-over', 'descriptionForeground'],
 };
 
