@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { EXAMPLE_GRAPH } from '../../src/extension/example';
 import { markedEnv, peakUsage, repoRoot, runGraphFile, tmpDir } from './helpers';
 
 describe('examples/release.actiontree.jsonc (the quick-start demo)', function () {
@@ -28,7 +29,6 @@ describe('the "Create Example Graph" graph (src/extension/example.ts)', function
   this.timeout(60_000);
 
   it('uses POSIX shell commands and runs green without node on PATH', async () => {
-    const { EXAMPLE_GRAPH } = await import('../../src/extension/example');
     assert.doesNotMatch(EXAMPLE_GRAPH, /"node"|node -e/);
     const dir = tmpDir();
     const file = path.join(dir, 'example.actiontree.jsonc');
