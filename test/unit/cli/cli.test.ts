@@ -76,8 +76,8 @@ describe('CLI (the real bundle in a child process)', function () {
     assert.equal(
       r.stdout,
       [
-        "cycle.actiontree.jsonc:4:42: error cycle: dependency cycle: a → b → a ('a' depends on 'b', a cycle of 2 actions)",
-        "cycle.actiontree.jsonc:5:42: error cycle: dependency cycle: b → a → b ('b' depends on 'a', a cycle of 2 actions)",
+        "cycle.actiontree.jsonc:4:42: error cycle: cycle: a → b → a",
+        "cycle.actiontree.jsonc:5:42: error cycle: cycle: b → a → b",
         "cycle.actiontree.jsonc:6:47: error unknown-dependency: action 'c' depends on 'missing', which is not an action in this file",
         '',
       ].join('\n'),
