@@ -358,6 +358,9 @@ export const commandTable: Readonly<Record<string, Handler>> = {
   'actiontree.internal.waitGantt': (svc, runId, finished, timeoutMs, expectMessage) =>
     waitGantt(svc, String(runId), Number(finished), typeof timeoutMs === 'number' ? timeoutMs : 30_000, expectMessage === true),
   'actiontree.internal.status': (svc) => svc.status().text,
+  'actiontree.internal.lastMessage': (svc) => svc.status().lastMessage,
+  'actiontree.internal.treeRedraws': (svc) => svc.tree.redraws.splice(0),
+  'actiontree.internal.treeExpanded': (svc) => [...svc.tree.expanded],
 };
 
 async function exists(uri: vscode.Uri): Promise<boolean> {

@@ -87,7 +87,7 @@ export class GanttPanelManager implements vscode.Disposable {
 
   /** For tests and diagnostics. */
   debugState(): Record<string, unknown> {
-    return { ready: this.webviewReady, visible: this.panel?.visible ?? null, session: this.session?.id ?? null, source: this.chartSource, error: this.errorMessage, posted: this.posted };
+    return { ready: this.webviewReady, visible: this.panel?.visible ?? null, title: this.panel?.title ?? null, session: this.session?.id ?? null, source: this.chartSource, error: this.errorMessage, posted: this.posted };
   }
   private posted = 0;
 

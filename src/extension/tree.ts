@@ -111,8 +111,8 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private view: vscode.TreeView<TreeNode> | undefined;
   /** Graph rows currently expanded (from the view's expand/collapse events). */
   readonly expanded = new Set<string>();
-  /** The latest redraws: 'all' or the number of rows (tests check that runs redraw only changed rows). */
-  readonly redraws: ('all' | number)[] = [];
+  /** The latest redraws: 'all' or the rows' keys (tests check that runs redraw only changed rows). */
+  readonly redraws: ('all' | string[])[] = [];
 
   constructor(
     private readonly graphs: GraphIndex,
@@ -179,7 +179,7 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.changeEmitter.fire(undefined);
   }
 
-  private note(r: 'all' | number): void {
+  private note(r: 'all' | string[]): void {
     this.redraws.push(r);
     if (this.redraws.length > 500) this.redraws.splice(0, this.redraws.length - 500);
   }
@@ -201,7 +201,7 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       if (signature(this.item(n)) !== before) changed.push(n);
     }
     if (changed.length === 0) return;
-    this.note(changed.length);
+    this.note(changed.map(nodeKey));
     this.changeEmitter.fire(changed);
   }
 
