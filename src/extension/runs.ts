@@ -7,6 +7,8 @@ import { OutputManager } from './outputs';
 import { RunService } from './runService';
 import { RunStatus } from './status';
 import { GraphTreeProvider } from './tree';
+import { registerHistory } from './history';
+import { pruneRuns } from '../runner/prune';
 
 /**
  * Running graphs from VS Code: the run service (one forked runner worker per run), the
@@ -30,6 +32,7 @@ export function registerRuns(ctx: ActionTreeContext): void {
     }),
   );
   for (const d of registerCommands(svc)) ctx.own(d);
+  for (const d of registerHistory(graphs, runs, (report) => gantt.showReport(report), pruneRuns)) ctx.own(d);
 
   // Context keys for `when` clauses (menus, palette).
   const setContext = (): void => {
