@@ -24,6 +24,8 @@ export class GraphIndex implements vscode.Disposable {
   readonly onDidChange = this.changeEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
   private scanning: Promise<void> | undefined;
+  /** The text each entry was analyzed from. */
+  private readonly texts = new Map<string, string>();
 
   constructor() {
     const w = vscode.workspace.createFileSystemWatcher(GRAPH_GLOB);
@@ -65,6 +67,11 @@ export class GraphIndex implements vscode.Disposable {
       if (this.entries.delete(uri.toString()) && fire) this.changeEmitter.fire();
       return undefined;
     }
+    const prev = this.entries.get(uri.toString());
+    // The same bytes again (a watcher event after a save, a re-read before a run): nothing
+    // changed, so views are not told (a change redraws the whole Graphs tree).
+    if (prev && this.texts.get(uri.toString()) === text) return prev;
+    this.texts.set(uri.toString(), text);
     const analysis = analyzeText(text);
     const e: GraphEntry = {
       uri,

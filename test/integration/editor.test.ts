@@ -320,4 +320,33 @@ describe('issue 11: the editor experience', function () {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     fs.rmSync(vscode.Uri.parse(created).fsPath, { force: true });
   });
+
+  it('run history: past runs per graph, pruned to actiontree.history.keep; open a chart and outputs; compare two runs', async () => {
+    const uri = install('single.actiontree.jsonc');
+    const cfg = vscode.workspace.getConfiguration('actiontree');
+    await cfg.update('history.keep', 2, vscode.ConfigurationTarget.Workspace);
+    try {
+      const dirs: string[] = [];
+      for (let i = 0; i < 3; i++) dirs.push((await run('actiontree.runGraph', uri)).runDir!);
+      type Row = { node: unknown; label: string; description: string; runId: string; dir: string };
+      const rows = await until('pruned to 2', async () => {
+        const h = (await vscode.commands.executeCommand('actiontree.internal.history', uri.fsPath)) as Row[];
+        return h.length === 2 && !fs.existsSync(dirs[0]!) ? h : undefined;
+      });
+      assert.deepEqual(rows.map((r) => r.dir), [dirs[2], dirs[1]], 'newest first; the oldest run folder removed');
+      assert.match(rows[0]!.description, /^succeeded · \d+(\.\d+)? (ms|s) · 1 succeeded$/);
+      assert.ok(await vscode.commands.executeCommand('actiontree.history.openChart', rows[1]!.node));
+      const g = (await vscode.commands.executeCommand('actiontree.internal.gantt')) as { source: { kind: string; path?: string } };
+      assert.deepEqual(g.source, { kind: 'report', path: path.join(dirs[1]!, 'report.json') });
+      const log = (await vscode.commands.executeCommand('actiontree.history.showOutput', rows[1]!.node, 'only')) as string;
+      assert.equal(log, path.join(dirs[1]!, 'logs', 'only.log'));
+      const md = (await vscode.commands.executeCommand('actiontree.history.compare', rows[0]!.node, [rows[0]!.node, rows[1]!.node])) as string;
+      assert.match(md, /^# single\.actiontree\.jsonc: /);
+      assert.match(md, /## Slower \(\d\)/);
+      assert.match(md, /## Failed in the newer run \(0\)\n\nnone/);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    } finally {
+      await cfg.update('history.keep', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
 });
