@@ -215,6 +215,18 @@ export class Workbench {
     }
   }
 
+  /** Drags the sash right of the side bar so the side bar is `width` px wide (for readable screenshots). */
+  async setSideBarWidth(width: number): Promise<void> {
+    const box = await this.page.locator('.part.sidebar').boundingBox();
+    if (!box) return;
+    const x = box.x + box.width + 1;
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(x, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width, y, { steps: 8 });
+    await this.page.mouse.up();
+  }
+
   /** Clicks an empty spot of the status bar so key presses reach the workbench. */
   async focusWorkbench(): Promise<void> {
     if (await this.page.locator('.quick-input-widget .quick-input-box input').isVisible()) {
