@@ -59,13 +59,16 @@ for (const theme of ['dark', 'light'] as const) {
       const rows = wb.treeRows('Graphs');
       await rows.filter({ hasText: 'big' }).first().waitFor({ state: 'visible' });
       await runGraph(wb, 'cpu');
+      // Screenshot first (also for "before" runs against an older build), then assert.
+      await rows.filter({ hasText: /^\s*hog/ }).locator('.codicon-sync').first().waitFor({ state: 'visible', timeout: 30_000 });
+      await wb.page.waitForTimeout(2000);
+      await wb.screenshot(`editor-tree-waiting-${theme}`);
       const next = rows.filter({ hasText: /^\s*next/ }).first();
       await next.locator('.label-description', { hasText: /waiting for a CPU slot \(2 of 2 in use\) · \d+ s/ }).waitFor({ state: 'visible', timeout: 30_000 });
       await rows.filter({ hasText: /^\s*seed/ }).locator('.label-description', { hasText: /waiting for db \(held by migrate\)/ }).waitFor({ state: 'visible' });
       await rows.filter({ hasText: /^\s*report/ }).locator('.label-description', { hasText: /waiting for 'seed'/ }).waitFor({ state: 'visible' });
       // Item 6: the big graph's 30 rows are collapsed (its actions are not listed).
       assert.equal(await rows.filter({ hasText: /^\s*step0\d/ }).count(), 0, 'the big graph is collapsed');
-      await wb.screenshot(`editor-tree-waiting-${theme}`);
       // A tooltip stays open while the run goes on (rows that did not change are not redrawn).
       await rows.filter({ hasText: /^\s*hog/ }).first().locator('.label-name').hover();
       const tip = hoverWidget(wb);
@@ -84,26 +87,29 @@ for (const theme of ['dark', 'light'] as const) {
       await bar.hover();
       const tip = chart.locator('#tooltip');
       await tip.waitFor({ state: 'visible' });
-      assert.match(await tip.innerText(), /waiting for a CPU slot \(2 of 2 in use\)/);
       await wb.screenshot(`editor-chart-waiting-${theme}`);
+      assert.match(await tip.innerText(), /waiting for a CPU slot \(2 of 2 in use\)/);
       fs.writeFileSync(path.join(cpuDir, 'go.flag'), '');
       await chart.locator('body[data-result="succeeded"]').waitFor({ state: 'attached', timeout: 30_000 });
     });
 
     it('item 5 + 7: the open chart follows a run of another graph; counts add up in the header and the status bar', async () => {
       await runGraph(wb, 'fail');
+      await wb.page.locator('.statusbar-item', { hasText: /failed|not run/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      await wb.page.waitForTimeout(1500);
+      await wb.screenshot(`editor-follow-counts-${theme}`);
       await wb.page.locator('.tabs-container .tab', { hasText: 'Gantt: fail.actiontree.jsonc' }).first().waitFor({ state: 'visible', timeout: 30_000 });
       const chart = await wb.webviewFrame();
       await chart.locator('body[data-result="failed"]').waitFor({ state: 'attached', timeout: 30_000 });
       assert.match(await chart.locator('#summary').innerText(), /failed · 2 succeeded · 1 failed · 2 not run/);
       await statusItem(wb).filter({ hasText: '2 succeeded · 1 failed · 2 not run' }).waitFor({ state: 'visible', timeout: 20_000 });
-      await wb.screenshot(`editor-follow-counts-${theme}`);
     });
 
     it('run history: past runs per graph with result, duration and counts', async () => {
       await runGraph(wb, 'fail');
-      await statusItem(wb).filter({ hasText: '2 succeeded · 1 failed · 2 not run' }).waitFor({ state: 'visible', timeout: 20_000 });
+      await wb.page.waitForTimeout(3000);
       const history = wb.view('Run History');
+      if (!(await history.count())) await wb.screenshot(`editor-history-${theme}`);
       if (!(await history.locator('.pane-body').isVisible())) await history.locator('.pane-header').click();
       const graphRow = history.locator('.monaco-list-row', { hasText: 'fail' }).first();
       await graphRow.waitFor({ state: 'visible', timeout: 20_000 });
