@@ -60,13 +60,19 @@ export function stateIcon(state: ActionState): vscode.ThemeIcon {
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
 }
 
-/** Elapsed time on a row: whole seconds under a minute (so a row changes at most once a second). */
+/**
+ * Elapsed time on a row, in coarse steps (seconds under 10 s, then 5 s, then 30 s, then
+ * minutes) so that a waiting or running row changes rarely: a row that changes is redrawn,
+ * and a redraw closes its tooltip.
+ */
 export function elapsed(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '0 s';
   const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s} s`;
+  if (s < 10) return `${s} s`;
+  if (s < 60) return `${s - (s % 5)} s`;
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m} m ${String(s % 60).padStart(2, '0')} s`;
+  if (m < 10) return `${m} m ${String(s % 60 < 30 ? 0 : 30).padStart(2, '0')} s`;
+  if (m < 60) return `${m} m`;
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} m`;
 }
 
