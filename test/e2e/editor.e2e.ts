@@ -103,6 +103,7 @@ for (const theme of ['dark', 'light'] as const) {
     it('item 5 + 7: the open chart follows a run of another graph; counts add up in the header and the status bar', async () => {
       await runGraph(wb, 'fail');
       await wb.page.locator('.statusbar-item', { hasText: /failed|not run/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      await wb.page.mouse.move(700, 600);
       await wb.page.waitForTimeout(1500);
       await wb.screenshot(`editor-follow-counts-${theme}`);
       await wb.page.locator('.tabs-container .tab', { hasText: 'Gantt: fail.actiontree.jsonc' }).first().waitFor({ state: 'visible', timeout: 30_000 });
@@ -124,6 +125,7 @@ for (const theme of ['dark', 'light'] as const) {
       const runRows = history.locator('.monaco-list-row', { hasText: /failed · .* · 2 succeeded · 1 failed · 2 not run/ });
       await runRows.nth(1).waitFor({ state: 'visible', timeout: 20_000 });
       assert.ok((await runRows.count()) >= 2, 'both runs of the graph are listed');
+      await wb.page.mouse.move(700, 600);
       await wb.screenshot(`editor-history-${theme}`);
       // Clicking a past run opens its chart.
       await runRows.nth(1).click();
