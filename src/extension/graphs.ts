@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyzeText, hasErrors, type Analysis } from '../core/analyze';
+import { analyzeText, hasErrors, MAX_ANALYZE_SIZE, tooLargeDiagnostic, type Analysis } from '../core/analyze';
+import { LineIndex } from '../core/text';
+import { readRegularFile, textOf } from '../runner/safeRead';
 
 export const GRAPH_GLOB = '**/*.actiontree.jsonc';
 const EXCLUDE = '{**/node_modules/**,**/.actiontree/**,**/.git/**}';
@@ -60,19 +62,24 @@ export class GraphIndex implements vscode.Disposable {
 
   private async load(uri: vscode.Uri, fire = true): Promise<GraphEntry | undefined> {
     if (uri.scheme !== 'file') return undefined;
-    let text: string;
-    try {
-      text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-    } catch {
+    // Regular files only, opened without blocking, bounded: a workspace (untrusted too) may
+    // hold a *.actiontree.jsonc that is a link to /dev/zero or a FIFO.
+    const r = await readRegularFile(uri.fsPath, { maxBytes: MAX_ANALYZE_SIZE, followSymlinks: true });
+    if (!r.ok && r.kind !== 'too-large') {
       if (this.entries.delete(uri.toString()) && fire) this.changeEmitter.fire();
       return undefined;
     }
+    const text = r.ok ? textOf(r.bytes) : null;
     const prev = this.entries.get(uri.toString());
     // The same bytes again (a watcher event after a save, a re-read before a run): nothing
     // changed, so views are not told (a change redraws the whole Graphs tree).
-    if (prev && this.texts.get(uri.toString()) === text) return prev;
-    this.texts.set(uri.toString(), text);
-    const analysis = analyzeText(text);
+    if (prev && text !== null && this.texts.get(uri.toString()) === text) return prev;
+    if (text !== null) this.texts.set(uri.toString(), text);
+    else this.texts.delete(uri.toString());
+    const analysis: Analysis =
+      text !== null
+        ? analyzeText(text)
+        : { graph: analyzeText('{}').graph, diagnostics: [tooLargeDiagnostic(r.ok ? MAX_ANALYZE_SIZE + 1 : (r.size ?? MAX_ANALYZE_SIZE + 1))], lineIndex: new LineIndex(''), root: undefined };
     const e: GraphEntry = {
       uri,
       analysis,

@@ -7,6 +7,8 @@ import { compareRuns, digestReport, formatComparison, runDuration, type RunDiges
 import { formatCounts } from '../core/run/counts';
 import { logFileName } from '../runner/paths';
 import { finishedRunDirs } from '../runner/prune';
+import { readReportFile } from '../runner/history';
+import { textOf } from '../runner/safeRead';
 import type { GraphIndex } from './graphs';
 import { relative } from './graphs';
 import type { RunService } from './runService';
@@ -33,13 +35,10 @@ export const diskHistory: HistorySource = {
   async list(graphFile) {
     const out: HistoryEntry[] = [];
     for (const dir of await finishedRunDirs(graphFile)) {
-      let text: string;
-      try {
-        text = await fs.readFile(path.join(dir, 'report.json'), 'utf8');
-      } catch {
-        continue;
-      }
-      const p = parseReport(text);
+      // Bounded, regular-file-only read (a hostile workspace may hold anything there).
+      const r = await readReportFile(path.join(dir, 'report.json'));
+      if (!r.ok) continue;
+      const p = parseReport(textOf(r.bytes));
       if (p.ok) out.push({ graphFile, dir, digest: digestReport(p.report) });
     }
     return out;

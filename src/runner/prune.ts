@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { runsDir } from './paths';
+import { sharedHistory, type RunHistory } from './history';
 
 /**
  * Keeps the newest `keep` finished runs of one graph file in `.actiontree/runs` and removes
@@ -18,37 +18,22 @@ export interface PruneResult {
   readonly errors: readonly string[];
 }
 
-/** The graph file a run folder's report.json names, or null (missing, unreadable, corrupt). */
-export async function reportGraphFile(runDir: string): Promise<string | null> {
-  try {
-    const data = JSON.parse(await fs.readFile(path.join(runDir, 'report.json'), 'utf8')) as unknown;
-    const g = typeof data === 'object' && data !== null ? (data as { graphFile?: unknown }).graphFile : undefined;
-    return typeof g === 'string' ? g : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Finished run folders of `graphFile`, newest first (run ids sort by start time). */
-export async function finishedRunDirs(graphFile: string): Promise<string[]> {
-  const dir = runsDir(graphFile);
-  let names: string[];
-  try {
-    names = await fs.readdir(dir);
-  } catch {
-    return [];
-  }
+/**
+ * Finished run folders of `graphFile` (with a report), newest first, through the run
+ * records reader (`runner/history.ts`: bounded, symlink-safe reads; it looks at the newest
+ * MAX_RUNS_SCANNED folders of `.actiontree/runs`).
+ */
+export async function finishedRunDirs(graphFile: string, history: RunHistory = sharedHistory()): Promise<string[]> {
   const out: string[] = [];
-  for (const name of names.filter((n) => RUN_ID.test(n)).sort().reverse()) {
-    const runDir = path.join(dir, name);
-    if ((await reportGraphFile(runDir)) === graphFile) out.push(runDir);
+  for await (const ref of history.runsOf(graphFile, { withReport: true })) {
+    if (ref.hasReport && RUN_ID.test(path.basename(ref.dir))) out.push(ref.dir);
   }
   return out;
 }
 
-export async function pruneRuns(graphFile: string, keep: number): Promise<PruneResult> {
+export async function pruneRuns(graphFile: string, keep: number, history?: RunHistory): Promise<PruneResult> {
   if (!Number.isInteger(keep) || keep < 1) return { kept: 0, removed: [], errors: [`keep must be an integer >= 1, got ${keep}`] };
-  const dirs = await finishedRunDirs(graphFile);
+  const dirs = await finishedRunDirs(graphFile, history);
   const removed: string[] = [];
   const errors: string[] = [];
   for (const d of dirs.slice(keep)) {
