@@ -159,7 +159,15 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
    * A run started: collapse the graphs that are not running, reveal and expand the running
    * ones (only when the view is visible: a run never pulls the side bar open by itself).
    */
-  async follow(graphFile: string): Promise<void> {
+  follow(graphFile: string): Promise<void> {
+    // One at a time: a reveal still in progress must not land after the next collapse.
+    this.following = this.following.then(() => this.followNow(graphFile));
+    return this.following;
+  }
+
+  private following: Promise<void> = Promise.resolve();
+
+  private async followNow(graphFile: string): Promise<void> {
     const view = this.view;
     if (!view?.visible) return;
     await this.graphs.ready();
