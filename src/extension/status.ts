@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { idsInState, runningActions } from '../core/run/state';
 import { ZERO_COUNTS, finishedOf, formatCounts, runCounts, totalOf, type ActionCounts } from '../core/run/counts';
 import type { RunService, RunSession } from './runService';
 
@@ -73,7 +74,7 @@ export class RunStatus implements vscode.Disposable {
           const report = (): void => {
             const c = runCounts(s.state);
             const pct = (finishedOf(c) / Math.max(1, totalOf(c))) * 100;
-            const running = s.state.order.filter((id) => s.state.actions[id]?.state === 'running');
+            const running = runningActions(s.state);
             progress.report({
               increment: pct - reported,
               message: `${formatCounts(c)}${running.length ? ` — running ${running.slice(0, 3).join(', ')}${running.length > 3 ? '…' : ''}` : ''}`,
@@ -115,7 +116,7 @@ export class RunStatus implements vscode.Disposable {
       vscode.window.setStatusBarMessage(`$(pass) ActionTree: ${name} succeeded — ${counts}${dur}`, 5000);
       return;
     }
-    const failedIds = s.state.order.filter((id) => s.state.actions[id]?.state === 'failed');
+    const failedIds = idsInState(s.state, 'failed');
     const buttons = failedIds.length > 0 ? ['Show Gantt Chart', 'Show Output'] : ['Show Gantt Chart'];
     const show = s.state.result === 'canceled' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
     // No duration (or anything else that changes between two equal outcomes) in the text:

@@ -284,12 +284,12 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     const newest = this.session(uri);
     let first = true;
     for (const s of this.runs.sessionsOf(uri.fsPath)) {
-      const a = s.state.actions[action];
+      const a = s.state.actions.get(action);
       if (a) return { a, view: s, earlier: !first };
       if (s.state.runId !== null) first = false;
     }
     const p = this.pastRun(uri);
-    const a = p?.state.actions[action];
+    const a = p?.state.actions.get(action);
     if (p && a) return { a, view: p, earlier: newest !== p };
     return undefined;
   }

@@ -61,7 +61,7 @@ export function countActions(items: Iterable<{ readonly state: ActionState; read
 export function runCounts(state: RunState): ActionCounts {
   const items: { state: ActionState; ran: boolean }[] = [];
   for (const id of state.order) {
-    const a = state.actions[id];
+    const a = state.actions.get(id);
     if (a) items.push({ state: a.state, ran: a.attempts.length > 0 || a.startedAt !== null });
   }
   return countActions(items);

@@ -34,13 +34,13 @@ const FINAL = new Set(['succeeded', 'failed', 'canceled', 'skipped']);
 
 /** The reason `id` is waiting, or null when it is not waiting (running, finished, unknown). */
 export function waitReason(state: RunState, id: string, needsOf: (id: string) => ActionNeeds | undefined, capacity: Capacity): WaitReason | null {
-  const a = state.actions[id];
+  const a = state.actions.get(id);
   if (a === undefined) return null;
   if (a.state === 'pending') {
     const deps = needsOf(id)?.deps ?? [];
     // Dependencies outside the run (e.g. "run only this action") count as done.
     const on = deps.filter((d) => {
-      const ds = state.actions[d]?.state;
+      const ds = state.actions.get(d)?.state;
       return ds !== undefined && !FINAL.has(ds);
     });
     return { kind: 'dependencies', on };
@@ -49,7 +49,7 @@ export function waitReason(state: RunState, id: string, needsOf: (id: string) =>
   const need = needsOf(id);
   const running: ActionRunState[] = [];
   for (const other of state.order) {
-    const o = state.actions[other];
+    const o = state.actions.get(other);
     if (o !== undefined && o.state === 'running') running.push(o);
   }
   // Resources first: they name what is exhausted and who holds it.

@@ -26,7 +26,7 @@ describe('waitReason (core/run/waiting)', () => {
     const r = waitReason(s, 'test', needsOf, capacityOf(2, [{ name: 'db', capacity: 1 }]));
     assert.deepEqual(r, { kind: 'dependencies', on: ['build', 'migrate'] });
     assert.equal(formatWaitReason(r!), "waiting for 'build', 'migrate'");
-    assert.equal(waitingSince(s.actions['test']!), 1000);
+    assert.equal(waitingSince(s.actions.get('test')!), 1000);
   });
 
   it('names an exhausted resource and who holds it', () => {
