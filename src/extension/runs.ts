@@ -4,6 +4,7 @@ import { registerCommands, type Services } from './commands';
 import { GanttPanelManager } from './ganttPanel';
 import { GraphIndex } from './graphs';
 import { OutputManager } from './outputs';
+import { registerPlatform } from './platform';
 import { RunService } from './runService';
 import { RunStatus } from './status';
 import { GraphTreeProvider } from './tree';
@@ -30,6 +31,7 @@ export function registerRuns(ctx: ActionTreeContext): void {
     }),
   );
   for (const d of registerCommands(svc)) ctx.own(d);
+  registerPlatform(ctx, svc);
 
   // Context keys for `when` clauses (menus, palette).
   const setContext = (): void => {
