@@ -17,6 +17,8 @@ export function registerPlatform(ctx: ActionTreeContext, svc: Services): void {
       problems.flush();
       return problems.snapshot();
     }),
+  );
+  ctx.own(
     vscode.commands.registerCommand('actiontree.internal.taskTranscripts', () => recentTranscripts.map((t) => ({ ...t }))),
   );
 }
