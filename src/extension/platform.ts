@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Services } from './commands';
 import type { ActionTreeContext } from './context';
+import { GraphPanelManager } from './graphPanel';
 import { ActionProblems } from './problems';
 import { recentTranscripts, registerTasks } from './tasks';
 
@@ -18,7 +19,19 @@ export function registerPlatform(ctx: ActionTreeContext, svc: Services): void {
       return problems.snapshot();
     }),
   );
+  const graphView = ctx.own(new GraphPanelManager(svc.extensionUri, svc.graphs, svc.runs, svc.outputs));
+  ctx.own(
+    vscode.commands.registerCommand('actiontree.showGraph', (arg?: unknown) => {
+      const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? vscode.Uri.file(arg) : isUriNode(arg) ? arg.uri : undefined;
+      return graphView.show(uri);
+    }),
+  );
+  ctx.own(vscode.commands.registerCommand('actiontree.internal.graphView', () => ({ open: graphView.isOpen, rendered: graphView.lastRendered })));
   ctx.own(
     vscode.commands.registerCommand('actiontree.internal.taskTranscripts', () => recentTranscripts.map((t) => ({ ...t }))),
   );
+}
+
+function isUriNode(x: unknown): x is { uri: vscode.Uri } {
+  return typeof x === 'object' && x !== null && (x as { uri?: unknown }).uri instanceof vscode.Uri;
 }
