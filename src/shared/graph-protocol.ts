@@ -122,7 +122,16 @@ export function parseGraphHostMessage(x: unknown): Parsed<GraphHostMessage> {
         need(typeof x['chartJson'] === 'string', 'chartJson');
         need(typeof x['now'] === 'number' && Number.isFinite(x['now']), 'now');
         const c: unknown = JSON.parse(x['chartJson'] as string);
-        return { type: 'run', chart: c === null ? null : parseChart(c), now: x['now'] as number };
+        let chart: GanttInput | null = null;
+        if (c !== null) {
+          try {
+            chart = parseChart(c);
+          } catch (e) {
+            // parseChart reports an invalid chart with its own error class.
+            throw new Invalid(`chart: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }
+        return { type: 'run', chart, now: x['now'] as number };
       }
       case 'error':
         need(typeof x['message'] === 'string' && x['message'].length <= MAX_TEXT, 'message');

@@ -26,7 +26,6 @@ export const GRAPH_EXPORT_CSS = `
   --run:#0969da; --ok:#1a7f37; --fail:#cf222e; --cancel:#9a6700; --skip:#8c959f; --ready:#bf8700; --sel:#8250df; }
 @media (prefers-color-scheme: dark) { .graph { --fg:#e6edf3; --muted:#8d96a0; --bg:#0d1117; --node:#161b22; --border:#6e7681;
   --run:#2f81f7; --ok:#3fb950; --fail:#f85149; --cancel:#d29922; --skip:#6e7681; --ready:#d29922; --sel:#a371f7; } }
-${'' /* shared rules follow */}
 `;
 
 /** Rules shared by the webview stylesheet and exported files (colors come from variables). */
