@@ -139,6 +139,7 @@ function draw(): void {
     layoutKey = key;
     void svg.getBoundingClientRect(); // force the first layout/paint inside the measurement
     layoutMs = Math.round(performance.now() - t0);
+    document.body.dataset['layoutMs'] = String(layoutMs);
     fitted = false;
     if (focus !== null) showNotice(`Showing '${focus}' with its dependencies and dependents: ${nodes.length} of ${n} actions.`, false);
   }
