@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Graph } from '../core/model';
 import type { RunEvent, RunResult, FinalActionState } from '../core/run/events';
+import type { Job, RunPlan } from '../core/run/plan';
 import type { RunSummary } from '../core/run/scheduler';
 import type { AttemptState } from '../core/run/state';
+import { RUNNER_FILE, runnerMark } from './history';
 import { runsDir } from './paths';
 
 /**
@@ -26,9 +27,10 @@ export function createRunDir(graphFile: string, runId: string): Created {
   const logDir = path.join(dir, 'logs');
   try {
     fs.mkdirSync(logDir, { recursive: true });
-    const probe = path.join(dir, '.write-test');
-    fs.writeFileSync(probe, '');
-    fs.unlinkSync(probe);
+    // runner.json (pid and host of this runner) also proves the folder can be written; it is
+    // removed once report.json is written, so a run folder with it and no report whose pid is
+    // gone ended without a report (history.ts runStatus).
+    fs.writeFileSync(path.join(dir, RUNNER_FILE), JSON.stringify(runnerMark()) + '\n');
   } catch (e: unknown) {
     const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
     const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : e instanceof Error ? e.message : String(e);
@@ -184,7 +186,10 @@ export class AttemptLog {
 }
 
 export function buildReport(args: {
-  graph: Graph;
+  /** The graph's display name (`name`), null when it has none. */
+  graphName: string | null;
+  /** What ran: per-job needs and dependencies, declared resources. */
+  plan: Pick<RunPlan, 'jobs' | 'resources'>;
   graphFile: string;
   graphHash: string;
   cpus: number;
@@ -193,14 +198,16 @@ export function buildReport(args: {
   attempts: AttemptLog;
   logOf: (id: string) => string | null;
 }): Report {
-  const { graph, summary } = args;
+  const { plan, summary } = args;
+  const jobs = new Map<string, Job>();
+  for (const j of plan.jobs) if (!jobs.has(j.id)) jobs.set(j.id, j);
   const actions: Record<string, ReportAction> = {};
   for (const s of summary.actions) {
-    const a = graph.byId.get(s.id);
+    const a = jobs.get(s.id);
     const details = args.attempts.get(s.id);
     const last = details[details.length - 1];
     const resources: Record<string, number> = {};
-    for (const r of a?.resources ?? []) resources[r.name] = r.amount;
+    for (const r of a?.needs.resources ?? []) resources[r.name] = r.amount;
     const log = args.logOf(s.id);
     actions[s.id] = {
       state: s.state,
@@ -213,7 +220,7 @@ export function buildReport(args: {
       startedAt: s.startedAt,
       finishedAt: s.finishedAt,
       durationMs: last !== undefined && last.finishedAt !== null ? last.finishedAt - last.startedAt : null,
-      cpus: a?.cpus ?? 1,
+      cpus: a?.needs.cpus ?? 1,
       resources,
       log: log === null ? null : `logs/${log}`,
       dependsOn: a?.deps ?? [],
@@ -221,13 +228,13 @@ export function buildReport(args: {
     };
   }
   const resources: Record<string, number | 'unlimited'> = {};
-  for (const r of graph.resources) resources[r.name] = Number.isFinite(r.capacity) ? r.capacity : 'unlimited';
+  for (const r of plan.resources) resources[r.name] = Number.isFinite(r.capacity) ? r.capacity : 'unlimited';
   return {
     version: REPORT_VERSION,
     runId: summary.runId,
     graphFile: args.graphFile,
     graphHash: args.graphHash,
-    graphName: graph.name ?? null,
+    graphName: args.graphName,
     host: { hostname: os.hostname(), platform: process.platform, cpus: os.availableParallelism(), node: process.version },
     cpus: args.cpus,
     keepGoing: args.keepGoing,
@@ -246,50 +253,10 @@ export function writeReportAtomic(dir: string, report: Report): string {
   const tmp = path.join(dir, `.report.json.${process.pid}.tmp`);
   fs.writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
   fs.renameSync(tmp, file);
-  return file;
-}
-
-/**
- * Duration estimates from earlier runs of the same graph file: for each action, its duration
- * in the newest report where it succeeded. Reads at most `maxReports` newest reports, and
- * stops as soon as every `wanted` action has one; a corrupt or half-written report is skipped.
- */
-export function loadEstimates(graphFile: string, wanted?: ReadonlySet<string>, maxReports = 10): Map<string, number> {
-  const out = new Map<string, number>();
-  const dir = runsDir(graphFile);
-  let names: string[];
   try {
-    names = fs.readdirSync(dir);
+    fs.unlinkSync(path.join(dir, RUNNER_FILE));
   } catch {
-    return out;
+    // already gone
   }
-  names.sort().reverse();
-  let read = 0;
-  for (const name of names) {
-    if (read >= maxReports) break;
-    if (wanted !== undefined && out.size >= wanted.size && [...wanted].every((id) => out.has(id))) break;
-    let report: unknown;
-    try {
-      report = JSON.parse(fs.readFileSync(path.join(dir, name, 'report.json'), 'utf8'));
-    } catch {
-      continue;
-    }
-    read++;
-    if (typeof report !== 'object' || report === null) continue;
-    const actions = (report as { actions?: unknown }).actions;
-    if (typeof actions !== 'object' || actions === null) continue;
-    for (const [id, a] of Object.entries(actions as Record<string, unknown>)) {
-      if (out.has(id) || typeof a !== 'object' || a === null) continue;
-      const r = a as { state?: unknown; durationMs?: unknown; startedAt?: unknown; finishedAt?: unknown };
-      if (r.state !== 'succeeded') continue;
-      const d =
-        typeof r.durationMs === 'number'
-          ? r.durationMs
-          : typeof r.startedAt === 'number' && typeof r.finishedAt === 'number'
-            ? r.finishedAt - r.startedAt
-            : NaN;
-      if (Number.isFinite(d) && d >= 0) out.set(id, d);
-    }
-  }
-  return out;
+  return file;
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeText, hasErrors, MAX_ANALYZE_SIZE } from '../core/analyze';
@@ -7,17 +6,19 @@ import type { Diagnostic } from '../core/diagnostics';
 import type { Graph } from '../core/model';
 import type { RunEvent } from '../core/run/events';
 import { planRun } from '../core/run/plan';
-import { runGraph, type Clock, type RunSummary } from '../core/run/scheduler';
+import { runGraph, type Clock, type RunSummary, type SchedulerGate } from '../core/run/scheduler';
 import type { LineIndex } from '../core/text';
-import { HelperLauncher } from './helper-launcher';
-import { NodeLauncher } from './launcher';
+import { createLocalExecutor, type SpawnMode } from './executor';
 import { newRunId } from './paths';
-import { AttemptLog, buildReport, createRunDir, EventsWriter, loadEstimates, writeReportAtomic } from './records';
+import { readRegularFileSync } from './safeRead';
+import { loadEstimates } from './history';
+import { AttemptLog, buildReport, createRunDir, EventsWriter, writeReportAtomic } from './records';
 
 /**
  * One run of a graph file, end to end: read + validate, plan (selection, estimates from
- * earlier runs, critical path), create the run folder, schedule with the Node launcher,
- * record events, write the report. Shared by `actiontree run` and the extension's worker.
+ * earlier runs, critical path → a RunPlan of Jobs), create the run folder, schedule the jobs
+ * on a local executor, record events, write the report. Shared by `actiontree run` and the
+ * extension's worker.
  * Expected failures come back as values (`RunOutcome`), never as exceptions.
  */
 
@@ -40,11 +41,14 @@ export interface RunRequest {
   /** Base environment for actions (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
   /**
-   * How processes are started: 'helper' (POSIX default) forks actions from small `/bin/sh`
+   * How processes are started: 'helper' (default on POSIX) forks actions from small `/bin/bash`
    * helpers so the runner never forks itself per action; 'node' uses child_process.spawn
-   * per action. The environment variable ACTIONTREE_SPAWN=node|helper overrides the default.
+   * per action. The CLI and the worker pass ACTIONTREE_SPAWN=node|helper here
+   * (spawnModeFromEnv); executeRun itself never reads the environment for it.
    */
-  readonly spawn?: 'helper' | 'node';
+  readonly spawn?: SpawnMode;
+  /** Decides, as each job becomes ready, whether it runs or is skipped; told each job's end. */
+  readonly gate?: SchedulerGate;
 }
 
 export type RunOutcome =
@@ -78,16 +82,13 @@ type Loaded =
  * with the runner's memory).
  */
 function loadGraph(graphFile: string): Loaded {
-  let bytes: Buffer;
-  try {
-    const st = fs.statSync(graphFile);
-    if (st.isDirectory()) return { kind: 'error', message: `cannot read '${graphFile}': it is a folder` };
-    if (st.size > MAX_ANALYZE_SIZE) return { kind: 'error', message: `'${graphFile}' is too large to run (${st.size} bytes)` };
-    bytes = fs.readFileSync(graphFile);
-  } catch (e: unknown) {
-    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
-    return { kind: 'error', message: `cannot read '${graphFile}': ${code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}` };
+  // A regular file only (a FIFO would block open() and ignore signals), bounded in size.
+  const r = readRegularFileSync(graphFile, { maxBytes: MAX_ANALYZE_SIZE, followSymlinks: true });
+  if (!r.ok) {
+    if (r.kind === 'too-large') return { kind: 'error', message: `'${graphFile}' is too large to run (${r.size} bytes)` };
+    return { kind: 'error', message: `cannot read '${graphFile}': ${r.kind === 'missing' && r.reason === 'no such file' ? 'no such file' : r.reason}` };
   }
+  const bytes = r.bytes;
   let text = bytes.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const analysis = analyzeText(text);
@@ -108,8 +109,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const cpus = req.cpus ?? (graph.cpus === 'auto' ? os.availableParallelism() : graph.cpus);
   const keepGoing = req.keepGoing ?? graph.keepGoing;
 
-  const estimates = loadEstimates(req.graphFile, new Set(graph.actions.map((a) => a.id)));
-  const plan = planRun(graph, requested, estimates, req.only === true);
+  const estimates = await loadEstimates(req.graphFile, new Set(graph.actions.map((a) => a.id)));
+  const plan = planRun(graph, requested, estimates, req.only === true, { baseDir: path.dirname(req.graphFile), resolve: path.resolve });
   if (plan.unknown.length > 0) {
     const names = plan.unknown.map((n) => `'${n}'`).join(', ');
     const known = graph.actions.length <= 20 ? ` (actions: ${graph.actions.map((a) => a.id).join(', ')})` : '';
@@ -123,9 +124,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
 
   const writer = new EventsWriter(path.join(created.dir, 'events.jsonl'));
   const attempts = new AttemptLog();
-  const mode = req.spawn ?? (process.env['ACTIONTREE_SPAWN'] === 'node' ? 'node' : 'helper');
-  const Launcher = mode === 'helper' && HelperLauncher.supported() ? HelperLauncher : NodeLauncher;
-  const launcher = new Launcher({
+  const executor = createLocalExecutor({
+    spawn: req.spawn ?? 'helper',
     baseDir: path.dirname(req.graphFile),
     logDir: created.logDir,
     ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
@@ -134,20 +134,20 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   });
   // If this process exits before the run ends (process.exit elsewhere, a fatal error), take
   // the detached process groups down with it.
-  const onExit = (): void => launcher.killAllNow();
+  const onExit = (): void => executor.killAllNow();
   process.on('exit', onExit);
   const summary = await runGraph({
-    graph,
-    selection: plan.selection,
+    jobs: plan.jobs,
+    resources: plan.resources,
     options: {
       runId,
       cpus,
       keepGoing,
       graphFile: req.graphFile,
-      remaining: plan.remaining,
       estimates: new Map(plan.selection.filter((id) => estimates.has(id)).map((id) => [id, estimates.get(id) as number])),
     },
-    launcher,
+    executor,
+    ...(req.gate !== undefined ? { gate: req.gate } : {}),
     signal: req.signal,
     clock: realClock,
     onEvent: (e) => {
@@ -157,16 +157,17 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     },
   });
   process.removeListener('exit', onExit);
-  await launcher.close();
+  await executor.close();
   const report = buildReport({
-    graph,
+    graphName: graph.name ?? null,
+    plan,
     graphFile: req.graphFile,
     graphHash: loaded.hash,
     cpus,
     keepGoing,
     summary,
     attempts,
-    logOf: (id) => launcher.logOf(id),
+    logOf: (id) => executor.logOf(id),
   });
   writer.close();
   let reportFile: string;
