@@ -6,10 +6,11 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { analyzeText } from '../core/analyze';
-import { graphInfo, inputFromReport, inputFromRunState, parseEventsJsonl, parseReport, stateFromEvents, type GraphInfo } from '../core/gantt/input';
+import { graphInfo, inputFromReport, inputFromRunState, parseReport, stateFromEvents, type GraphInfo } from '../core/gantt/input';
 import type { GanttInput } from '../core/gantt/model';
 import type { Graph } from '../core/model';
 import type { RunEvent } from '../core/run/events';
+import { readEvents, readReportFile, runStatus } from '../runner/history';
 
 export interface LoadedRun {
   readonly dir: string;
@@ -71,23 +72,29 @@ export async function loadRun(arg: string | undefined, cwd: string): Promise<Loa
   if (!loc.ok) return loc;
   const dir = loc.dir;
   const notes: string[] = [];
-  const ev = await readText(path.join(dir, 'events.jsonl'));
-  const events = ev.ok ? parseEventsJsonl(ev.text) : [];
-  const rep = await readText(path.join(dir, 'report.json'));
+  // Bounded reads of regular files only (src/runner/history.ts): a hostile run folder
+  // (a FIFO, a link to /dev/zero, a huge file) gives a message, not a hang.
+  const status = await runStatus(dir);
+  const ev = await readEvents(dir);
+  const events = ev.ok ? ev.events : [];
   let raw: Record<string, unknown> | null = null;
   let reportError: string | null = null;
   let parsed = null;
-  if (rep.ok) {
-    const r = parseReport(rep.text);
-    if (r.ok) {
-      parsed = r.report;
-      try {
-        raw = JSON.parse(rep.text) as Record<string, unknown>;
-      } catch {
-        raw = null;
-      }
-    } else reportError = `report.json: ${r.error}`;
-  } else reportError = rep.code === 'ENOENT' ? 'no report.json' : `cannot read report.json: ${rep.message}`;
+  if (status.kind === 'report') {
+    const rep = await readReportFile(path.join(dir, 'report.json'));
+    if (rep.ok) {
+      const text = rep.bytes.toString('utf8');
+      const r = parseReport(text);
+      if (r.ok) {
+        parsed = r.report;
+        try {
+          raw = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          raw = null;
+        }
+      } else reportError = `report.json: ${r.error}`;
+    } else reportError = `cannot read report.json: ${rep.reason}`;
+  } else reportError = 'no report.json';
 
   const started = events.find((e) => e.type === 'run-started');
   const graphFile = parsed?.graphFile ?? (started?.type === 'run-started' ? (started.graphFile ?? null) : null);
@@ -105,15 +112,18 @@ export async function loadRun(arg: string | undefined, cwd: string): Promise<Loa
     return { ok: true, run: { dir, input: inputFromReport(parsed, info, events), source: 'report', raw, events, graphFile, graph, notes } };
   }
   if (!started) {
-    const evWhy = ev.ok ? 'its events.jsonl has no run-started event' : ev.code === 'ENOENT' ? 'no events.jsonl either' : `cannot read events.jsonl: ${ev.message}`;
+    const evWhy = ev.ok ? 'its events.jsonl has no run-started event' : ev.kind === 'missing' ? 'no events.jsonl either' : `cannot read events.jsonl: ${ev.reason}`;
     return { ok: false, message: `${dir} is not a readable run folder: ${reportError}, and ${evWhy}` };
   }
   const state = stateFromEvents(events);
-  const finished = state.status === 'finished';
-  notes.push(
-    `${reportError} in ${dir}; ${finished ? 'drawn' : 'the run did not finish (crashed or still running): drawn'} from events.jsonl (${events.length} events)`,
-  );
-  const title = graphFile ? path.basename(graphFile) : undefined;
+  const why =
+    status.kind === 'live'
+      ? `the run is still in progress (runner pid ${status.pid}): drawn from events.jsonl so far`
+      : state.status === 'finished'
+        ? 'drawn from events.jsonl'
+        : 'the run ended without a report (its runner was killed or crashed): drawn from events.jsonl';
+  notes.push(`${reportError} in ${dir}; ${why} (${events.length} events)`);
+  const title = graphFile ? `${path.basename(graphFile)}${status.kind === 'live' ? ' (in progress)' : state.status === 'finished' ? '' : ' (ended without a report)'}` : undefined;
   const input = inputFromRunState(state, info, title);
   // An unfinished run ends, for drawing, at its last event.
   const fixed: GanttInput = input.finishedAt === null ? { ...input, finishedAt: state.lastEventTime ?? input.startedAt } : input;

@@ -166,13 +166,13 @@ describe('actiontree trace / report (exports)', () => {
     const runDir = writeRun('r-crashed', { report: null, events: EVENTS.slice(0, 8).map((e) => JSON.stringify(e)).join('\n') + '\n{"type":"action-out' });
     const o = io(dir);
     assert.equal(await traceCommand.run([runDir], o), 0, o.err);
-    assert.match(o.err, /note: no report\.json in .*r-crashed; the run did not finish \(crashed or still running\): drawn from events\.jsonl \(8 events\)/);
+    assert.match(o.err, /note: no report\.json in .*r-crashed; the run ended without a report \(its runner was killed or crashed\): drawn from events\.jsonl \(8 events\)/);
     const events = checkTraceFormat(JSON.parse(o.out));
     assert.deepEqual(events.filter((e) => e.ph === 'X').map((e) => e.name).sort(), ['build', 'docs', 'lint']);
     const r = io(dir);
     assert.equal(await reportCommand.run([runDir, '-o', 'r.html'], r), 0, r.err);
     const html = fs.readFileSync(path.join(dir, 'r.html'), 'utf8');
-    assert.match(html, /the run did not finish/);
+    assert.match(html, /the run ended without a report/);
   });
 
   it('a folder that is not a run, a missing folder, a corrupt report without events: clear messages, exit 2', async () => {
