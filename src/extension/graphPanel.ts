@@ -74,7 +74,6 @@ export class GraphPanelManager implements vscode.Disposable {
       const active = vscode.window.activeTextEditor?.document.uri;
       if (active && isGraphUri(active)) uri = active;
     }
-    if (!uri && this.graphFile) uri = vscode.Uri.file(this.graphFile);
     if (!uri) {
       const list = this.graphs.list();
       if (list.length === 1) uri = list[0]!.uri;

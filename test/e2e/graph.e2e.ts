@@ -86,13 +86,13 @@ for (const theme of ['dark', 'light'] as const) {
 
     it('hover shows the chart tooltip; click highlights the dependency closure and reveals the output', async () => {
       const view = await wb.webviewFrame();
-      await view.locator('g.node[data-action="package"] rect').first().hover();
+      await view.locator('g.node[data-action="package"]').hover();
       const tip = view.locator('#tooltip');
       await tip.waitFor({ state: 'visible' });
       const text = await tip.innerText();
       assert.match(text, /^package — succeeded/);
       assert.match(text, /exit code 0/);
-      await view.locator('g.node[data-action="package"] rect').first().click();
+      await view.locator('g.node[data-action="package"]').click();
       await view.locator('svg.graph.has-selection g.node.selected[data-action="package"]').waitFor({ state: 'attached' });
       const inClosure = await view.locator('g.node.in-closure').evaluateAll((els) => els.map((e) => e.getAttribute('data-action')).sort());
       assert.deepEqual(inClosure, ['build:app', 'build:docs', 'db:migrate', 'install', 'lint', 'package', 'test:integration', 'test:unit', 'typecheck']);
@@ -112,7 +112,7 @@ for (const theme of ['dark', 'light'] as const) {
       assert.equal(await view.locator('g.node.st-succeeded').count(), 500);
       // Zoom in on the start of the graph so the colors are visible in the screenshot.
       await view.locator('#canvas').focus();
-      for (let i = 0; i < 6; i++) await view.locator('#canvas').press('+');
+      for (let i = 0; i < 10; i++) await view.locator('#canvas').press('+');
       await wb.screenshot(`graph-500-done-${theme}`);
       assert.deepEqual(wb.pageErrors, []);
     });
