@@ -127,7 +127,7 @@ FILE defaults to the only *.actiontree.jsonc in the current folder.
 Options:
   -f, --format dot|mermaid|json|svg   output format (default: dot); svg is the editor's
                                       graph view (laid out by dagre), no Graphviz needed
-  -h, --help                      show this help
+  -h, --help                          show this help
 
 Errors in the file are printed to stderr as by 'validate'; the graph is still printed
 (as far as it could be understood) and the exit status is 1. Exit status 2: usage error
