@@ -232,10 +232,11 @@ canvas.addEventListener(
   { passive: false },
 );
 
-let drag: { x: number; y: number; vx: number; vy: number; moved: boolean } | null = null;
+/** A press on the canvas; `node`: the action under the pointer at the press (pointer capture retargets later events to the canvas). */
+let drag: { x: number; y: number; vx: number; vy: number; moved: boolean; node: string | null } | null = null;
 canvas.addEventListener('pointerdown', (e) => {
   if (e.button !== 0) return;
-  drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, moved: false };
+  drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, moved: false, node: nodeAt(e) };
   canvas.setPointerCapture(e.pointerId);
 });
 canvas.addEventListener('pointermove', (e) => {
@@ -260,7 +261,7 @@ canvas.addEventListener('pointerup', (e) => {
   const d = drag;
   drag = null;
   canvas.classList.remove('dragging');
-  if (d && !d.moved) click(e);
+  if (d && !d.moved) click(d.node);
 });
 canvas.addEventListener('pointerleave', () => {
   tooltipEl.hidden = true;
@@ -271,8 +272,7 @@ function nodeAt(e: MouseEvent): string | null {
   return t?.getAttribute('data-action') ?? null;
 }
 
-function click(e: MouseEvent): void {
-  const id = nodeAt(e);
+function click(id: string | null): void {
   selected = id;
   applySelection();
   if (id !== null) post({ type: 'reveal-output', action: id });
