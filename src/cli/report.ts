@@ -122,8 +122,9 @@ export const reportCommand: CliCommand = {
     const run = loaded.run;
     for (const n of run.notes) io.stderr(`actiontree report: note: ${n}\n`);
     const facts = reportFacts(run);
+    const title = run.graph?.name;
     const html = renderRunReportHtml({
-      input: run.input,
+      input: title && run.source === 'report' ? { ...run.input, title } : run.input,
       host: facts.host,
       parameters: facts.parameters,
       extra: facts.extra,

@@ -32,7 +32,7 @@ h1 { font-size: 18px; margin: 0 0 4px; } h2 { font-size: 15px; margin: 22px 0 8p
 table { border-collapse: collapse; }
 th, td { text-align: left; padding: 3px 10px 3px 0; vertical-align: top; border-bottom: 1px solid #d0d7de; }
 th { font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.cmd { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; color: #656d76; max-width: 40em; overflow-wrap: anywhere; }
 .kv th { width: 12em; color: #656d76; font-weight: normal; }
 .st { font-weight: 600; } .st-succeeded { color: #1a7f37; } .st-failed { color: #cf222e; } .st-canceled { color: #9a6700; } .st-skipped, .st-pending { color: #656d76; }

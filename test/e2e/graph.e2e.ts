@@ -40,11 +40,13 @@ async function pickQuickItem(wb: Workbench, text: string): Promise<void> {
 async function showGraph(wb: Workbench, name: string): Promise<FrameLocator> {
   await wb.runCommand('ActionTree: Show Graph View');
   await pickQuickItem(wb, name);
-  return wb.webviewFrame();
+  // The machine this runs on is loaded: laying out 500 actions may keep the webview busy.
+  return wb.webviewFrame({ timeoutMs: 180_000 });
 }
 
 for (const theme of ['dark', 'light'] as const) {
   describe(`graph view (${theme} theme)`, function () {
+    this.timeout(300_000);
     let wb: Workbench;
     let wsDir: string;
 
@@ -86,13 +88,13 @@ for (const theme of ['dark', 'light'] as const) {
 
     it('hover shows the chart tooltip; click highlights the dependency closure and reveals the output', async () => {
       const view = await wb.webviewFrame();
-      await view.locator('g.node[data-action="package"]').hover();
+      await view.locator('g.node[data-action="package"]').hover({ timeout: 90_000 });
       const tip = view.locator('#tooltip');
       await tip.waitFor({ state: 'visible' });
       const text = await tip.innerText();
       assert.match(text, /^package — succeeded/);
       assert.match(text, /exit code 0/);
-      await view.locator('g.node[data-action="package"]').click();
+      await view.locator('g.node[data-action="package"]').click({ timeout: 90_000 });
       await view.locator('svg.graph.has-selection g.node.selected[data-action="package"]').waitFor({ state: 'attached' });
       const inClosure = await view.locator('g.node.in-closure').evaluateAll((els) => els.map((e) => e.getAttribute('data-action')).sort());
       assert.deepEqual(inClosure, ['build:app', 'build:docs', 'db:migrate', 'install', 'lint', 'package', 'test:integration', 'test:unit', 'typecheck']);
@@ -102,7 +104,8 @@ for (const theme of ['dark', 'light'] as const) {
       assert.deepEqual(wb.pageErrors, []);
     });
 
-    it('lays out and runs a 500-action graph', async () => {
+    it('lays out and runs a 500-action graph', async function () {
+      this.timeout(900_000);
       const view = await showGraph(wb, 'big');
       await view.locator('body[data-drawn="500"]').waitFor({ state: 'attached', timeout: 180_000 });
       await wb.screenshot(`graph-500-${theme}`);
