@@ -130,3 +130,17 @@ describe('problem matchers', () => {
     });
   });
 });
+
+describe('problem matcher names in the editor (schema completion)', () => {
+  it('completes the shipped matcher names inside "problemMatcher": ""', async () => {
+    const { JsonService } = await import('../../../src/server/jsonService');
+    const { TextDocument } = await import('vscode-languageserver-textdocument');
+    const text = '{ "version": 1, "actions": { "a": { "command": "tsc", "problemMatcher": "" } } }';
+    const doc = TextDocument.create('file:///w/x.actiontree.jsonc', 'actiontree', 1, text);
+    const js = new JsonService();
+    const offset = text.indexOf('"problemMatcher": "') + '"problemMatcher": "'.length;
+    const list = await js.service.doComplete(doc, doc.positionAt(offset), js.parse(doc));
+    const labels = (list?.items ?? []).map((i) => i.label.replace(/"/g, ''));
+    for (const n of ['$tsc', '$gcc', '$eslint-stylish', '$eslint-compact', '$go', '$msCompile']) assert.ok(labels.includes(n), `${n} in ${labels.join(', ')}`);
+  });
+});
