@@ -86,7 +86,7 @@ export function renderGraph(layout: GraphLayout, opts: GraphRenderOptions = {}, 
   if (extraCss) children.push(el('style', {}, [extraCss]));
   children.push(
     el('defs', {}, [
-      el('marker', { id: 'graph-arrow', viewBox: '0 0 8 8', refX: 8, refY: 4, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, [
+      el('marker', { id: 'graph-arrow', viewBox: '0 0 8 8', refX: 8, refY: 4, markerUnits: 'userSpaceOnUse', markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, [
         el('path', { class: 'arrow', d: 'M0,0L8,4L0,8z' }),
       ]),
     ]),
