@@ -56,6 +56,8 @@ for (const theme of ['dark', 'light'] as const) {
       fs.mkdirSync(ws);
       fs.copyFileSync(path.join(ROOT, 'examples', 'release.actiontree.jsonc'), path.join(ws, 'release.actiontree.jsonc'));
       fs.writeFileSync(path.join(ws, 'big.actiontree.jsonc'), bigGraph(500, 25));
+      fs.mkdirSync(path.join(ws, 'live'));
+      fs.copyFileSync(path.join(ROOT, 'test', 'integration', 'fixtures', 'run', 'gated.actiontree.jsonc'), path.join(ws, 'live', 'gated.actiontree.jsonc'));
       wb = await Workbench.open({ theme, workspace: ws, viewport: { width: 1400, height: 860 } });
     });
 
@@ -102,6 +104,21 @@ for (const theme of ['dark', 'light'] as const) {
       await panel.waitFor({ state: 'visible' });
       await wb.screenshot(`graph-example-selected-${theme}`);
       assert.deepEqual(wb.pageErrors, []);
+    });
+
+    it('shows a run in progress: running and pending colors, then done', async () => {
+      // The gated fixture: "gate" runs until live/open.flag exists (no sleeps; the test opens it).
+      const view = await showGraph(wb, 'gated');
+      await view.locator('body[data-drawn="3"]').waitFor({ state: 'attached', timeout: 60_000 });
+      await wb.runCommand('ActionTree: Run Graph');
+      await pickQuickItem(wb, 'gated');
+      await view.locator('g.node.st-running[data-action="gate"]').waitFor({ state: 'attached', timeout: 60_000 });
+      await view.locator('g.node.st-pending[data-action="after"]').waitFor({ state: 'attached' });
+      assert.match(await view.locator('#summary').innerText(), /run: .*1 running/);
+      await wb.screenshot(`graph-live-running-${theme}`);
+      fs.writeFileSync(path.join(wb.workspace, 'live', 'open.flag'), '');
+      await view.locator('body[data-result="succeeded"][data-finished="3"]').waitFor({ state: 'attached', timeout: 60_000 });
+      fs.rmSync(path.join(wb.workspace, 'live', 'open.flag'));
     });
 
     it('lays out and runs a 500-action graph', async function () {
