@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { analyzeText } from '../../../src/core/analyze';
 import { NAMED_MATCHERS, ProblemCollector, type ProblemMatcher } from '../../../src/core/problemMatchers';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { JsonService } from '../../../src/server/jsonService';
 
 function graph(pm: string, defaults = ''): string {
   return `{ "version": 1, ${defaults ? `"defaults": { "problemMatcher": ${defaults} },` : ''} "actions": { "tsc": { "command": "tsc", "problemMatcher": ${pm} } } }`;
@@ -133,8 +135,6 @@ describe('problem matchers', () => {
 
 describe('problem matcher names in the editor (schema completion)', () => {
   it('completes the shipped matcher names inside "problemMatcher": ""', async () => {
-    const { JsonService } = await import('../../../src/server/jsonService');
-    const { TextDocument } = await import('vscode-languageserver-textdocument');
     const text = '{ "version": 1, "actions": { "a": { "command": "tsc", "problemMatcher": "" } } }';
     const doc = TextDocument.create('file:///w/x.actiontree.jsonc', 'actiontree', 1, text);
     const js = new JsonService();
