@@ -269,7 +269,7 @@ export class ActionTaskTerminal implements vscode.Pseudoterminal {
       }
       case 'action-finished': {
         this.flushPartial(e.action);
-        const a = this.session?.state.actions[e.action];
+        const a = this.session?.state.actions.get(e.action);
         const took = a?.startedAt != null ? ` ${dim(formatDuration(e.time - a.startedAt))}` : '';
         if (e.state === 'succeeded') this.line(`${green('✔')} ${e.action}${took}`);
         else if (e.state === 'failed') this.line(`${red('✘')} ${e.action}: ${e.reason ?? 'failed'}${took}`);

@@ -9,6 +9,7 @@ import { planRun } from '../core/run/plan';
 import { runGraph, type Clock, type RunSummary, type SchedulerGate } from '../core/run/scheduler';
 import type { LineIndex } from '../core/text';
 import { createLocalExecutor, type SpawnMode } from './executor';
+import type { OutputGate } from './launcher';
 import { newRunId } from './paths';
 import { readRegularFileSync } from './safeRead';
 import { loadEstimates } from './history';
@@ -47,6 +48,8 @@ export interface RunRequest {
    * (spawnModeFromEnv); executeRun itself never reads the environment for it.
    */
   readonly spawn?: SpawnMode;
+  /** Backpressure from a slow consumer of the events (`run --json`): see NodeLauncherOptions.outputGate. */
+  readonly outputGate?: OutputGate;
   /** Decides, as each job becomes ready, whether it runs or is skipped; told each job's end. */
   readonly gate?: SchedulerGate;
 }
@@ -58,6 +61,8 @@ export type RunOutcome =
       readonly reportFile: string;
       readonly summary: RunSummary;
       readonly graph: Graph;
+      /** Actions whose log is incomplete or missing, with why (also `logError` in report.json). */
+      readonly logErrors: readonly { readonly action: string; readonly error: string }[];
     }
   /** The graph has errors: nothing started. */
   | { readonly kind: 'invalid'; readonly diagnostics: readonly Diagnostic[]; readonly lineIndex: LineIndex }
@@ -131,11 +136,14 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
     ...(req.env !== undefined ? { env: req.env } : {}),
     runEnv: { ACTIONTREE_RUN_ID: runId, ACTIONTREE_RUN_DIR: created.dir },
+    ...(req.outputGate !== undefined ? { outputGate: req.outputGate } : {}),
   });
   // If this process exits before the run ends (process.exit elsewhere, a fatal error), take
   // the detached process groups down with it.
   const onExit = (): void => executor.killAllNow();
   process.on('exit', onExit);
+  // Helpers start before the clock does: an action's time is its own, not a helper's start-up.
+  await executor.prepare?.(Math.min(cpus, plan.jobs.length));
   const summary = await runGraph({
     jobs: plan.jobs,
     resources: plan.resources,
@@ -168,6 +176,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     summary,
     attempts,
     logOf: (id) => executor.logOf(id),
+    logErrorOf: (id) => executor.logErrorOf?.(id) ?? null,
   });
   writer.close();
   let reportFile: string;
@@ -176,5 +185,6 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   } catch (e: unknown) {
     return { kind: 'error', message: `the run finished (${summary.result}) but its report could not be written: ${e instanceof Error ? e.message : String(e)}` };
   }
-  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph };
+  const logErrors = Object.entries(report.actions).flatMap(([action, a]) => (a.logError !== null ? [{ action, error: a.logError }] : []));
+  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph, logErrors };
 }
