@@ -12,7 +12,9 @@ export type DiagnosticCode =
   | 'unknown-resource'
   | 'over-capacity'
   | 'unused-resource'
-  | 'too-large';
+  | 'too-large'
+  | 'unknown-problem-matcher'
+  | 'invalid-problem-matcher';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

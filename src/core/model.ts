@@ -1,3 +1,4 @@
+import type { ProblemMatcher } from './problemMatchers';
 import type { Span } from './text';
 
 /**
@@ -60,6 +61,8 @@ export interface ActionModel {
   readonly description: string | undefined;
   /** Span of the action's own `cpus` value, when written. */
   readonly cpusSpan?: Span;
+  /** Problem matchers for the action's output (SPEC §11), when `problemMatcher` is set. */
+  readonly problemMatchers?: readonly ProblemMatcher[];
 }
 
 export interface Graph {

@@ -8,6 +8,8 @@ import type { Diagnostic, DiagnosticCode, RelatedInfo, Severity } from './diagno
 import { parseDuration } from './duration';
 import type { ActionModel, Command, Graph, ResourceDecl, ResourceUse, StringRef } from './model';
 import { closest } from './suggest';
+import { parseProblemMatchers } from './problemMatcherParse';
+import type { ProblemMatcher } from './problemMatchers';
 import type { Span } from './text';
 
 /** Deeper nesting than this is never a valid graph; refuse it before jsonc-parser recurses. */
@@ -29,6 +31,7 @@ export const ACTION_KEYS = [
   'cwd',
   'env',
   'description',
+  'problemMatcher',
 ] as const;
 export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn');
 
@@ -660,6 +663,7 @@ interface Fields {
   cwd?: string;
   env?: Record<string, string>;
   description?: string;
+  problemMatchers?: ProblemMatcher[];
 }
 
 interface Env {
@@ -685,6 +689,7 @@ function newFields(): Fields {
     cwd: undefined,
     env: undefined,
     description: undefined,
+    problemMatchers: undefined,
   };
 }
 
@@ -941,6 +946,9 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
         else f.description = v.value as string;
         break;
       }
+      case 'problemMatcher':
+        f.problemMatchers = parseProblemMatchers(v, sink, where);
+        break;
       default:
         break;
     }
@@ -1146,6 +1154,8 @@ export function parseGraph(text: string): ParseResult {
           description: f.description ?? defaults.description,
         };
         if (f.cpusSpan) a.cpusSpan = f.cpusSpan;
+        const pm = f.problemMatchers ?? defaults.problemMatchers;
+        if (pm && pm.length > 0) a.problemMatchers = pm;
         actions.push(a);
         byId.set(id, a);
       }

@@ -4,6 +4,7 @@ import { registerCommands, type Services } from './commands';
 import { GanttPanelManager } from './ganttPanel';
 import { GraphIndex } from './graphs';
 import { OutputManager } from './outputs';
+import { registerPlatform } from './platform';
 import { RunService } from './runService';
 import { RunStatus } from './status';
 import { GraphTreeProvider } from './tree';
@@ -33,6 +34,7 @@ export function registerRuns(ctx: ActionTreeContext): void {
   );
   for (const d of registerCommands(svc)) ctx.own(d);
   for (const d of registerHistory(graphs, runs, (report) => gantt.showReport(report), pruneRuns)) ctx.own(d);
+  registerPlatform(ctx, svc);
 
   // Context keys for `when` clauses (menus, palette).
   const setContext = (): void => {
