@@ -14,7 +14,9 @@ export type DiagnosticCode =
   | 'unused-resource'
   | 'too-large'
   | 'empty-graph'
-  | 'unknown-group';
+  | 'unknown-group'
+  | 'unknown-problem-matcher'
+  | 'invalid-problem-matcher';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

@@ -1,4 +1,5 @@
 import type { GraphLimits, RetryKind } from './limits';
+import type { ProblemMatcher } from './problemMatchers';
 import type { Span } from './text';
 
 /**
@@ -61,6 +62,8 @@ export interface ActionModel {
   readonly description: string | undefined;
   /** Span of the action's own `cpus` value, when written. */
   readonly cpusSpan?: Span;
+  /** Problem matchers for the action's output (SPEC §11), when `problemMatcher` is set. */
+  readonly problemMatchers?: readonly ProblemMatcher[];
   /** SPEC §8 fields (defaults applied); undefined when none is set. */
   readonly limits?: ActionLimits;
 }

@@ -9,6 +9,8 @@ import { parseDuration } from './duration';
 import { checkActionLimits, parseActionLimitField, parseTopLimits, type ActionLimitFields } from './limits';
 import type { ActionLimits, ActionModel, Command, Graph, ResourceDecl, ResourceUse, StringRef } from './model';
 import { closest } from './suggest';
+import { parseProblemMatchers } from './problemMatcherParse';
+import type { ProblemMatcher } from './problemMatchers';
 import type { Span } from './text';
 
 /** Deeper nesting than this is never a valid graph; refuse it before jsonc-parser recurses. */
@@ -46,6 +48,7 @@ export const ACTION_KEYS = [
   'cwd',
   'env',
   'description',
+  'problemMatcher',
   // SPEC §8 (limits.ts)
   'memory',
   'memoryLimit',
@@ -684,6 +687,7 @@ interface Fields {
   cwd?: string;
   env?: Record<string, string>;
   description?: string;
+  problemMatchers?: ProblemMatcher[];
   /** SPEC §8 fields (limits.ts). */
   limits?: ActionLimitFields;
 }
@@ -711,6 +715,7 @@ function newFields(): Fields {
     cwd: undefined,
     env: undefined,
     description: undefined,
+    problemMatchers: undefined,
     limits: undefined,
   };
 }
@@ -968,6 +973,9 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
         else f.description = v.value as string;
         break;
       }
+      case 'problemMatcher':
+        f.problemMatchers = parseProblemMatchers(v, sink, where);
+        break;
       default:
         if (LIMIT_ACTION_KEY_SET.has(name)) parseActionLimitField((f.limits ??= {}), name, v, sink, where);
         break;
@@ -1183,6 +1191,8 @@ export function parseGraph(text: string): ParseResult {
           description: f.description ?? defaults.description,
         };
         if (f.cpusSpan) a.cpusSpan = f.cpusSpan;
+        const pm = f.problemMatchers ?? defaults.problemMatchers;
+        if (pm && pm.length > 0) a.problemMatchers = pm;
         if (f.limits !== undefined || dl !== undefined) {
           const fl = f.limits;
           const group = fl?.group ?? dl?.group;

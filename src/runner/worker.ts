@@ -89,6 +89,7 @@ async function start(m: StartMessage): Promise<void> {
     ...(m.only !== undefined ? { only: m.only } : {}),
     ...(m.cpus !== undefined ? { cpus: m.cpus } : {}),
     ...(m.keepGoing !== undefined ? { keepGoing: m.keepGoing } : {}),
+    ...(m.env !== undefined ? { env: m.env } : {}),
     ...(spawn !== undefined ? { spawn } : {}),
     signal: ac.signal,
     pause,

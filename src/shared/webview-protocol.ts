@@ -106,13 +106,14 @@ function attempt(x: unknown): GanttAttempt {
 
 function action(x: unknown): GanttAction {
   need(isObj(x), 'action');
-  const { id, dependsOn, state, readyAt, attempts, finishedAt, reason, exitCode, signal, command, description, estimateMs, group, peakRssBytes, cpuTimeMs } = x;
+  const { id, dependsOn, state, readyAt, attempts, finishedAt, reason, exitCode, signal, command, description, estimateMs, waiting, group, peakRssBytes, cpuTimeMs } = x;
   need(isId(id), 'action.id');
   need(Array.isArray(dependsOn) && dependsOn.every(isId), `action ${id}: dependsOn`);
   need(typeof state === 'string' && STATES.has(state), `action ${id}: state`);
   need(isNumOrNull(readyAt) && isNumOrNull(finishedAt) && isNumOrNull(exitCode) && isNumOrNull(estimateMs), `action ${id}: times`);
   need(Array.isArray(attempts), `action ${id}: attempts`);
   need(isStrOrNull(reason) && isStrOrNull(signal, 100) && isStrOrNull(command) && isStrOrNull(description), `action ${id}: texts`);
+  need(waiting === undefined || isStrOrNull(waiting, 500), `action ${id}: waiting`);
   need(group === undefined || isStrOrNull(group), `action ${id}: group`);
   need((peakRssBytes === undefined || isNumOrNull(peakRssBytes)) && (cpuTimeMs === undefined || isNumOrNull(cpuTimeMs)), `action ${id}: usage`);
   return {
@@ -128,6 +129,7 @@ function action(x: unknown): GanttAction {
     command,
     description,
     estimateMs,
+    ...(typeof waiting === 'string' ? { waiting } : {}),
     ...(typeof group === 'string' ? { group } : {}),
     ...(typeof peakRssBytes === 'number' ? { peakRssBytes } : {}),
     ...(typeof cpuTimeMs === 'number' ? { cpuTimeMs } : {}),
