@@ -135,17 +135,24 @@ export function sampleTree(root: number, includeRoot: boolean): TreeSample {
   return { rssBytes: rss, cpuTimeMs: (ticks * 1000) / ticksPerSecond, processes: n };
 }
 
-/** The kernel's count of OOM kills in this process's cgroup (v2 `memory.events`), or null. */
+let memoryEventsFile: string | null | undefined;
+
+/** The kernel's count of OOM kills in this process's cgroup (v2 `memory.events`), or null. The file is located once. */
 export function oomKillCount(): number | null {
-  try {
-    const cg = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
-    const rel = cg === undefined ? '' : cg.slice(3).trim();
-    const text = fs.readFileSync(`/sys/fs/cgroup${rel === '/' ? '' : rel}/memory.events`, 'utf8');
-    const m = /^oom_kill (\d+)$/m.exec(text);
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
+  if (memoryEventsFile === undefined) {
+    try {
+      const cg = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
+      const rel = cg === undefined ? '' : cg.slice(3).trim();
+      memoryEventsFile = `/sys/fs/cgroup${rel === '/' ? '' : rel}/memory.events`;
+      fs.accessSync(memoryEventsFile, fs.constants.R_OK);
+    } catch {
+      memoryEventsFile = null;
+    }
   }
+  if (memoryEventsFile === null) return null;
+  const text = proc.read(memoryEventsFile);
+  const m = text === null ? null : /^oom_kill (\d+)$/m.exec(text);
+  return m ? Number(m[1]) : null;
 }
 
 interface Watch {
@@ -214,6 +221,7 @@ export class Sampler {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     this.watches.clear();
+    helperShells.clear();
     proc.sweep();
     proc.sweep();
   }
@@ -235,7 +243,18 @@ export function memoryLimitReason(rss: number, limit: number): string {
  * action is its child and the helper itself is not measured. The Node launcher's pid (also
  * the helper launcher's per-action fallback) is the action's own process.
  */
+const helperShells = new Map<number, boolean>();
+
 export function isHelperShell(pid: number): boolean {
+  const known = helperShells.get(pid);
+  if (known !== undefined) return known;
+  const is = readIsHelperShell(pid);
+  // Helpers live for the whole run and run many actions: remember them (not other pids, which get reused).
+  if (is) helperShells.set(pid, true);
+  return is;
+}
+
+function readIsHelperShell(pid: number): boolean {
   try {
     const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
     return argv[0] === '/bin/bash' && argv[1] === '-c' && (argv[2] ?? '').startsWith('set -m\n');
