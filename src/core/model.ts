@@ -60,6 +60,16 @@ export interface ActionModel {
   readonly description: string | undefined;
   /** Span of the action's own `cpus` value, when written. */
   readonly cpusSpan?: Span;
+  /**
+   * Input globs (SPEC §7): defaults' first, then the action's, relative to the action's cwd;
+   * `!` negates. undefined when neither declares `inputs`: the action is not incremental
+   * (it always runs). `[]` is incremental with no files.
+   */
+  readonly inputs?: readonly string[];
+  /** Output globs, defaults' first, then the action's (relative to the action's cwd). */
+  readonly outputs?: readonly string[];
+  /** Names of inherited environment variables whose values count as inputs. */
+  readonly envInputs?: readonly string[];
 }
 
 export interface Graph {
