@@ -6,10 +6,11 @@ import { version } from '../../package.json';
 import { EXIT_OK, EXIT_USAGE, type CliCommand, type CliIO } from './command';
 import { ganttCommand } from './gantt';
 import { graphCommand } from './graph';
+import { planCommand } from './plan';
 import { runCommand } from './run';
 import { validateCommand } from './validate';
 
-export const commands: CliCommand[] = [validateCommand, runCommand, graphCommand, ganttCommand];
+export const commands: CliCommand[] = [validateCommand, runCommand, planCommand, graphCommand, ganttCommand];
 
 export const VERSION: string = version;
 

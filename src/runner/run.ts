@@ -68,7 +68,7 @@ export const realClock: Clock = {
   },
 };
 
-type Loaded =
+export type Loaded =
   | { readonly kind: 'graph'; readonly graph: Graph; readonly hash: string }
   | Extract<RunOutcome, { kind: 'invalid' } | { kind: 'error' }>;
 
@@ -77,7 +77,7 @@ type Loaded =
  * the text and the syntax tree become garbage before anything is spawned (fork cost grows
  * with the runner's memory).
  */
-function loadGraph(graphFile: string): Loaded {
+export function loadGraph(graphFile: string): Loaded {
   let bytes: Buffer;
   try {
     const st = fs.statSync(graphFile);
