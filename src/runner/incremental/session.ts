@@ -22,6 +22,8 @@ import { acquireLock, loadState, StateWriter } from './store';
 
 export const UP_TO_DATE = 'up to date';
 
+export type GateAnswer = { readonly skip: true; readonly reason: string } | { readonly skip: false };
+
 /** True when any action of the graph uses `inputs` or `outputs` (only then is state kept and the lock taken). */
 export function usesIncremental(graph: Graph): boolean {
   return graph.actions.some((a) => a.inputs !== undefined || a.outputs !== undefined);
@@ -201,19 +203,24 @@ export class IncrementalSession {
     return result;
   }
 
-  /** Run or skip, once the action's selected dependencies have finished. Never rejects. */
-  async check(id: string): Promise<DecisionResult> {
+  /**
+   * Run or skip, once the action's selected dependencies have finished (synchronous when they
+   * have, as they have whenever the scheduler asks: it asks when the action is ready).
+   */
+  check(id: string): DecisionResult | Promise<DecisionResult> {
     const e = this.entries.get(id);
     if (e === undefined) return { decision: 'run', reasons: ['not selected'] };
+    const waiting = e.action.deps.map((d) => this.entries.get(d)).filter((d): d is Entry => d !== undefined && d.finalState === undefined);
+    if (waiting.length === 0) return this.checkNow(e);
+    return Promise.all(waiting.map((d) => d.done.promise)).then(() => this.checkNow(e));
+  }
+
+  private checkNow(e: Entry): DecisionResult {
     const views: [string, DependencyView][] = [];
     for (const dep of e.action.deps) {
       const d = this.entries.get(dep);
-      if (d === undefined) {
-        views.push([dep, this.viewFromRecord(dep)]);
-        continue;
-      }
-      await d.done.promise;
-      if (d.finalState === 'failed' || d.finalState === 'canceled') views.push([dep, { kind: 'failed', state: d.finalState }]);
+      if (d === undefined) views.push([dep, this.viewFromRecord(dep)]);
+      else if (d.finalState === 'failed' || d.finalState === 'canceled') views.push([dep, { kind: 'failed', state: d.finalState }]);
       else views.push([dep, { kind: 'known', value: d.depValue ?? `${CHANGED}:${this.o.runId}` }]);
     }
     try {
@@ -223,10 +230,17 @@ export class IncrementalSession {
     }
   }
 
-  /** The scheduler's gate: skip with "up to date", or run (recording that it started, so a killed run reruns it). */
-  async beforeStart(id: string): Promise<{ skip: true; reason: string } | { skip: false }> {
+  /**
+   * The scheduler's gate: skip with "up to date", or run (recording that it started, so a
+   * killed run reruns it). Synchronous when the dependencies have finished.
+   */
+  beforeStart(id: string): GateAnswer | Promise<GateAnswer> {
+    const r = this.check(id);
+    return r instanceof Promise ? r.then((x) => this.answer(id, x)) : this.answer(id, r);
+  }
+
+  private answer(id: string, r: DecisionResult): GateAnswer {
     const e = this.entries.get(id);
-    const r = await this.check(id);
     if (e === undefined) return { skip: false };
     if (r.decision === 'skip') return { skip: true, reason: UP_TO_DATE };
     e.why = r.reasons;
