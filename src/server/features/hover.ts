@@ -20,6 +20,15 @@ export function actionMarkdown(a: ActionModel, run: RunRecord | undefined): stri
     parts.push(codeBlock(a.command.kind === 'shell' ? a.command.line : a.command.argv.map((x) => JSON.stringify(x)).join(' ')));
   }
   parts.push(a.dependsOn.length === 0 ? 'No dependencies.' : `Depends on: ${a.dependsOn.map((d) => inline(d.value)).join(', ')}`);
+  if (a.inputs !== undefined) {
+    const list = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.map(inline).join(', '));
+    let line = `Incremental — inputs: ${list(a.inputs)}`;
+    if (a.outputs !== undefined) line += `; outputs: ${list(a.outputs)}`;
+    if (a.envInputs !== undefined && a.envInputs.length > 0) line += `; envInputs: ${list(a.envInputs)}`;
+    parts.push(line);
+  } else if (a.outputs !== undefined) {
+    parts.push(`Always runs (no \`inputs\`) — outputs: ${a.outputs.length === 0 ? 'none' : a.outputs.map(inline).join(', ')}`);
+  }
   if (run !== undefined) {
     const rec = run.actions.get(a.id);
     if (rec !== undefined) {
