@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { RunEvent } from '../core/run/events';
 import { formatMs } from '../core/run/outcome';
 import { OutputTails } from '../core/run/tail';
+import { spawnModeFromEnv } from '../runner/executor';
 import { executeRun } from '../runner/run';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, type CliCommand, type CliIO } from './command';
 import { GRAPH_SUFFIX, resolveGraphFile } from './files';
@@ -102,6 +103,7 @@ export const runCommand: CliCommand = {
     const onTerm = (): void => onSignal('SIGTERM');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    const spawn = spawnModeFromEnv(io.env);
     try {
       const outcome = await executeRun({
         graphFile: resolved.file,
@@ -109,6 +111,7 @@ export const runCommand: CliCommand = {
         ...(parsed.values['only'] === true ? { only: true } : {}),
         ...(cpus !== undefined ? { cpus } : {}),
         ...(keepGoing !== undefined ? { keepGoing } : {}),
+        ...(spawn !== undefined ? { spawn } : {}),
         signal: ac.signal,
         env: { ...io.env },
         onEvent: (e) => ui.event(e),

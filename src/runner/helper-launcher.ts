@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { OutputStream } from '../core/run/events';
 import type { ProcessExit } from '../core/run/outcome';
-import type { LaunchedProcess, LaunchRequest, ProcessLauncher } from '../core/run/scheduler';
+import type { Executor, JobHandle, OutputSink } from '../core/run/executor';
+import type { Job } from '../core/run/plan';
 import { failed, LogFile, NodeLauncher, OutputBatcher, signalGroup, simpleArgv, terminateGroup, type NodeLauncherOptions } from './launcher';
 
 /**
@@ -73,7 +74,7 @@ function q(s: string): string {
 
 const signalNames = new Map<number, string>(Object.entries(os.constants.signals).map(([name, n]) => [n, name]));
 
-export class HelperLauncher implements ProcessLauncher {
+export class HelperLauncher implements Executor {
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly graceMs: number;
   private readonly flushMs: number;
@@ -94,20 +95,20 @@ export class HelperLauncher implements ProcessLauncher {
     return process.platform !== 'win32' && fs.existsSync('/bin/sh') && fs.existsSync(HELPER_SHELL);
   }
 
-  launch(req: LaunchRequest): LaunchedProcess {
-    const a = req.action;
+  start(job: Job, attempt: number, onOutput: OutputSink): JobHandle {
+    const a = job;
     const cmd = a.command;
-    const env: Record<string, string> = { ...a.env, ACTIONTREE_ACTION: a.id, ACTIONTREE_ATTEMPT: String(req.attempt) };
-    if (Object.keys(env).some((k) => !IDENT.test(k))) return this.fallback.launch(req);
+    const env: Record<string, string> = { ...a.env, ACTIONTREE_ACTION: a.id, ACTIONTREE_ATTEMPT: String(attempt) };
+    if (Object.keys(env).some((k) => !IDENT.test(k))) return this.fallback.start(job, attempt, onOutput);
     const log = this.fallback.logFor(a.id);
-    if (req.attempt > 1) log.write(Buffer.from(`\n--- actiontree: attempt ${req.attempt} ---\n`));
-    const cwd = a.cwd === undefined ? this.opts.baseDir : path.resolve(this.opts.baseDir, a.cwd);
+    if (attempt > 1) log.write(Buffer.from(`\n--- actiontree: attempt ${attempt} ---\n`));
+    const cwd = job.cwd;
     try {
       if (!fs.statSync(cwd).isDirectory()) return failed(`cwd is not a directory: ${cwd}`);
     } catch {
       return failed(`cwd does not exist: ${cwd}`);
     }
-    if (cmd === undefined || (cmd.kind === 'argv' && cmd.argv.length === 0) || (cmd.kind === 'shell' && cmd.line.trim() === '')) {
+    if ((cmd.kind === 'argv' && cmd.argv.length === 0) || (cmd.kind === 'shell' && cmd.line.trim() === '')) {
       return failed('empty command');
     }
     const argv = cmd.kind === 'argv' ? cmd.argv : simpleArgv(cmd.line);
@@ -125,7 +126,7 @@ export class HelperLauncher implements ProcessLauncher {
       helper = new Helper(this.baseEnv, this.opts.baseDir, this.sentinel, (h) => this.release(h));
       this.helpers.add(helper);
     }
-    return helper.run(line, req, log, this.graceMs, this.flushMs);
+    return helper.run(line, onOutput, log, this.graceMs, this.flushMs);
   }
 
   private release(h: Helper): void {
@@ -268,8 +269,8 @@ class Helper {
     (this.child.stdio[3] as { destroy?: () => void } | null)?.destroy?.();
   }
 
-  run(line: string, req: LaunchRequest, log: LogFile, graceMs: number, flushMs: number): LaunchedProcess {
-    const attempt = new HelperAttempt(this, req, log, graceMs, flushMs, this.sentinel, () => {
+  run(line: string, onOutput: OutputSink, log: LogFile, graceMs: number, flushMs: number): JobHandle {
+    const attempt = new HelperAttempt(this, onOutput, log, graceMs, flushMs, this.sentinel, () => {
       this.current = null;
       this.onIdle(this);
     });
@@ -305,7 +306,7 @@ class Helper {
   }
 }
 
-class HelperAttempt implements LaunchedProcess {
+class HelperAttempt implements JobHandle {
   /** The helper's pid; null if the helper could not be started. */
   readonly pid: number | null;
   /** The action's process group (its pid), once the helper has said it started. */
@@ -326,7 +327,7 @@ class HelperAttempt implements LaunchedProcess {
 
   constructor(
     private readonly helper: Helper,
-    private readonly req: LaunchRequest,
+    onOutput: OutputSink,
     private readonly log: LogFile,
     private readonly graceMs: number,
     flushMs: number,
@@ -334,7 +335,7 @@ class HelperAttempt implements LaunchedProcess {
     private readonly onSettled: () => void,
   ) {
     this.pid = helper.pid > 0 ? helper.pid : null;
-    this.batch = new OutputBatcher((stream, text) => req.onOutput(stream, text), flushMs);
+    this.batch = new OutputBatcher(onOutput, flushMs);
     this.exited = new Promise((r) => (this.resolveExit = r));
   }
 

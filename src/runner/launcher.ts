@@ -4,14 +4,15 @@ import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { OutputStream } from '../core/run/events';
 import type { ProcessExit } from '../core/run/outcome';
-import type { LaunchedProcess, LaunchRequest, ProcessLauncher } from '../core/run/scheduler';
+import type { Executor, JobHandle, OutputSink } from '../core/run/executor';
+import type { Job } from '../core/run/plan';
 import { logFileName } from './paths';
 
 /**
- * Runs actions as child processes (SPEC §3):
+ * Local executor that runs jobs as child processes (SPEC §3):
  * - a string command goes to the platform shell (`/bin/sh -c` / `cmd.exe /d /s /c`), an array is argv;
- * - cwd resolves against the graph file's folder and is checked before spawning (a clear reason
- *   instead of a bare ENOENT); env = the runner's environment + the action's (defaults merged);
+ * - the job's cwd (absolute, from the plan) is checked before spawning (a clear reason
+ *   instead of a bare ENOENT); env = the runner's environment + the job's (defaults merged);
  * - POSIX: each action leads its own process group (`detached`), so kill() signals the whole tree:
  *   SIGTERM, then SIGKILL after the grace period; `exited` resolves only once the group is gone.
  *   Windows: `taskkill /T /F /PID`;
@@ -21,7 +22,7 @@ import { logFileName } from './paths';
  */
 
 export interface NodeLauncherOptions {
-  /** Folder of the graph file: relative cwds resolve against it. */
+  /** Folder of the graph file (the helper shells' own cwd; jobs carry absolute cwds). */
   readonly baseDir: string;
   /** Folder for `<file-safe id>.log`; null = no log files. A file is created on the first output byte. */
   readonly logDir: string | null;
@@ -40,7 +41,7 @@ const FLUSH_BYTES = 64 * 1024;
 /** After the main process exits, how long to wait for its pipes to close (a background child may hold them). */
 const PIPE_CLOSE_WAIT_MS = 1000;
 
-export class NodeLauncher implements ProcessLauncher {
+export class NodeLauncher implements Executor {
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly graceMs: number;
   private readonly flushMs: number;
@@ -54,20 +55,20 @@ export class NodeLauncher implements ProcessLauncher {
     this.flushMs = opts.flushMs ?? 30;
   }
 
-  launch(req: LaunchRequest): LaunchedProcess {
-    const a = req.action;
-    const cwd = a.cwd === undefined ? this.opts.baseDir : path.resolve(this.opts.baseDir, a.cwd);
+  start(job: Job, attempt: number, onOutput: OutputSink): JobHandle {
+    const a = job;
+    const cwd = job.cwd;
     const log = this.logFor(a.id);
-    if (req.attempt > 1) log.write(Buffer.from(`\n--- actiontree: attempt ${req.attempt} ---\n`));
+    if (attempt > 1) log.write(Buffer.from(`\n--- actiontree: attempt ${attempt} ---\n`));
 
     const cwdProblem = this.checkCwd(cwd);
     if (cwdProblem !== null) return failed(cwdProblem);
     const cmd = a.command;
-    if (cmd === undefined || (cmd.kind === 'argv' && cmd.argv.length === 0) || (cmd.kind === 'shell' && cmd.line.trim() === '')) {
+    if ((cmd.kind === 'argv' && cmd.argv.length === 0) || (cmd.kind === 'shell' && cmd.line.trim() === '')) {
       return failed('empty command');
     }
     // The runner's environment, the action's env (defaults.env merged), then what the runner tells every action.
-    const env = { ...this.baseEnv, ...a.env, ACTIONTREE_ACTION: a.id, ACTIONTREE_ATTEMPT: String(req.attempt) };
+    const env = { ...this.baseEnv, ...a.env, ACTIONTREE_ACTION: a.id, ACTIONTREE_ATTEMPT: String(attempt) };
     // Like GNU make, a shell command line without any shell syntax is exec'd directly (the shell
     // would do exactly the same; this saves starting a shell per action). See simpleArgv.
     const argv = cmd.kind === 'argv' ? cmd.argv : isWindows ? null : simpleArgv(cmd.line);
@@ -78,10 +79,10 @@ export class NodeLauncher implements ProcessLauncher {
     } catch (e: unknown) {
       return failed(spawnMessage(e, argv !== null ? (argv[0] as string) : 'shell', cwd));
     }
-    const attempt = new Attempt(child, argv !== null ? (argv[0] as string) : 'shell', cwd, req, log, this.graceMs, this.flushMs);
-    this.live.add(attempt);
-    void attempt.exited.then(() => this.live.delete(attempt));
-    return attempt;
+    const handle = new Attempt(child, argv !== null ? (argv[0] as string) : 'shell', cwd, onOutput, log, this.graceMs, this.flushMs);
+    this.live.add(handle);
+    void handle.exited.then(() => this.live.delete(handle));
+    return handle;
   }
 
   /**
@@ -106,7 +107,7 @@ export class NodeLauncher implements ProcessLauncher {
     await Promise.all([...this.logs.values()].map((l) => l.close()));
   }
 
-  /** Log file of an action (relative to the log dir) when it has any bytes, else null. */
+  /** Log file of a job (relative to the log dir) when it has any bytes, else null. */
   logOf(id: string): string | null {
     return this.logs.get(id)?.created ? logFileName(id) : null;
   }
@@ -162,7 +163,7 @@ export function simpleArgv(line: string): string[] | null {
   return words;
 }
 
-export function failed(message: string): LaunchedProcess {
+export function failed(message: string): JobHandle {
   return { pid: null, exited: Promise.resolve({ kind: 'spawn-error', message }), kill: () => {} };
 }
 
@@ -225,7 +226,7 @@ export class LogFile {
   }
 }
 
-class Attempt implements LaunchedProcess {
+class Attempt implements JobHandle {
   readonly pid: number | null;
   readonly exited: Promise<ProcessExit>;
   private resolveExit!: (e: ProcessExit) => void;
@@ -242,13 +243,13 @@ class Attempt implements LaunchedProcess {
     private readonly child: ChildProcess,
     private readonly file: string,
     private readonly cwd: string,
-    private readonly req: LaunchRequest,
+    onOutput: OutputSink,
     private readonly log: LogFile,
     private readonly graceMs: number,
     flushMs: number,
   ) {
     this.pid = child.pid ?? null;
-    this.batch = new OutputBatcher((stream, text) => req.onOutput(stream, text), flushMs);
+    this.batch = new OutputBatcher(onOutput, flushMs);
     this.exited = new Promise((r) => (this.resolveExit = r));
     this.wire('stdout', child.stdout);
     this.wire('stderr', child.stderr);

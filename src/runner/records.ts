@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Graph } from '../core/model';
 import type { RunEvent, RunResult, FinalActionState } from '../core/run/events';
+import type { Job, RunPlan } from '../core/run/plan';
 import type { RunSummary } from '../core/run/scheduler';
 import type { AttemptState } from '../core/run/state';
 import { runsDir } from './paths';
@@ -184,7 +184,10 @@ export class AttemptLog {
 }
 
 export function buildReport(args: {
-  graph: Graph;
+  /** The graph's display name (`name`), null when it has none. */
+  graphName: string | null;
+  /** What ran: per-job needs and dependencies, declared resources. */
+  plan: Pick<RunPlan, 'jobs' | 'resources'>;
   graphFile: string;
   graphHash: string;
   cpus: number;
@@ -193,14 +196,16 @@ export function buildReport(args: {
   attempts: AttemptLog;
   logOf: (id: string) => string | null;
 }): Report {
-  const { graph, summary } = args;
+  const { plan, summary } = args;
+  const jobs = new Map<string, Job>();
+  for (const j of plan.jobs) if (!jobs.has(j.id)) jobs.set(j.id, j);
   const actions: Record<string, ReportAction> = {};
   for (const s of summary.actions) {
-    const a = graph.byId.get(s.id);
+    const a = jobs.get(s.id);
     const details = args.attempts.get(s.id);
     const last = details[details.length - 1];
     const resources: Record<string, number> = {};
-    for (const r of a?.resources ?? []) resources[r.name] = r.amount;
+    for (const r of a?.needs.resources ?? []) resources[r.name] = r.amount;
     const log = args.logOf(s.id);
     actions[s.id] = {
       state: s.state,
@@ -213,7 +218,7 @@ export function buildReport(args: {
       startedAt: s.startedAt,
       finishedAt: s.finishedAt,
       durationMs: last !== undefined && last.finishedAt !== null ? last.finishedAt - last.startedAt : null,
-      cpus: a?.cpus ?? 1,
+      cpus: a?.needs.cpus ?? 1,
       resources,
       log: log === null ? null : `logs/${log}`,
       dependsOn: a?.deps ?? [],
@@ -221,13 +226,13 @@ export function buildReport(args: {
     };
   }
   const resources: Record<string, number | 'unlimited'> = {};
-  for (const r of graph.resources) resources[r.name] = Number.isFinite(r.capacity) ? r.capacity : 'unlimited';
+  for (const r of plan.resources) resources[r.name] = Number.isFinite(r.capacity) ? r.capacity : 'unlimited';
   return {
     version: REPORT_VERSION,
     runId: summary.runId,
     graphFile: args.graphFile,
     graphHash: args.graphHash,
-    graphName: graph.name ?? null,
+    graphName: args.graphName,
     host: { hostname: os.hostname(), platform: process.platform, cpus: os.availableParallelism(), node: process.version },
     cpus: args.cpus,
     keepGoing: args.keepGoing,

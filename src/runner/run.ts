@@ -7,17 +7,17 @@ import type { Diagnostic } from '../core/diagnostics';
 import type { Graph } from '../core/model';
 import type { RunEvent } from '../core/run/events';
 import { planRun } from '../core/run/plan';
-import { runGraph, type Clock, type RunSummary } from '../core/run/scheduler';
+import { runGraph, type Clock, type RunSummary, type SchedulerGate } from '../core/run/scheduler';
 import type { LineIndex } from '../core/text';
-import { HelperLauncher } from './helper-launcher';
-import { NodeLauncher } from './launcher';
+import { createLocalExecutor, type SpawnMode } from './executor';
 import { newRunId } from './paths';
 import { AttemptLog, buildReport, createRunDir, EventsWriter, loadEstimates, writeReportAtomic } from './records';
 
 /**
  * One run of a graph file, end to end: read + validate, plan (selection, estimates from
- * earlier runs, critical path), create the run folder, schedule with the Node launcher,
- * record events, write the report. Shared by `actiontree run` and the extension's worker.
+ * earlier runs, critical path → a RunPlan of Jobs), create the run folder, schedule the jobs
+ * on a local executor, record events, write the report. Shared by `actiontree run` and the
+ * extension's worker.
  * Expected failures come back as values (`RunOutcome`), never as exceptions.
  */
 
@@ -40,11 +40,14 @@ export interface RunRequest {
   /** Base environment for actions (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
   /**
-   * How processes are started: 'helper' (POSIX default) forks actions from small `/bin/sh`
+   * How processes are started: 'helper' (default on POSIX) forks actions from small `/bin/bash`
    * helpers so the runner never forks itself per action; 'node' uses child_process.spawn
-   * per action. The environment variable ACTIONTREE_SPAWN=node|helper overrides the default.
+   * per action. The CLI and the worker pass ACTIONTREE_SPAWN=node|helper here
+   * (spawnModeFromEnv); executeRun itself never reads the environment for it.
    */
-  readonly spawn?: 'helper' | 'node';
+  readonly spawn?: SpawnMode;
+  /** Decides, as each job becomes ready, whether it runs or is skipped; told each job's end. */
+  readonly gate?: SchedulerGate;
 }
 
 export type RunOutcome =
@@ -109,7 +112,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const keepGoing = req.keepGoing ?? graph.keepGoing;
 
   const estimates = loadEstimates(req.graphFile, new Set(graph.actions.map((a) => a.id)));
-  const plan = planRun(graph, requested, estimates, req.only === true);
+  const plan = planRun(graph, requested, estimates, req.only === true, { baseDir: path.dirname(req.graphFile), resolve: path.resolve });
   if (plan.unknown.length > 0) {
     const names = plan.unknown.map((n) => `'${n}'`).join(', ');
     const known = graph.actions.length <= 20 ? ` (actions: ${graph.actions.map((a) => a.id).join(', ')})` : '';
@@ -123,9 +126,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
 
   const writer = new EventsWriter(path.join(created.dir, 'events.jsonl'));
   const attempts = new AttemptLog();
-  const mode = req.spawn ?? (process.env['ACTIONTREE_SPAWN'] === 'node' ? 'node' : 'helper');
-  const Launcher = mode === 'helper' && HelperLauncher.supported() ? HelperLauncher : NodeLauncher;
-  const launcher = new Launcher({
+  const executor = createLocalExecutor({
+    spawn: req.spawn ?? 'helper',
     baseDir: path.dirname(req.graphFile),
     logDir: created.logDir,
     ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
@@ -134,20 +136,20 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   });
   // If this process exits before the run ends (process.exit elsewhere, a fatal error), take
   // the detached process groups down with it.
-  const onExit = (): void => launcher.killAllNow();
+  const onExit = (): void => executor.killAllNow();
   process.on('exit', onExit);
   const summary = await runGraph({
-    graph,
-    selection: plan.selection,
+    jobs: plan.jobs,
+    resources: plan.resources,
     options: {
       runId,
       cpus,
       keepGoing,
       graphFile: req.graphFile,
-      remaining: plan.remaining,
       estimates: new Map(plan.selection.filter((id) => estimates.has(id)).map((id) => [id, estimates.get(id) as number])),
     },
-    launcher,
+    executor,
+    ...(req.gate !== undefined ? { gate: req.gate } : {}),
     signal: req.signal,
     clock: realClock,
     onEvent: (e) => {
@@ -157,16 +159,17 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     },
   });
   process.removeListener('exit', onExit);
-  await launcher.close();
+  await executor.close();
   const report = buildReport({
-    graph,
+    graphName: graph.name ?? null,
+    plan,
     graphFile: req.graphFile,
     graphHash: loaded.hash,
     cpus,
     keepGoing,
     summary,
     attempts,
-    logOf: (id) => launcher.logOf(id),
+    logOf: (id) => executor.logOf(id),
   });
   writer.close();
   let reportFile: string;

@@ -8,6 +8,7 @@
 import { formatDiagnostic } from '../cli/validate';
 import type { RunEvent, OutputStream } from '../core/run/events';
 import { parseParentMessage, type StartMessage, type WorkerToParent } from '../shared/runner-protocol';
+import { spawnModeFromEnv } from './executor';
 import { executeRun } from './run';
 
 /** Output to the parent: at most one message per action and stream per FLUSH_MS, each at most CAP characters. */
@@ -79,12 +80,14 @@ class OutputBatcher {
 async function start(m: StartMessage): Promise<void> {
   const batcher = new OutputBatcher((event) => send({ type: 'event', event }));
   let runDir: string | null = null;
+  const spawn = spawnModeFromEnv(process.env);
   const outcome = await executeRun({
     graphFile: m.graphFile,
     ...(m.actions !== undefined ? { actions: m.actions } : {}),
     ...(m.only !== undefined ? { only: m.only } : {}),
     ...(m.cpus !== undefined ? { cpus: m.cpus } : {}),
     ...(m.keepGoing !== undefined ? { keepGoing: m.keepGoing } : {}),
+    ...(spawn !== undefined ? { spawn } : {}),
     signal: ac.signal,
     onRunDir: (dir) => (runDir = dir),
     onEvent: (e) => batcher.event(e),

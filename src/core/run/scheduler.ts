@@ -1,13 +1,15 @@
-import type { ActionModel, Graph } from '../model';
-import type { ActionFinishedEvent, FinalActionState, OutputStream, RunEvent, RunResult } from './events';
+import type { ActionFinishedEvent, FinalActionState, RunEvent, RunResult } from './events';
+import type { JobHandle, JobStarter } from './executor';
 import { Heap } from './heap';
 import { isSuccess, outcomeExitCode, outcomeReason, outcomeSignal, type Outcome, type ProcessExit } from './outcome';
+import type { Job, ResourceCapacity } from './plan';
 import { SlotPool, type Need } from './slots';
 
 /**
- * The scheduler (SPEC §3): pure, no I/O of its own. Processes go through a
- * `ProcessLauncher` port, time through a `Clock`, cancellation through an `AbortSignal`;
- * everything it does is reported as `RunEvent`s to one listener.
+ * The scheduler (SPEC §3): pure, no I/O of its own. It runs the Jobs of a plan (plan.ts);
+ * attempts go through an executor port (`JobStarter`, executor.ts), time through a `Clock`,
+ * cancellation through an `AbortSignal`, the decision to skip a ready job through an optional
+ * `SchedulerGate`; everything it does is reported as `RunEvent`s to one listener.
  *
  * Cost: each ready action enters a binary heap once (O(log ready)); a scheduling pass pops
  * until the CPU slots are full, setting aside actions that do not fit a resource and pushing
@@ -21,25 +23,21 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): () => void;
 }
 
-export interface LaunchRequest {
-  readonly action: ActionModel;
-  /** 1-based. */
-  readonly attempt: number;
-  /** Called with decoded output text, in arrival order per stream. */
-  readonly onOutput: (stream: OutputStream, text: string) => void;
-}
+/** A gate's answer for a ready job: start it, or finish it as `skipped` with a reason (e.g. "up to date"). */
+export type GateDecision = { readonly skip: false } | { readonly skip: true; readonly reason: string };
 
-export interface LaunchedProcess {
-  /** null when nothing could be spawned (then `exited` reports a spawn-error). */
-  readonly pid: number | null;
-  /** Resolves once the process has exited and its output is drained (after kill(): once its tree is gone). Never rejects. */
-  readonly exited: Promise<ProcessExit>;
-  /** Terminates the whole process tree (SIGTERM, then SIGKILL after a grace period). Idempotent. */
-  kill(): void;
-}
-
-export interface ProcessLauncher {
-  launch(request: LaunchRequest): LaunchedProcess;
+/**
+ * Hooks around each job (incremental runs plug in here). Both are optional.
+ * - `beforeStart` is asked once when a job becomes ready (after its `action-ready`). A skip
+ *   finishes it at once as `skipped` with the reason (no attempt, no slots), and its
+ *   dependents go on as after a success. May answer asynchronously; the job starts only
+ *   after the answer (a run canceled meanwhile cancels it). A throw or rejection = run it.
+ * - `afterFinish` is told every job's end (succeeded, failed, canceled or skipped), right
+ *   after its `action-finished` event. Must not throw (a throw is ignored).
+ */
+export interface SchedulerGate {
+  beforeStart?(job: Job): GateDecision | Promise<GateDecision>;
+  afterFinish?(job: Job, state: FinalActionState, event: ActionFinishedEvent): void;
 }
 
 export interface SchedulerOptions {
@@ -48,18 +46,18 @@ export interface SchedulerOptions {
   readonly cpus: number;
   readonly keepGoing: boolean;
   readonly graphFile?: string;
-  /** Remaining critical path per action (its own estimate plus the longest chain after it). Missing = 1. */
-  readonly remaining?: ReadonlyMap<string, number>;
   /** Estimated durations (ms) from earlier runs; copied into the run-started event. */
   readonly estimates?: ReadonlyMap<string, number>;
 }
 
 export interface RunParams {
-  readonly graph: Graph;
-  /** The action ids to run, closed under dependencies (any order; duplicates ignored). */
-  readonly selection: readonly string[];
+  /** The jobs to run (a plan's `jobs`): dependencies outside this list count as done; duplicate ids: the first. */
+  readonly jobs: readonly Job[];
+  /** Declared resources the jobs' needs count against (a plan's `resources`); an unknown name is not counted. */
+  readonly resources: readonly ResourceCapacity[];
   readonly options: SchedulerOptions;
-  readonly launcher: ProcessLauncher;
+  readonly executor: JobStarter;
+  readonly gate?: SchedulerGate;
   readonly signal: AbortSignal;
   readonly clock: Clock;
   readonly onEvent: (event: RunEvent) => void;
@@ -90,7 +88,7 @@ export interface RunSummary {
 type NodeState = 'pending' | 'ready' | 'running' | FinalActionState;
 
 interface Node {
-  readonly action: ActionModel;
+  readonly job: Job;
   readonly need: Need;
   readonly remaining: number;
   readonly dependents: Node[];
@@ -100,21 +98,27 @@ interface Node {
   attempt: number;
   readyAt: number | null;
   startedAt: number | null;
-  proc: LaunchedProcess | null;
+  proc: JobHandle | null;
   cancelTimer: (() => void) | null;
   timedOut: boolean;
   killedByCancel: boolean;
   finished: ActionFinishedEvent | null;
 }
 
-/** Higher priority first, then longer remaining critical path, then file order. */
-function before(a: Node, b: Node): boolean {
-  if (a.action.priority !== b.action.priority) return a.action.priority > b.action.priority;
-  if (a.remaining !== b.remaining) return a.remaining > b.remaining;
-  return a.action.index < b.action.index;
+const RUN: GateDecision = { skip: false };
+
+function isThenable<T>(x: T | Promise<T>): x is Promise<T> {
+  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }
 
-/** Runs the selected actions; resolves when every one has finished (never rejects). */
+/** Higher priority first, then longer remaining critical path, then file order. */
+function before(a: Node, b: Node): boolean {
+  if (a.job.priority !== b.job.priority) return a.job.priority > b.job.priority;
+  if (a.remaining !== b.remaining) return a.remaining > b.remaining;
+  return a.job.index < b.job.index;
+}
+
+/** Runs the jobs; resolves when every one has finished (never rejects). */
 export function runGraph(p: RunParams): Promise<RunSummary> {
   return new Promise<RunSummary>((resolve) => new Run(p, resolve).start());
 }
@@ -137,25 +141,29 @@ class Run {
   ) {
     const slotOf = new Map<string, number>();
     const capacities = [Math.max(1, p.options.cpus)];
-    for (const r of p.graph.resources) {
+    for (const r of p.resources) {
+      if (slotOf.has(r.name)) continue;
       slotOf.set(r.name, capacities.length);
       capacities.push(r.capacity);
     }
     this.pool = new SlotPool(capacities);
 
-    const selected = new Set(p.selection);
-    for (const action of p.graph.actions) {
-      if (!selected.has(action.id)) continue;
+    for (const job of p.jobs) {
+      if (this.byId.has(job.id)) continue;
       const need: [number, number][] = [];
-      if (action.cpus > 0) need.push([0, action.cpus]);
-      for (const use of action.resources) {
+      if (job.needs.cpus > 0) need.push([0, job.needs.cpus]);
+      const seenSlots = new Set<number>();
+      for (const use of job.needs.resources) {
         const slot = slotOf.get(use.name);
-        if (slot !== undefined && use.amount > 0) need.push([slot, use.amount]);
+        if (slot !== undefined && use.amount > 0 && !seenSlots.has(slot)) {
+          seenSlots.add(slot);
+          need.push([slot, use.amount]);
+        }
       }
       const node: Node = {
-        action,
+        job,
         need,
-        remaining: p.options.remaining?.get(action.id) ?? 1,
+        remaining: job.remaining,
         dependents: [],
         waitingFor: 0,
         state: 'pending',
@@ -169,11 +177,11 @@ class Run {
         finished: null,
       };
       this.nodes.push(node);
-      this.byId.set(action.id, node);
+      this.byId.set(job.id, node);
     }
     for (const node of this.nodes) {
       const seen = new Set<string>();
-      for (const dep of node.action.deps) {
+      for (const dep of node.job.deps) {
         const d = this.byId.get(dep);
         if (d === undefined || seen.has(dep) || d === node) continue;
         seen.add(dep);
@@ -197,15 +205,15 @@ class Run {
     this.startedAt = this.now();
     const estimates: Record<string, number> = {};
     if (o.estimates) for (const n of this.nodes) {
-      const e = o.estimates.get(n.action.id);
-      if (e !== undefined) estimates[n.action.id] = e;
+      const e = o.estimates.get(n.job.id);
+      if (e !== undefined) estimates[n.job.id] = e;
     }
     this.emit({
       type: 'run-started',
       runId: o.runId,
       time: this.startedAt,
       cpus: o.cpus,
-      actions: this.nodes.map((n) => n.action.id),
+      actions: this.nodes.map((n) => n.job.id),
       ...(o.graphFile !== undefined ? { graphFile: o.graphFile } : {}),
       keepGoing: o.keepGoing,
       ...(o.estimates ? { estimates } : {}),
@@ -215,7 +223,8 @@ class Run {
       return;
     }
     this.p.signal.addEventListener('abort', this.onAbort);
-    for (const n of this.nodes) if (n.waitingFor === 0) this.makeReady(n);
+    // Roots first, in file order (a gate's skip may make later nodes ready on the way).
+    for (const n of this.nodes.filter((x) => x.waitingFor === 0)) if (n.state === 'pending') this.makeReady(n);
     this.schedule();
     this.checkDone();
   }
@@ -225,8 +234,63 @@ class Run {
   private makeReady(n: Node): void {
     n.state = 'ready';
     n.readyAt = this.now();
-    this.emit({ type: 'action-ready', action: n.action.id, time: n.readyAt });
-    this.ready.push(n);
+    this.emit({ type: 'action-ready', action: n.job.id, time: n.readyAt });
+    if (this.p.gate?.beforeStart === undefined) {
+      this.ready.push(n);
+      return;
+    }
+    this.gateQueue.push(n);
+    if (!this.gating) this.drainGate();
+  }
+
+  /** Ready nodes waiting for the gate's answer (a queue, so skips cascade without recursion). */
+  private gateQueue: Node[] = [];
+  private gating = false;
+
+  private drainGate(): void {
+    const beforeStart = this.p.gate?.beforeStart;
+    if (beforeStart === undefined) return;
+    this.gating = true;
+    try {
+      for (let i = 0; i < this.gateQueue.length; i++) {
+        const n = this.gateQueue[i] as Node;
+        if (n.state !== 'ready') continue;
+        let answer: GateDecision | Promise<GateDecision>;
+        try {
+          answer = beforeStart.call(this.p.gate, n.job);
+        } catch {
+          answer = RUN;
+        }
+        if (isThenable(answer)) {
+          answer.then(
+            (d) => this.gateAnswered(n, d),
+            () => this.gateAnswered(n, RUN),
+          );
+          continue;
+        }
+        this.applyGate(n, answer);
+      }
+    } finally {
+      this.gateQueue = [];
+      this.gating = false;
+    }
+  }
+
+  private gateAnswered(n: Node, d: GateDecision): void {
+    if (n.state !== 'ready' || this.ended) return; // canceled while the gate was thinking
+    this.applyGate(n, d);
+    this.schedule();
+    this.checkDone();
+  }
+
+  private applyGate(n: Node, d: GateDecision): void {
+    if (n.state !== 'ready') return;
+    if (typeof d === 'object' && d !== null && d.skip === true) {
+      this.record(n, 'skipped', typeof d.reason === 'string' ? d.reason : 'skipped', null, null);
+      this.propagate(n);
+    } else {
+      this.ready.push(n);
+    }
   }
 
   /**
@@ -266,14 +330,10 @@ class Run {
     n.attempt++;
     n.timedOut = false;
     const attempt = n.attempt;
-    const id = n.action.id;
+    const id = n.job.id;
     const time = this.now();
-    const proc = this.p.launcher.launch({
-      action: n.action,
-      attempt,
-      onOutput: (stream, text) => {
-        if (text.length > 0) this.emit({ type: 'action-output', action: id, time: this.now(), stream, text });
-      },
+    const proc = this.p.executor.start(n.job, attempt, (stream, text) => {
+      if (text.length > 0) this.emit({ type: 'action-output', action: id, time: this.now(), stream, text });
     });
     n.proc = proc;
     if (n.startedAt === null) n.startedAt = time;
@@ -285,7 +345,7 @@ class Run {
       pid: proc.pid,
       ...(previous !== undefined ? { previous } : {}),
     });
-    const timeoutMs = n.action.timeoutMs;
+    const timeoutMs = n.job.timeoutMs;
     if (timeoutMs !== undefined && timeoutMs > 0) {
       n.cancelTimer = this.p.clock.setTimer(timeoutMs, () => {
         n.cancelTimer = null;
@@ -301,20 +361,20 @@ class Run {
     );
   }
 
-  private onExit(n: Node, proc: LaunchedProcess, exit: ProcessExit): void {
+  private onExit(n: Node, proc: JobHandle, exit: ProcessExit): void {
     if (n.proc !== proc || n.state !== 'running') return;
     n.cancelTimer?.();
     n.cancelTimer = null;
     n.proc = null;
     let outcome: Outcome = exit;
-    if (n.timedOut) outcome = { kind: 'timeout', afterMs: n.action.timeoutMs ?? 0 };
+    if (n.timedOut) outcome = { kind: 'timeout', afterMs: n.job.timeoutMs ?? 0 };
     else if (n.killedByCancel && !isSuccess(exit)) outcome = { kind: 'canceled' };
     if (isSuccess(outcome)) {
       this.finish(n, 'succeeded', null, 0, null);
       return;
     }
     const reason = outcomeReason(outcome) ?? 'failed';
-    if (outcome.kind !== 'canceled' && !this.canceled && n.attempt <= n.action.retries) {
+    if (outcome.kind !== 'canceled' && !this.canceled && n.attempt <= n.job.retries) {
       this.launchAttempt(n, { finishedAt: this.now(), reason, exitCode: outcomeExitCode(outcome), signal: outcomeSignal(outcome) });
       return;
     }
@@ -330,7 +390,7 @@ class Run {
       if (!this.p.options.keepGoing && !this.stopping) {
         stopNow = true;
         this.stopping = true;
-        this.stopReasonText = `not started: '${n.action.id}' failed (keepGoing is false)`;
+        this.stopReasonText = `not started: '${n.job.id}' failed (keepGoing is false)`;
       }
     }
     this.propagate(n);
@@ -344,7 +404,7 @@ class Run {
     n.state = state;
     const e: ActionFinishedEvent = {
       type: 'action-finished',
-      action: n.action.id,
+      action: n.job.id,
       time: this.now(),
       state,
       reason,
@@ -355,6 +415,14 @@ class Run {
     n.finished = e;
     this.unfinished--;
     this.emit(e);
+    const after = this.p.gate?.afterFinish;
+    if (after !== undefined) {
+      try {
+        after.call(this.p.gate, n.job, state, e);
+      } catch {
+        // a notification: its failure is not the run's
+      }
+    }
   }
 
   /** Dependents of a finished node: count down, or cancel (cascading) when they don't accept the failure. */
@@ -365,14 +433,14 @@ class Run {
       const ok = n.state === 'succeeded' || n.state === 'skipped';
       for (const d of n.dependents) {
         if (d.state !== 'pending') continue;
-        if (ok || d.action.acceptFailedDependencies) {
+        if (ok || d.job.acceptFailedDependencies) {
           d.waitingFor--;
           if (d.waitingFor === 0) {
             if (this.stopping) this.record(d, 'canceled', this.stopReason(), null, null);
             else this.makeReady(d);
           }
         } else {
-          this.record(d, 'canceled', `dependency '${n.action.id}' ${n.state}`, null, null);
+          this.record(d, 'canceled', `dependency '${n.job.id}' ${n.state}`, null, null);
           this.anyFailed = true;
           stack.push(d);
         }
@@ -424,7 +492,7 @@ class Run {
       actions: this.nodes.map((n) => {
         const f = n.finished as ActionFinishedEvent;
         return {
-          id: n.action.id,
+          id: n.job.id,
           state: f.state,
           reason: f.reason,
           exitCode: f.exitCode,

@@ -1,6 +1,8 @@
 import type { ActionModel, Command, Graph, ResourceDecl } from '../../../src/core/model';
-import type { Clock, LaunchedProcess, LaunchRequest, ProcessLauncher } from '../../../src/core/run/scheduler';
+import type { Executor, JobHandle, OutputSink } from '../../../src/core/run/executor';
 import type { ProcessExit } from '../../../src/core/run/outcome';
+import { jobOf, type Job } from '../../../src/core/run/plan';
+import type { Clock } from '../../../src/core/run/scheduler';
 
 const sp = { offset: 0, length: 0 };
 
@@ -38,6 +40,12 @@ export function makeGraph(actions: ActionSpec[], resources: Record<string, numbe
   }));
   const decls: ResourceDecl[] = Object.entries(resources).map(([name, capacity]) => ({ name, capacity, keySpan: sp, span: sp }));
   return { version: 1, name: 'test', cpus, keepGoing: false, resources: decls, actions: models, byId: new Map(models.map((m) => [m.id, m])) };
+}
+
+/** The jobs of `graph` restricted to `selection` (file order), with optional remaining critical paths. */
+export function jobsOf(graph: Graph, selection?: readonly string[], remaining?: ReadonlyMap<string, number>): Job[] {
+  const chosen = selection === undefined ? null : new Set(selection);
+  return graph.actions.filter((a) => chosen === null || chosen.has(a.id)).map((a) => jobOf(a, '/work', remaining?.get(a.id) ?? 1));
 }
 
 interface Timer {
@@ -102,7 +110,7 @@ export interface AttemptScript {
 }
 
 /** Scripted processes: `scripts[id][attempt-1]` (the last entry repeats); default 10 ms, exit 0. */
-export class FakeLauncher implements ProcessLauncher {
+export class FakeExecutor implements Executor {
   readonly launches: { id: string; attempt: number; at: number }[] = [];
   readonly kills: { id: string; at: number }[] = [];
   private nextPid = 100;
@@ -112,11 +120,11 @@ export class FakeLauncher implements ProcessLauncher {
     private readonly scripts: Record<string, AttemptScript[]> = {},
   ) {}
 
-  launch(req: LaunchRequest): LaunchedProcess {
-    const id = req.action.id;
-    this.launches.push({ id, attempt: req.attempt, at: this.clock.now() });
+  start(job: Job, attempt: number, onOutput: OutputSink): JobHandle {
+    const id = job.id;
+    this.launches.push({ id, attempt, at: this.clock.now() });
     const list = this.scripts[id] ?? [{ ms: 10 }];
-    const s = list[Math.min(req.attempt, list.length) - 1] ?? { ms: 10 };
+    const s = list[Math.min(attempt, list.length) - 1] ?? { ms: 10 };
     const exit: ProcessExit = s.exit ?? { kind: 'exit', code: 0 };
     let resolve!: (e: ProcessExit) => void;
     const exited = new Promise<ProcessExit>((r) => (resolve = r));
@@ -132,7 +140,7 @@ export class FakeLauncher implements ProcessLauncher {
     }
     if (s.out !== undefined) {
       const out = s.out;
-      this.clock.setTimer(0, () => req.onOutput('stdout', out));
+      this.clock.setTimer(0, () => onOutput('stdout', out));
     }
     const cancelEnd = this.clock.setTimer(s.ms, () => end(exit));
     let killed = false;
@@ -148,4 +156,12 @@ export class FakeLauncher implements ProcessLauncher {
       },
     };
   }
+
+  logOf(): string | null {
+    return null;
+  }
+
+  killAllNow(): void {}
+
+  async close(): Promise<void> {}
 }

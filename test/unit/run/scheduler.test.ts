@@ -3,12 +3,12 @@ import fc from 'fast-check';
 import type { Graph } from '../../../src/core/model';
 import type { RunEvent } from '../../../src/core/run/events';
 import { runGraph, type RunSummary, type SchedulerOptions } from '../../../src/core/run/scheduler';
-import { FakeClock, FakeLauncher, makeGraph, type AttemptScript } from './fakes';
+import { FakeClock, FakeExecutor, jobsOf, makeGraph, type AttemptScript } from './fakes';
 
 interface Result {
   summary: RunSummary;
   events: RunEvent[];
-  launcher: FakeLauncher;
+  launcher: FakeExecutor;
   starts: [string, number][];
   finished: Record<string, { state: string; reason: string | null; time: number; attempts: number }>;
 }
@@ -16,21 +16,22 @@ interface Result {
 async function run(
   graph: Graph,
   scripts: Record<string, AttemptScript[]>,
-  opts: Partial<SchedulerOptions> = {},
+  opts: Partial<SchedulerOptions> & { remaining?: ReadonlyMap<string, number> } = {},
   abortAt?: number,
   selection?: string[],
 ): Promise<Result> {
   const clock = new FakeClock(1000);
-  const launcher = new FakeLauncher(clock, scripts);
+  const launcher = new FakeExecutor(clock, scripts);
+  const { remaining, ...options } = opts;
   const events: RunEvent[] = [];
   const ac = new AbortController();
   if (abortAt !== undefined) clock.setTimer(abortAt, () => ac.abort());
   const summary = await clock.run(
     runGraph({
-      graph,
-      selection: selection ?? graph.actions.map((a) => a.id),
-      options: { runId: 'r', cpus: 2, keepGoing: false, ...opts },
-      launcher,
+      jobs: jobsOf(graph, selection, remaining),
+      resources: graph.resources,
+      options: { runId: 'r', cpus: 2, keepGoing: false, ...options },
+      executor: launcher,
       signal: ac.signal,
       clock,
       onEvent: (e) => events.push(e),

@@ -1,0 +1,38 @@
+import type { OutputStream } from './events';
+import type { ProcessExit } from './outcome';
+import type { Job } from './plan';
+
+/**
+ * The executor port: where a Job's attempts run. Local executors (src/runner: helper shells
+ * or child_process.spawn) start processes; a cluster executor would submit jobs. The
+ * scheduler only calls `start`; the rest is what the run's driver (executeRun) needs.
+ */
+
+/** One started attempt. Opaque to the scheduler beyond these members. */
+export interface JobHandle {
+  /** The local process id shown in `action-started.pid`; null when there is none (nothing spawned, or not a local process). */
+  readonly pid: number | null;
+  /** Executor-specific id of the attempt when it is not a local pid (e.g. a cluster job id). */
+  readonly ref?: string;
+  /** Resolves once the attempt has ended and its output is drained (after kill(): once everything it started is gone). Never rejects. */
+  readonly exited: Promise<ProcessExit>;
+  /** Terminates the attempt and everything it started (locally: SIGTERM, then SIGKILL after a grace period). Idempotent. */
+  kill(): void;
+}
+
+/** Called with decoded output text, in arrival order per stream. */
+export type OutputSink = (stream: OutputStream, text: string) => void;
+
+/** What the scheduler needs: start an attempt (1-based) of a job. */
+export interface JobStarter {
+  start(job: Job, attempt: number, onOutput: OutputSink): JobHandle;
+}
+
+export interface Executor extends JobStarter {
+  /** The job's log file, relative to the run's log folder, when it has any bytes; else null. */
+  logOf(jobId: string): string | null;
+  /** Last resort when the runner exits mid-run: kill everything still running, synchronously. */
+  killAllNow(): void;
+  /** After the run: release helpers, flush and close log files. */
+  close(): Promise<void>;
+}
