@@ -131,6 +131,10 @@ export interface ReportAction {
   readonly log: string | null;
   readonly dependsOn: readonly string[];
   readonly attemptDetails: readonly ReportAttempt[];
+  /** Incremental runs (SPEC §7): the fingerprint computed for this run; null when the action was never checked (canceled before it was ready). */
+  readonly fingerprint?: string | null;
+  /** Why it ran (SPEC §7 reasons), when it ran. */
+  readonly why?: readonly string[];
 }
 
 export interface Report {
@@ -148,6 +152,8 @@ export interface Report {
   readonly finishedAt: number;
   readonly result: RunResult;
   readonly actions: Readonly<Record<string, ReportAction>>;
+  /** Incremental runs: input patterns that matched no file, state problems (absent when none). */
+  readonly warnings?: readonly string[];
 }
 
 /** Collects per-attempt details from the event stream (the summary only has the totals). */
@@ -195,6 +201,12 @@ export function buildReport(args: {
   summary: RunSummary;
   attempts: AttemptLog;
   logOf: (id: string) => string | null;
+  /** Incremental runs: fingerprints, reasons and warnings (omitted: none of these fields). */
+  incremental?: {
+    fingerprintOf(id: string): string | null;
+    whyOf(id: string): readonly string[] | undefined;
+    readonly warnings: readonly string[];
+  };
 }): Report {
   const { plan, summary } = args;
   const jobs = new Map<string, Job>();
@@ -224,6 +236,11 @@ export function buildReport(args: {
       dependsOn: a?.deps ?? [],
       attemptDetails: details,
     };
+    const inc = args.incremental;
+    if (inc !== undefined) {
+      const why = inc.whyOf(s.id);
+      actions[s.id] = { ...actions[s.id]!, fingerprint: inc.fingerprintOf(s.id), ...(why !== undefined && s.startedAt !== null ? { why } : {}) };
+    }
   }
   const resources: Record<string, number | 'unlimited'> = {};
   for (const r of plan.resources) resources[r.name] = Number.isFinite(r.capacity) ? r.capacity : 'unlimited';
@@ -242,6 +259,7 @@ export function buildReport(args: {
     finishedAt: summary.finishedAt,
     result: summary.result,
     actions,
+    ...(args.incremental !== undefined && args.incremental.warnings.length > 0 ? { warnings: args.incremental.warnings } : {}),
   };
 }
 

@@ -7,7 +7,8 @@ import type { Diagnostic } from '../core/diagnostics';
 import type { Graph } from '../core/model';
 import type { RunEvent } from '../core/run/events';
 import { planRun } from '../core/run/plan';
-import { runGraph, type Clock, type RunSummary, type SchedulerGate } from '../core/run/scheduler';
+import { runGraph, type Clock, type GateDecision, type RunSummary, type SchedulerGate } from '../core/run/scheduler';
+import { IncrementalSession } from './incremental/session';
 import type { LineIndex } from '../core/text';
 import { createLocalExecutor, type SpawnMode } from './executor';
 import { newRunId } from './paths';
@@ -48,6 +49,8 @@ export interface RunRequest {
   readonly spawn?: SpawnMode;
   /** Decides, as each job becomes ready, whether it runs or is skipped; told each job's end. */
   readonly gate?: SchedulerGate;
+  /** Run every selected action, even those that are up to date (`--force`). */
+  readonly force?: boolean;
 }
 
 export type RunOutcome =
@@ -57,6 +60,8 @@ export type RunOutcome =
       readonly reportFile: string;
       readonly summary: RunSummary;
       readonly graph: Graph;
+      /** Incremental runs: input patterns that matched no file, state problems. */
+      readonly warnings: readonly string[];
     }
   /** The graph has errors: nothing started. */
   | { readonly kind: 'invalid'; readonly diagnostics: readonly Diagnostic[]; readonly lineIndex: LineIndex }
@@ -120,9 +125,24 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   }
 
   const runId = newRunId();
+  // Incremental state and the lock against a second run of this graph file (SPEC §7).
+  const opened = IncrementalSession.forRun({
+    graphFile: path.resolve(req.graphFile),
+    graph,
+    selection: plan.selection,
+    force: req.force === true,
+    env: req.env ?? process.env,
+    runId,
+  });
+  if (opened.kind === 'busy') return { kind: 'error', message: opened.message };
+  const session = opened.session;
   const created = createRunDir(req.graphFile, runId);
-  if (!created.ok) return { kind: 'error', message: created.message };
+  if (!created.ok) {
+    session.close();
+    return { kind: 'error', message: created.message };
+  }
   req.onRunDir?.(created.dir);
+  const gate = composeGates(session, req.gate);
 
   const writer = new EventsWriter(path.join(created.dir, 'events.jsonl'));
   const attempts = new AttemptLog();
@@ -149,7 +169,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
       estimates: new Map(plan.selection.filter((id) => estimates.has(id)).map((id) => [id, estimates.get(id) as number])),
     },
     executor,
-    ...(req.gate !== undefined ? { gate: req.gate } : {}),
+    gate,
     signal: req.signal,
     clock: realClock,
     onEvent: (e) => {
@@ -159,6 +179,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     },
   });
   process.removeListener('exit', onExit);
+  session.close();
   await executor.close();
   const report = buildReport({
     graphName: graph.name ?? null,
@@ -170,6 +191,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     summary,
     attempts,
     logOf: (id) => executor.logOf(id),
+    incremental: { fingerprintOf: (id) => session.fingerprintOf(id), whyOf: (id) => session.whyOf(id), warnings: session.warnings },
   });
   writer.close();
   let reportFile: string;
@@ -178,5 +200,23 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   } catch (e: unknown) {
     return { kind: 'error', message: `the run finished (${summary.result}) but its report could not be written: ${e instanceof Error ? e.message : String(e)}` };
   }
-  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph };
+  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph, warnings: [...session.warnings] };
+}
+
+/** The incremental session decides first; a caller's gate (tests, future steps) may still skip what it would run, and hears every end. */
+function composeGates(session: IncrementalSession, extra: SchedulerGate | undefined): SchedulerGate {
+  const extraBefore = extra?.beforeStart?.bind(extra);
+  const extraAfter = extra?.afterFinish?.bind(extra);
+  return {
+    beforeStart: (job) => {
+      const mine = session.beforeStart(job.id);
+      if (extraBefore === undefined) return mine;
+      const then = (d: GateDecision): GateDecision | Promise<GateDecision> => (d.skip ? d : extraBefore(job));
+      return mine instanceof Promise ? mine.then(then) : then(mine);
+    },
+    afterFinish: (job, state, event) => {
+      session.afterFinish(job.id, state);
+      extraAfter?.(job, state, event);
+    },
+  };
 }

@@ -175,12 +175,14 @@ export class FileSystemView {
         let isDir = e.isDirectory();
         let isFile = e.isFile();
         if (e.isSymbolicLink()) {
+          isDir = false; // never follow a link into a folder (no loops)
           try {
             const st = fs.statSync(path.join(this.root, rel), { throwIfNoEntry: false });
             isFile = st?.isFile() === true;
-            isDir = false; // never follow a link into a folder (no loops)
           } catch {
+            // A link that cannot be followed (a loop, no permission): if it would match, it makes the action run.
             isFile = false;
+            if (match(rel)) unreadable.push(rel);
           }
         }
         if (isDir) {
