@@ -6,7 +6,7 @@
 //
 // The graph: N actions (default 2,000), each reading F input files (default 10: 20,000 in
 // all) in its own folder, and the output file of up to two earlier actions (its
-// dependencies); each writes one output file (`cat` of what it reads).
+// dependencies); each writes one output file (`cksum` of what it reads).
 //   ActionTree: "inputs": ["in/aI/*.txt"], "outputs": ["out/aI.txt"], dependsOn the two.
 //   make:       out/aI.txt: in/aI/f0.txt … in/aI/f9.txt out/aJ.txt out/aK.txt
 // (a) No-op: after both built everything (and ActionTree ran once more, so its stat cache is
@@ -79,12 +79,14 @@ function setup(dir, incremental) {
     const deps = depsOf(i);
     const reads = [`in/a${i}/*.txt`, ...deps.map((d) => `out/a${d}.txt`)].join(' ');
     actions[`a${i}`] = {
-      command: `mkdir -p out && cat ${reads} > out/a${i}.txt`,
+      // A checksum, not a concatenation: outputs stay a few bytes (a concatenation of the
+      // dependencies' outputs would grow exponentially along the chain).
+      command: `mkdir -p out && cat ${reads} | cksum > out/a${i}.txt`,
       dependsOn: deps.map((d) => `a${d}`),
       ...(incremental ? { inputs: [`in/a${i}/*.txt`], outputs: [`out/a${i}.txt`] } : {}),
     };
     const pre = [...Array(F).keys()].map((f) => `in/a${i}/f${f}.txt`).concat(deps.map((d) => `out/a${d}.txt`));
-    make += `out/a${i}.txt: ${pre.join(' ')}\n\t@mkdir -p out && cat ${reads} > $@\n`;
+    make += `out/a${i}.txt: ${pre.join(' ')}\n\t@mkdir -p out && cat ${reads} | cksum > $@\n`;
   }
   fs.writeFileSync(path.join(dir, 'b.actiontree.jsonc'), JSON.stringify({ version: 1, cpus: 2, actions }));
   fs.writeFileSync(path.join(dir, 'Makefile'), make);

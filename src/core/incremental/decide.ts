@@ -138,6 +138,10 @@ export function decide(inp: DecideInput): DecisionResult {
  * fingerprint. Equal parts give equal text.
  */
 export function canonicalParts(p: FingerprintParts): string {
-  const sortObj = (o: Readonly<Record<string, string | null>>): [string, string | null][] => keysSorted(o).map((k) => [k, o[k] ?? null]);
-  return JSON.stringify([p.command, p.cwd, sortObj(p.env), sortObj(p.envInputs), sortObj(p.inputs), sortObj(p.deps)]);
+  const obj = (o: Readonly<Record<string, string | null>>): string => {
+    let out = '{';
+    for (const k of keysSorted(o)) out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(o[k] ?? null)}`;
+    return `${out}}`;
+  };
+  return `[${JSON.stringify(p.command)},${JSON.stringify(p.cwd)},${obj(p.env)},${obj(p.envInputs)},${obj(p.inputs)},${obj(p.deps)}]`;
 }

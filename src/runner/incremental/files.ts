@@ -21,20 +21,17 @@ export function contentHash(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex').slice(0, 32);
 }
 
-/** A stat-cache entry: size, mtime ns, ctime ns, inode, hash, when it was hashed (ms since epoch). */
-export type StatEntry = [size: string, mtimeNs: string, ctimeNs: string, ino: string, hash: string, hashedAt: number];
+/**
+ * A stat-cache entry, one string (cheap to load and compare):
+ * `size|mtimeMs|ctimeMs|ino|hash|hashedAt` — times in ms since the epoch with the fraction
+ * the file system gives, `hashedAt` when the file was read.
+ */
+export type StatEntry = string;
+
+const STAT_ENTRY = /^[0-9.]+\|[0-9.e+-]+\|[0-9.e+-]+\|[0-9]+\|[0-9a-f]{32}\|[0-9.]+$/;
 
 export function isStatEntry(x: unknown): x is StatEntry {
-  return (
-    Array.isArray(x) &&
-    x.length === 6 &&
-    typeof x[0] === 'string' &&
-    typeof x[1] === 'string' &&
-    typeof x[2] === 'string' &&
-    typeof x[3] === 'string' &&
-    typeof x[4] === 'string' &&
-    typeof x[5] === 'number'
-  );
+  return typeof x === 'string' && STAT_ENTRY.test(x);
 }
 
 export type HashResult = string | 'missing' | 'unreadable';
@@ -79,13 +76,37 @@ export class FileSystemView {
     return rel.split(path.sep).join('/');
   }
 
-  private matcher(pattern: string): (p: string) => boolean {
-    let m = this.matchers.get(pattern);
+  /**
+   * A matcher for a root-relative pattern. Compiled regular expressions are shared by glob
+   * part: `in/a1/*.txt` and `in/a2/*.txt` test their literal base as a prefix and share the
+   * compiled `*.txt` (compiling is what costs, and thousands of actions differ only in the base).
+   */
+  private matcher(rooted: string): (p: string) => boolean {
+    const scan = this.scanOf(rooted);
+    if (!scan.isGlob) return (p) => p === rooted;
+    const glob = scan.glob;
+    let m = this.matchers.get(glob);
     if (m === undefined) {
-      m = picomatch(pattern, { dot: true });
-      this.matchers.set(pattern, m);
+      m = picomatch(glob, { dot: true });
+      this.matchers.set(glob, m);
     }
-    return m;
+    const test = m;
+    const base = scan.base;
+    if (base === '') return test;
+    const prefix = `${base}/`;
+    return (p) => p.startsWith(prefix) && test(p.slice(prefix.length));
+  }
+
+  private readonly scans = new Map<string, { base: string; glob: string; isGlob: boolean }>();
+
+  private scanOf(rooted: string): { base: string; glob: string; isGlob: boolean } {
+    let sc = this.scans.get(rooted);
+    if (sc === undefined) {
+      const r = picomatch.scan(rooted);
+      sc = { base: r.base, glob: r.glob, isGlob: r.isGlob };
+      this.scans.set(rooted, sc);
+    }
+    return sc;
   }
 
   private list(dirRel: string): fs.Dirent[] | 'unreadable' | 'missing' {
@@ -137,7 +158,7 @@ export class FileSystemView {
   }
 
   private expandOne(rooted: string, files: Set<string>, unreadable: string[]): void {
-    const scan = picomatch.scan(rooted);
+    const scan = this.scanOf(rooted);
     if (!scan.isGlob) {
       // A literal path: one file, or everything in a folder.
       const abs = path.join(this.root, rooted);
@@ -195,27 +216,26 @@ export class FileSystemView {
   /** Content hash of a root-relative file, through the stat cache. */
   hash(rel: string): HashResult {
     const abs = path.join(this.root, rel);
-    let st: fs.BigIntStats | undefined;
+    let st: fs.Stats | undefined;
     try {
-      st = fs.statSync(abs, { bigint: true, throwIfNoEntry: false });
+      st = fs.statSync(abs, { throwIfNoEntry: false });
     } catch {
       return 'unreadable';
     }
     if (st === undefined) return 'missing';
     if (!st.isFile()) return st.isDirectory() ? 'missing' : 'unreadable';
-    const size = String(st.size);
-    const mtime = String(st.mtimeNs);
-    const ctime = String(st.ctimeNs);
-    const ino = String(st.ino);
+    // Times as ms with the fraction (microsecond precision in a double): plenty with size,
+    // inode and ctime beside them, and a plain stat is cheaper than a bigint one.
+    const key = `${st.size}|${st.mtimeMs}|${st.ctimeMs}|${st.ino}|`;
     const cached = this.stat.get(rel);
-    if (cached !== undefined && cached[0] === size && cached[1] === mtime && cached[2] === ctime && cached[3] === ino) {
+    if (cached !== undefined && cached.startsWith(key)) {
       // A file modified within the file system's time granularity of the moment it was hashed
       // could change again without its times changing ("racily clean", as git says): re-read it.
-      const coarse = st.mtimeNs % 1_000_000_000n === 0n;
-      const mtimeMs = Number(st.mtimeNs / 1_000_000n);
-      if (mtimeMs < cached[5] - (coarse ? 2000 : 50)) {
+      const hashedAt = Number(cached.slice(key.length + 33));
+      const coarse = st.mtimeMs % 1000 === 0;
+      if (st.mtimeMs < hashedAt - (coarse ? 2000 : 50)) {
         this.statCacheHits++;
-        return cached[4];
+        return cached.slice(key.length, key.length + 32);
       }
     }
     let data: Buffer;
@@ -227,7 +247,7 @@ export class FileSystemView {
     }
     this.hashed++;
     const h = contentHash(data);
-    this.stat.set(rel, [size, mtime, ctime, ino, h, hashedAt]);
+    this.stat.set(rel, `${key}${h}|${hashedAt}`);
     return h;
   }
 }

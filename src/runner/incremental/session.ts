@@ -346,8 +346,11 @@ export class IncrementalSession {
   /** Ends the run: compacts the state (records + stat cache), releases the lock. */
   close(): void {
     if (this.writer !== null) {
-      const err = this.writer.compact(this.records, this.stat);
-      if (err !== null) this.warn('compact', `cannot write the incremental state (${err}); the journal keeps what finished`);
+      // A run that recorded nothing and read no file afresh leaves the state as it was.
+      if (this.writer.dirty || this.fsv.hashed > 0) {
+        const err = this.writer.compact(this.records, this.stat);
+        if (err !== null) this.warn('compact', `cannot write the incremental state (${err}); the journal keeps what finished`);
+      }
       this.writer.close();
       this.writer = null;
     }

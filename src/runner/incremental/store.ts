@@ -150,6 +150,9 @@ export function loadState(graphFile: string): LoadedState {
 /** Appends records to the journal and compacts the state at the end. */
 export class StateWriter {
   private fd: number | null = null;
+  private wroteHeader = false;
+  /** Something was appended since the last compaction. */
+  dirty = false;
   readonly base: string;
 
   private constructor(
@@ -166,9 +169,7 @@ export class StateWriter {
     try {
       fs.mkdirSync(path.dirname(base), { recursive: true });
       const fd = fs.openSync(`${base}.journal`, 'a');
-      const w = new StateWriter(graphFile, fd);
-      fs.writeSync(fd, JSON.stringify({ id: '', graphFile: path.resolve(graphFile) }) + '\n');
-      return { ok: true, writer: w };
+      return { ok: true, writer: new StateWriter(graphFile, fd) };
     } catch (e: unknown) {
       return { ok: false, message: `cannot write the incremental state in ${path.dirname(base)} (${errText(e)})` };
     }
@@ -178,7 +179,10 @@ export class StateWriter {
   append(id: string, r: ActionRecord): string | null {
     if (this.fd === null) return 'closed';
     try {
-      fs.writeSync(this.fd, JSON.stringify({ id, r }) + '\n');
+      const header = this.wroteHeader ? '' : JSON.stringify({ id: '', graphFile: path.resolve(this.graphFile) }) + '\n';
+      fs.writeSync(this.fd, header + JSON.stringify({ id, r }) + '\n');
+      this.wroteHeader = true;
+      this.dirty = true;
       return null;
     } catch (e: unknown) {
       return errText(e);
@@ -212,7 +216,15 @@ export class StateWriter {
     }
   }
 
+  /** Closes the journal; removes it when nothing was ever written to it (a run that changed nothing). */
   close(): void {
+    if (this.fd !== null && !this.dirty) {
+      try {
+        if (fs.fstatSync(this.fd).size === 0) fs.unlinkSync(`${this.base}.journal`);
+      } catch {
+        // leave it
+      }
+    }
     if (this.fd !== null) {
       try {
         fs.closeSync(this.fd);
