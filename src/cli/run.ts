@@ -207,7 +207,8 @@ class Progress {
         this.running.delete(e.action);
         this.done++;
         if (e.state === 'succeeded') this.tails.clear(e.action);
-        if (!this.json && (!this.live || e.state !== 'succeeded')) {
+        // On a terminal, only what needs attention is printed above the progress line.
+        if (!this.json && (!this.live || (e.state !== 'succeeded' && e.state !== 'skipped'))) {
           const mark = e.state === 'succeeded' ? '✓' : e.state === 'failed' ? '✗' : e.state === 'canceled' ? '○' : '-';
           const attempts = e.attempts > 1 ? ` after ${e.attempts} attempts` : '';
           this.line(`${mark} ${e.action}${e.reason ? `: ${e.reason}` : ''}${attempts}`);

@@ -24,6 +24,8 @@ export interface StartMessage {
   readonly cpus?: number;
   /** Overrides the file's `keepGoing`. */
   readonly keepGoing?: boolean;
+  /** true: run every selected action, even those that are up to date (`--force`). */
+  readonly force?: boolean;
 }
 
 export interface CancelMessage {
@@ -80,6 +82,8 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
       if (keepGoing !== undefined && typeof keepGoing !== 'boolean') return { ok: false, error: 'start: keepGoing must be a boolean' };
       const only = x['only'];
       if (only !== undefined && typeof only !== 'boolean') return { ok: false, error: 'start: only must be a boolean' };
+      const force = x['force'];
+      if (force !== undefined && typeof force !== 'boolean') return { ok: false, error: 'start: force must be a boolean' };
       const value: StartMessage = {
         type: 'start',
         graphFile,
@@ -87,6 +91,7 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
         ...(only !== undefined ? { only } : {}),
         ...(cpus !== undefined ? { cpus } : {}),
         ...(keepGoing !== undefined ? { keepGoing } : {}),
+        ...(force !== undefined ? { force } : {}),
       };
       return { ok: true, value };
     }
