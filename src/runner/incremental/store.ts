@@ -170,8 +170,16 @@ export class StateWriter {
     const base = stateBase(graphFile);
     try {
       fs.mkdirSync(path.dirname(base), { recursive: true });
-      const fd = fs.openSync(`${base}.journal`, 'a');
-      return { ok: true, writer: new StateWriter(graphFile, fd) };
+      const fd = fs.openSync(`${base}.journal`, 'a+');
+      const w = new StateWriter(graphFile, fd);
+      // A runner killed mid-write may have left a torn last line: end it, so it stays alone (and ignored).
+      const size = fs.fstatSync(fd).size;
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        fs.readSync(fd, last, 0, 1, size - 1);
+        if (last[0] !== 0x0a) fs.writeSync(fd, '\n');
+      }
+      return { ok: true, writer: w };
     } catch (e: unknown) {
       return { ok: false, message: `cannot write the incremental state in ${path.dirname(base)} (${errText(e)})` };
     }
