@@ -1,16 +1,15 @@
 import * as vscode from 'vscode';
 import type { ActionState } from '../core/run/events';
 import type { ActionRunState, RunState } from '../core/run/state';
-import { parseEventsJsonl, stateFromEvents } from '../core/gantt/input';
+import { stateFromEvents } from '../core/gantt/input';
 import { topologicalOrder } from '../core/graph';
 import { formatDuration } from '../core/gantt/format';
 import type { GraphEntry, GraphIndex } from './graphs';
 import { relative } from './graphs';
 import type { RunService } from './runService';
 import { samePath } from './runService';
-import { newestRunDir } from './ganttPanel';
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
+import { newestRunDir, readEvents } from '../runner/history';
+import { eventsProblem } from '../core/run/history';
 
 /** What the tree shows for a graph: a run of this window, or the newest run record on disk. */
 export interface RunView {
@@ -25,8 +24,11 @@ export interface RunView {
 export async function loadPastRun(graphFile: string): Promise<RunView | null> {
   const dir = await newestRunDir(graphFile);
   if (!dir) return null;
+  const ev = await readEvents(dir);
+  if (!ev.ok || eventsProblem(ev.events) !== null) return null;
+  const events = ev.events;
   try {
-    const state = stateFromEvents(parseEventsJsonl(await fs.readFile(path.join(dir, 'events.jsonl'), 'utf8')));
+    const state = stateFromEvents(events);
     return state.runId === null ? null : { state, finished: true, error: null, past: true };
   } catch {
     return null;
@@ -183,7 +185,7 @@ function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunView | undef
   if (s) {
     const c = s.state.counts;
     const done = c.succeeded + c.failed + c.canceled + c.skipped;
-    if (running) parts.push(`running ${done}/${s.state.order.length}`);
+    if (running) parts.push(`running ${done}/${s.state.actions.size}`);
     else if (s.state.result) parts.push(`${s.past ? 'last run ' : ''}${s.state.result}${c.failed ? ` (${c.failed} failed)` : ''}`);
     else if (s.error) parts.push('run failed to start');
   }
@@ -206,7 +208,7 @@ function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefin
   const item = new vscode.TreeItem(node.action, vscode.TreeItemCollapsibleState.None);
   item.id = `action:${node.uri.toString()}#${node.action}`;
   const model = g?.analysis.graph.byId.get(node.action);
-  const a: ActionRunState | undefined = s?.state.actions[node.action];
+  const a: ActionRunState | undefined = s?.state.actions.get(node.action);
   const inRun = a !== undefined;
   const state: ActionState | undefined = a?.state;
   item.iconPath = state ? stateIcon(state) : new vscode.ThemeIcon('circle-large-outline');
@@ -261,7 +263,7 @@ export function waitReason(a: ActionRunState, s: RunView, g: GraphEntry | undefi
   if (a.state === 'pending') {
     const model = g?.analysis.graph.byId.get(a.id);
     const waiting = (model?.deps ?? []).filter((d) => {
-      const ds = s.state.actions[d]?.state;
+      const ds = s.state.actions.get(d)?.state;
       return ds !== undefined && ds !== 'succeeded' && ds !== 'failed' && ds !== 'canceled' && ds !== 'skipped';
     });
     return waiting.length > 0 ? `waiting for dependencies: ${waiting.join(', ')}` : 'waiting for dependencies';

@@ -5,6 +5,7 @@ import type { RunEvent, RunResult, FinalActionState } from '../core/run/events';
 import type { Job, RunPlan } from '../core/run/plan';
 import type { RunSummary } from '../core/run/scheduler';
 import type { AttemptState } from '../core/run/state';
+import { RUNNER_FILE, runnerMark } from './history';
 import { runsDir } from './paths';
 
 /**
@@ -26,9 +27,10 @@ export function createRunDir(graphFile: string, runId: string): Created {
   const logDir = path.join(dir, 'logs');
   try {
     fs.mkdirSync(logDir, { recursive: true });
-    const probe = path.join(dir, '.write-test');
-    fs.writeFileSync(probe, '');
-    fs.unlinkSync(probe);
+    // runner.json (pid and host of this runner) also proves the folder can be written; it is
+    // removed once report.json is written, so a run folder with it and no report whose pid is
+    // gone ended without a report (history.ts runStatus).
+    fs.writeFileSync(path.join(dir, RUNNER_FILE), JSON.stringify(runnerMark()) + '\n');
   } catch (e: unknown) {
     const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
     const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : e instanceof Error ? e.message : String(e);
@@ -129,6 +131,8 @@ export interface ReportAction {
   readonly resources: Readonly<Record<string, number>>;
   /** Relative to the run folder; null when the action wrote no output. */
   readonly log: string | null;
+  /** Why the log is incomplete or missing (a full disk, an unwritable folder); null when it has every byte. */
+  readonly logError: string | null;
   readonly dependsOn: readonly string[];
   readonly attemptDetails: readonly ReportAttempt[];
   /** Incremental runs (SPEC §7): the fingerprint computed for this run; null when the action was never checked (canceled before it was ready). */
@@ -201,6 +205,7 @@ export function buildReport(args: {
   summary: RunSummary;
   attempts: AttemptLog;
   logOf: (id: string) => string | null;
+  logErrorOf?: (id: string) => string | null;
   /** Incremental runs: fingerprints, reasons and warnings (omitted: none of these fields). */
   incremental?: {
     fingerprintOf(id: string): string | null;
@@ -211,39 +216,43 @@ export function buildReport(args: {
   const { plan, summary } = args;
   const jobs = new Map<string, Job>();
   for (const j of plan.jobs) if (!jobs.has(j.id)) jobs.set(j.id, j);
-  const actions: Record<string, ReportAction> = {};
-  for (const s of summary.actions) {
-    const a = jobs.get(s.id);
-    const details = args.attempts.get(s.id);
-    const last = details[details.length - 1];
-    const resources: Record<string, number> = {};
-    for (const r of a?.needs.resources ?? []) resources[r.name] = r.amount;
-    const log = args.logOf(s.id);
-    actions[s.id] = {
-      state: s.state,
-      reason: s.reason,
-      exitCode: s.exitCode,
-      signal: s.signal,
-      attempts: s.attempts,
-      pendingAt: s.pendingAt,
-      readyAt: s.readyAt,
-      startedAt: s.startedAt,
-      finishedAt: s.finishedAt,
-      durationMs: last !== undefined && last.finishedAt !== null ? last.finishedAt - last.startedAt : null,
-      cpus: a?.needs.cpus ?? 1,
-      resources,
-      log: log === null ? null : `logs/${log}`,
-      dependsOn: a?.deps ?? [],
-      attemptDetails: details,
-    };
-    const inc = args.incremental;
-    if (inc !== undefined) {
-      const why = inc.whyOf(s.id);
-      actions[s.id] = { ...actions[s.id]!, fingerprint: inc.fingerprintOf(s.id), ...(why !== undefined && s.startedAt !== null ? { why } : {}) };
-    }
-  }
-  const resources: Record<string, number | 'unlimited'> = {};
-  for (const r of plan.resources) resources[r.name] = Number.isFinite(r.capacity) ? r.capacity : 'unlimited';
+  // Id-keyed objects are built with Object.fromEntries, which defines own keys: an action or
+  // resource named `__proto__` is a key like any other (`obj[id] = …` would set the
+  // prototype instead and drop it from the JSON).
+  const actions = Object.fromEntries(
+    summary.actions.map((s): [string, ReportAction] => {
+      const a = jobs.get(s.id);
+      const details = args.attempts.get(s.id);
+      const last = details[details.length - 1];
+      const resources: Record<string, number> = Object.fromEntries((a?.needs.resources ?? []).map((r) => [r.name, r.amount]));
+      const log = args.logOf(s.id);
+      return [
+        s.id,
+        {
+          state: s.state,
+          reason: s.reason,
+          exitCode: s.exitCode,
+          signal: s.signal,
+          attempts: s.attempts,
+          pendingAt: s.pendingAt,
+          readyAt: s.readyAt,
+          startedAt: s.startedAt,
+          finishedAt: s.finishedAt,
+          durationMs: last !== undefined && last.finishedAt !== null ? last.finishedAt - last.startedAt : null,
+          cpus: a?.needs.cpus ?? 1,
+          resources,
+          log: log === null ? null : `logs/${log}`,
+          logError: args.logErrorOf?.(s.id) ?? null,
+          dependsOn: a?.deps ?? [],
+          attemptDetails: details,
+          ...incrementalFields(args.incremental, s.id, s.startedAt !== null),
+        },
+      ];
+    }),
+  );
+  const resources: Record<string, number | 'unlimited'> = Object.fromEntries(
+    plan.resources.map((r) => [r.name, Number.isFinite(r.capacity) ? r.capacity : 'unlimited']),
+  );
   return {
     version: REPORT_VERSION,
     runId: summary.runId,
@@ -263,56 +272,27 @@ export function buildReport(args: {
   };
 }
 
+/** `fingerprint` and, when it ran, `why` (incremental runs); nothing without a session. */
+function incrementalFields(
+  inc: { fingerprintOf(id: string): string | null; whyOf(id: string): readonly string[] | undefined } | undefined,
+  id: string,
+  started: boolean,
+): { fingerprint?: string | null; why?: readonly string[] } {
+  if (inc === undefined) return {};
+  const why = inc.whyOf(id);
+  return { fingerprint: inc.fingerprintOf(id), ...(why !== undefined && started ? { why } : {}) };
+}
+
 /** Writes `report.json` atomically: a temp file in the same folder, then rename. */
 export function writeReportAtomic(dir: string, report: Report): string {
   const file = path.join(dir, 'report.json');
   const tmp = path.join(dir, `.report.json.${process.pid}.tmp`);
   fs.writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
   fs.renameSync(tmp, file);
-  return file;
-}
-
-/**
- * Duration estimates from earlier runs of the same graph file: for each action, its duration
- * in the newest report where it succeeded. Reads at most `maxReports` newest reports, and
- * stops as soon as every `wanted` action has one; a corrupt or half-written report is skipped.
- */
-export function loadEstimates(graphFile: string, wanted?: ReadonlySet<string>, maxReports = 10): Map<string, number> {
-  const out = new Map<string, number>();
-  const dir = runsDir(graphFile);
-  let names: string[];
   try {
-    names = fs.readdirSync(dir);
+    fs.unlinkSync(path.join(dir, RUNNER_FILE));
   } catch {
-    return out;
+    // already gone
   }
-  names.sort().reverse();
-  let read = 0;
-  for (const name of names) {
-    if (read >= maxReports) break;
-    if (wanted !== undefined && out.size >= wanted.size && [...wanted].every((id) => out.has(id))) break;
-    let report: unknown;
-    try {
-      report = JSON.parse(fs.readFileSync(path.join(dir, name, 'report.json'), 'utf8'));
-    } catch {
-      continue;
-    }
-    read++;
-    if (typeof report !== 'object' || report === null) continue;
-    const actions = (report as { actions?: unknown }).actions;
-    if (typeof actions !== 'object' || actions === null) continue;
-    for (const [id, a] of Object.entries(actions as Record<string, unknown>)) {
-      if (out.has(id) || typeof a !== 'object' || a === null) continue;
-      const r = a as { state?: unknown; durationMs?: unknown; startedAt?: unknown; finishedAt?: unknown };
-      if (r.state !== 'succeeded') continue;
-      const d =
-        typeof r.durationMs === 'number'
-          ? r.durationMs
-          : typeof r.startedAt === 'number' && typeof r.finishedAt === 'number'
-            ? r.finishedAt - r.startedAt
-            : NaN;
-      if (Number.isFinite(d) && d >= 0) out.set(id, d);
-    }
-  }
-  return out;
+  return file;
 }

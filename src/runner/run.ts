@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeText, hasErrors, MAX_ANALYZE_SIZE } from '../core/analyze';
@@ -11,8 +10,11 @@ import { runGraph, type Clock, type GateDecision, type RunSummary, type Schedule
 import { IncrementalSession } from './incremental/session';
 import type { LineIndex } from '../core/text';
 import { createLocalExecutor, type SpawnMode } from './executor';
+import type { OutputGate } from './launcher';
 import { newRunId } from './paths';
-import { AttemptLog, buildReport, createRunDir, EventsWriter, loadEstimates, writeReportAtomic } from './records';
+import { readRegularFileSync } from './safeRead';
+import { loadEstimates } from './history';
+import { AttemptLog, buildReport, createRunDir, EventsWriter, writeReportAtomic } from './records';
 
 /**
  * One run of a graph file, end to end: read + validate, plan (selection, estimates from
@@ -47,6 +49,8 @@ export interface RunRequest {
    * (spawnModeFromEnv); executeRun itself never reads the environment for it.
    */
   readonly spawn?: SpawnMode;
+  /** Backpressure from a slow consumer of the events (`run --json`): see NodeLauncherOptions.outputGate. */
+  readonly outputGate?: OutputGate;
   /** Decides, as each job becomes ready, whether it runs or is skipped; told each job's end. */
   readonly gate?: SchedulerGate;
   /** Run every selected action, even those that are up to date (`--force`). */
@@ -62,6 +66,8 @@ export type RunOutcome =
       readonly graph: Graph;
       /** Incremental runs: input patterns that matched no file, state problems. */
       readonly warnings: readonly string[];
+      /** Actions whose log is incomplete or missing, with why (also `logError` in report.json). */
+      readonly logErrors: readonly { readonly action: string; readonly error: string }[];
     }
   /** The graph has errors: nothing started. */
   | { readonly kind: 'invalid'; readonly diagnostics: readonly Diagnostic[]; readonly lineIndex: LineIndex }
@@ -86,16 +92,13 @@ export type Loaded =
  * with the runner's memory).
  */
 export function loadGraph(graphFile: string): Loaded {
-  let bytes: Buffer;
-  try {
-    const st = fs.statSync(graphFile);
-    if (st.isDirectory()) return { kind: 'error', message: `cannot read '${graphFile}': it is a folder` };
-    if (st.size > MAX_ANALYZE_SIZE) return { kind: 'error', message: `'${graphFile}' is too large to run (${st.size} bytes)` };
-    bytes = fs.readFileSync(graphFile);
-  } catch (e: unknown) {
-    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
-    return { kind: 'error', message: `cannot read '${graphFile}': ${code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}` };
+  // A regular file only (a FIFO would block open() and ignore signals), bounded in size.
+  const r = readRegularFileSync(graphFile, { maxBytes: MAX_ANALYZE_SIZE, followSymlinks: true });
+  if (!r.ok) {
+    if (r.kind === 'too-large') return { kind: 'error', message: `'${graphFile}' is too large to run (${r.size} bytes)` };
+    return { kind: 'error', message: `cannot read '${graphFile}': ${r.kind === 'missing' && r.reason === 'no such file' ? 'no such file' : r.reason}` };
   }
+  const bytes = r.bytes;
   let text = bytes.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const analysis = analyzeText(text);
@@ -116,7 +119,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const cpus = req.cpus ?? (graph.cpus === 'auto' ? os.availableParallelism() : graph.cpus);
   const keepGoing = req.keepGoing ?? graph.keepGoing;
 
-  const estimates = loadEstimates(req.graphFile, new Set(graph.actions.map((a) => a.id)));
+  const estimates = await loadEstimates(req.graphFile, new Set(graph.actions.map((a) => a.id)));
   const plan = planRun(graph, requested, estimates, req.only === true, { baseDir: path.dirname(req.graphFile), resolve: path.resolve });
   if (plan.unknown.length > 0) {
     const names = plan.unknown.map((n) => `'${n}'`).join(', ');
@@ -153,11 +156,14 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
     ...(req.env !== undefined ? { env: req.env } : {}),
     runEnv: { ACTIONTREE_RUN_ID: runId, ACTIONTREE_RUN_DIR: created.dir },
+    ...(req.outputGate !== undefined ? { outputGate: req.outputGate } : {}),
   });
   // If this process exits before the run ends (process.exit elsewhere, a fatal error), take
   // the detached process groups down with it.
   const onExit = (): void => executor.killAllNow();
   process.on('exit', onExit);
+  // Helpers start before the clock does: an action's time is its own, not a helper's start-up.
+  await executor.prepare?.(Math.min(cpus, plan.jobs.length));
   const summary = await runGraph({
     jobs: plan.jobs,
     resources: plan.resources,
@@ -192,6 +198,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     attempts,
     logOf: (id) => executor.logOf(id),
     incremental: { fingerprintOf: (id) => session.fingerprintOf(id), whyOf: (id) => session.whyOf(id), warnings: session.warnings },
+    logErrorOf: (id) => executor.logErrorOf?.(id) ?? null,
   });
   writer.close();
   let reportFile: string;
@@ -200,7 +207,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   } catch (e: unknown) {
     return { kind: 'error', message: `the run finished (${summary.result}) but its report could not be written: ${e instanceof Error ? e.message : String(e)}` };
   }
-  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph, warnings: [...session.warnings] };
+  const logErrors = Object.entries(report.actions).flatMap(([action, a]) => (a.logError !== null ? [{ action, error: a.logError }] : []));
+  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph, logErrors, warnings: [...session.warnings] };
 }
 
 /** The incremental session decides first; a caller's gate (tests, future steps) may still skip what it would run, and hears every end. */
