@@ -12,10 +12,12 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, parseIntOption, type CliC
 import { GRAPH_SUFFIX, resolveGraphFile } from './files';
 import { escapeControls, formatDiagnostic, jsonForTerminal } from '../core/format';
 
-const USAGE = `Usage: actiontree run [FILE] [ACTION...] [--only] [--cpus N] [--keep-going] [--json]
+const USAGE = `Usage: actiontree run [FILE] [ACTION...] [--only] [--force] [--cpus N] [--keep-going] [--json]
 
 Runs the graph's actions as child processes under its CPU and resource limits. With
 ACTIONs, runs those actions plus everything they depend on; else the whole graph.
+An action that declares "inputs" is skipped ("up to date") when nothing it depends on
+changed since its last successful run; 'actiontree plan' shows what would run and why.
 FILE defaults to the only *${GRAPH_SUFFIX} in the current folder; the first argument is
 taken as FILE when it ends in ${GRAPH_SUFFIX} or names an existing file or folder.
 
@@ -24,6 +26,7 @@ report.json and logs/<action>.log (all output of every attempt).
 
 Options:
   --only          run exactly the named ACTIONs, not their dependencies
+  --force         run every selected action, even those that are up to date
   --cpus N        CPU slots for this run (overrides the file's "cpus")
   --keep-going    after a failure, still run everything that does not depend on it
   --json          print every run event as one JSON object per line on stdout
@@ -62,6 +65,7 @@ export const runCommand: CliCommand = {
       cpus: { type: 'string' },
       'keep-going': { type: 'boolean' },
       only: { type: 'boolean' },
+      force: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
@@ -129,6 +133,7 @@ export const runCommand: CliCommand = {
         graphFile: resolved.file,
         actions: names,
         ...(parsed.values['only'] === true ? { only: true } : {}),
+        ...(parsed.values['force'] === true ? { force: true } : {}),
         ...(cpus !== undefined ? { cpus } : {}),
         ...(keepGoing !== undefined ? { keepGoing } : {}),
         ...(spawn !== undefined ? { spawn } : {}),
@@ -151,6 +156,7 @@ export const runCommand: CliCommand = {
           io.stderr(`actiontree run: ${outcome.message}\n`);
           return EXIT_OK;
         case 'finished': {
+          for (const w of outcome.warnings) io.stderr(`warning: ${escapeControls(w)}\n`);
           ui.summary(outcome.summary, outcome.runDir, io.cwd);
           for (const l of outcome.logErrors) io.stderr(`actiontree run: warning: the log of '${l.action}' is incomplete: ${l.error}\n`);
           if (outcome.summary.result === 'succeeded') return EXIT_OK;
@@ -232,7 +238,8 @@ class Progress {
         this.running.delete(e.action);
         this.done++;
         if (e.state === 'succeeded') this.tails.clear(e.action);
-        if (!this.json && (!this.live || e.state !== 'succeeded')) {
+        // On a terminal, only what needs attention is printed above the progress line.
+        if (!this.json && (!this.live || (e.state !== 'succeeded' && e.state !== 'skipped'))) {
           const mark = e.state === 'succeeded' ? '✓' : e.state === 'failed' ? '✗' : e.state === 'canceled' ? '○' : '-';
           const attempts = e.attempts > 1 ? ` after ${e.attempts} attempts` : '';
           this.line(`${mark} ${escapeControls(e.action)}${e.reason ? `: ${escapeControls(e.reason)}` : ''}${attempts}`);

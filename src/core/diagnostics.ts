@@ -12,6 +12,8 @@ export type DiagnosticCode =
   | 'unknown-resource'
   | 'over-capacity'
   | 'unused-resource'
+  /** An `inputs`/`outputs` glob that can never match (absolute, or escaping the graph file's folder). */
+  | 'unmatchable-glob'
   | 'too-large'
   | 'empty-graph'
   | 'unknown-group'

@@ -64,6 +64,16 @@ export interface ActionModel {
   readonly cpusSpan?: Span;
   /** Problem matchers for the action's output (SPEC §11), when `problemMatcher` is set. */
   readonly problemMatchers?: readonly ProblemMatcher[];
+  /**
+   * Input globs (SPEC §7): defaults' first, then the action's, relative to the action's cwd;
+   * `!` negates. undefined when neither declares `inputs`: the action is not incremental
+   * (it always runs). `[]` is incremental with no files.
+   */
+  readonly inputs?: readonly string[];
+  /** Output globs, defaults' first, then the action's (relative to the action's cwd). */
+  readonly outputs?: readonly string[];
+  /** Names of inherited environment variables whose values count as inputs. */
+  readonly envInputs?: readonly string[];
   /** SPEC §8 fields (defaults applied); undefined when none is set. */
   readonly limits?: ActionLimits;
 }

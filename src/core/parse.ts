@@ -7,6 +7,7 @@ import { createScanner, printParseErrorCode, visit, type ParseError, type ParseE
 import type { Diagnostic, DiagnosticCode, RelatedInfo, Severity } from './diagnostics';
 import { parseDuration } from './duration';
 import { checkActionLimits, parseActionLimitField, parseTopLimits, type ActionLimitFields } from './limits';
+import { unmatchableReason } from './incremental/globs';
 import type { ActionLimits, ActionModel, Command, Graph, ResourceDecl, ResourceUse, StringRef } from './model';
 import { closest } from './suggest';
 import { parseProblemMatchers } from './problemMatcherParse';
@@ -49,6 +50,9 @@ export const ACTION_KEYS = [
   'env',
   'description',
   'problemMatcher',
+  'inputs',
+  'outputs',
+  'envInputs',
   // SPEC §8 (limits.ts)
   'memory',
   'memoryLimit',
@@ -688,6 +692,9 @@ interface Fields {
   env?: Record<string, string>;
   description?: string;
   problemMatchers?: ProblemMatcher[];
+  inputs?: StringRef[];
+  outputs?: StringRef[];
+  envInputs?: string[];
   /** SPEC §8 fields (limits.ts). */
   limits?: ActionLimitFields;
 }
@@ -716,6 +723,9 @@ function newFields(): Fields {
     env: undefined,
     description: undefined,
     problemMatchers: undefined,
+    inputs: undefined,
+    outputs: undefined,
+    envInputs: undefined,
     limits: undefined,
   };
 }
@@ -976,11 +986,63 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
       case 'problemMatcher':
         f.problemMatchers = parseProblemMatchers(v, sink, where);
         break;
+      case 'inputs':
+      case 'outputs': {
+        const refs = stringList(v, sink, where, name, 'globs');
+        if (refs === undefined) break;
+        if (name === 'inputs') f.inputs = refs;
+        else f.outputs = refs;
+        break;
+      }
+      case 'envInputs': {
+        const refs = stringList(v, sink, where, name, 'environment variable names');
+        if (refs === undefined) break;
+        const names: string[] = [];
+        for (const r of refs) {
+          if (r.value === '' || r.value.includes('=') || r.value.includes('\0')) {
+            sink.error(`${where}: ${q(r.value)} in 'envInputs' is not an environment variable name`, r.span);
+          } else names.push(r.value);
+        }
+        f.envInputs = names;
+        break;
+      }
       default:
         if (LIMIT_ACTION_KEY_SET.has(name)) parseActionLimitField((f.limits ??= {}), name, v, sink, where);
         break;
     }
   }
+}
+
+/** An array of strings (`inputs`, `outputs`, `envInputs`): the strings with their spans, or undefined (reported) when not an array. */
+function stringList(v: LNode, sink: DiagnosticSink, where: string, name: string, what: string): StringRef[] | undefined {
+  if (v.type !== 'array') {
+    sink.error(`${where}: '${name}' must be an array of strings (${what}), got ${describeNode(v)}`, spanOf(v));
+    return undefined;
+  }
+  const refs: StringRef[] = [];
+  for (const it of v.items ?? []) {
+    if (it.type !== 'string') sink.error(`${where}: '${name}' entries must be strings (${what}), got ${describeNode(it)}`, spanOf(it));
+    else refs.push({ value: it.value as string, span: spanOf(it) });
+  }
+  return refs;
+}
+
+/** `unmatchable-glob` warnings for the non-empty patterns of `inputs`/`outputs`, checked against `cwd`. */
+function checkGlobs(f: Fields, cwd: string | undefined, sink: DiagnosticSink, where: string, ownerName: string): void {
+  for (const [field, refs] of [['inputs', f.inputs], ['outputs', f.outputs]] as const) {
+    for (const r of refs ?? []) {
+      const why = unmatchableReason(r.value, cwd);
+      if (why !== undefined) {
+        sink.add('unmatchable-glob', 'warning', `${where}: ${field} pattern ${q(r.value)} can never match: ${why}`, r.span, [], ownerName ? { action: ownerName } : undefined);
+      }
+    }
+  }
+}
+
+/** Defaults' list first, then the action's; undefined when neither declares one. */
+function mergeLists(d: readonly StringRef[] | undefined, a: readonly StringRef[] | undefined): string[] | undefined {
+  if (d === undefined && a === undefined) return undefined;
+  return [...(d ?? []), ...(a ?? [])].map((r) => r.value);
 }
 
 const NO_RESOURCES: ResourceUse[] = [];
@@ -1111,7 +1173,10 @@ export function parseGraph(text: string): ParseResult {
   const pdef = top.get('defaults');
   if (pdef?.value) {
     if (pdef.value.type !== 'object') sink.error(`'defaults' must be an object, got ${describeNode(pdef.value)}`, spanOf(pdef.value));
-    else defaults = parseFields(pdef.value, env, 'defaults', true, spanOf(pdef.key));
+    else {
+      defaults = parseFields(pdef.value, env, 'defaults', true, spanOf(pdef.key));
+      checkGlobs(defaults, defaults.cwd, sink, 'defaults', '');
+    }
   }
   if (defaults.limits !== undefined) {
     checkActionLimits(defaults.limits, { retries: defaults.retries ?? 0, group: defaults.limits.group, memory: defaults.limits.memory }, limits, groupNames, sink, 'defaults', undefined);
@@ -1163,7 +1228,10 @@ export function parseGraph(text: string): ParseResult {
         if (value) {
           if (value.type !== 'object') {
             sink.error(`${where} must be an object with at least a "command", got ${describeNode(value)}`, spanOf(value));
-          } else f = parseFields(value, env, where, false, keySpan, id);
+          } else {
+            f = parseFields(value, env, where, false, keySpan, id);
+            checkGlobs(f, f.cwd ?? defaults.cwd, sink, where, id);
+          }
         }
         let resources: ResourceUse[] = NO_RESOURCES;
         if (defaults.resources?.size || f.resources?.size) {
@@ -1193,6 +1261,11 @@ export function parseGraph(text: string): ParseResult {
         if (f.cpusSpan) a.cpusSpan = f.cpusSpan;
         const pm = f.problemMatchers ?? defaults.problemMatchers;
         if (pm && pm.length > 0) a.problemMatchers = pm;
+        const inputs = mergeLists(defaults.inputs, f.inputs);
+        if (inputs !== undefined) a.inputs = inputs;
+        const outputs = mergeLists(defaults.outputs, f.outputs);
+        if (outputs !== undefined) a.outputs = outputs;
+        if (defaults.envInputs !== undefined || f.envInputs !== undefined) a.envInputs = [...(defaults.envInputs ?? []), ...(f.envInputs ?? [])];
         if (f.limits !== undefined || dl !== undefined) {
           const fl = f.limits;
           const group = fl?.group ?? dl?.group;

@@ -26,6 +26,8 @@ export interface StartMessage {
   readonly keepGoing?: boolean;
   /** Base environment of the actions (default: the worker's own). The extension sends a terminal's. */
   readonly env?: Readonly<Record<string, string>>;
+  /** true: run every selected action, even those that are up to date (`--force`). */
+  readonly force?: boolean;
 }
 
 export interface CancelMessage {
@@ -103,6 +105,8 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
       if (env !== undefined && !isStringRecord(env)) return { ok: false, error: 'start: env must be an object of strings' };
       const only = x['only'];
       if (only !== undefined && typeof only !== 'boolean') return { ok: false, error: 'start: only must be a boolean' };
+      const force = x['force'];
+      if (force !== undefined && typeof force !== 'boolean') return { ok: false, error: 'start: force must be a boolean' };
       const value: StartMessage = {
         type: 'start',
         graphFile,
@@ -111,6 +115,7 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
         ...(cpus !== undefined ? { cpus } : {}),
         ...(keepGoing !== undefined ? { keepGoing } : {}),
         ...(env !== undefined ? { env: { ...(env as Record<string, string>) } } : {}),
+        ...(force !== undefined ? { force } : {}),
       };
       return { ok: true, value };
     }

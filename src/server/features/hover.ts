@@ -79,6 +79,15 @@ export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, resou
   }
   parts.push(a.dependsOn.length === 0 ? 'No dependencies.' : `Depends on: ${a.dependsOn.map((d) => codeSpan(d.value)).join(', ')}`);
   parts.push(needsLine(a, resources));
+  if (a.inputs !== undefined) {
+    const list = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.map((x) => codeSpan(x)).join(', '));
+    let line = `Incremental — inputs: ${list(a.inputs)}`;
+    if (a.outputs !== undefined) line += `; outputs: ${list(a.outputs)}`;
+    if (a.envInputs !== undefined && a.envInputs.length > 0) line += `; envInputs: ${list(a.envInputs)}`;
+    parts.push(line);
+  } else if (a.outputs !== undefined) {
+    parts.push(`Always runs (no \`inputs\`) — outputs: ${a.outputs.length === 0 ? 'none' : a.outputs.map((x) => codeSpan(x)).join(', ')}`);
+  }
   if (run !== undefined) {
     const rec = run.actions.get(a.id);
     if (rec !== undefined) {

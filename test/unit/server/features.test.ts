@@ -160,6 +160,15 @@ describe('server: language features', function () {
       assert.match((t!.contents as MarkupContent).value, /```sh\n"npm" "test"\n```/);
     });
 
+    it('on an incremental action: its inputs, outputs and envInputs', async () => {
+      const text = `{"version":1,"actions":{\n"b":{"command":"x","inputs":["src/**","!a"],"outputs":["dist/**"],"envInputs":["PATH"]},\n"c":{"command":"y","outputs":[]}}}`;
+      const uri = await openDoc(text);
+      const h = await c.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(text, '"b":', 0, 1) });
+      assert.match((h!.contents as MarkupContent).value, /\n\nIncremental — inputs: `src\/\*\*`, `!a`; outputs: `dist\/\*\*`; envInputs: `PATH`$/);
+      const h2 = await c.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(text, '"c":', 0, 1) });
+      assert.match((h2!.contents as MarkupContent).value, /\n\nAlways runs \(no `inputs`\) — outputs: none$/);
+    });
+
     it('on an unknown dependency says so', async () => {
       const uri = await openDoc(GRAPH);
       const h = await c.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(GRAPH, '"lnt"', 0, 2) });
