@@ -189,6 +189,7 @@ class Progress {
         }
         break;
       case 'action-ready':
+      case 'action-queued':
         break;
       case 'action-started':
         this.running.add(e.action);

@@ -7,7 +7,9 @@
 export type ProcessExit =
   | { readonly kind: 'exit'; readonly code: number }
   | { readonly kind: 'signal'; readonly signal: string }
-  | { readonly kind: 'spawn-error'; readonly message: string };
+  | { readonly kind: 'spawn-error'; readonly message: string }
+  /** The executor lost or could not run the attempt for a reason of its own (a cluster killed or rejected the job); the message is the reason. */
+  | { readonly kind: 'executor-error'; readonly message: string };
 
 export type Outcome =
   | ProcessExit
@@ -39,6 +41,8 @@ export function outcomeReason(o: Outcome): string | null {
       return `killed by ${o.signal}`;
     case 'spawn-error':
       return `spawn failed: ${o.message}`;
+    case 'executor-error':
+      return o.message;
     case 'timeout':
       return `timed out after ${formatMs(o.afterMs)}`;
     case 'canceled':
