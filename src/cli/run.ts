@@ -10,7 +10,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, type CliCommand, type Cli
 import { GRAPH_SUFFIX, resolveGraphFile } from './files';
 import { formatDiagnostic } from './validate';
 
-const USAGE = `Usage: actiontree run [FILE] [ACTION...] [--only] [--cpus N] [--keep-going] [--json]
+const USAGE = `Usage: actiontree run [FILE] [ACTION...] [--only] [--cpus N] [--keep-going] [--executor local|slurm] [--json]
 
 Runs the graph's actions as child processes under its CPU and resource limits. With
 ACTIONs, runs those actions plus everything they depend on; else the whole graph.
@@ -24,6 +24,9 @@ Options:
   --only          run exactly the named ACTIONs, not their dependencies
   --cpus N        CPU slots for this run (overrides the file's "cpus")
   --keep-going    after a failure, still run everything that does not depend on it
+  --executor E    'local' (child processes) or 'slurm' (one sbatch job per attempt on the
+                  Slurm cluster SLURM_CONF names; see docs/slurm.md); default: the file's
+                  "executor", else local
   --json          print every run event as one JSON object per line on stdout
                   (progress and summary go to stderr)
   -h, --help      show this help
@@ -49,6 +52,7 @@ export const runCommand: CliCommand = {
       cpus: { type: 'string' },
       'keep-going': { type: 'boolean' },
       only: { type: 'boolean' },
+      executor: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
@@ -68,6 +72,11 @@ export const runCommand: CliCommand = {
         return EXIT_USAGE;
       }
       cpus = Number(cpusArg);
+    }
+    const executorArg = parsed.values['executor'];
+    if (executorArg !== undefined && executorArg !== 'local' && executorArg !== 'slurm') {
+      io.stderr(`actiontree run: --executor must be 'local' or 'slurm', got '${String(executorArg)}'\n`);
+      return EXIT_USAGE;
     }
     const json = parsed.values['json'] === true;
     const keepGoing = parsed.values['keep-going'] === true ? true : undefined;
@@ -112,6 +121,7 @@ export const runCommand: CliCommand = {
         ...(cpus !== undefined ? { cpus } : {}),
         ...(keepGoing !== undefined ? { keepGoing } : {}),
         ...(spawn !== undefined ? { spawn } : {}),
+        ...(executorArg !== undefined ? { executor: executorArg } : {}),
         signal: ac.signal,
         env: { ...io.env },
         onEvent: (e) => ui.event(e),

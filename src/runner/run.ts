@@ -9,7 +9,9 @@ import type { RunEvent } from '../core/run/events';
 import { planRun } from '../core/run/plan';
 import { runGraph, type Clock, type RunSummary, type SchedulerGate } from '../core/run/scheduler';
 import type { LineIndex } from '../core/text';
+import type { Executor } from '../core/run/executor';
 import { createLocalExecutor, type SpawnMode } from './executor';
+import { createSlurmExecutor, prepareSlurm, slurmSettingsFromGraph, type ExecutorKind, type SlurmRunOptions } from './slurm/setup';
 import { newRunId } from './paths';
 import { AttemptLog, buildReport, createRunDir, EventsWriter, loadEstimates, writeReportAtomic } from './records';
 
@@ -48,6 +50,10 @@ export interface RunRequest {
   readonly spawn?: SpawnMode;
   /** Decides, as each job becomes ready, whether it runs or is skipped; told each job's end. */
   readonly gate?: SchedulerGate;
+  /** Where jobs run: 'local' (default) or 'slurm' (docs/slurm.md); undefined = the file's `executor`, else local. */
+  readonly executor?: ExecutorKind;
+  /** Slurm settings (environment of the Slurm tools, poll interval). */
+  readonly slurm?: SlurmRunOptions;
 }
 
 export type RunOutcome =
@@ -119,6 +125,20 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     return { kind: 'error', message: `no such action${plan.unknown.length > 1 ? 's' : ''} in ${path.basename(req.graphFile)}: ${names}${known}` };
   }
 
+  // Slurm (SPEC §9): check the cluster answers and read its licenses before anything is created.
+  const fromFile = slurmSettingsFromGraph(graph);
+  const onSlurm = (req.executor ?? fromFile.kind ?? 'local') === 'slurm';
+  let runCpus = cpus;
+  let resources = plan.resources;
+  let licenses: ReadonlySet<string> = new Set();
+  if (onSlurm) {
+    const prep = await prepareSlurm(plan, req.cpus, { ...(req.slurm ?? {}), env: req.slurm?.env ?? req.env ?? process.env });
+    if (!prep.ok) return { kind: 'error', message: prep.message };
+    runCpus = prep.cpus;
+    resources = prep.resources;
+    licenses = prep.licenses;
+  }
+
   const runId = newRunId();
   const created = createRunDir(req.graphFile, runId);
   if (!created.ok) return { kind: 'error', message: created.message };
@@ -126,24 +146,40 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
 
   const writer = new EventsWriter(path.join(created.dir, 'events.jsonl'));
   const attempts = new AttemptLog();
-  const executor = createLocalExecutor({
-    spawn: req.spawn ?? 'helper',
-    baseDir: path.dirname(req.graphFile),
-    logDir: created.logDir,
-    ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
-    ...(req.env !== undefined ? { env: req.env } : {}),
-    runEnv: { ACTIONTREE_RUN_ID: runId, ACTIONTREE_RUN_DIR: created.dir },
-  });
+  const runEnv = { ACTIONTREE_RUN_ID: runId, ACTIONTREE_RUN_DIR: created.dir };
+  const slurmExecutor = onSlurm
+    ? createSlurmExecutor({
+        runId,
+        runDir: created.dir,
+        logDir: created.logDir,
+        jobs: plan.jobs,
+        // Pre-submitting dependents is only right when the runner would start them at once anyway.
+        lookahead: req.cpus === undefined && req.gate === undefined,
+        licenses,
+        runEnv,
+        options: { ...(req.slurm ?? {}), env: req.slurm?.env ?? req.env ?? process.env, defaults: { ...fromFile.defaults, ...(req.slurm?.defaults ?? {}) }, perAction: fromFile.perAction },
+      })
+    : null;
+  const executor: Executor =
+    slurmExecutor ??
+    createLocalExecutor({
+      spawn: req.spawn ?? 'helper',
+      baseDir: path.dirname(req.graphFile),
+      logDir: created.logDir,
+      ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
+      ...(req.env !== undefined ? { env: req.env } : {}),
+      runEnv,
+    });
   // If this process exits before the run ends (process.exit elsewhere, a fatal error), take
   // the detached process groups down with it.
   const onExit = (): void => executor.killAllNow();
   process.on('exit', onExit);
   const summary = await runGraph({
     jobs: plan.jobs,
-    resources: plan.resources,
+    resources,
     options: {
       runId,
-      cpus,
+      cpus: runCpus,
       keepGoing,
       graphFile: req.graphFile,
       estimates: new Map(plan.selection.filter((id) => estimates.has(id)).map((id) => [id, estimates.get(id) as number])),
@@ -155,6 +191,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     onEvent: (e) => {
       writer.write(e);
       attempts.observe(e);
+      slurmExecutor?.observe(e);
       req.onEvent?.(e);
     },
   });
@@ -165,7 +202,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     plan,
     graphFile: req.graphFile,
     graphHash: loaded.hash,
-    cpus,
+    cpus: runCpus,
     keepGoing,
     summary,
     attempts,

@@ -12,6 +12,8 @@ export interface AttemptState {
   readonly attempt: number;
   /** When the attempt was queued on a cluster (action-queued); absent for local attempts. Queue time = startedAt - queuedAt. */
   readonly queuedAt?: number;
+  /** Executor-specific id of the attempt (a Slurm job id); absent for local processes. */
+  readonly ref?: string;
   readonly startedAt: number;
   /** null while running. */
   readonly finishedAt: number | null;
@@ -170,6 +172,7 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
       const attempts = closeAttempt(base.attempts, event.previous ?? null, event.time);
       attempts.push({
         ...(base.queuedAt !== null ? { queuedAt: Math.min(base.queuedAt, event.time) } : {}),
+        ...(event.ref !== undefined ? { ref: event.ref } : {}),
         attempt: event.attempt,
         startedAt: event.time,
         finishedAt: null,
