@@ -60,6 +60,9 @@ export interface SlurmExecutorOptions {
   readonly watchdog?: boolean;
 }
 
+/** sbatch processes in flight at once. */
+const SUBMIT_PARALLEL = 4;
+
 type Phase = 'submitting' | 'queued' | 'running' | 'done';
 
 /** A `JobHandle` whose `ref` becomes known once sbatch answers. */
@@ -297,7 +300,13 @@ export class SlurmExecutor implements Executor {
       return;
     }
     this.live.add(a);
-    const r = await slurmCmd(this.o.slurm, 'sbatch', [...this.sbatchArgs(a, afterok), script]);
+    await this.submitSlot();
+    let r;
+    try {
+      r = await slurmCmd(this.o.slurm, 'sbatch', [...this.sbatchArgs(a, afterok), script]);
+    } finally {
+      this.releaseSubmitSlot();
+    }
     if (!r.ok) {
       this.live.delete(a);
       a.finish({ kind: 'executor-error', message: `sbatch rejected the job: ${errorText(r)}` });
@@ -315,6 +324,24 @@ export class SlurmExecutor implements Executor {
     this.ensurePolling();
     this.checkFiles(a);
     this.lookahead(a.job.id);
+  }
+
+  /** At most SUBMIT_PARALLEL sbatch processes at once (200 ready jobs must not fork 200 sbatch at once). */
+  private submitting = 0;
+  private readonly submitWaiters: (() => void)[] = [];
+
+  private submitSlot(): Promise<void> {
+    if (this.submitting < SUBMIT_PARALLEL) {
+      this.submitting++;
+      return Promise.resolve();
+    }
+    return new Promise((r) => this.submitWaiters.push(r));
+  }
+
+  private releaseSubmitSlot(): void {
+    const next = this.submitWaiters.shift();
+    if (next !== undefined) next();
+    else this.submitting--;
   }
 
   /** Pre-submits dependents of `jobId` whose every dependency is submitted (afterok) or done. */
