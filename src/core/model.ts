@@ -1,3 +1,4 @@
+import type { ExecutorSettings, SlurmSettings } from './slurm-settings';
 import type { Span } from './text';
 
 /**
@@ -60,6 +61,8 @@ export interface ActionModel {
   readonly description: string | undefined;
   /** Span of the action's own `cpus` value, when written. */
   readonly cpusSpan?: Span;
+  /** Slurm overrides (partition, account, sbatchArgs) for this action (SPEC §9); defaults.slurm when it has none. */
+  readonly slurm?: SlurmSettings;
 }
 
 export interface Graph {
@@ -72,4 +75,6 @@ export interface Graph {
   /** File order; for duplicate ids, only the first occurrence. */
   readonly actions: readonly ActionModel[];
   readonly byId: ReadonlyMap<string, ActionModel>;
+  /** The file's `executor` (SPEC §9), when written. */
+  readonly executor?: ExecutorSettings;
 }

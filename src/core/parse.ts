@@ -3,6 +3,7 @@
  * `duplicate-action`, `unknown-resource` and `over-capacity` diagnostics. Never throws.
  * References between actions (dependsOn) and cycles are checked in analyze.ts / cycles.ts.
  */
+import { parseSlurmSettings, type ExecutorSettings, type SlurmSettings } from './slurm-settings';
 import { createScanner, printParseErrorCode, visit, type ParseError, type ParseErrorCode } from 'jsonc-parser';
 import type { Diagnostic, DiagnosticCode, RelatedInfo, Severity } from './diagnostics';
 import { parseDuration } from './duration';
@@ -16,7 +17,7 @@ export const MAX_NESTING = 256;
 export const ACTION_ID_PATTERN = '^[A-Za-z0-9_.:/-]+$';
 const ACTION_ID_RE = /^[A-Za-z0-9_.:/-]+$/;
 
-export const TOP_LEVEL_KEYS = ['$schema', 'version', 'name', 'cpus', 'keepGoing', 'resources', 'defaults', 'actions'] as const;
+export const TOP_LEVEL_KEYS = ['$schema', 'version', 'name', 'cpus', 'keepGoing', 'resources', 'defaults', 'actions', 'executor'] as const;
 export const ACTION_KEYS = [
   'command',
   'dependsOn',
@@ -29,6 +30,7 @@ export const ACTION_KEYS = [
   'cwd',
   'env',
   'description',
+  'slurm',
 ] as const;
 export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn');
 
@@ -649,6 +651,7 @@ interface Fields {
   cwd?: string;
   env?: Record<string, string>;
   description?: string;
+  slurm?: SlurmSettings;
 }
 
 interface Env {
@@ -674,6 +677,7 @@ function newFields(): Fields {
     cwd: undefined,
     env: undefined,
     description: undefined,
+    slurm: undefined,
   };
 }
 
@@ -914,6 +918,11 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
         else f.description = v.value as string;
         break;
       }
+      case 'slurm': {
+        const st = parseSlurmSettings(v, sink, `'slurm' of ${where}`, false);
+        if (st !== undefined) f.slurm = st;
+        break;
+      }
       default:
         break;
     }
@@ -1119,12 +1128,17 @@ export function parseGraph(text: string): ParseResult {
           description: f.description ?? defaults.description,
         };
         if (f.cpusSpan) a.cpusSpan = f.cpusSpan;
+        const slurm = f.slurm ?? defaults.slurm;
+        if (slurm !== undefined) a.slurm = slurm;
         actions.push(a);
         byId.set(id, a);
       }
     }
   }
 
-  const graph: Graph = { version, name, cpus, keepGoing, resources, actions, byId };
+  let executor: ExecutorSettings | undefined;
+  const pex = top.get('executor');
+  if (pex?.value) executor = parseSlurmSettings(pex.value, sink, `'executor'`, true);
+  const graph: Graph = { version, name, cpus, keepGoing, resources, actions, byId, ...(executor !== undefined ? { executor } : {}) };
   return { tree: root, graph, actions, diagnostics: sink.list, usedResources };
 }

@@ -19,17 +19,17 @@ export interface SlurmRunOptions {
   readonly controllerDownMs?: number;
 }
 
-/** The file's `executor` / per-action `slurm` settings, when the model has them (read loosely: parse.ts validates). */
+/** The file's `executor` and the actions' `slurm` settings (validated by parse.ts). */
 export function slurmSettingsFromGraph(graph: Graph): { kind: ExecutorKind | undefined; defaults: SlurmJobSettings; perAction: Map<string, SlurmJobSettings> } {
-  const g = graph as Graph & { executor?: { type?: string } & SlurmJobSettings };
   const perAction = new Map<string, SlurmJobSettings>();
-  for (const a of graph.actions) {
-    const s = (a as { slurm?: SlurmJobSettings }).slurm;
-    if (s !== undefined) perAction.set(a.id, s);
-  }
-  const ex = g.executor;
-  const kind = ex?.type === 'slurm' || ex?.type === 'local' ? ex.type : undefined;
-  return { kind, defaults: ex ?? {}, perAction };
+  for (const a of graph.actions) if (a.slurm !== undefined) perAction.set(a.id, a.slurm);
+  const ex = graph.executor;
+  const defaults: SlurmJobSettings = {
+    ...(ex?.partition !== undefined ? { partition: ex.partition } : {}),
+    ...(ex?.account !== undefined ? { account: ex.account } : {}),
+    ...(ex?.sbatchArgs !== undefined ? { sbatchArgs: ex.sbatchArgs } : {}),
+  };
+  return { kind: ex?.type, defaults, perAction };
 }
 
 function merge(base: SlurmJobSettings, over: SlurmJobSettings | undefined): SlurmJobSettings {
