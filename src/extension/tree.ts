@@ -209,10 +209,12 @@ function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefin
   const a: ActionRunState | undefined = s?.state.actions[node.action];
   const inRun = a !== undefined;
   const state: ActionState | undefined = a?.state;
-  item.iconPath = state ? stateIcon(state) : new vscode.ThemeIcon('circle-large-outline');
+  // A Slurm job waiting in the cluster's queue: `ready` with queuedAt, shown apart from running.
+  const queued = a !== undefined && a.queuedAt !== null && (a.state === 'ready' || a.state === 'running');
+  item.iconPath = queued ? new vscode.ThemeIcon('watch', new vscode.ThemeColor('charts.purple')) : state ? stateIcon(state) : new vscode.ThemeIcon('circle-large-outline');
   item.contextValue = state === 'running' || (inRun && s && !s.finished) ? 'actiontree.action.running' : 'actiontree.action';
   item.description = describe(a, s);
-  const lines: string[] = [`${node.action}${state ? ` — ${state}` : ''}`];
+  const lines: string[] = [`${node.action}${queued ? ' — queued on the cluster' : state ? ` — ${state}` : ''}`];
   if (model?.description) lines.push(model.description);
   if (model?.command) lines.push(`$ ${model.command.kind === 'shell' ? model.command.line : model.command.argv.join(' ')}`);
   if (a) {
@@ -233,6 +235,7 @@ function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefin
 function describe(a: ActionRunState | undefined, s: RunView | undefined): string {
   if (!a || !s) return '';
   const now = s.finished ? (s.state.finishedAt ?? s.state.lastEventTime ?? Date.now()) : Date.now();
+  if (a.queuedAt !== null && (a.state === 'ready' || a.state === 'running')) return `queued ${formatDuration(Math.max(0, now - a.queuedAt))}`;
   switch (a.state) {
     case 'pending':
       return 'waiting';
@@ -265,6 +268,9 @@ export function waitReason(a: ActionRunState, s: RunView, g: GraphEntry | undefi
       return ds !== undefined && ds !== 'succeeded' && ds !== 'failed' && ds !== 'canceled' && ds !== 'skipped';
     });
     return waiting.length > 0 ? `waiting for dependencies: ${waiting.join(', ')}` : 'waiting for dependencies';
+  }
+  if (a.queuedAt !== null && (a.state === 'ready' || a.state === 'running')) {
+    return 'queued: submitted to Slurm, waiting for the cluster to start it';
   }
   if (a.state === 'ready') {
     const model = g?.analysis.graph.byId.get(a.id);

@@ -87,6 +87,7 @@ async function start(m: StartMessage): Promise<void> {
     ...(m.only !== undefined ? { only: m.only } : {}),
     ...(m.cpus !== undefined ? { cpus: m.cpus } : {}),
     ...(m.keepGoing !== undefined ? { keepGoing: m.keepGoing } : {}),
+    ...(m.executor !== undefined ? { executor: m.executor } : {}),
     ...(spawn !== undefined ? { spawn } : {}),
     signal: ac.signal,
     onRunDir: (dir) => (runDir = dir),

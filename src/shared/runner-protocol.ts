@@ -24,6 +24,8 @@ export interface StartMessage {
   readonly cpus?: number;
   /** Overrides the file's `keepGoing`. */
   readonly keepGoing?: boolean;
+  /** Where jobs run (docs/slurm.md); omitted = the file's `executor`, else local. */
+  readonly executor?: 'local' | 'slurm';
 }
 
 export interface CancelMessage {
@@ -80,6 +82,8 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
       if (keepGoing !== undefined && typeof keepGoing !== 'boolean') return { ok: false, error: 'start: keepGoing must be a boolean' };
       const only = x['only'];
       if (only !== undefined && typeof only !== 'boolean') return { ok: false, error: 'start: only must be a boolean' };
+      const executor = x['executor'];
+      if (executor !== undefined && executor !== 'local' && executor !== 'slurm') return { ok: false, error: "start: executor must be 'local' or 'slurm'" };
       const value: StartMessage = {
         type: 'start',
         graphFile,
@@ -87,6 +91,7 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
         ...(only !== undefined ? { only } : {}),
         ...(cpus !== undefined ? { cpus } : {}),
         ...(keepGoing !== undefined ? { keepGoing } : {}),
+        ...(executor !== undefined ? { executor } : {}),
       };
       return { ok: true, value };
     }
@@ -95,7 +100,7 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
   }
 }
 
-const eventTypes = new Set(['run-started', 'action-ready', 'action-started', 'action-output', 'action-finished', 'run-finished']);
+const eventTypes = new Set(['run-started', 'action-ready', 'action-queued', 'action-started', 'action-output', 'action-finished', 'run-finished']);
 const results = new Set(['succeeded', 'failed', 'canceled']);
 
 /** Validates a message received by the extension (shape-level: type tags and field types). */

@@ -103,7 +103,8 @@ export function inputFromRunState(state: RunState, info?: GraphInfo, title?: str
       dependsOn: i?.dependsOn ?? [],
       state: a.state,
       readyAt: a.readyAt,
-      attempts: a.attempts.map((t) => ({ startedAt: t.startedAt, finishedAt: t.finishedAt })),
+      ...(a.queuedAt !== null ? { queuedAt: a.queuedAt } : {}),
+      attempts: a.attempts.map((t) => ({ ...(t.queuedAt !== undefined ? { queuedAt: t.queuedAt } : {}), startedAt: t.startedAt, finishedAt: t.finishedAt })),
       finishedAt: a.finishedAt,
       reason: a.reason,
       exitCode: a.exitCode,
@@ -269,7 +270,7 @@ export function inputFromReport(report: ParsedReport, info?: GraphInfo, events?:
     const replayed = replay?.actions[id];
     const attempts =
       replayed && replayed.attempts.length > 0
-        ? replayed.attempts.map((t) => ({ startedAt: t.startedAt, finishedAt: t.finishedAt ?? a.finishedAt }))
+        ? replayed.attempts.map((t) => ({ ...(t.queuedAt !== undefined ? { queuedAt: t.queuedAt } : {}), startedAt: t.startedAt, finishedAt: t.finishedAt ?? a.finishedAt }))
         : a.startedAt !== null
           ? [{ startedAt: a.startedAt, finishedAt: a.finishedAt }]
           : [];
