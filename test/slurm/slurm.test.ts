@@ -6,7 +6,8 @@ import type { RunEvent } from '../../src/core/run/events';
 import { executeRun } from '../../src/runner/run';
 import { intervals, runGraphFile, tmpDir, writeGraph, type Ran } from '../runner/helpers';
 import { getCluster, liveJobs, mustRun, startCluster, stopCluster, whySkipped } from './cluster';
-import { runCli } from './cli';
+import { runCli, startCli } from './cli';
+import { waitUntil } from '../runner/helpers';
 
 /**
  * Real-cluster tests (SPEC §9): a throwaway single-node Slurm cluster on loopback
@@ -283,5 +284,69 @@ describe('Slurm executor on a real cluster', function () {
     assert.equal(out.kind, 'error');
     assert.match(out.kind === 'error' ? out.message : '', /SLURM_CONF points to '.*nope\.conf', which does not exist/);
     assert.equal(fs.existsSync(path.join(dir, '.actiontree')), false);
+  });
+
+  it('per-action slurm settings reach sbatch (partition), merged over the file\'s executor settings', async () => {
+    const dir = tmpDir('at-slurm-');
+    const file = writeGraph(dir, {
+      version: 1,
+      executor: { type: 'slurm', partition: 'main', sbatchArgs: ['--nice=5'] },
+      actions: { x: { command: 'true', slurm: { partition: 'other' } }, y: { command: 'true' } },
+    });
+    // No executor option: the file's "executor" picks Slurm.
+    const ran = await runGraphFile(file, { env: env(), slurm: { env: env(), pollMs: 300 } });
+    assert.equal(ran.report.result, 'succeeded');
+    const refs = new Map(ran.events.flatMap((e) => (e.type === 'action-started' && e.ref !== undefined ? [[e.action, e.ref] as const] : [])));
+    const q = spawnSync('squeue', ['-h', '-t', 'all', `--name=${ran.report.runId}`, '-o', '%i|%P|%y|%k'], { env: env(), encoding: 'utf8' }).stdout;
+    const rows = new Map(q.trim().split('\n').map((l) => [l.split('|')[0], l] as const));
+    assert.equal(rows.get(refs.get('x'))?.split('|')[1], 'other', q);
+    assert.equal(rows.get(refs.get('y'))?.split('|')[1], 'main', q);
+    assert.equal(rows.get(refs.get('y'))?.split('|')[2], '5', 'sbatchArgs from the file reach sbatch (--nice=5)');
+    assert.equal(rows.get(refs.get('x'))?.split('|')[3], 'x', 'comment = action id');
+  });
+
+  it('a SIGKILLed runner leaves nothing behind: the detached watchdog scancels the run', async function () {
+    const dir = tmpDir('at-slurm-');
+    const file = writeGraph(dir, { version: 1, actions: { l1: { command: 'sleep 120' }, l2: { command: 'sleep 120', dependsOn: ['l1'] } } });
+    const c = await startCli(['run', file, '--executor', 'slurm', '--json'], dir, env());
+    const line = await c.line((l) => l.includes('"action-started"'));
+    const runId = (JSON.parse((c.stdout().split('\n')[0] as string)) as { runId: string }).runId;
+    assert.ok(line.length > 0);
+    assert.equal(liveJobs(env(), runId).length, 2, 'l1 running, l2 pre-submitted');
+    c.child.kill('SIGKILL');
+    await c.exit;
+    await waitUntil('the watchdog canceled every job of the run', () => liveJobs(env(), runId).length === 0, 15_000);
+  });
+
+  it('the controller going down mid-run: running jobs still finish (wrapper files); queued ones fail with a clear message', async function () {
+    const c = getCluster();
+    if (c === null) this.skip();
+    const dir = tmpDir('at-slurm-');
+    const file = writeGraph(dir, { version: 1, actions: { run: { command: 'sleep 2' }, next: { command: 'true', dependsOn: ['run'] } } });
+    const pidFile = path.join(c!.dir, 'slurmctld.pid');
+    let stopped = false;
+    try {
+      const ran = await runGraphFile(file, {
+        executor: 'slurm',
+        env: env(),
+        slurm: { env: env(), pollMs: 300, controllerDownMs: 2000 },
+        onEvent: (e) => {
+          if (e.type === 'action-started' && e.action === 'run' && !stopped) {
+            stopped = true;
+            process.kill(Number(fs.readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
+          }
+        },
+      });
+      assert.ok(stopped);
+      assert.equal(finished(ran, 'run').state, 'succeeded', 'the running job finished: its wrapper wrote the end file');
+      const next = finished(ran, 'next');
+      assert.equal(next.state, 'failed');
+      assert.match(next.reason ?? '', /^slurm: the controller has not answered for \d+s \(squeue: .+\); job \d+ abandoned$/);
+    } finally {
+      // Bring the controller back (state recovered from StateSaveLocation) and clean up the run.
+      spawnSync('slurmctld', ['-f', path.join(c!.dir, 'slurm.conf')], { env: env() });
+      await waitUntil('slurmctld answers again', () => /UP/.test(spawnSync('scontrol', ['ping'], { env: env(), encoding: 'utf8' }).stdout), 20_000);
+      await waitUntil('the node is usable again', () => /idle|mix|alloc/.test(spawnSync('sinfo', ['-h', '-N', '-o', '%T'], { env: env(), encoding: 'utf8' }).stdout), 30_000);
+    }
   });
 });

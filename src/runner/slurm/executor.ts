@@ -217,13 +217,15 @@ export class SlurmExecutor implements Executor {
 
   async close(): Promise<void> {
     this.closed = true;
-    // Belt and braces: nothing of this run may stay queued or running.
-    await slurmCmd(this.o.slurm, 'scancel', [`--name=${this.o.runId}`]);
+    // Belt and braces: nothing of this run may stay queued or running. (With the controller
+    // down this cannot succeed; the watchdog is left running then, and retries once it answers.)
+    const r = await slurmCmd({ ...this.o.slurm, timeoutMs: 10_000 }, 'scancel', [`--name=${this.o.runId}`]);
+    const keepWatchdog = !r.ok;
     for (const a of this.live) a.finish({ kind: 'signal', signal: 'SIGTERM' });
     this.stopTimers();
     for (const w of this.watchers) w.close();
     this.readTails();
-    if (this.watchdogPid !== null) {
+    if (this.watchdogPid !== null && !keepWatchdog) {
       try {
         process.kill(this.watchdogPid, 'SIGTERM');
       } catch {
@@ -454,11 +456,12 @@ export class SlurmExecutor implements Executor {
     try {
       for (const a of [...this.live]) this.checkFiles(a);
       if (this.live.size === 0) return;
+      const t0 = Date.now();
       const r = await slurmCmd({ ...this.o.slurm, timeoutMs: 20_000 }, 'squeue', ['-h', '-t', 'all', `--name=${this.o.runId}`, '-o', '%i|%T|%r']);
       const now = Date.now();
       if (!r.ok) {
         this.lastSqueueError = errorText(r);
-        this.squeueFailingSince ??= now;
+        this.squeueFailingSince ??= t0;
         const limit = this.o.controllerDownMs ?? 60_000;
         if (now - this.squeueFailingSince >= limit) {
           for (const a of [...this.live]) {
@@ -569,12 +572,14 @@ export class SlurmExecutor implements Executor {
 
   /**
    * A detached shell that outlives a SIGKILLed runner: once the runner's pid is gone it runs
-   * `scancel --name=RUN`. Stopped by close(). (The pid could be reused within a second: then it
+   * `scancel --name=RUN` (retrying while the controller does not answer). Stopped by close()
+   * unless close() could not scancel itself. (The pid could be reused within a second: then it
    * waits for that process instead; harmless.)
    */
   private startWatchdog(): void {
     try {
-      const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; exec scancel --name=${shqSimple(this.o.runId)}`;
+      // After the runner is gone: scancel, retried every 10 s for up to an hour while the controller does not answer.
+      const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; i=0; until scancel --name=${shqSimple(this.o.runId)} 2>/dev/null; do i=$((i+1)); [ $i -ge 360 ] && exit 1; sleep 10; done`;
       const p = spawn('/bin/sh', ['-c', script], { detached: true, stdio: 'ignore', env: this.o.slurm.env });
       p.on('error', () => {});
       p.unref();
