@@ -265,6 +265,14 @@ describe('Slurm executor on a real cluster', function () {
     assert.match(finished(ran, 'k').reason ?? '', /^slurm job \d+ ended as CANCELLED.*canceled outside the runner/);
   });
 
+  it('a command that exits 130 by itself is exit code 130 (a signal-like code is checked against squeue, not taken for a kill)', async () => {
+    const dir = tmpDir('at-slurm-');
+    const file = writeGraph(dir, { version: 1, actions: { e: { command: 'exit 130' } } });
+    const ran = await slurmRun(file);
+    assert.equal(finished(ran, 'e').reason, 'exit code 130');
+    assert.equal(finished(ran, 'e').exitCode, 130);
+  });
+
   it('actiontree gantt draws a Slurm run; the CLI takes --executor slurm', async () => {
     const dir = tmpDir('at-slurm-');
     const file = writeGraph(dir, { version: 1, actions: { a: { command: 'echo a' }, b: { command: 'echo b', dependsOn: ['a'] } } });

@@ -60,6 +60,9 @@ export interface SlurmExecutorOptions {
   readonly watchdog?: boolean;
 }
 
+/** Slurm states of a job that Slurm (or an administrator) ended. */
+const KILLED_BY_SLURM = new Set(['CANCELLED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'PREEMPTED', 'DEADLINE', 'BOOT_FAIL']);
+
 /** sbatch processes in flight at once. */
 const SUBMIT_PARALLEL = 4;
 
@@ -72,10 +75,14 @@ class SlurmAttempt implements JobHandle {
   phase: Phase = 'submitting';
   killRequested = false;
   sink: OutputSink | null = null;
+  /** Counted in its tail's `active` (claimed by the scheduler, not yet done). */
+  tailHeld = false;
   startMs: number | null = null;
   endMs: number | undefined;
   /** Time the job was first seen terminal in squeue without an end file. */
   terminalSeen: number | null = null;
+  /** A signal-like exit code (> 128) from the wrapper, held until squeue says whether Slurm killed the job. */
+  pendingEnd: { time: number; code: number; seen: number } | null = null;
   readonly began: Promise<number | null>;
   readonly exited: Promise<ProcessExit>;
   private resolveBegan!: (t: number | null) => void;
@@ -114,6 +121,10 @@ class SlurmAttempt implements JobHandle {
     this.endMs = endMs;
     if (this.startMs === null) this.resolveBegan(null);
     this.owner.flushLog(this.job.id);
+    if (this.tailHeld) {
+      this.tailHeld = false;
+      this.owner.releaseTail(this.job.id);
+    }
     this.resolveExit(exit);
     this.owner.attemptDone(this);
   }
@@ -125,6 +136,8 @@ interface Tail {
   offset: number;
   readonly decoder: StringDecoder;
   sink: OutputSink | null;
+  /** Live attempts being tailed: only these tails are read on the timer and on log-folder events. */
+  active: number;
 }
 
 export class SlurmExecutor implements Executor {
@@ -141,6 +154,9 @@ export class SlurmExecutor implements Executor {
   private readonly byId = new Map<string, Job>();
   private readonly dependents = new Map<string, Job[]>();
   private readonly tails = new Map<string, Tail>();
+  private readonly tailsByFile = new Map<string, Tail>();
+  /** Live attempts by status-file key. */
+  private readonly byKey = new Map<string, SlurmAttempt>();
   private readonly watchers: fs.FSWatcher[] = [];
   private pollTimer: NodeJS.Timeout | null = null;
   private tailTimer: NodeJS.Timeout | null = null;
@@ -167,7 +183,14 @@ export class SlurmExecutor implements Executor {
     }
     try {
       this.watchers.push(fs.watch(this.statusDir, (_ev, name) => this.onStatusFile(typeof name === 'string' ? name : null)));
-      this.watchers.push(fs.watch(o.logDir, () => this.readTails()));
+      this.watchers.push(
+        fs.watch(o.logDir, (_ev, name) => {
+          const t = typeof name === 'string' ? this.tailsByFile.get(name) : undefined;
+          if (t !== undefined) {
+            if (t.active > 0) this.readTail(t);
+          } else this.readTails();
+        }),
+      );
     } catch {
       // no file events (some network file systems): polling alone sees the files
     }
@@ -185,6 +208,7 @@ export class SlurmExecutor implements Executor {
       this.prepared.delete(job.id);
       if (!(pre.phase === 'done' && pre.startMs === null)) {
         pre.sink = onOutput;
+        this.holdTail(pre, tail);
         this.readTail(tail);
         return pre;
       }
@@ -193,6 +217,7 @@ export class SlurmExecutor implements Executor {
     if (attempt > 1) this.appendLog(job.id, `\n--- actiontree: attempt ${attempt} ---\n`);
     const a = this.newAttempt(job, attempt);
     a.sink = onOutput;
+    this.holdTail(a, tail);
     const problem = this.precheck(job);
     if (problem !== null) {
       a.finish({ kind: 'spawn-error', message: problem });
@@ -302,6 +327,7 @@ export class SlurmExecutor implements Executor {
       return;
     }
     this.live.add(a);
+    this.byKey.set(a.key, a);
     await this.submitSlot();
     let r;
     try {
@@ -398,7 +424,8 @@ export class SlurmExecutor implements Executor {
     }
     const m = /^(\d+)\.(start|end)$/.exec(name);
     if (m === null) return;
-    for (const a of this.live) if (a.key === m[1]) this.checkFiles(a);
+    const a = this.byKey.get(m[1] as string);
+    if (a !== undefined) this.checkFiles(a);
   }
 
   /** Reads the wrapper's files of a live attempt; true when it finished. */
@@ -414,6 +441,14 @@ export class SlurmExecutor implements Executor {
     const end = e === null ? null : parseEnd(e);
     if (end === null) return false;
     if (a.startMs === null) a.markStarted(end.time);
+    if (end.code > 128 && !a.killRequested && a.ref !== undefined) {
+      // Killed by a signal: by Slurm (time limit, scancel by someone, OOM) or not? squeue says.
+      if (a.pendingEnd === null) {
+        a.pendingEnd = { ...end, seen: Date.now() };
+        this.schedulePoll(50);
+      }
+      return false;
+    }
     if (end.code === 0) this.succeeded.add(a.job.id);
     this.readTail(this.tailOf(a.job.id));
     a.finish({ kind: 'exit', code: end.code }, end.time);
@@ -422,6 +457,7 @@ export class SlurmExecutor implements Executor {
 
   attemptDone(a: SlurmAttempt): void {
     this.live.delete(a);
+    this.byKey.delete(a.key);
     if (this.live.size === 0) this.stopTimers();
   }
 
@@ -479,7 +515,7 @@ export class SlurmExecutor implements Executor {
     } finally {
       this.polling = false;
       if (this.live.size > 0) {
-        const killing = [...this.live].some((a) => a.killRequested || a.terminalSeen !== null);
+        const killing = [...this.live].some((a) => a.killRequested || a.terminalSeen !== null || a.pendingEnd !== null);
         this.schedulePoll(killing ? 200 : this.pollMs);
       }
     }
@@ -488,6 +524,17 @@ export class SlurmExecutor implements Executor {
   private fromQueue(a: SlurmAttempt, row: QueueRow | undefined, now: number): void {
     if (a.phase === 'done' || a.ref === undefined) return;
     if (this.checkFiles(a)) return;
+    const pe = a.pendingEnd;
+    if (pe !== null) {
+      if (row !== undefined && !isTerminal(row.state) && now - pe.seen < 5000) return; // Slurm has not decided yet
+      this.readTail(this.tailOf(a.job.id));
+      if (row !== undefined && KILLED_BY_SLURM.has(row.state)) {
+        a.finish({ kind: 'executor-error', message: `${this.endedAs(a.ref, row)} (the command ended with exit code ${pe.code})` }, pe.time);
+      } else {
+        a.finish({ kind: 'exit', code: pe.code }, pe.time);
+      }
+      return;
+    }
     if (row === undefined || isTerminal(row.state)) {
       // The end file is written before the job completes; give a file system that lags one more poll.
       if (a.terminalSeen === null) {
@@ -500,10 +547,15 @@ export class SlurmExecutor implements Executor {
         a.finish({ kind: 'signal', signal: 'SIGTERM' });
         return;
       }
-      const what = row === undefined ? 'vanished from squeue' : `ended as ${row.state}${row.reason !== '' && row.reason !== 'None' ? ` (${row.reason})` : ''}`;
-      const hint = row?.state === 'TIMEOUT' ? ": Slurm's --time limit" : row?.state === 'OUT_OF_MEMORY' ? ': out of memory (--mem)' : row?.state === 'CANCELLED' ? ': canceled outside the runner' : '';
-      a.finish({ kind: 'executor-error', message: `slurm job ${a.ref} ${what}${hint}${a.startMs === null ? ' before it started' : ''}` });
+      a.finish({ kind: 'executor-error', message: `${this.endedAs(a.ref, row)}${a.startMs === null ? ' before it started' : ''}` });
     }
+  }
+
+  /** `slurm job 12 ended as TIMEOUT: Slurm's --time limit`. */
+  private endedAs(ref: string, row: QueueRow | undefined): string {
+    const what = row === undefined ? 'vanished from squeue' : `ended as ${row.state}${row.reason !== '' && row.reason !== 'None' ? ` (${row.reason})` : ''}`;
+    const hint = row?.state === 'TIMEOUT' ? ": Slurm's --time limit" : row?.state === 'OUT_OF_MEMORY' ? ': out of memory (--mem)' : row?.state === 'CANCELLED' ? ': canceled outside the runner' : '';
+    return `slurm job ${ref} ${what}${hint}`;
   }
 
   // --- output -----------------------------------------------------------------------------
@@ -518,8 +570,9 @@ export class SlurmExecutor implements Executor {
       } catch {
         // not there yet
       }
-      t = { file, offset, decoder: new StringDecoder('utf8'), sink: null };
+      t = { file, offset, decoder: new StringDecoder('utf8'), sink: null, active: 0 };
       this.tails.set(jobId, t);
+      this.tailsByFile.set(path.basename(file), t);
     }
     return t;
   }
@@ -535,13 +588,24 @@ export class SlurmExecutor implements Executor {
     }
   }
 
+  private holdTail(a: SlurmAttempt, t: Tail): void {
+    if (a.phase === 'done' || a.tailHeld) return;
+    a.tailHeld = true;
+    t.active++;
+  }
+
+  releaseTail(jobId: string): void {
+    const t = this.tails.get(jobId);
+    if (t !== undefined) t.active = Math.max(0, t.active - 1);
+  }
+
   flushLog(jobId: string): void {
     const t = this.tails.get(jobId);
     if (t !== undefined) this.readTail(t);
   }
 
   private readTails(): void {
-    for (const t of this.tails.values()) if (t.sink !== null) this.readTail(t);
+    for (const t of this.tails.values()) if (t.sink !== null && t.active > 0) this.readTail(t);
   }
 
   private readTail(t: Tail): void {

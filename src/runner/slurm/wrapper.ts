@@ -3,8 +3,9 @@ import type { Job } from '../../core/run/plan';
 /**
  * The batch script submitted for each attempt: a small bash wrapper around the action's
  * command that records, on the shared file system, the exact start time (`KEY.start`: epoch
- * microseconds) and the exact end time and exit code (`KEY.end`: `MICROS CODE`), each written
- * to a temporary name then renamed (a reader never sees half a line). The runner watches the
+ * microseconds) and the exact end time and exit code (`KEY.end`: `MICROS CODE`), each one
+ * short write of a whole line by a bash builtin (no process is forked; a reader accepts a file
+ * only once it ends with a newline, so half a line is never taken). The runner watches the
  * status folder (fs.watch, plus a stat on every poll where the file system sends no events).
  * Output goes to the action's log file through sbatch's -o/-e; the runner tails it.
  */
@@ -32,9 +33,10 @@ export function wrapperScript(w: WrapperInput): string {
     '#!/bin/bash',
     `# actiontree: run ${w.runId}, action ${job.id}, attempt ${w.attempt}`,
     `S=${shq(w.statusPrefix)}`,
-    // Epoch microseconds (bash 5: EPOCHREALTIME; older bash: date).
-    'now() { if [ -n "${EPOCHREALTIME:-}" ]; then local t=${EPOCHREALTIME/[.,]/}; printf %s "$t"; else date +%s%6N; fi; }',
-    'printf \'%s\\n\' "$(now)" > "$S.start.tmp" && mv -f "$S.start.tmp" "$S.start"',
+    // Epoch microseconds in $T, without forking (bash 5: EPOCHREALTIME; older bash: date).
+    'now() { if [ -n "${EPOCHREALTIME:-}" ]; then T=${EPOCHREALTIME/[.,]/}; else T=$(date +%s%6N); fi; }',
+    // One small write of a complete line: the runner accepts a file only when it ends with a newline.
+    'now; printf \'%s\\n\' "$T" > "$S.start"',
   ];
   // env → exported here rather than with sbatch --export=K=V: values may hold commas, which --export cannot escape.
   const env: Record<string, string> = { ...w.runEnv, ...job.env, ACTIONTREE_ACTION: job.id, ACTIONTREE_ATTEMPT: String(w.attempt) };
@@ -45,19 +47,19 @@ export function wrapperScript(w: WrapperInput): string {
   if (cmd.kind === 'argv') lines.push(`${cmd.argv.map(shq).join(' ')} </dev/null`);
   else lines.push(`/bin/sh -c ${shq(cmd.line)} </dev/null`);
   lines.push('rc=$?');
-  lines.push('printf \'%s %s\\n\' "$(now)" "$rc" > "$S.end.tmp" && mv -f "$S.end.tmp" "$S.end"');
+  lines.push('now; printf \'%s %s\\n\' "$T" "$rc" > "$S.end"');
   lines.push('exit $rc');
   return `${lines.join('\n')}\n`;
 }
 
 /** `KEY.start` → epoch ms, or null when absent/partial. */
 export function parseStart(text: string): number | null {
-  const m = /^(\d{10,})\s*$/.exec(text);
+  const m = /^(\d{10,})\n$/.exec(text);
   return m === null ? null : Number(m[1]) / 1000;
 }
 
 /** `KEY.end` → {time (epoch ms), code}, or null. */
 export function parseEnd(text: string): { time: number; code: number } | null {
-  const m = /^(\d{10,}) (\d+)\s*$/.exec(text);
+  const m = /^(\d{10,}) (\d+)\n$/.exec(text);
   return m === null ? null : { time: Number(m[1]) / 1000, code: Number(m[2]) };
 }
