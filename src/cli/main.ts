@@ -3,6 +3,7 @@
  * its own module and add it to `commands` below (one import + one entry).
  */
 import { version } from '../../package.json';
+import type { OutputGate } from '../runner/launcher';
 import { EXIT_OK, EXIT_USAGE, type CliCommand, type CliIO } from './command';
 import { ganttCommand } from './gantt';
 import { graphCommand } from './graph';
@@ -87,6 +88,34 @@ function processIO(): CliIO {
     cwd: process.cwd(),
     isTTY: Boolean(process.stdout.isTTY),
     env: process.env,
+    stdoutGate: streamGate(process.stdout, STDOUT_HIGH_WATER),
+  };
+}
+
+/** `run --json` pauses the actions' output while stdout holds more than this (a slow reader). */
+const STDOUT_HIGH_WATER = 4 * 1024 * 1024;
+
+/** Open while the stream's unwritten data is under `highWater`; opens again on 'drain' (all written). */
+export function streamGate(stream: NodeJS.WritableStream & { readonly writableLength: number }, highWater: number): OutputGate {
+  let waiting: (() => void)[] = [];
+  const wake = (): void => {
+    if (stream.writableLength >= highWater && stream.writable) return;
+    const fns = waiting;
+    waiting = [];
+    for (const fn of fns) fn();
+  };
+  // 'drain' comes once the buffer is empty; 'close'/'error' (the reader is gone) must not leave the run paused.
+  stream.on('drain', wake);
+  stream.on('close', wake);
+  stream.on('error', wake);
+  return {
+    get open() {
+      return stream.writableLength < highWater || !stream.writable;
+    },
+    onOpen(fn: () => void) {
+      if (stream.writableLength < highWater || !stream.writable) fn();
+      else waiting.push(fn);
+    },
   };
 }
 

@@ -6,7 +6,7 @@ import { formatMs } from '../core/run/outcome';
 import { OutputTails } from '../core/run/tail';
 import { spawnModeFromEnv } from '../runner/executor';
 import { executeRun } from '../runner/run';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, type CliCommand, type CliIO } from './command';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, parseIntOption, type CliCommand, type CliIO } from './command';
 import { GRAPH_SUFFIX, resolveGraphFile } from './files';
 import { formatDiagnostic } from './validate';
 
@@ -67,11 +67,12 @@ export const runCommand: CliCommand = {
     let cpus: number | undefined;
     const cpusArg = parsed.values['cpus'];
     if (typeof cpusArg === 'string') {
-      if (!/^[1-9][0-9]*$/.test(cpusArg)) {
-        io.stderr(`actiontree run: --cpus needs an integer >= 1, got '${cpusArg}'\n`);
+      const n = parseIntOption('--cpus', cpusArg);
+      if (!n.ok) {
+        io.stderr(`actiontree run: ${n.message}\n`);
         return EXIT_USAGE;
       }
-      cpus = Number(cpusArg);
+      cpus = n.value;
     }
     const executorArg = parsed.values['executor'];
     if (executorArg !== undefined && executorArg !== 'local' && executorArg !== 'slurm') {
@@ -125,6 +126,7 @@ export const runCommand: CliCommand = {
         signal: ac.signal,
         env: { ...io.env },
         onEvent: (e) => ui.event(e),
+        ...(json && io.stdoutGate !== undefined ? { outputGate: io.stdoutGate } : {}),
       });
       ui.stop();
       switch (outcome.kind) {
@@ -137,6 +139,7 @@ export const runCommand: CliCommand = {
           return EXIT_USAGE;
         case 'finished': {
           ui.summary(outcome.summary, outcome.runDir, io.cwd);
+          for (const l of outcome.logErrors) io.stderr(`actiontree run: warning: the log of '${l.action}' is incomplete: ${l.error}\n`);
           if (outcome.summary.result === 'succeeded') return EXIT_OK;
           if (canceledBy === 'SIGINT') return 130;
           if (canceledBy === 'SIGTERM') return 143;

@@ -131,6 +131,8 @@ export interface ReportAction {
   readonly resources: Readonly<Record<string, number>>;
   /** Relative to the run folder; null when the action wrote no output. */
   readonly log: string | null;
+  /** Why the log is incomplete or missing (a full disk, an unwritable folder); null when it has every byte. */
+  readonly logError: string | null;
   readonly dependsOn: readonly string[];
   readonly attemptDetails: readonly ReportAttempt[];
 }
@@ -213,6 +215,7 @@ export function buildReport(args: {
   summary: RunSummary;
   attempts: AttemptLog;
   logOf: (id: string) => string | null;
+  logErrorOf?: (id: string) => string | null;
 }): Report {
   const { plan, summary } = args;
   const jobs = new Map<string, Job>();
@@ -239,6 +242,7 @@ export function buildReport(args: {
       cpus: a?.needs.cpus ?? 1,
       resources,
       log: log === null ? null : `logs/${log}`,
+      logError: args.logErrorOf?.(s.id) ?? null,
       dependsOn: a?.deps ?? [],
       attemptDetails: details,
     };

@@ -10,6 +10,7 @@ import { runGraph, type Clock, type RunSummary, type SchedulerGate } from '../co
 import type { LineIndex } from '../core/text';
 import type { Executor } from '../core/run/executor';
 import { createLocalExecutor, type SpawnMode } from './executor';
+import type { OutputGate } from './launcher';
 import { createSlurmExecutor, prepareSlurm, slurmSettingsFromGraph, type ExecutorKind, type SlurmRunOptions } from './slurm/setup';
 import { newRunId } from './paths';
 import { readRegularFileSync } from './safeRead';
@@ -49,6 +50,8 @@ export interface RunRequest {
    * (spawnModeFromEnv); executeRun itself never reads the environment for it.
    */
   readonly spawn?: SpawnMode;
+  /** Backpressure from a slow consumer of the events (`run --json`): see NodeLauncherOptions.outputGate. */
+  readonly outputGate?: OutputGate;
   /** Decides, as each job becomes ready, whether it runs or is skipped; told each job's end. */
   readonly gate?: SchedulerGate;
   /** Where jobs run: 'local' (default) or 'slurm' (docs/slurm.md); undefined = the file's `executor`, else local. */
@@ -64,6 +67,8 @@ export type RunOutcome =
       readonly reportFile: string;
       readonly summary: RunSummary;
       readonly graph: Graph;
+      /** Actions whose log is incomplete or missing, with why (also `logError` in report.json). */
+      readonly logErrors: readonly { readonly action: string; readonly error: string }[];
     }
   /** The graph has errors: nothing started. */
   | { readonly kind: 'invalid'; readonly diagnostics: readonly Diagnostic[]; readonly lineIndex: LineIndex }
@@ -158,6 +163,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
         options: { ...(req.slurm ?? {}), env: req.slurm?.env ?? req.env ?? process.env, defaults: { ...fromFile.defaults, ...(req.slurm?.defaults ?? {}) }, perAction: fromFile.perAction },
       })
     : null;
+  // (outputGate, the --json backpressure, applies to local processes: a Slurm job's output is read from its log file.)
   const executor: Executor =
     slurmExecutor ??
     createLocalExecutor({
@@ -167,11 +173,14 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
       ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
       ...(req.env !== undefined ? { env: req.env } : {}),
       runEnv,
+      ...(req.outputGate !== undefined ? { outputGate: req.outputGate } : {}),
     });
   // If this process exits before the run ends (process.exit elsewhere, a fatal error), take
   // the detached process groups down with it.
   const onExit = (): void => executor.killAllNow();
   process.on('exit', onExit);
+  // Helpers start before the clock does: an action's time is its own, not a helper's start-up.
+  await executor.prepare?.(Math.min(cpus, plan.jobs.length));
   const summary = await runGraph({
     jobs: plan.jobs,
     resources,
@@ -205,6 +214,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     summary,
     attempts,
     logOf: (id) => executor.logOf(id),
+    logErrorOf: (id) => executor.logErrorOf?.(id) ?? null,
   });
   writer.close();
   let reportFile: string;
@@ -213,5 +223,6 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   } catch (e: unknown) {
     return { kind: 'error', message: `the run finished (${summary.result}) but its report could not be written: ${e instanceof Error ? e.message : String(e)}` };
   }
-  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph };
+  const logErrors = Object.entries(report.actions).flatMap(([action, a]) => (a.logError !== null ? [{ action, error: a.logError }] : []));
+  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph, logErrors };
 }

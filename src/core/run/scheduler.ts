@@ -331,10 +331,12 @@ class Run {
     n.timedOut = false;
     const attempt = n.attempt;
     const id = n.job.id;
-    const time = this.now();
     const proc = this.p.executor.start(n.job, attempt, (stream, text) => {
       if (text.length > 0) this.emit({ type: 'action-output', action: id, time: this.now(), stream, text });
     });
+    // Taken once start() has returned: a synchronous spawn (fork + exec) is the executor's
+    // cost, not the action's (recorded durations are what the action took).
+    const time = this.now();
     n.proc = proc;
     // Read when each event is emitted: a queueing executor may learn its id (a Slurm job id) after start().
     const ref = (): { ref?: string } => (proc.ref !== undefined ? { ref: proc.ref } : {});
