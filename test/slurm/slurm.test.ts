@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../../src/core/run/events';
 import { executeRun } from '../../src/runner/run';
-import { intervals, runGraphFile, tmpDir, writeGraph, type Ran } from '../runner/helpers';
+import { intervals, runGraphFile, tmpDir as makeTmpDir, writeGraph, type Ran } from '../runner/helpers';
 import { getCluster, liveJobs, mustRun, startCluster, stopCluster, whySkipped } from './cluster';
 import { runCli, startCli } from './cli';
 import { waitUntil } from '../runner/helpers';
@@ -14,6 +14,14 @@ import { waitUntil } from '../runner/helpers';
  * (scripts/slurm-cluster.sh), real sbatch/squeue/scancel, real files. Skipped (pending, never
  * passed) where the cluster cannot be set up; with CI=true on Debian as root that is a failure.
  */
+
+const made: string[] = [];
+/** A temporary folder removed after the suite. */
+function tmpDir(prefix: string): string {
+  const d = makeTmpDir(prefix);
+  made.push(d);
+  return d;
+}
 
 function env(): NodeJS.ProcessEnv {
   const c = getCluster();
@@ -51,10 +59,11 @@ describe('Slurm executor on a real cluster', function () {
   after(function () {
     this.timeout(30_000);
     stopCluster();
+    for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
   });
 
   it('runs parallel branches as parallel jobs, with exact times from the wrapper and queue time recorded', async () => {
-    const dir = tmpDir('at-slurm-');
+    const dir = tmpDir('at-slurmg-');
     const file = writeGraph(dir, {
       version: 1,
       actions: {
@@ -83,7 +92,7 @@ describe('Slurm executor on a real cluster', function () {
   });
 
   it('a failure without keepGoing: pre-submitted work is canceled, never runs; nothing left in squeue', async () => {
-    const dir = tmpDir('at-slurm-');
+    const dir = tmpDir('at-slurmg-');
     const file = writeGraph(dir, {
       version: 1,
       keepGoing: false,
@@ -106,7 +115,7 @@ describe('Slurm executor on a real cluster', function () {
   });
 
   it('a failure with keepGoing runs everything else; acceptFailedDependencies runs after a failed dependency', async () => {
-    const dir = tmpDir('at-slurm-');
+    const dir = tmpDir('at-slurmg-');
     const file = writeGraph(dir, {
       version: 1,
       keepGoing: true,
@@ -129,7 +138,7 @@ describe('Slurm executor on a real cluster', function () {
   });
 
   it('a resource the cluster declares as a license goes to Slurm (-L): the cluster has db:1, so two db jobs never overlap', async () => {
-    const dir = tmpDir('at-slurm-');
+    const dir = tmpDir('at-slurmg-');
     // The file claims 5 db; the cluster has 1: Slurm's count governs (the runner does not count licenses).
     const file = writeGraph(dir, {
       version: 1,
@@ -146,7 +155,7 @@ describe('Slurm executor on a real cluster', function () {
   });
 
   it('sbatch rejecting a job (more licenses than exist, a bad option) fails that action with sbatch\'s message', async () => {
-    const dir = tmpDir('at-slurm-');
+    const dir = tmpDir('at-slurmg-');
     const file = writeGraph(dir, {
       version: 1,
       keepGoing: true,
@@ -164,7 +173,7 @@ describe('Slurm executor on a real cluster', function () {
   });
 
   it('enforces an exact sub-minute timeout with scancel (Slurm --time would be a whole minute)', async () => {
-    const dir = tmpDir('at-slurm-');
+    const dir = tmpDir('at-slurmg-');
     const file = writeGraph(dir, { version: 1, actions: { t: { command: 'echo go; sleep 60', timeout: '2s' } } });
     const t0 = Date.now();
     const ran = await slurmRun(file);
@@ -176,7 +185,7 @@ describe('Slurm executor on a real cluster', function () {
   });
 
   it('cancel: every job of the run is gone from squeue (running and pre-submitted ones)', async () => {
-    const dir = tmpDir('at-slurm-');
+    const dir = tmpDir('at-slurmg-');
     const file = writeGraph(dir, {
       version: 1,
       actions: {
@@ -205,7 +214,7 @@ describe('Slurm executor on a real cluster', function () {
   });
 
   it('streams output while a job runs (the runner tails the log file)', async () => {
-    const dir = tmpDir('at-slurm-');
+    const dir = tmpDir('at-slurmg-');
     const file = writeGraph(dir, { version: 1, actions: { s: { command: 'echo first; sleep 2; echo second' } } });
     const ran = await slurmRun(file);
     const outs = ran.events.filter((e): e is Extract<RunEvent, { type: 'action-output' }> => e.type === 'action-output');
@@ -217,7 +226,7 @@ describe('Slurm executor on a real cluster', function () {
   });
 
   it('records and report have the same shape as a local run of the same graph', async () => {
-    const dir = tmpDir('at-slurm-');
+    const dir = tmpDir('at-slurmg-');
     const graph = {
       version: 1,
       keepGoing: true,
@@ -255,7 +264,7 @@ describe('Slurm executor on a real cluster', function () {
   });
 
   it('a job killed outside the runner fails with a clear reason', async () => {
-    const dir = tmpDir('at-slurm-');
+    const dir = tmpDir('at-slurmg-');
     const file = writeGraph(dir, { version: 1, actions: { k: { command: 'sleep 30' } } });
     const ran = await slurmRun(file, {
       onEvent: (e) => {
@@ -266,7 +275,7 @@ describe('Slurm executor on a real cluster', function () {
   });
 
   it('a command that exits 130 by itself is exit code 130 (a signal-like code is checked against squeue, not taken for a kill)', async () => {
-    const dir = tmpDir('at-slurm-');
+    const dir = tmpDir('at-slurmg-');
     const file = writeGraph(dir, { version: 1, actions: { e: { command: 'exit 130' } } });
     const ran = await slurmRun(file);
     assert.equal(finished(ran, 'e').reason, 'exit code 130');
@@ -274,7 +283,7 @@ describe('Slurm executor on a real cluster', function () {
   });
 
   it('actiontree gantt draws a Slurm run; the CLI takes --executor slurm', async () => {
-    const dir = tmpDir('at-slurm-');
+    const dir = tmpDir('at-slurmg-');
     const file = writeGraph(dir, { version: 1, actions: { a: { command: 'echo a' }, b: { command: 'echo b', dependsOn: ['a'] } } });
     const r = await runCli(['run', file, '--executor', 'slurm'], dir, env());
     assert.equal(r.code, 0, r.stderr);
@@ -285,7 +294,7 @@ describe('Slurm executor on a real cluster', function () {
   });
 
   it('SLURM_CONF pointing nowhere: a clear message, nothing started', async () => {
-    const dir = tmpDir('at-slurm-');
+    const dir = tmpDir('at-slurmg-');
     const file = writeGraph(dir, { version: 1, actions: { a: { command: 'true' } } });
     const bad = { ...env(), SLURM_CONF: path.join(dir, 'nope.conf') };
     const out = await executeRun({ graphFile: file, executor: 'slurm', env: bad, signal: new AbortController().signal });
@@ -295,7 +304,7 @@ describe('Slurm executor on a real cluster', function () {
   });
 
   it('per-action slurm settings reach sbatch (partition), merged over the file\'s executor settings', async () => {
-    const dir = tmpDir('at-slurm-');
+    const dir = tmpDir('at-slurmg-');
     const file = writeGraph(dir, {
       version: 1,
       executor: { type: 'slurm', partition: 'main', sbatchArgs: ['--nice=5'] },
@@ -314,7 +323,7 @@ describe('Slurm executor on a real cluster', function () {
   });
 
   it('a SIGKILLed runner leaves nothing behind: the detached watchdog scancels the run', async function () {
-    const dir = tmpDir('at-slurm-');
+    const dir = tmpDir('at-slurmg-');
     const file = writeGraph(dir, { version: 1, actions: { l1: { command: 'sleep 120' }, l2: { command: 'sleep 120', dependsOn: ['l1'] } } });
     const c = await startCli(['run', file, '--executor', 'slurm', '--json'], dir, env());
     const line = await c.line((l) => l.includes('"action-started"'));
@@ -329,7 +338,7 @@ describe('Slurm executor on a real cluster', function () {
   it('the controller going down mid-run: running jobs still finish (wrapper files); queued ones fail with a clear message', async function () {
     const c = getCluster();
     if (c === null) this.skip();
-    const dir = tmpDir('at-slurm-');
+    const dir = tmpDir('at-slurmg-');
     const file = writeGraph(dir, { version: 1, actions: { run: { command: 'sleep 2' }, next: { command: 'true', dependsOn: ['run'] } } });
     const pidFile = path.join(c!.dir, 'slurmctld.pid');
     let stopped = false;
