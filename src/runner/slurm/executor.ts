@@ -645,8 +645,8 @@ export class SlurmExecutor implements Executor {
       // After the runner is gone: scancel, retried every 10 s for up to an hour while the controller does not answer.
       // Gives up when the cluster's configuration file is gone (a throwaway cluster was removed).
       const conf = this.o.slurm.env['SLURM_CONF'];
-      const confGone = conf !== undefined && conf !== '' ? ` || [ ! -e ${shqSimple(conf)} ]` : '';
-      const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; i=0; until scancel --name=${shqSimple(this.o.runId)} 2>/dev/null${confGone}; do i=$((i+1)); [ $i -ge 360 ] && exit 1; sleep 10; done`;
+      const confGone = conf !== undefined && conf !== '' ? `[ ! -e ${shqSimple(conf)} ] || ` : '';
+      const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; i=0; until ${confGone}scancel --name=${shqSimple(this.o.runId)} 2>/dev/null; do i=$((i+1)); [ $i -ge 360 ] && exit 1; sleep 10; done`;
       const p = spawn('/bin/sh', ['-c', script], { detached: true, stdio: 'ignore', env: this.o.slurm.env });
       p.on('error', () => {});
       p.unref();
