@@ -8,7 +8,7 @@ import { spawnModeFromEnv } from '../runner/executor';
 import { executeRun } from '../runner/run';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, parseIntOption, type CliCommand, type CliIO } from './command';
 import { GRAPH_SUFFIX, resolveGraphFile } from './files';
-import { formatDiagnostic } from './validate';
+import { escapeControls, formatDiagnostic, jsonForTerminal } from '../core/format';
 
 const USAGE = `Usage: actiontree run [FILE] [ACTION...] [--only] [--cpus N] [--keep-going] [--executor local|slurm] [--json]
 
@@ -57,7 +57,7 @@ export const runCommand: CliCommand = {
       help: { type: 'boolean', short: 'h' },
     });
     if (!parsed.ok) {
-      io.stderr(`actiontree run: ${parsed.message}\n`);
+      io.stderr(`actiontree run: ${escapeControls(parsed.message)}\n`);
       return EXIT_USAGE;
     }
     if (parsed.values['help'] === true) {
@@ -69,7 +69,7 @@ export const runCommand: CliCommand = {
     if (typeof cpusArg === 'string') {
       const n = parseIntOption('--cpus', cpusArg);
       if (!n.ok) {
-        io.stderr(`actiontree run: ${n.message}\n`);
+        io.stderr(`actiontree run: ${escapeControls(n.message)}\n`);
         return EXIT_USAGE;
       }
       cpus = n.value;
@@ -95,7 +95,7 @@ export const runCommand: CliCommand = {
     }
     const resolved = await resolveGraphFile(fileArg, io.cwd);
     if (!resolved.ok) {
-      io.stderr(`actiontree run: ${resolved.message}\n`);
+      io.stderr(`actiontree run: ${escapeControls(resolved.message)}\n`);
       return EXIT_USAGE;
     }
 
@@ -132,10 +132,10 @@ export const runCommand: CliCommand = {
       switch (outcome.kind) {
         case 'invalid':
           for (const d of outcome.diagnostics) io.stderr(`${formatDiagnostic(resolved.display, d, outcome.lineIndex)}\n`);
-          io.stderr(`actiontree run: ${resolved.display} has ${outcome.diagnostics.length} error${outcome.diagnostics.length === 1 ? '' : 's'}; nothing was run\n`);
+          io.stderr(`actiontree run: ${escapeControls(resolved.display)} has ${outcome.diagnostics.length} error${outcome.diagnostics.length === 1 ? '' : 's'}; nothing was run\n`);
           return EXIT_USAGE;
         case 'error':
-          io.stderr(`actiontree run: ${outcome.message}\n`);
+          io.stderr(`actiontree run: ${escapeControls(outcome.message)}\n`);
           return EXIT_USAGE;
         case 'finished': {
           ui.summary(outcome.summary, outcome.runDir, io.cwd);
@@ -191,7 +191,8 @@ class Progress {
   }
 
   event(e: RunEvent): void {
-    if (this.json) this.io.stdout(`${JSON.stringify(e)}\n`);
+    // JSON.stringify escapes C0 controls; jsonForTerminal the rest (same JSON value).
+    if (this.json) this.io.stdout(`${jsonForTerminal(JSON.stringify(e))}\n`);
     switch (e.type) {
       case 'run-started':
         this.total = e.actions.length;
@@ -206,7 +207,7 @@ class Progress {
         break;
       case 'action-started':
         this.running.add(e.action);
-        if (e.attempt > 1 && !this.json) this.line(`↻ ${e.action}: attempt ${e.attempt} (previous: ${e.previous?.reason ?? 'failed'})`);
+        if (e.attempt > 1 && !this.json) this.line(`↻ ${escapeControls(e.action)}: attempt ${e.attempt} (previous: ${escapeControls(e.previous?.reason ?? 'failed')})`);
         break;
       case 'action-output':
         this.tails.add(e.action, e.text);
@@ -218,7 +219,7 @@ class Progress {
         if (!this.json && (!this.live || e.state !== 'succeeded')) {
           const mark = e.state === 'succeeded' ? '✓' : e.state === 'failed' ? '✗' : e.state === 'canceled' ? '○' : '-';
           const attempts = e.attempts > 1 ? ` after ${e.attempts} attempts` : '';
-          this.line(`${mark} ${e.action}${e.reason ? `: ${e.reason}` : ''}${attempts}`);
+          this.line(`${mark} ${escapeControls(e.action)}${e.reason ? `: ${escapeControls(e.reason)}` : ''}${attempts}`);
         }
         break;
       }
@@ -256,7 +257,7 @@ class Progress {
       let shown = 0;
       for (const n of names) {
         const more = names.length - shown - 1;
-        const add = (shown ? ', ' : '') + n;
+        const add = (shown ? ', ' : '') + escapeControls(n);
         if (text.length + add.length + (more > 0 ? 8 : 0) > width) break;
         text += add;
         shown++;
@@ -280,7 +281,8 @@ class Progress {
     const failed = s.actions.filter((a) => a.state === 'failed');
     for (const a of failed) {
       const { lines, more } = this.tails.lastLines(a.id, TAIL_LINES);
-      this.say(`\n── ${a.id}: ${a.reason ?? 'failed'}${a.attempts > 1 ? ` (${a.attempts} attempts)` : ''} ──\n`);
+      // The header is ours (escaped); the output lines below are the action's own, as printed.
+      this.say(`\n── ${escapeControls(a.id)}: ${escapeControls(a.reason ?? 'failed')}${a.attempts > 1 ? ` (${a.attempts} attempts)` : ''} ──\n`);
       if (lines.length === 0) this.say('(no output)\n');
       else {
         if (more) this.say(`… (earlier output in the log)\n`);
@@ -293,6 +295,6 @@ class Progress {
     };
     const verdict = s.result === 'succeeded' ? 'Run succeeded' : s.result === 'failed' ? 'Run FAILED' : 'Run CANCELED';
     this.say(`\n${verdict}: ${parts.join(', ')} of ${s.actions.length} in ${formatMs(Math.round(s.finishedAt - s.startedAt))}\n`);
-    this.say(`report: ${rel(path.join(runDir, 'report.json'))}\nlogs:   ${rel(path.join(runDir, 'logs'))}${path.sep}\n`);
+    this.say(`report: ${escapeControls(rel(path.join(runDir, 'report.json')))}\nlogs:   ${escapeControls(rel(path.join(runDir, 'logs')))}${path.sep}\n`);
   }
 }

@@ -220,35 +220,42 @@ export function buildReport(args: {
   const { plan, summary } = args;
   const jobs = new Map<string, Job>();
   for (const j of plan.jobs) if (!jobs.has(j.id)) jobs.set(j.id, j);
-  const actions: Record<string, ReportAction> = {};
-  for (const s of summary.actions) {
-    const a = jobs.get(s.id);
-    const details = args.attempts.get(s.id);
-    const last = details[details.length - 1];
-    const resources: Record<string, number> = {};
-    for (const r of a?.needs.resources ?? []) resources[r.name] = r.amount;
-    const log = args.logOf(s.id);
-    actions[s.id] = {
-      state: s.state,
-      reason: s.reason,
-      exitCode: s.exitCode,
-      signal: s.signal,
-      attempts: s.attempts,
-      pendingAt: s.pendingAt,
-      readyAt: s.readyAt,
-      startedAt: s.startedAt,
-      finishedAt: s.finishedAt,
-      durationMs: last !== undefined && last.finishedAt !== null ? last.finishedAt - last.startedAt : null,
-      cpus: a?.needs.cpus ?? 1,
-      resources,
-      log: log === null ? null : `logs/${log}`,
-      logError: args.logErrorOf?.(s.id) ?? null,
-      dependsOn: a?.deps ?? [],
-      attemptDetails: details,
-    };
-  }
-  const resources: Record<string, number | 'unlimited'> = {};
-  for (const r of plan.resources) resources[r.name] = Number.isFinite(r.capacity) ? r.capacity : 'unlimited';
+  // Id-keyed objects are built with Object.fromEntries, which defines own keys: an action or
+  // resource named `__proto__` is a key like any other (`obj[id] = …` would set the
+  // prototype instead and drop it from the JSON).
+  const actions = Object.fromEntries(
+    summary.actions.map((s): [string, ReportAction] => {
+      const a = jobs.get(s.id);
+      const details = args.attempts.get(s.id);
+      const last = details[details.length - 1];
+      const resources: Record<string, number> = Object.fromEntries((a?.needs.resources ?? []).map((r) => [r.name, r.amount]));
+      const log = args.logOf(s.id);
+      return [
+        s.id,
+        {
+          state: s.state,
+          reason: s.reason,
+          exitCode: s.exitCode,
+          signal: s.signal,
+          attempts: s.attempts,
+          pendingAt: s.pendingAt,
+          readyAt: s.readyAt,
+          startedAt: s.startedAt,
+          finishedAt: s.finishedAt,
+          durationMs: last !== undefined && last.finishedAt !== null ? last.finishedAt - last.startedAt : null,
+          cpus: a?.needs.cpus ?? 1,
+          resources,
+          log: log === null ? null : `logs/${log}`,
+          logError: args.logErrorOf?.(s.id) ?? null,
+          dependsOn: a?.deps ?? [],
+          attemptDetails: details,
+        },
+      ];
+    }),
+  );
+  const resources: Record<string, number | 'unlimited'> = Object.fromEntries(
+    plan.resources.map((r) => [r.name, Number.isFinite(r.capacity) ? r.capacity : 'unlimited']),
+  );
   return {
     version: REPORT_VERSION,
     runId: summary.runId,

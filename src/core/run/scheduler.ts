@@ -203,11 +203,10 @@ class Run {
   start(): void {
     const o = this.p.options;
     this.startedAt = this.now();
-    const estimates: Record<string, number> = {};
-    if (o.estimates) for (const n of this.nodes) {
-      const e = o.estimates.get(n.job.id);
-      if (e !== undefined) estimates[n.job.id] = e;
-    }
+    // Object.fromEntries defines own keys (an id `__proto__` stays a key).
+    const estimates: Record<string, number> = Object.fromEntries(
+      o.estimates ? this.nodes.flatMap((n) => (o.estimates?.has(n.job.id) ? [[n.job.id, o.estimates.get(n.job.id) as number]] : [])) : [],
+    );
     this.emit({
       type: 'run-started',
       runId: o.runId,
