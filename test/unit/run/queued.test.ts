@@ -68,9 +68,9 @@ describe('scheduler with a queueing executor (action-queued)', () => {
     assert.equal((of('action-finished', 'a') as { time: number }).time, 2300, 'the exact end, not when the runner noticed (2350)');
     assert.equal((of('action-started', 'b') as { time: number }).time, 2350 + 100);
     const state = events.reduce(reduceRun, initialRunState());
-    assert.equal(state.actions['a']?.attempts[0]?.queuedAt, 1000);
-    assert.equal(state.actions['a']?.attempts[0]?.ref, 'job-a');
-    assert.equal(state.actions['a']?.queuedAt, null, 'no longer queued');
+    assert.equal(state.actions.get('a')?.attempts[0]?.queuedAt, 1000);
+    assert.equal(state.actions.get('a')?.attempts[0]?.ref, 'job-a');
+    assert.equal(state.actions.get('a')?.queuedAt, null, 'no longer queued');
     const model = buildGanttModel(inputFromRunState(state), 5000);
     const bars = model.rows.find((r) => r.action.id === 'a')!.bars;
     assert.deepEqual(
@@ -97,7 +97,7 @@ describe('scheduler with a queueing executor (action-queued)', () => {
           events.push(e);
           if (e.type === 'action-queued') {
             const s = events.reduce(reduceRun, initialRunState());
-            sawQueued = s.actions['t']?.state === 'ready' && s.actions['t']?.queuedAt === 0;
+            sawQueued = s.actions.get('t')?.state === 'ready' && s.actions.get('t')?.queuedAt === 0;
           }
         },
       }),
