@@ -88,7 +88,7 @@ describe('Run Graph on Slurm (real cluster)', function () {
         version: 1,
         name: 'cluster',
         resources: { db: 1 },
-        actions: { first: { command: 'sleep 3', resources: { db: 1 } }, second: { command: 'sleep 3', resources: { db: 1 } } },
+        actions: { first: { command: 'sleep 5', resources: { db: 1 } }, second: { command: 'sleep 5', resources: { db: 1 } } },
       }),
     );
     const uri = vscode.Uri.file(file);
@@ -111,6 +111,6 @@ describe('Run Graph on Slurm (real cluster)', function () {
       actions: Record<string, { attemptDetails: { queuedAt?: number; startedAt: number; ref?: string }[] }>;
     };
     const waited = Object.values(report.actions).map((a) => (a.attemptDetails[0]!.startedAt - (a.attemptDetails[0]!.queuedAt ?? 0)));
-    assert.ok(Math.max(...waited) >= 2000, `one job waited ~3 s in the queue for the license (${waited.join(', ')} ms)`);
+    assert.ok(Math.max(...waited) >= 2000, `one job waited ~5 s in the queue for the license (${waited.join(', ')} ms)`);
   });
 });
