@@ -92,7 +92,12 @@ describe('Run Graph on Slurm (real cluster)', function () {
       }),
     );
     const uri = vscode.Uri.file(file);
-    await until('the graph in the tree', async () => ((await vscode.commands.executeCommand('actiontree.internal.tree')) as TreeItemSnap[]).find((g) => g.label === 'cluster'));
+    // Open it (the graph index then knows it at once) and rescan until the tree lists it.
+    await vscode.window.showTextDocument(uri, { preview: true, preserveFocus: true });
+    await until('the graph in the tree', async () => {
+      await vscode.commands.executeCommand('actiontree.refreshTree');
+      return ((await vscode.commands.executeCommand('actiontree.internal.tree')) as TreeItemSnap[]).find((g) => g.label === 'cluster');
+    });
     const r = (await vscode.commands.executeCommand('actiontree.runGraphOnSlurm', uri.toString())) as { ok: boolean; session?: number; message?: string };
     assert.equal(r.ok, true, r.message);
     const seen = await until('one action running and one queued in the tree', async () => {
