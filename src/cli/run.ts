@@ -10,10 +10,12 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, parseIntOption, type CliC
 import { GRAPH_SUFFIX, resolveGraphFile } from './files';
 import { escapeControls, formatDiagnostic, jsonForTerminal } from '../core/format';
 
-const USAGE = `Usage: actiontree run [FILE] [ACTION...] [--only] [--cpus N] [--keep-going] [--executor local|slurm] [--json]
+const USAGE = `Usage: actiontree run [FILE] [ACTION...] [--only] [--force] [--cpus N] [--keep-going] [--executor local|slurm] [--json]
 
 Runs the graph's actions as child processes under its CPU and resource limits. With
 ACTIONs, runs those actions plus everything they depend on; else the whole graph.
+An action that declares "inputs" is skipped ("up to date") when nothing it depends on
+changed since its last successful run; 'actiontree plan' shows what would run and why.
 FILE defaults to the only *${GRAPH_SUFFIX} in the current folder; the first argument is
 taken as FILE when it ends in ${GRAPH_SUFFIX} or names an existing file or folder.
 
@@ -22,6 +24,7 @@ report.json and logs/<action>.log (all output of every attempt).
 
 Options:
   --only          run exactly the named ACTIONs, not their dependencies
+  --force         run every selected action, even those that are up to date
   --cpus N        CPU slots for this run (overrides the file's "cpus")
   --keep-going    after a failure, still run everything that does not depend on it
   --executor E    'local' (child processes) or 'slurm' (one sbatch job per attempt on the
@@ -53,6 +56,7 @@ export const runCommand: CliCommand = {
       'keep-going': { type: 'boolean' },
       only: { type: 'boolean' },
       executor: { type: 'string' },
+      force: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
@@ -119,6 +123,7 @@ export const runCommand: CliCommand = {
         graphFile: resolved.file,
         actions: names,
         ...(parsed.values['only'] === true ? { only: true } : {}),
+        ...(parsed.values['force'] === true ? { force: true } : {}),
         ...(cpus !== undefined ? { cpus } : {}),
         ...(keepGoing !== undefined ? { keepGoing } : {}),
         ...(spawn !== undefined ? { spawn } : {}),
@@ -138,6 +143,7 @@ export const runCommand: CliCommand = {
           io.stderr(`actiontree run: ${escapeControls(outcome.message)}\n`);
           return EXIT_USAGE;
         case 'finished': {
+          for (const w of outcome.warnings) io.stderr(`warning: ${escapeControls(w)}\n`);
           ui.summary(outcome.summary, outcome.runDir, io.cwd);
           for (const l of outcome.logErrors) io.stderr(`actiontree run: warning: the log of '${l.action}' is incomplete: ${l.error}\n`);
           if (outcome.summary.result === 'succeeded') return EXIT_OK;
@@ -216,7 +222,8 @@ class Progress {
         this.running.delete(e.action);
         this.done++;
         if (e.state === 'succeeded') this.tails.clear(e.action);
-        if (!this.json && (!this.live || e.state !== 'succeeded')) {
+        // On a terminal, only what needs attention is printed above the progress line.
+        if (!this.json && (!this.live || (e.state !== 'succeeded' && e.state !== 'skipped'))) {
           const mark = e.state === 'succeeded' ? '✓' : e.state === 'failed' ? '✗' : e.state === 'canceled' ? '○' : '-';
           const attempts = e.attempts > 1 ? ` after ${e.attempts} attempts` : '';
           this.line(`${mark} ${escapeControls(e.action)}${e.reason ? `: ${escapeControls(e.reason)}` : ''}${attempts}`);

@@ -12,7 +12,11 @@ export type DiagnosticCode =
   | 'unknown-resource'
   | 'over-capacity'
   | 'unused-resource'
-  | 'too-large';
+  /** An `inputs`/`outputs` glob that can never match (absolute, or escaping the graph file's folder). */
+  | 'unmatchable-glob'
+  | 'too-large'
+  | 'unknown-problem-matcher'
+  | 'invalid-problem-matcher';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

@@ -1,4 +1,5 @@
 import type { ExecutorSettings, SlurmSettings } from './slurm-settings';
+import type { ProblemMatcher } from './problemMatchers';
 import type { Span } from './text';
 
 /**
@@ -63,6 +64,18 @@ export interface ActionModel {
   readonly cpusSpan?: Span;
   /** Slurm overrides (partition, account, sbatchArgs) for this action (SPEC §9); defaults.slurm when it has none. */
   readonly slurm?: SlurmSettings;
+  /** Problem matchers for the action's output (SPEC §11), when `problemMatcher` is set. */
+  readonly problemMatchers?: readonly ProblemMatcher[];
+  /**
+   * Input globs (SPEC §7): defaults' first, then the action's, relative to the action's cwd;
+   * `!` negates. undefined when neither declares `inputs`: the action is not incremental
+   * (it always runs). `[]` is incremental with no files.
+   */
+  readonly inputs?: readonly string[];
+  /** Output globs, defaults' first, then the action's (relative to the action's cwd). */
+  readonly outputs?: readonly string[];
+  /** Names of inherited environment variables whose values count as inputs. */
+  readonly envInputs?: readonly string[];
 }
 
 export interface Graph {

@@ -7,8 +7,11 @@ import { parseSlurmSettings, type ExecutorSettings, type SlurmSettings } from '.
 import { createScanner, printParseErrorCode, visit, type ParseError, type ParseErrorCode } from 'jsonc-parser';
 import type { Diagnostic, DiagnosticCode, RelatedInfo, Severity } from './diagnostics';
 import { parseDuration } from './duration';
+import { unmatchableReason } from './incremental/globs';
 import type { ActionModel, Command, Graph, ResourceDecl, ResourceUse, StringRef } from './model';
 import { closest } from './suggest';
+import { parseProblemMatchers } from './problemMatcherParse';
+import type { ProblemMatcher } from './problemMatchers';
 import type { Span } from './text';
 
 /** Deeper nesting than this is never a valid graph; refuse it before jsonc-parser recurses. */
@@ -31,6 +34,10 @@ export const ACTION_KEYS = [
   'env',
   'description',
   'slurm',
+  'problemMatcher',
+  'inputs',
+  'outputs',
+  'envInputs',
 ] as const;
 export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn');
 
@@ -663,6 +670,10 @@ interface Fields {
   env?: Record<string, string>;
   description?: string;
   slurm?: SlurmSettings;
+  problemMatchers?: ProblemMatcher[];
+  inputs?: StringRef[];
+  outputs?: StringRef[];
+  envInputs?: string[];
 }
 
 interface Env {
@@ -689,6 +700,10 @@ function newFields(): Fields {
     env: undefined,
     description: undefined,
     slurm: undefined,
+    problemMatchers: undefined,
+    inputs: undefined,
+    outputs: undefined,
+    envInputs: undefined,
   };
 }
 
@@ -950,10 +965,65 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
         if (st !== undefined) f.slurm = st;
         break;
       }
+      case 'problemMatcher':
+        f.problemMatchers = parseProblemMatchers(v, sink, where);
+        break;
+      case 'inputs':
+      case 'outputs': {
+        const refs = stringList(v, sink, where, name, 'globs');
+        if (refs === undefined) break;
+        if (name === 'inputs') f.inputs = refs;
+        else f.outputs = refs;
+        break;
+      }
+      case 'envInputs': {
+        const refs = stringList(v, sink, where, name, 'environment variable names');
+        if (refs === undefined) break;
+        const names: string[] = [];
+        for (const r of refs) {
+          if (r.value === '' || r.value.includes('=') || r.value.includes('\0')) {
+            sink.error(`${where}: ${q(r.value)} in 'envInputs' is not an environment variable name`, r.span);
+          } else names.push(r.value);
+        }
+        f.envInputs = names;
+        break;
+      }
       default:
         break;
     }
   }
+}
+
+/** An array of strings (`inputs`, `outputs`, `envInputs`): the strings with their spans, or undefined (reported) when not an array. */
+function stringList(v: LNode, sink: DiagnosticSink, where: string, name: string, what: string): StringRef[] | undefined {
+  if (v.type !== 'array') {
+    sink.error(`${where}: '${name}' must be an array of strings (${what}), got ${describeNode(v)}`, spanOf(v));
+    return undefined;
+  }
+  const refs: StringRef[] = [];
+  for (const it of v.items ?? []) {
+    if (it.type !== 'string') sink.error(`${where}: '${name}' entries must be strings (${what}), got ${describeNode(it)}`, spanOf(it));
+    else refs.push({ value: it.value as string, span: spanOf(it) });
+  }
+  return refs;
+}
+
+/** `unmatchable-glob` warnings for the non-empty patterns of `inputs`/`outputs`, checked against `cwd`. */
+function checkGlobs(f: Fields, cwd: string | undefined, sink: DiagnosticSink, where: string, ownerName: string): void {
+  for (const [field, refs] of [['inputs', f.inputs], ['outputs', f.outputs]] as const) {
+    for (const r of refs ?? []) {
+      const why = unmatchableReason(r.value, cwd);
+      if (why !== undefined) {
+        sink.add('unmatchable-glob', 'warning', `${where}: ${field} pattern ${q(r.value)} can never match: ${why}`, r.span, [], ownerName ? { action: ownerName } : undefined);
+      }
+    }
+  }
+}
+
+/** Defaults' list first, then the action's; undefined when neither declares one. */
+function mergeLists(d: readonly StringRef[] | undefined, a: readonly StringRef[] | undefined): string[] | undefined {
+  if (d === undefined && a === undefined) return undefined;
+  return [...(d ?? []), ...(a ?? [])].map((r) => r.value);
 }
 
 const NO_RESOURCES: ResourceUse[] = [];
@@ -1081,7 +1151,10 @@ export function parseGraph(text: string): ParseResult {
   const pdef = top.get('defaults');
   if (pdef?.value) {
     if (pdef.value.type !== 'object') sink.error(`'defaults' must be an object, got ${describeNode(pdef.value)}`, spanOf(pdef.value));
-    else defaults = parseFields(pdef.value, env, 'defaults', true, spanOf(pdef.key));
+    else {
+      defaults = parseFields(pdef.value, env, 'defaults', true, spanOf(pdef.key));
+      checkGlobs(defaults, defaults.cwd, sink, 'defaults', '');
+    }
   }
 
   // actions (actions without own env/resources share one object: the model is read-only)
@@ -1127,7 +1200,10 @@ export function parseGraph(text: string): ParseResult {
         if (value) {
           if (value.type !== 'object') {
             sink.error(`${where} must be an object with at least a "command", got ${describeNode(value)}`, spanOf(value));
-          } else f = parseFields(value, env, where, false, keySpan, id);
+          } else {
+            f = parseFields(value, env, where, false, keySpan, id);
+            checkGlobs(f, f.cwd ?? defaults.cwd, sink, where, id);
+          }
         }
         let resources: ResourceUse[] = NO_RESOURCES;
         if (defaults.resources?.size || f.resources?.size) {
@@ -1157,6 +1233,13 @@ export function parseGraph(text: string): ParseResult {
         if (f.cpusSpan) a.cpusSpan = f.cpusSpan;
         const slurm = f.slurm ?? defaults.slurm;
         if (slurm !== undefined) a.slurm = slurm;
+        const pm = f.problemMatchers ?? defaults.problemMatchers;
+        if (pm && pm.length > 0) a.problemMatchers = pm;
+        const inputs = mergeLists(defaults.inputs, f.inputs);
+        if (inputs !== undefined) a.inputs = inputs;
+        const outputs = mergeLists(defaults.outputs, f.outputs);
+        if (outputs !== undefined) a.outputs = outputs;
+        if (defaults.envInputs !== undefined || f.envInputs !== undefined) a.envInputs = [...(defaults.envInputs ?? []), ...(f.envInputs ?? [])];
         actions.push(a);
         byId.set(id, a);
       }

@@ -135,6 +135,10 @@ export interface ReportAction {
   readonly logError: string | null;
   readonly dependsOn: readonly string[];
   readonly attemptDetails: readonly ReportAttempt[];
+  /** Incremental runs (SPEC §7): the fingerprint computed for this run; null when the action was never checked (canceled before it was ready). */
+  readonly fingerprint?: string | null;
+  /** Why it ran (SPEC §7 reasons), when it ran. */
+  readonly why?: readonly string[];
 }
 
 export interface Report {
@@ -152,6 +156,8 @@ export interface Report {
   readonly finishedAt: number;
   readonly result: RunResult;
   readonly actions: Readonly<Record<string, ReportAction>>;
+  /** Incremental runs: input patterns that matched no file, state problems (absent when none). */
+  readonly warnings?: readonly string[];
 }
 
 /** Collects per-attempt details from the event stream (the summary only has the totals). */
@@ -216,6 +222,12 @@ export function buildReport(args: {
   attempts: AttemptLog;
   logOf: (id: string) => string | null;
   logErrorOf?: (id: string) => string | null;
+  /** Incremental runs: fingerprints, reasons and warnings (omitted: none of these fields). */
+  incremental?: {
+    fingerprintOf(id: string): string | null;
+    whyOf(id: string): readonly string[] | undefined;
+    readonly warnings: readonly string[];
+  };
 }): Report {
   const { plan, summary } = args;
   const jobs = new Map<string, Job>();
@@ -249,6 +261,7 @@ export function buildReport(args: {
           logError: args.logErrorOf?.(s.id) ?? null,
           dependsOn: a?.deps ?? [],
           attemptDetails: details,
+          ...incrementalFields(args.incremental, s.id, s.startedAt !== null),
         },
       ];
     }),
@@ -271,7 +284,19 @@ export function buildReport(args: {
     finishedAt: summary.finishedAt,
     result: summary.result,
     actions,
+    ...(args.incremental !== undefined && args.incremental.warnings.length > 0 ? { warnings: args.incremental.warnings } : {}),
   };
+}
+
+/** `fingerprint` and, when it ran, `why` (incremental runs); nothing without a session. */
+function incrementalFields(
+  inc: { fingerprintOf(id: string): string | null; whyOf(id: string): readonly string[] | undefined } | undefined,
+  id: string,
+  started: boolean,
+): { fingerprint?: string | null; why?: readonly string[] } {
+  if (inc === undefined) return {};
+  const why = inc.whyOf(id);
+  return { fingerprint: inc.fingerprintOf(id), ...(why !== undefined && started ? { why } : {}) };
 }
 
 /** Writes `report.json` atomically: a temp file in the same folder, then rename. */

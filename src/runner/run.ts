@@ -6,7 +6,8 @@ import type { Diagnostic } from '../core/diagnostics';
 import type { Graph } from '../core/model';
 import type { RunEvent } from '../core/run/events';
 import { planRun } from '../core/run/plan';
-import { runGraph, type Clock, type RunSummary, type SchedulerGate } from '../core/run/scheduler';
+import { runGraph, type Clock, type GateDecision, type RunSummary, type SchedulerGate } from '../core/run/scheduler';
+import { IncrementalSession } from './incremental/session';
 import type { LineIndex } from '../core/text';
 import type { Executor } from '../core/run/executor';
 import { createLocalExecutor, type SpawnMode } from './executor';
@@ -58,6 +59,8 @@ export interface RunRequest {
   readonly executor?: ExecutorKind;
   /** Slurm settings (environment of the Slurm tools, poll interval). */
   readonly slurm?: SlurmRunOptions;
+  /** Run every selected action, even those that are up to date (`--force`). */
+  readonly force?: boolean;
 }
 
 export type RunOutcome =
@@ -67,6 +70,8 @@ export type RunOutcome =
       readonly reportFile: string;
       readonly summary: RunSummary;
       readonly graph: Graph;
+      /** Incremental runs: input patterns that matched no file, state problems. */
+      readonly warnings: readonly string[];
       /** Actions whose log is incomplete or missing, with why (also `logError` in report.json). */
       readonly logErrors: readonly { readonly action: string; readonly error: string }[];
     }
@@ -83,7 +88,7 @@ export const realClock: Clock = {
   },
 };
 
-type Loaded =
+export type Loaded =
   | { readonly kind: 'graph'; readonly graph: Graph; readonly hash: string }
   | Extract<RunOutcome, { kind: 'invalid' } | { kind: 'error' }>;
 
@@ -92,7 +97,7 @@ type Loaded =
  * the text and the syntax tree become garbage before anything is spawned (fork cost grows
  * with the runner's memory).
  */
-function loadGraph(graphFile: string): Loaded {
+export function loadGraph(graphFile: string): Loaded {
   // A regular file only (a FIFO would block open() and ignore signals), bounded in size.
   const r = readRegularFileSync(graphFile, { maxBytes: MAX_ANALYZE_SIZE, followSymlinks: true });
   if (!r.ok) {
@@ -143,9 +148,24 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   }
 
   const runId = newRunId();
+  // Incremental state and the lock against a second run of this graph file (SPEC §7).
+  const opened = IncrementalSession.forRun({
+    graphFile: path.resolve(req.graphFile),
+    graph,
+    selection: plan.selection,
+    force: req.force === true,
+    env: req.env ?? process.env,
+    runId,
+  });
+  if (opened.kind === 'busy') return { kind: 'error', message: opened.message };
+  const session = opened.session;
   const created = createRunDir(req.graphFile, runId);
-  if (!created.ok) return { kind: 'error', message: created.message };
+  if (!created.ok) {
+    session.close();
+    return { kind: 'error', message: created.message };
+  }
   req.onRunDir?.(created.dir);
+  const gate = composeGates(session, req.gate);
 
   const writer = new EventsWriter(path.join(created.dir, 'events.jsonl'));
   const attempts = new AttemptLog();
@@ -192,7 +212,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
       estimates: new Map(plan.selection.filter((id) => estimates.has(id)).map((id) => [id, estimates.get(id) as number])),
     },
     executor,
-    ...(req.gate !== undefined ? { gate: req.gate } : {}),
+    gate,
     signal: req.signal,
     clock: realClock,
     onEvent: (e) => {
@@ -203,6 +223,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     },
   });
   process.removeListener('exit', onExit);
+  session.close();
   await executor.close();
   const report = buildReport({
     graphName: graph.name ?? null,
@@ -214,6 +235,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     summary,
     attempts,
     logOf: (id) => executor.logOf(id),
+    incremental: { fingerprintOf: (id) => session.fingerprintOf(id), whyOf: (id) => session.whyOf(id), warnings: session.warnings },
     logErrorOf: (id) => executor.logErrorOf?.(id) ?? null,
   });
   writer.close();
@@ -224,5 +246,23 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     return { kind: 'error', message: `the run finished (${summary.result}) but its report could not be written: ${e instanceof Error ? e.message : String(e)}` };
   }
   const logErrors = Object.entries(report.actions).flatMap(([action, a]) => (a.logError !== null ? [{ action, error: a.logError }] : []));
-  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph, logErrors };
+  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph, logErrors, warnings: [...session.warnings] };
+}
+
+/** The incremental session decides first; a caller's gate (tests, future steps) may still skip what it would run, and hears every end. */
+function composeGates(session: IncrementalSession, extra: SchedulerGate | undefined): SchedulerGate {
+  const extraBefore = extra?.beforeStart?.bind(extra);
+  const extraAfter = extra?.afterFinish?.bind(extra);
+  return {
+    beforeStart: (job) => {
+      const mine = session.beforeStart(job.id);
+      if (extraBefore === undefined) return mine;
+      const then = (d: GateDecision): GateDecision | Promise<GateDecision> => (d.skip ? d : extraBefore(job));
+      return mine instanceof Promise ? mine.then(then) : then(mine);
+    },
+    afterFinish: (job, state, event) => {
+      session.afterFinish(job.id, state);
+      extraAfter?.(job, state, event);
+    },
+  };
 }

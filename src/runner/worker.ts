@@ -88,6 +88,8 @@ async function start(m: StartMessage): Promise<void> {
     ...(m.cpus !== undefined ? { cpus: m.cpus } : {}),
     ...(m.keepGoing !== undefined ? { keepGoing: m.keepGoing } : {}),
     ...(m.executor !== undefined ? { executor: m.executor } : {}),
+    ...(m.env !== undefined ? { env: m.env } : {}),
+    ...(m.force !== undefined ? { force: m.force } : {}),
     ...(spawn !== undefined ? { spawn } : {}),
     signal: ac.signal,
     onRunDir: (dir) => (runDir = dir),

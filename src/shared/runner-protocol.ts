@@ -26,6 +26,10 @@ export interface StartMessage {
   readonly keepGoing?: boolean;
   /** Where jobs run (docs/slurm.md); omitted = the file's `executor`, else local. */
   readonly executor?: 'local' | 'slurm';
+  /** Base environment of the actions (default: the worker's own). The extension sends a terminal's. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** true: run every selected action, even those that are up to date (`--force`). */
+  readonly force?: boolean;
 }
 
 export interface CancelMessage {
@@ -59,6 +63,12 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
+function isStringRecord(x: unknown): boolean {
+  if (!isObject(x)) return false;
+  const entries = Object.entries(x);
+  return entries.length <= 10_000 && entries.every(([k, v]) => k !== '' && !k.includes('=') && !k.includes('\0') && typeof v === 'string' && !v.includes('\0'));
+}
+
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
 /** Validates a message received by the worker. */
@@ -80,10 +90,14 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
       }
       const keepGoing = x['keepGoing'];
       if (keepGoing !== undefined && typeof keepGoing !== 'boolean') return { ok: false, error: 'start: keepGoing must be a boolean' };
+      const env = x['env'];
+      if (env !== undefined && !isStringRecord(env)) return { ok: false, error: 'start: env must be an object of strings' };
       const only = x['only'];
       if (only !== undefined && typeof only !== 'boolean') return { ok: false, error: 'start: only must be a boolean' };
       const executor = x['executor'];
       if (executor !== undefined && executor !== 'local' && executor !== 'slurm') return { ok: false, error: "start: executor must be 'local' or 'slurm'" };
+      const force = x['force'];
+      if (force !== undefined && typeof force !== 'boolean') return { ok: false, error: 'start: force must be a boolean' };
       const value: StartMessage = {
         type: 'start',
         graphFile,
@@ -92,6 +106,8 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
         ...(cpus !== undefined ? { cpus } : {}),
         ...(keepGoing !== undefined ? { keepGoing } : {}),
         ...(executor !== undefined ? { executor } : {}),
+        ...(env !== undefined ? { env: { ...(env as Record<string, string>) } } : {}),
+        ...(force !== undefined ? { force } : {}),
       };
       return { ok: true, value };
     }

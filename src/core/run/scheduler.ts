@@ -33,7 +33,8 @@ export type GateDecision = { readonly skip: false } | { readonly skip: true; rea
  *   dependents go on as after a success. May answer asynchronously; the job starts only
  *   after the answer (a run canceled meanwhile cancels it). A throw or rejection = run it.
  * - `afterFinish` is told every job's end (succeeded, failed, canceled or skipped), right
- *   after its `action-finished` event. Must not throw (a throw is ignored).
+ *   before its `action-finished` event is emitted (so what it records is saved before anyone
+ *   sees the event). Must not throw (a throw is ignored).
  */
 export interface SchedulerGate {
   beforeStart?(job: Job): GateDecision | Promise<GateDecision>;
@@ -447,7 +448,8 @@ class Run {
     };
     n.finished = e;
     this.unfinished--;
-    this.emit(e);
+    // The gate hears it first: what it records (incremental state) is saved before anyone
+    // sees the event, so a runner killed right after "✓ build" still remembers build.
     const after = this.p.gate?.afterFinish;
     if (after !== undefined) {
       try {
@@ -456,6 +458,7 @@ class Run {
         // a notification: its failure is not the run's
       }
     }
+    this.emit(e);
   }
 
   /** Dependents of a finished node: count down, or cancel (cascading) when they don't accept the failure. */

@@ -1,5 +1,5 @@
 import { MarkupKind, type Hover } from 'vscode-languageserver/node';
-import type { ActionModel } from '../../core/model';
+import type { ActionModel, ResourceDecl } from '../../core/model';
 import type { DocAnalysis } from '../documents';
 import { toRange } from '../convert';
 import { locate } from '../locate';
@@ -60,12 +60,33 @@ export function codeBlock(s: string, lang = 'sh'): string {
   return `${fence}${lang}\n${text}\n${fence}`;
 }
 
-export function actionMarkdown(a: ActionModel, run: RunRecord | undefined): string {
+/** "Needs 1 CPU slot · `db` 1 of 1": what the action holds while it runs (issue 11, item 9). */
+export function needsLine(a: ActionModel, resources: readonly ResourceDecl[] = []): string {
+  const cap = (n: number): string => (n === Infinity ? 'unlimited' : String(n));
+  const parts = [`${a.cpus} CPU slot${a.cpus === 1 ? '' : 's'}`];
+  for (const u of a.resources) {
+    const d = resources.find((r) => r.name === u.name);
+    parts.push(`${codeSpan(u.name)} ${u.amount} of ${d === undefined ? '? (not declared)' : cap(d.capacity)}`);
+  }
+  return `Needs ${parts.join(' · ')}`;
+}
+
+export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, resources: readonly ResourceDecl[] = []): string {
   const parts: string[] = [`**${mdText(a.id)}**` + (a.description !== undefined ? ` — ${mdText(a.description)}` : '')];
   if (a.command !== undefined) {
     parts.push(codeBlock(a.command.kind === 'shell' ? a.command.line : a.command.argv.map((x) => JSON.stringify(x)).join(' ')));
   }
   parts.push(a.dependsOn.length === 0 ? 'No dependencies.' : `Depends on: ${a.dependsOn.map((d) => codeSpan(d.value)).join(', ')}`);
+  parts.push(needsLine(a, resources));
+  if (a.inputs !== undefined) {
+    const list = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.map((x) => codeSpan(x)).join(', '));
+    let line = `Incremental — inputs: ${list(a.inputs)}`;
+    if (a.outputs !== undefined) line += `; outputs: ${list(a.outputs)}`;
+    if (a.envInputs !== undefined && a.envInputs.length > 0) line += `; envInputs: ${list(a.envInputs)}`;
+    parts.push(line);
+  } else if (a.outputs !== undefined) {
+    parts.push(`Always runs (no \`inputs\`) — outputs: ${a.outputs.length === 0 ? 'none' : a.outputs.map((x) => codeSpan(x)).join(', ')}`);
+  }
   if (run !== undefined) {
     const rec = run.actions.get(a.id);
     if (rec !== undefined) {
@@ -96,12 +117,12 @@ export async function semanticHover(
   const li = da.analysis.lineIndex;
   switch (t.kind) {
     case 'action-key':
-      return { contents: { kind: MarkupKind.Markdown, value: actionMarkdown(t.action, await loadRun()) }, range: toRange(li, t.action.keySpan) };
+      return { contents: { kind: MarkupKind.Markdown, value: actionMarkdown(t.action, await loadRun(), da.analysis.graph.resources) }, range: toRange(li, t.action.keySpan) };
     case 'dependency':
       if (t.target === undefined) {
         return { contents: { kind: MarkupKind.Markdown, value: `Unknown action ${codeSpan(t.ref.value)}` }, range: toRange(li, t.ref.span) };
       }
-      return { contents: { kind: MarkupKind.Markdown, value: actionMarkdown(t.target, await loadRun()) }, range: toRange(li, t.ref.span) };
+      return { contents: { kind: MarkupKind.Markdown, value: actionMarkdown(t.target, await loadRun(), da.analysis.graph.resources) }, range: toRange(li, t.ref.span) };
     case 'resource-use': {
       const cap = t.decl === undefined ? 'not declared' : t.decl.capacity === Infinity ? 'unlimited' : `capacity ${t.decl.capacity}`;
       return {
