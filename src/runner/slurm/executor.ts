@@ -378,6 +378,7 @@ export class SlurmExecutor implements Executor {
     for (const d of this.dependents.get(jobId) ?? []) {
       if (this.prepared.has(d.id) || this.latest.has(d.id) || this.finished.has(d.id)) continue;
       if (d.acceptFailedDependencies) continue; // afterany would start it before the scheduler decides
+      if (d.inputs !== undefined) continue; // incremental: the gate may find it up to date and skip it
       if (d.needs.resources.some((r) => r.amount > 0 && !this.o.licenses.has(r.name))) continue; // runner-counted
       if (this.precheck(d) !== null) continue; // let the scheduler report it
       const ids: string[] = [];
