@@ -12,7 +12,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, parseIntOption, type CliC
 import { GRAPH_SUFFIX, resolveGraphFile } from './files';
 import { escapeControls, formatDiagnostic, jsonForTerminal } from '../core/format';
 
-const USAGE = `Usage: actiontree run [FILE] [ACTION...] [--only] [--force] [--cpus N] [--keep-going] [--json]
+const USAGE = `Usage: actiontree run [FILE] [ACTION...] [--only] [--force] [--cpus N] [--keep-going] [--executor local|slurm] [--json]
 
 Runs the graph's actions as child processes under its CPU and resource limits. With
 ACTIONs, runs those actions plus everything they depend on; else the whole graph.
@@ -29,6 +29,9 @@ Options:
   --force         run every selected action, even those that are up to date
   --cpus N        CPU slots for this run (overrides the file's "cpus")
   --keep-going    after a failure, still run everything that does not depend on it
+  --executor E    'local' (child processes) or 'slurm' (one sbatch job per attempt on the
+                  Slurm cluster SLURM_CONF names; see docs/slurm.md); default: the file's
+                  "executor", else local
   --json          print every run event as one JSON object per line on stdout
                   (progress and summary go to stderr)
   -h, --help      show this help
@@ -65,6 +68,7 @@ export const runCommand: CliCommand = {
       cpus: { type: 'string' },
       'keep-going': { type: 'boolean' },
       only: { type: 'boolean' },
+      executor: { type: 'string' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -86,6 +90,11 @@ export const runCommand: CliCommand = {
         return EXIT_USAGE;
       }
       cpus = n.value;
+    }
+    const executorArg = parsed.values['executor'];
+    if (executorArg !== undefined && executorArg !== 'local' && executorArg !== 'slurm') {
+      io.stderr(`actiontree run: --executor must be 'local' or 'slurm', got '${String(executorArg)}'\n`);
+      return EXIT_USAGE;
     }
     const json = parsed.values['json'] === true;
     const keepGoing = parsed.values['keep-going'] === true ? true : undefined;
@@ -137,6 +146,7 @@ export const runCommand: CliCommand = {
         ...(cpus !== undefined ? { cpus } : {}),
         ...(keepGoing !== undefined ? { keepGoing } : {}),
         ...(spawn !== undefined ? { spawn } : {}),
+        ...(executorArg !== undefined ? { executor: executorArg } : {}),
         signal: ac.signal,
         pause,
         env: { ...io.env },
@@ -225,6 +235,7 @@ class Progress {
         }
         break;
       case 'action-ready':
+      case 'action-queued':
         break;
       case 'action-started':
         this.running.add(e.action);

@@ -1,4 +1,5 @@
 import type { GraphLimits, RetryKind } from './limits';
+import type { ExecutorSettings, SlurmSettings } from './slurm-settings';
 import type { ProblemMatcher } from './problemMatchers';
 import type { Span } from './text';
 
@@ -62,6 +63,8 @@ export interface ActionModel {
   readonly description: string | undefined;
   /** Span of the action's own `cpus` value, when written. */
   readonly cpusSpan?: Span;
+  /** Slurm overrides (partition, account, sbatchArgs) for this action (SPEC §9); defaults.slurm when it has none. */
+  readonly slurm?: SlurmSettings;
   /** Problem matchers for the action's output (SPEC §11), when `problemMatcher` is set. */
   readonly problemMatchers?: readonly ProblemMatcher[];
   /**
@@ -104,4 +107,6 @@ export interface Graph {
   readonly byId: ReadonlyMap<string, ActionModel>;
   /** SPEC §8 graph-level limits (memory capacity, run timeout, load, affinity, groups); undefined = none written. */
   readonly limits?: GraphLimits;
+  /** The file's `executor` (SPEC §9), when written. */
+  readonly executor?: ExecutorSettings;
 }

@@ -3,6 +3,7 @@
  * `duplicate-action`, `unknown-resource` and `over-capacity` diagnostics. Never throws.
  * References between actions (dependsOn) and cycles are checked in analyze.ts / cycles.ts.
  */
+import { parseSlurmSettings, type ExecutorSettings, type SlurmSettings } from './slurm-settings';
 import { createScanner, printParseErrorCode, visit, type ParseError, type ParseErrorCode } from 'jsonc-parser';
 import type { Diagnostic, DiagnosticCode, RelatedInfo, Severity } from './diagnostics';
 import { parseDuration } from './duration';
@@ -36,6 +37,8 @@ export const TOP_LEVEL_KEYS = [
   'minFreeMemory',
   'cpuAffinity',
   'groups',
+  // SPEC §9 (slurm-settings.ts)
+  'executor',
 ] as const;
 export const ACTION_KEYS = [
   'command',
@@ -49,6 +52,7 @@ export const ACTION_KEYS = [
   'cwd',
   'env',
   'description',
+  'slurm',
   'problemMatcher',
   'inputs',
   'outputs',
@@ -691,6 +695,7 @@ interface Fields {
   cwd?: string;
   env?: Record<string, string>;
   description?: string;
+  slurm?: SlurmSettings;
   problemMatchers?: ProblemMatcher[];
   inputs?: StringRef[];
   outputs?: StringRef[];
@@ -722,6 +727,7 @@ function newFields(): Fields {
     cwd: undefined,
     env: undefined,
     description: undefined,
+    slurm: undefined,
     problemMatchers: undefined,
     inputs: undefined,
     outputs: undefined,
@@ -981,6 +987,11 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
       case 'description': {
         if (v.type !== 'string') sink.error(`${where}: 'description' must be a string, got ${describeNode(v)}`, spanOf(v));
         else f.description = v.value as string;
+        break;
+      }
+      case 'slurm': {
+        const st = parseSlurmSettings(v, sink, `'slurm' of ${where}`, false);
+        if (st !== undefined) f.slurm = st;
         break;
       }
       case 'problemMatcher':
@@ -1259,6 +1270,8 @@ export function parseGraph(text: string): ParseResult {
           description: f.description ?? defaults.description,
         };
         if (f.cpusSpan) a.cpusSpan = f.cpusSpan;
+        const slurm = f.slurm ?? defaults.slurm;
+        if (slurm !== undefined) a.slurm = slurm;
         const pm = f.problemMatchers ?? defaults.problemMatchers;
         if (pm && pm.length > 0) a.problemMatchers = pm;
         const inputs = mergeLists(defaults.inputs, f.inputs);
@@ -1289,6 +1302,9 @@ export function parseGraph(text: string): ParseResult {
     }
   }
 
-  const graph: Graph = { version, name, cpus, keepGoing, resources, actions, byId, limits };
+  let executor: ExecutorSettings | undefined;
+  const pex = top.get('executor');
+  if (pex?.value) executor = parseSlurmSettings(pex.value, sink, `'executor'`, true);
+  const graph: Graph = { version, name, cpus, keepGoing, resources, actions, byId, limits, ...(executor !== undefined ? { executor } : {}) };
   return { tree: root, graph, actions, diagnostics: sink.list, usedResources };
 }

@@ -88,7 +88,19 @@ function refuseUntrusted(): RunCommandResult {
   return { ok: false, reason: 'untrusted', message: TRUST_MESSAGE };
 }
 
-async function startRun(svc: Services, graphArg: unknown, actions: readonly string[] | undefined, only: boolean): Promise<RunCommandResult> {
+/** `actiontree.executor`: "local" | "slurm" | "file" (default: the graph file's `executor`, else local). */
+function executorSetting(uri: vscode.Uri): 'local' | 'slurm' | undefined {
+  const v = vscode.workspace.getConfiguration('actiontree', uri).get<string>('executor');
+  return v === 'local' || v === 'slurm' ? v : undefined;
+}
+
+async function startRun(
+  svc: Services,
+  graphArg: unknown,
+  actions: readonly string[] | undefined,
+  only: boolean,
+  executor?: 'local' | 'slurm',
+): Promise<RunCommandResult> {
   if (!vscode.workspace.isTrusted) return refuseUntrusted();
   let entry = await pickGraph(svc, graphArg, 'Graph to run');
   if (!entry) return { ok: false, reason: 'no-graph', message: 'No graph file selected.' };
@@ -128,6 +140,7 @@ async function startRun(svc: Services, graphArg: unknown, actions: readonly stri
     label,
     ...(actions && actions.length > 0 ? { actions } : {}),
     only,
+    ...((executor ?? executorSetting(entry.uri)) !== undefined ? { executor: executor ?? executorSetting(entry.uri) } : {}),
     env: actionEnvironment(entry.uri),
   });
   return { ok: true, session: s.id, graphFile: s.graphFile };
@@ -182,6 +195,7 @@ async function newestReport(graphFile: string): Promise<string | undefined> {
 
 export const commandTable: Readonly<Record<string, Handler>> = {
   'actiontree.runGraph': (svc, arg) => startRun(svc, arg, undefined, false),
+  'actiontree.runGraphOnSlurm': (svc, arg) => startRun(svc, arg, undefined, false, 'slurm'),
 
   'actiontree.runAction': async (svc, ...args) => {
     if (!vscode.workspace.isTrusted) return refuseUntrusted();

@@ -17,6 +17,8 @@ export interface RunRequest {
   /** The graph as analyzed when the run was requested (tree order, chart arrows, commands). */
   readonly graph: Graph;
   readonly label: string;
+  /** Where jobs run; undefined = the file's `executor`, else local. */
+  readonly executor?: 'local' | 'slurm';
   /** Base environment of the actions (a terminal's, see shared/terminal-env.ts); default: the worker's. */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -106,6 +108,7 @@ export class RunSession implements vscode.Disposable {
       graphFile: request.graphFile,
       ...(request.actions && request.actions.length > 0 ? { actions: request.actions.slice() } : {}),
       ...(request.only ? { only: true } : {}),
+      ...(request.executor !== undefined ? { executor: request.executor } : {}),
       ...(request.env ? { env: { ...request.env } } : {}),
     };
     worker.send(start);

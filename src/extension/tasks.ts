@@ -283,6 +283,7 @@ export class ActionTaskTerminal implements vscode.Pseudoterminal {
         this.line(`${green('▶')} resumed`);
         break;
       case 'action-ready':
+      case 'action-queued':
       case 'run-finished':
         break;
       default: {

@@ -364,11 +364,13 @@ function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefin
   const a = r?.a;
   const state: ActionState | undefined = a?.state;
   const live = r !== undefined && !r.view.finished;
-  item.iconPath = state ? stateIcon(state) : new vscode.ThemeIcon('circle-large-outline');
+  // A Slurm job waiting in the cluster's queue: `ready` (or a retry's `running`) with queuedAt, shown apart from running.
+  const queued = a !== undefined && live && a.queuedAt !== null && (a.state === 'ready' || a.state === 'running');
+  item.iconPath = queued ? new vscode.ThemeIcon('watch', new vscode.ThemeColor('charts.purple')) : state ? stateIcon(state) : new vscode.ThemeIcon('circle-large-outline');
   item.contextValue = state === 'running' || live ? 'actiontree.action.running' : 'actiontree.action';
-  const why = a && r && live && g ? waitingText(r.view.state, g.analysis.graph, node.action) : null;
+  const why = queued ? 'queued: submitted to Slurm, waiting for the cluster to start it' : a && r && live && g ? waitingText(r.view.state, g.analysis.graph, node.action) : null;
   item.description = r ? describe(r, why) : '';
-  const lines: string[] = [`${node.action}${state ? ` — ${state}` : ''}`];
+  const lines: string[] = [`${node.action}${queued ? ' — queued on the cluster' : state ? ` — ${state}` : ''}`];
   if (model?.description) lines.push(model.description);
   const group = model?.limits?.group;
   if (group !== undefined) {
@@ -408,6 +410,7 @@ function timeLines(a: ActionRunState): string[] {
 function describe(r: ActionResult, why: string | null): string {
   const { a, view: s } = r;
   const now = s.finished ? (s.state.finishedAt ?? s.state.lastEventTime ?? Date.now()) : Date.now();
+  if (a.queuedAt !== null && (a.state === 'ready' || a.state === 'running')) return `queued ${formatDuration(Math.max(0, now - a.queuedAt))}`;
   switch (a.state) {
     case 'pending':
     case 'ready': {

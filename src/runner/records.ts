@@ -168,9 +168,15 @@ export interface Report {
 /** Collects per-attempt details from the event stream (the summary only has the totals). */
 export class AttemptLog {
   private readonly byAction = new Map<string, ReportAttempt[]>();
+  /** action-queued time of the attempt about to start (Slurm), by action. */
+  private readonly queued = new Map<string, number>();
 
   observe(e: RunEvent): void {
-    if (e.type === 'action-started') {
+    if (e.type === 'action-queued') {
+      this.queued.set(e.action, e.time);
+    } else if (e.type === 'action-started') {
+      const queuedAt = this.queued.get(e.action);
+      this.queued.delete(e.action);
       const list = this.byAction.get(e.action) ?? [];
       const last = list[list.length - 1];
       if (last !== undefined && last.finishedAt === null) {
@@ -184,7 +190,17 @@ export class AttemptLog {
           ...(e.previous?.cpuTimeMs !== undefined ? { cpuTimeMs: e.previous.cpuTimeMs } : {}),
         };
       }
-      list.push({ attempt: e.attempt, startedAt: e.time, finishedAt: null, pid: e.pid, reason: null, exitCode: null, signal: null });
+      list.push({
+        attempt: e.attempt,
+        ...(queuedAt !== undefined ? { queuedAt: Math.min(queuedAt, e.time) } : {}),
+        ...(e.ref !== undefined ? { ref: e.ref } : {}),
+        startedAt: e.time,
+        finishedAt: null,
+        pid: e.pid,
+        reason: null,
+        exitCode: null,
+        signal: null,
+      });
       this.byAction.set(e.action, list);
     } else if (e.type === 'action-finished') {
       const list = this.byAction.get(e.action);

@@ -10,8 +10,10 @@ import { planRun } from '../core/run/plan';
 import { runGraph, type Clock, type GateDecision, type RunSummary, type SchedulerGate } from '../core/run/scheduler';
 import { IncrementalSession } from './incremental/session';
 import type { LineIndex } from '../core/text';
+import type { Executor } from '../core/run/executor';
 import { createLocalExecutor, type SpawnMode } from './executor';
 import type { OutputGate } from './launcher';
+import { createSlurmExecutor, prepareSlurm, slurmSettingsFromGraph, type ExecutorKind, type SlurmRunOptions } from './slurm/setup';
 import { newRunId } from './paths';
 import { readRegularFileSync } from './safeRead';
 import { loadEstimates } from './history';
@@ -64,6 +66,10 @@ export interface RunRequest {
   readonly sampling?: boolean;
   /** SPEC §8: pause/resume switch (the CLI flips it on SIGUSR1/SIGUSR2, the worker on messages). */
   readonly pause?: PauseSwitch;
+  /** Where jobs run: 'local' (default) or 'slurm' (docs/slurm.md); undefined = the file's `executor`, else local. */
+  readonly executor?: ExecutorKind;
+  /** Slurm settings (environment of the Slurm tools, poll interval). */
+  readonly slurm?: SlurmRunOptions;
   /** Run every selected action, even those that are up to date (`--force`). */
   readonly force?: boolean;
 }
@@ -150,6 +156,20 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     return { kind: 'nothing', message: `${path.basename(req.graphFile)} has no actions: there was nothing to run` };
   }
 
+  // Slurm (SPEC §9): check the cluster answers and read its licenses before anything is created.
+  const fromFile = slurmSettingsFromGraph(graph);
+  const onSlurm = (req.executor ?? fromFile.kind ?? 'local') === 'slurm';
+  let runCpus = cpus;
+  let resources = plan.resources;
+  let licenses: ReadonlySet<string> = new Set();
+  if (onSlurm) {
+    const prep = await prepareSlurm(plan, req.cpus, { ...(req.slurm ?? {}), env: req.slurm?.env ?? req.env ?? process.env });
+    if (!prep.ok) return { kind: 'error', message: prep.message };
+    runCpus = prep.cpus;
+    resources = prep.resources;
+    licenses = prep.licenses;
+  }
+
   const runId = newRunId();
   // Incremental state and the lock against a second run of this graph file (SPEC §7).
   const opened = IncrementalSession.forRun({
@@ -172,19 +192,37 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
 
   const writer = new EventsWriter(path.join(created.dir, 'events.jsonl'));
   const attempts = new AttemptLog();
+  const runEnv = { ACTIONTREE_RUN_ID: runId, ACTIONTREE_RUN_DIR: created.dir };
+  const slurmExecutor = onSlurm
+    ? createSlurmExecutor({
+        runId,
+        runDir: created.dir,
+        logDir: created.logDir,
+        jobs: plan.jobs,
+        // Pre-submitting dependents is only right when the runner would start them at once anyway.
+        lookahead: req.cpus === undefined && req.gate === undefined,
+        licenses,
+        runEnv,
+        options: { ...(req.slurm ?? {}), env: req.slurm?.env ?? req.env ?? process.env, defaults: { ...fromFile.defaults, ...(req.slurm?.defaults ?? {}) }, perAction: fromFile.perAction },
+      })
+    : null;
   const sampler = new Sampler(SAMPLE_INTERVAL_MS);
-  const local = createLocalExecutor({
-    spawn: req.spawn ?? 'helper',
-    baseDir: path.dirname(req.graphFile),
-    logDir: created.logDir,
-    ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
-    ...(req.env !== undefined ? { env: req.env } : {}),
-    runEnv: { ACTIONTREE_RUN_ID: runId, ACTIONTREE_RUN_DIR: created.dir },
-    ...(req.outputGate !== undefined ? { outputGate: req.outputGate } : {}),
-  });
-  // SPEC §8: peak memory / CPU time of every attempt, memoryLimit enforcement (Linux /proc).
-  const pinned = plan.limits.cpuAffinity ? withAffinity(local) : local;
-  const executor = req.sampling === false ? pinned : withSampling(pinned, sampler);
+  const localExecutor = (): Executor => {
+    // (outputGate, the --json backpressure, applies to local processes: a Slurm job's output is read from its log file.)
+    const local = createLocalExecutor({
+      spawn: req.spawn ?? 'helper',
+      baseDir: path.dirname(req.graphFile),
+      logDir: created.logDir,
+      ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
+      ...(req.env !== undefined ? { env: req.env } : {}),
+      runEnv,
+      ...(req.outputGate !== undefined ? { outputGate: req.outputGate } : {}),
+    });
+    // SPEC §8: peak memory / CPU time of every attempt, memoryLimit enforcement (Linux /proc).
+    const pinned = plan.limits.cpuAffinity ? withAffinity(local) : local;
+    return req.sampling === false ? pinned : withSampling(pinned, sampler);
+  };
+  const executor: Executor = slurmExecutor ?? localExecutor();
   // If this process exits before the run ends (process.exit elsewhere, a fatal error), take
   // the detached process groups down with it.
   const lim = plan.limits;
@@ -195,10 +233,10 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   await executor.prepare?.(Math.min(cpus, plan.jobs.length));
   const summary = await runGraph({
     jobs: plan.jobs,
-    resources: plan.resources,
+    resources,
     options: {
       runId,
-      cpus,
+      cpus: runCpus,
       keepGoing,
       graphFile: req.graphFile,
       estimates: new Map(plan.selection.filter((id) => estimates.has(id)).map((id) => [id, estimates.get(id) as number])),
@@ -213,6 +251,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     onEvent: (e) => {
       writer.write(e);
       attempts.observe(e);
+      slurmExecutor?.observe(e);
       req.onEvent?.(e);
     },
   });
@@ -226,7 +265,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     plan,
     graphFile: req.graphFile,
     graphHash: loaded.hash,
-    cpus,
+    cpus: runCpus,
     keepGoing,
     summary,
     attempts,

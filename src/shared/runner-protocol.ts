@@ -24,6 +24,8 @@ export interface StartMessage {
   readonly cpus?: number;
   /** Overrides the file's `keepGoing`. */
   readonly keepGoing?: boolean;
+  /** Where jobs run (docs/slurm.md); omitted = the file's `executor`, else local. */
+  readonly executor?: 'local' | 'slurm';
   /** Base environment of the actions (default: the worker's own). The extension sends a terminal's. */
   readonly env?: Readonly<Record<string, string>>;
   /** true: run every selected action, even those that are up to date (`--force`). */
@@ -105,6 +107,8 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
       if (env !== undefined && !isStringRecord(env)) return { ok: false, error: 'start: env must be an object of strings' };
       const only = x['only'];
       if (only !== undefined && typeof only !== 'boolean') return { ok: false, error: 'start: only must be a boolean' };
+      const executor = x['executor'];
+      if (executor !== undefined && executor !== 'local' && executor !== 'slurm') return { ok: false, error: "start: executor must be 'local' or 'slurm'" };
       const force = x['force'];
       if (force !== undefined && typeof force !== 'boolean') return { ok: false, error: 'start: force must be a boolean' };
       const value: StartMessage = {
@@ -114,6 +118,7 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
         ...(only !== undefined ? { only } : {}),
         ...(cpus !== undefined ? { cpus } : {}),
         ...(keepGoing !== undefined ? { keepGoing } : {}),
+        ...(executor !== undefined ? { executor } : {}),
         ...(env !== undefined ? { env: { ...(env as Record<string, string>) } } : {}),
         ...(force !== undefined ? { force } : {}),
       };
@@ -124,7 +129,7 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
   }
 }
 
-const eventTypes = new Set(['run-started', 'action-ready', 'action-started', 'action-output', 'action-finished', 'run-paused', 'run-resumed', 'run-finished']);
+const eventTypes = new Set(['run-started', 'action-ready', 'action-queued', 'action-started', 'action-output', 'action-finished', 'run-paused', 'run-resumed', 'run-finished']);
 const results = new Set(['succeeded', 'failed', 'canceled']);
 
 /** Validates a message received by the extension (shape-level: type tags and field types). */

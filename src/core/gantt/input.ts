@@ -120,7 +120,8 @@ export function inputFromRunState(state: RunState, info?: GraphInfo, title?: str
       dependsOn: i?.dependsOn ?? [],
       state: a.state,
       readyAt: a.readyAt,
-      attempts: a.attempts.map((t) => ({ startedAt: t.startedAt, finishedAt: t.finishedAt })),
+      ...(a.queuedAt !== null ? { queuedAt: a.queuedAt } : {}),
+      attempts: a.attempts.map((t) => ({ ...(t.queuedAt !== undefined ? { queuedAt: t.queuedAt } : {}), startedAt: t.startedAt, finishedAt: t.finishedAt })),
       finishedAt: a.finishedAt,
       reason: a.reason,
       exitCode: a.exitCode,
@@ -286,7 +287,7 @@ export function inputFromReport(report: ParsedReport, info?: GraphInfo, events?:
     const replayed = replay?.actions.get(id);
     const attempts =
       replayed && replayed.attempts.length > 0
-        ? replayed.attempts.map((t) => ({ startedAt: t.startedAt, finishedAt: t.finishedAt ?? a.finishedAt }))
+        ? replayed.attempts.map((t) => ({ ...(t.queuedAt !== undefined ? { queuedAt: t.queuedAt } : {}), startedAt: t.startedAt, finishedAt: t.finishedAt ?? a.finishedAt }))
         : a.startedAt !== null
           ? [{ startedAt: a.startedAt, finishedAt: a.finishedAt }]
           : [];

@@ -8,6 +8,8 @@ import { countActions, type ActionCounts } from '../run/counts';
 
 /** One attempt of an action: it started, and (unless still running) finished. */
 export interface GanttAttempt {
+  /** When it was queued on a cluster (Slurm); absent for local attempts. */
+  readonly queuedAt?: number;
   readonly startedAt: number;
   /** null while running. */
   readonly finishedAt: number | null;
@@ -19,6 +21,8 @@ export interface GanttAction {
   readonly dependsOn: readonly string[];
   readonly state: ActionState;
   readonly readyAt: number | null;
+  /** An attempt waiting in a cluster's queue right now (not started yet), when there is one. */
+  readonly queuedAt?: number | null;
   readonly attempts: readonly GanttAttempt[];
   readonly finishedAt: number | null;
   readonly reason: string | null;
@@ -56,7 +60,8 @@ export interface GanttPause {
   readonly end: number | null;
 }
 
-export type BarKind = 'wait' | 'run' | 'estimate';
+/** 'queue': submitted to a cluster, waiting for it to start the job (Slurm). */
+export type BarKind = 'wait' | 'queue' | 'run' | 'estimate';
 
 export interface GanttBar {
   readonly kind: BarKind;
@@ -138,8 +143,10 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
     const bars: GanttBar[] = [];
     const attempts = a.attempts;
     const firstStart = attempts.length > 0 ? attempts[0]!.startedAt : null;
+    const pendingQueue = a.queuedAt ?? null;
+    const firstQueued = attempts.length > 0 ? attempts[0]!.queuedAt : (pendingQueue ?? undefined);
     if (a.readyAt !== null) {
-      const waitEnd = firstStart ?? (a.finishedAt ?? nowT);
+      const waitEnd = firstQueued ?? firstStart ?? (a.finishedAt ?? nowT);
       if (waitEnd !== null && waitEnd > a.readyAt) {
         bars.push({ kind: 'wait', start: a.readyAt, end: waitEnd, state: 'ready', attempt: 0, open: firstStart === null && a.finishedAt === null });
       }
@@ -149,8 +156,16 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
       const open = at.finishedAt === null;
       const end = at.finishedAt ?? (nowT ?? a.finishedAt ?? at.startedAt);
       const state: ActionState = !last ? 'failed' : open ? 'running' : isFinal(a.state) ? a.state : 'running';
+      if (at.queuedAt !== undefined && at.startedAt > at.queuedAt) {
+        bars.push({ kind: 'queue', start: at.queuedAt, end: at.startedAt, state: 'ready', attempt: k + 1, open: false });
+      }
       bars.push({ kind: 'run', start: at.startedAt, end: Math.max(end, at.startedAt), state, attempt: k + 1, open: open && nowT !== null });
     });
+
+    if (pendingQueue !== null) {
+      const end = nowT ?? a.finishedAt ?? pendingQueue;
+      bars.push({ kind: 'queue', start: pendingQueue, end: Math.max(end, pendingQueue), state: 'ready', attempt: attempts.length + 1, open: nowT !== null });
+    }
 
     // Projection for estimates and the critical path.
     let depEnd = -Infinity;

@@ -77,10 +77,12 @@ export function tooltipLines(row: GanttRow, model: GanttModel, clock: (t: number
   a.attempts.forEach((at, k) => {
     const label = a.attempts.length > 1 ? `attempt ${k + 1}: ` : '';
     const end = at.finishedAt;
+    if (at.queuedAt !== undefined) lines.push(`${label}queued ${rel(at.queuedAt)}, waited ${formatDuration(Math.max(0, at.startedAt - at.queuedAt))} in the cluster's queue`);
     lines.push(`${label}started ${rel(at.startedAt)}${end !== null ? `, ran ${formatDuration(end - at.startedAt)}` : ', running'}`);
   });
   const first = a.attempts[0];
-  if (a.readyAt !== null && first) lines.push(`waited ${formatDuration(first.startedAt - a.readyAt)}`);
+  if (a.readyAt !== null && first) lines.push(`waited ${formatDuration(Math.max(0, (first.queuedAt ?? first.startedAt) - a.readyAt))}`);
+  if (a.queuedAt !== undefined && a.queuedAt !== null) lines.push(`queued ${rel(a.queuedAt)}: waiting for the cluster to start it`);
   if (a.finishedAt !== null) lines.push(a.attempts.length > 0 ? `finished ${rel(a.finishedAt)}` : `never started (${a.state} ${rel(a.finishedAt)})`);
   if (a.exitCode !== null && !(a.reason ?? '').includes(`exit code ${a.exitCode}`)) lines.push(`exit code ${a.exitCode}`);
   if (a.signal) lines.push(`signal ${a.signal}`);
@@ -246,6 +248,9 @@ function barEl(b: GanttBar, row: GanttRow, x: (t: number) => number, y: number, 
   if (b.kind === 'wait') {
     return el('rect', { class: 'bar wait', x: r(x1), y: r(y + RH * 0.36), width: r(w), height: r(RH * 0.28), rx: 1 });
   }
+  if (b.kind === 'queue') {
+    return el('rect', { class: 'bar queue', x: r(x1), y: r(y + RH * 0.3), width: r(w), height: r(RH * 0.4), rx: 1 });
+  }
   if (b.kind === 'estimate') {
     return el('rect', { class: 'bar est', x: r(x1), y: r(y + 4.5), width: r(w), height: RH - 9, rx: 2 });
   }
@@ -265,6 +270,7 @@ function r(v: number): number {
 /** Legend entries (state class, label) used by the webview and exported charts. */
 export const LEGEND: readonly (readonly [string, string])[] = [
   ['bar wait', 'waiting (ready)'],
+  ['bar queue', 'queued (cluster)'],
   ['bar run st-running', 'running'],
   ['bar run st-succeeded', 'succeeded'],
   ['bar run st-failed', 'failed'],

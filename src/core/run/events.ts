@@ -49,6 +49,23 @@ export interface ActionStartedEvent {
   readonly pid: number | null;
   /** For attempt > 1: how the previous attempt ended (a retry keeps the action's slots). */
   readonly previous?: AttemptEnd;
+  /** Executor-specific id of the attempt when it is not a local process (a Slurm job id). */
+  readonly ref?: string;
+}
+
+/**
+ * An attempt was handed to an executor that queues (a Slurm cluster): it holds its slots and
+ * waits for the cluster; `action-started` follows when it really begins (its `time` is when the
+ * job started on the node, which may precede this event's arrival). Local executors never emit it.
+ */
+export interface ActionQueuedEvent {
+  readonly type: 'action-queued';
+  readonly action: string;
+  readonly time: number;
+  /** 1-based. */
+  readonly attempt: number;
+  /** Executor-specific id (a Slurm job id). */
+  readonly ref?: string;
 }
 
 export interface ActionOutputEvent {
@@ -93,6 +110,7 @@ export interface RunFinishedEvent {
 export type RunEvent =
   | RunStartedEvent
   | ActionReadyEvent
+  | ActionQueuedEvent
   | ActionStartedEvent
   | ActionOutputEvent
   | ActionFinishedEvent

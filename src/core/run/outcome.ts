@@ -11,7 +11,9 @@ export type ProcessExit =
   | { readonly kind: 'signal'; readonly signal: string; readonly oom?: boolean }
   /** SPEC §8: the tree's resident memory passed the job's `memoryLimit` and it was killed. */
   | { readonly kind: 'memory-limit'; readonly rssBytes: number; readonly limitBytes: number }
-  | { readonly kind: 'spawn-error'; readonly message: string };
+  | { readonly kind: 'spawn-error'; readonly message: string }
+  /** The executor lost or could not run the attempt for a reason of its own (a cluster killed or rejected the job); the message is the reason. */
+  | { readonly kind: 'executor-error'; readonly message: string };
 
 export type Outcome =
   | ProcessExit
@@ -47,6 +49,8 @@ export function outcomeReason(o: Outcome): string | null {
       return `memory limit exceeded: ${formatBytes(o.rssBytes)} > ${formatBytes(o.limitBytes)}`;
     case 'spawn-error':
       return `spawn failed: ${o.message}`;
+    case 'executor-error':
+      return o.message;
     case 'timeout':
       return `timed out after ${formatMs(o.afterMs)}`;
     case 'group-timeout':
@@ -77,6 +81,7 @@ export function retryKind(o: Outcome): 'failure' | 'timeout' | 'memory' | null {
       return 'memory';
     case 'exit':
     case 'spawn-error':
+    case 'executor-error':
       return 'failure';
     case 'timeout':
       return 'timeout';

@@ -418,29 +418,53 @@ class Run {
     // cost, not the action's (recorded durations are what the action took).
     const time = this.now();
     n.proc = proc;
-    if (n.startedAt === null) n.startedAt = time;
-    if (attempt === 1 && n.job.group !== undefined) this.startGroupClock(n.job.group);
-    this.emit({
-      type: 'action-started',
-      action: id,
-      time,
-      attempt,
-      pid: proc.pid,
-      ...(previous !== undefined ? { previous } : {}),
-    });
-    const timeoutMs = n.job.timeoutMs;
-    if (timeoutMs !== undefined && timeoutMs > 0) {
-      n.cancelTimer = this.p.clock.setTimer(timeoutMs, () => {
-        n.cancelTimer = null;
-        if (n.proc === proc && n.state === 'running') {
-          n.timedOut = true;
-          proc.kill();
-        }
+    // Read when each event is emitted: a queueing executor may learn its id (a Slurm job id) after start().
+    const ref = (): { ref?: string } => (proc.ref !== undefined ? { ref: proc.ref } : {});
+    let started = false;
+    /** `action-started` at `at` (the real start for queued attempts), then the timeout counts from there. */
+    const begin = (at: number): void => {
+      if (started || n.proc !== proc || n.state !== 'running') return;
+      started = true;
+      if (n.startedAt === null) n.startedAt = at;
+      if (attempt === 1 && n.job.group !== undefined) this.startGroupClock(n.job.group);
+      this.emit({
+        type: 'action-started',
+        action: id,
+        time: at,
+        attempt,
+        pid: proc.pid,
+        ...(previous !== undefined ? { previous } : {}),
+        ...ref(),
       });
+      const timeoutMs = n.job.timeoutMs;
+      if (timeoutMs !== undefined && timeoutMs > 0) {
+        n.cancelTimer = this.p.clock.setTimer(Math.max(0, timeoutMs - Math.max(0, this.now() - at)), () => {
+          n.cancelTimer = null;
+          if (n.proc === proc && n.state === 'running') {
+            n.timedOut = true;
+            proc.kill();
+          }
+        });
+      }
+    };
+    if (proc.began === undefined) begin(time);
+    else {
+      // A queueing executor (a cluster): the attempt holds its slots while it waits; it starts when the executor says so.
+      this.emit({ type: 'action-queued', action: id, time, attempt, ...ref() });
+      proc.began.then(
+        (at) => begin(at ?? this.now()),
+        () => begin(this.now()),
+      );
     }
     proc.exited.then(
-      (exit) => this.onExit(n, proc, exit),
-      (err: unknown) => this.onExit(n, proc, { kind: 'spawn-error', message: String(err) }),
+      (exit) => {
+        begin(this.now());
+        this.onExit(n, proc, exit);
+      },
+      (err: unknown) => {
+        begin(this.now());
+        this.onExit(n, proc, { kind: 'spawn-error', message: String(err) });
+      },
     );
   }
 
@@ -455,13 +479,16 @@ class Run {
     if (n.killedByCancel && !isSuccess(exit)) outcome = { kind: 'canceled' };
     else if (n.groupKilled !== null && !isSuccess(exit)) outcome = { kind: 'group-timeout', group: n.groupKilled, afterMs: this.groups.get(n.groupKilled)?.timeoutMs ?? 0 };
     else if (n.timedOut) outcome = { kind: 'timeout', afterMs: n.job.timeoutMs ?? 0 };
+    this.endTime = proc.endTime?.();
     if (isSuccess(outcome)) {
       this.finish(n, 'succeeded', null, 0, null);
       return;
     }
     const reason = outcome.kind === 'canceled' ? this.cancelReason : (outcomeReason(outcome) ?? 'failed');
     if (this.retries(n, outcome)) {
-      const previous = { finishedAt: this.now(), reason, exitCode: outcomeExitCode(outcome), signal: outcomeSignal(outcome), ...(n.usage ?? {}) };
+      const finishedAt = this.endTime ?? this.now();
+      this.endTime = undefined;
+      const previous = { finishedAt, reason, exitCode: outcomeExitCode(outcome), signal: outcomeSignal(outcome), ...(n.usage ?? {}) };
       const base = n.job.retryDelayMs;
       if (base === undefined || base <= 0) {
         this.launchAttempt(n, previous);
@@ -525,6 +552,9 @@ class Run {
     this.checkDone();
   }
 
+  /** The exact end of the attempt being finished, when its executor knows it (used once by record()). */
+  private endTime: number | undefined;
+
   /** Reports a running action's end, then (failure first) stops or cascades, then frees its slots. */
   private finish(n: Node, state: FinalActionState, reason: string | null, exitCode: number | null, signal: string | null): void {
     this.record(n, state, reason, exitCode, signal);
@@ -547,10 +577,12 @@ class Run {
 
   private record(n: Node, state: FinalActionState, reason: string | null, exitCode: number | null, signal: string | null): void {
     n.state = state;
+    const at = this.endTime ?? this.now();
+    this.endTime = undefined;
     const e: ActionFinishedEvent = {
       type: 'action-finished',
       action: n.job.id,
-      time: this.now(),
+      time: at,
       state,
       reason,
       exitCode,

@@ -18,6 +18,10 @@ export type ActionTable = IdTable<ActionRunState>;
 export interface AttemptState {
   /** 1-based. */
   readonly attempt: number;
+  /** When the attempt was queued on a cluster (action-queued); absent for local attempts. Queue time = startedAt - queuedAt. */
+  readonly queuedAt?: number;
+  /** Executor-specific id of the attempt (a Slurm job id); absent for local processes. */
+  readonly ref?: string;
   readonly startedAt: number;
   /** null while running. */
   readonly finishedAt: number | null;
@@ -38,6 +42,11 @@ export interface ActionRunState {
   /** Run start (all selected actions are pending from then on). */
   readonly pendingAt: number | null;
   readonly readyAt: number | null;
+  /**
+   * Set while an attempt waits in a cluster's queue (action-queued → action-started); the action
+   * stays `ready` meanwhile, so views show it as queued, not running. null otherwise.
+   */
+  readonly queuedAt: number | null;
   /** Start of the first attempt. */
   readonly startedAt: number | null;
   readonly finishedAt: number | null;
@@ -154,6 +163,7 @@ function blankAction(id: string, pendingAt: number | null): ActionRunState {
     state: 'pending',
     pendingAt,
     readyAt: null,
+    queuedAt: null,
     startedAt: null,
     finishedAt: null,
     attempts: [],
@@ -237,10 +247,18 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
       const next: ActionRunState = { ...base, state: 'ready', readyAt: event.time };
       return withAction(state, next, prev?.state ?? null, event.time);
     }
+    case 'action-queued': {
+      const { prev, base } = lookup(state, event.action);
+      // A retry's queue time: the action stays `running` (it holds its slots) until the attempt starts.
+      const next: ActionRunState = { ...base, state: base.state === 'running' ? 'running' : 'ready', readyAt: base.readyAt ?? event.time, queuedAt: event.time };
+      return withAction(state, next, prev?.state ?? null, event.time);
+    }
     case 'action-started': {
       const { prev, base } = lookup(state, event.action);
       const attempts = closeAttempt(base.attempts, event.previous ?? null, event.time);
       attempts.push({
+        ...(base.queuedAt !== null ? { queuedAt: Math.min(base.queuedAt, event.time) } : {}),
+        ...(event.ref !== undefined ? { ref: event.ref } : {}),
         attempt: event.attempt,
         startedAt: event.time,
         finishedAt: null,
@@ -253,6 +271,7 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
         ...base,
         state: 'running',
         readyAt: base.readyAt ?? event.time,
+        queuedAt: null,
         startedAt: base.startedAt ?? event.time,
         attempts,
       };
@@ -284,6 +303,7 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
       const next: ActionRunState = {
         ...base,
         state: event.state,
+        queuedAt: null,
         finishedAt: event.time,
         attempts,
         reason: event.reason,
