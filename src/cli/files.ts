@@ -1,6 +1,7 @@
 /** Finding and reading graph files for CLI commands (Node only). */
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
+import { kindOfFile, readRegularFile, textOf } from '../runner/safeRead';
 
 export const GRAPH_SUFFIX = '.actiontree.jsonc';
 
@@ -28,8 +29,10 @@ export async function resolveGraphFile(arg: string | undefined, cwd: string): Pr
     } catch (e: unknown) {
       return { ok: false, message: `cannot read '${arg}': ${ioReason(e)}` };
     }
-    if (!st.isDirectory()) return { ok: true, file: abs, display: arg };
-    return findIn(abs, arg, cwd);
+    if (st.isDirectory()) return findIn(abs, arg, cwd);
+    // A FIFO, socket or device would block (or never end) when read: refused at once.
+    if (!st.isFile()) return { ok: false, message: `cannot read '${arg}': ${kindReason(st)}` };
+    return { ok: true, file: abs, display: arg };
   }
   return findIn(cwd, '.', cwd);
 }
@@ -65,17 +68,15 @@ export type ReadResult =
  * Files over `limitBytes` are not read at all.
  */
 export async function readGraphFile(file: string, display: string, limitBytes: number): Promise<ReadResult> {
-  try {
-    const st = await fs.stat(file);
-    if (st.isDirectory()) return { ok: false, message: `cannot read '${display}': it is a folder` };
-    if (st.size > limitBytes) return { ok: 'too-large', bytes: st.size };
-    const buf = await fs.readFile(file);
-    let text = buf.toString('utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    return { ok: true, text, bytes: buf.length };
-  } catch (e: unknown) {
-    return { ok: false, message: `cannot read '${display}': ${ioReason(e)}` };
-  }
+  // Regular files only, opened without blocking (a FIFO is refused, never waited on).
+  const r = await readRegularFile(file, { maxBytes: limitBytes, followSymlinks: true });
+  if (r.ok) return { ok: true, text: textOf(r.bytes), bytes: r.bytes.length };
+  if (r.kind === 'too-large') return { ok: 'too-large', bytes: r.size ?? limitBytes + 1 };
+  return { ok: false, message: `cannot read '${display}': ${r.reason === 'no such file' ? 'no such file or folder' : r.reason}` };
+}
+
+function kindReason(st: Stats): string {
+  return `it is ${kindOfFile(st)}, not a graph file`;
 }
 
 export function ioReason(e: unknown): string {

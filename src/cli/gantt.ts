@@ -5,11 +5,14 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { analyzeText } from '../core/analyze';
 import { formatClockUtc } from '../core/gantt/format';
-import { graphInfo, inputFromReport, parseEventsJsonl, parseReport, type GraphInfo } from '../core/gantt/input';
+import { inputFromReport, inputFromRunState, parseReport, stateFromEvents } from '../core/gantt/input';
+import type { GanttInput } from '../core/gantt/model';
 import { renderHtmlDocument, renderSvgDocument } from '../core/gantt/export';
 import type { RunEvent } from '../core/run/events';
+import { eventsProblem, lastEventTime } from '../core/run/history';
+import { newestFinishedRunIn, readEvents, readGraphInfo, readReportFile, runStatus } from '../runner/history';
+import { textOf } from '../runner/safeRead';
 import { EXIT_OK, EXIT_USAGE, parseArgs, type CliCommand, type CliIO } from './command';
 
 const USAGE = `Usage: actiontree gantt [RUN-DIR|report.json] [-o FILE] [--format svg|html] [--width PX] [--utc]
@@ -18,13 +21,16 @@ Draws the Gantt chart of a run: one row per action, waiting and running bars per
 dependency arrows, the critical path. The same chart as the editor's Gantt panel.
 
   RUN-DIR|report.json  a run folder (.actiontree/runs/<run-id>) or its report.json;
-                       default: the newest run under ./.actiontree/runs that has a report
+                       default: the newest finished run under ./.actiontree/runs
+                       (a run that ended without a report, e.g. its runner was
+                       killed, is drawn from its events.jsonl)
   -o, --output FILE    where to write (chart.svg or chart.html); default: SVG on stdout
   --format svg|html    output format (default: from the -o extension, else svg)
   --width PX           drawing width in pixels (default 1200)
   --utc                clock times in UTC (default: local time)
 
-Exit status: 0 written, 2 usage error or a missing, corrupt or half-written report.
+Exit status: 0 written, 2 usage error, a run still in progress, or a record that cannot
+be read (missing, corrupt, half-written, not a regular file, too large).
 `;
 
 function localClock(t: number): string {
@@ -33,29 +39,20 @@ function localClock(t: number): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The newest run folder (run ids sort by time) that has a report.json. */
-export async function newestRunDir(runsDir: string): Promise<string | null> {
-  let names: string[];
-  try {
-    names = (await fs.readdir(runsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-  } catch {
-    return null;
-  }
-  names.sort();
-  for (let i = names.length - 1; i >= 0; i--) {
-    const dir = path.join(runsDir, names[i]!);
-    if (await exists(path.join(dir, 'report.json'))) return dir;
-  }
-  return null;
+/**
+ * Chart input of a run that ended without a report: it ends at its last event; attempts left
+ * open end there too (nothing is "now" any more).
+ */
+export function endedInput(input: GanttInput, last: number | null): GanttInput {
+  const end = Math.max(last ?? input.startedAt, input.startedAt);
+  return {
+    ...input,
+    title: `${input.title} (ended without a report)`,
+    finishedAt: input.finishedAt ?? end,
+    actions: input.actions.map((a) =>
+      a.attempts.some((t) => t.finishedAt === null) ? { ...a, attempts: a.attempts.map((t) => (t.finishedAt === null ? { ...t, finishedAt: end } : t)) } : a,
+    ),
+  };
 }
 
 export const ganttCommand: CliCommand = {
@@ -95,59 +92,88 @@ export const ganttCommand: CliCommand = {
       }
     }
 
-    // Locate the report.
-    let reportPath: string;
+    // Locate the run: a folder, a report.json, or the newest finished run under ./.actiontree/runs.
+    let runDir: string;
+    let reportPath: string | null;
+    let explicitReport = false;
     const arg = positionals[0];
     if (arg === undefined) {
       const runs = path.join(io.cwd, '.actiontree', 'runs');
-      const dir = await newestRunDir(runs);
-      if (!dir) {
+      const found = await newestFinishedRunIn(runs);
+      if (!found) {
         io.stderr(`actiontree gantt: no finished run under ${runs} (run 'actiontree run' first, or pass a RUN-DIR)\n`);
         return EXIT_USAGE;
       }
-      reportPath = path.join(dir, 'report.json');
+      runDir = found.dir;
+      reportPath = found.status.kind === 'report' ? path.join(runDir, 'report.json') : null;
     } else {
       const p = path.resolve(io.cwd, arg);
-      let isDir = false;
+      let st;
       try {
-        isDir = (await fs.stat(p)).isDirectory();
+        st = await fs.stat(p);
       } catch {
         io.stderr(`actiontree gantt: ${arg}: no such file or directory\n`);
         return EXIT_USAGE;
       }
-      reportPath = isDir ? path.join(p, 'report.json') : p;
+      if (st.isDirectory()) {
+        runDir = p;
+        const status = await runStatus(p);
+        if (status.kind === 'live') {
+          io.stderr(`actiontree gantt: ${arg}: the run is still in progress (runner pid ${status.pid}); its report is written when it ends\n`);
+          return EXIT_USAGE;
+        }
+        if (status.kind === 'empty') {
+          io.stderr(`actiontree gantt: ${arg}: not a run folder (no report.json, no events.jsonl)\n`);
+          return EXIT_USAGE;
+        }
+        reportPath = status.kind === 'report' ? path.join(p, 'report.json') : null;
+      } else {
+        runDir = path.dirname(p);
+        reportPath = p;
+        explicitReport = true;
+      }
     }
-    let text: string;
-    try {
-      text = await fs.readFile(reportPath, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      io.stderr(`actiontree gantt: cannot read ${reportPath}: ${code === 'ENOENT' ? 'no report.json (the run has not finished writing it)' : String(e)}\n`);
-      return EXIT_USAGE;
-    }
-    const report = parseReport(text);
-    if (!report.ok) {
-      io.stderr(`actiontree gantt: ${reportPath}: ${report.error}\n`);
+
+    // events.jsonl: attempt times with a report; everything without one. Optional, but a
+    // record that is there and cannot be read is an error, never silently dropped.
+    let events: RunEvent[] | undefined;
+    const eventsPath = path.join(runDir, 'events.jsonl');
+    const ev = await readEvents(runDir);
+    if (ev.ok) {
+      events = ev.events;
+      const problem = eventsProblem(events);
+      if (problem !== null) {
+        io.stderr(`actiontree gantt: ${eventsPath}: cannot draw it: ${problem}\n`);
+        return EXIT_USAGE;
+      }
+    } else if (ev.kind === 'too-large' && reportPath !== null) {
+      io.stderr(`actiontree gantt: ${eventsPath}: not read, ${ev.reason}; one bar per action from the report\n`);
+    } else if (ev.kind !== 'missing' || reportPath === null) {
+      io.stderr(`actiontree gantt: cannot read ${eventsPath}: ${ev.reason}\n`);
       return EXIT_USAGE;
     }
 
-    // Optional extras: the graph file (dependencies, commands) and events (attempt times).
-    let info: GraphInfo | undefined;
-    const gf = report.report.graphFile;
-    if (gf) {
-      try {
-        info = graphInfo(analyzeText(await fs.readFile(gf, 'utf8')).graph);
-      } catch {
-        info = undefined;
+    let input: GanttInput;
+    if (reportPath !== null) {
+      const r = await readReportFile(reportPath, explicitReport);
+      if (!r.ok) {
+        const why = r.kind === 'missing' ? 'no report.json (the run has not written one)' : r.reason;
+        io.stderr(`actiontree gantt: cannot read ${reportPath}: ${why}\n`);
+        return EXIT_USAGE;
       }
+      const report = parseReport(textOf(r.bytes));
+      if (!report.ok) {
+        io.stderr(`actiontree gantt: ${reportPath}: ${report.error}\n`);
+        return EXIT_USAGE;
+      }
+      input = inputFromReport(report.report, await readGraphInfo(report.report.graphFile), events);
+    } else {
+      // No report and no live runner: killed (SIGKILL) or crashed. Draw what the events show.
+      const evs = events!;
+      const state = stateFromEvents(evs);
+      io.stderr(`actiontree gantt: ${path.relative(io.cwd, runDir) || runDir}: the run ended without a report (its runner was killed or crashed); drawing what its events show\n`);
+      input = endedInput(inputFromRunState(state, await readGraphInfo(state.graphFile), undefined), lastEventTime(evs));
     }
-    let events: RunEvent[] | undefined;
-    try {
-      events = parseEventsJsonl(await fs.readFile(path.join(path.dirname(reportPath), 'events.jsonl'), 'utf8'));
-    } catch {
-      events = undefined;
-    }
-    const input = inputFromReport(report.report, info, events);
     const opts = { width, clock: values['utc'] ? formatClockUtc : localClock };
     const doc = format === 'html' ? renderHtmlDocument(input, opts) : renderSvgDocument(input, opts);
     if (output) {

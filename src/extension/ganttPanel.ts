@@ -2,8 +2,10 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyzeText } from '../core/analyze';
-import { graphInfo, inputFromReport, inputFromRunState, parseEventsJsonl, parseReport, type GraphInfo } from '../core/gantt/input';
+import { inputFromReport, inputFromRunState, parseReport } from '../core/gantt/input';
+import { eventsProblem } from '../core/run/history';
+import { newestRunDir, readEvents, readGraphInfo, readReportFile } from '../runner/history';
+import { textOf } from '../runner/safeRead';
 import type { GanttAction, GanttInput } from '../core/gantt/model';
 import {
   encodeHostMessage,
@@ -301,41 +303,6 @@ function sameAction(a: GanttAction, b: GanttAction): boolean {
   return a.reason === b.reason && a.exitCode === b.exitCode && a.estimateMs === b.estimateMs;
 }
 
-/**
- * The newest run folder of a graph that has a report.json (run ids sort by time). Graph files
- * in one folder share `.actiontree/runs`: the report's `graphFile` tells whose run it is.
- */
-export async function newestRunDir(graphFile: string): Promise<string | null> {
-  const runs = path.join(path.dirname(graphFile), '.actiontree', 'runs');
-  let names: string[];
-  try {
-    names = (await fs.readdir(runs)).sort();
-  } catch {
-    return null;
-  }
-  for (let i = names.length - 1, checked = 0; i >= 0 && checked < 200; i--, checked++) {
-    const dir = path.join(runs, names[i]!);
-    if ((await reportGraphFile(path.join(dir, 'report.json'))) === graphFile) return dir;
-  }
-  return null;
-}
-
-/** The `graphFile` of a report, read from its first 8 KiB (it is one of the first keys). */
-async function reportGraphFile(reportPath: string): Promise<string | null> {
-  let h: fs.FileHandle | undefined;
-  try {
-    h = await fs.open(reportPath, 'r');
-    const buf = Buffer.alloc(8192);
-    const { bytesRead } = await h.read(buf, 0, buf.length, 0);
-    const m = /"graphFile"\s*:\s*("(?:[^"\\]|\\.)*")/.exec(buf.toString('utf8', 0, bytesRead));
-    return m ? (JSON.parse(m[1]!) as string) : null;
-  } catch {
-    return null;
-  } finally {
-    await h?.close();
-  }
-}
-
 /** The newest run (by run id, which sorts by time) of any graph file in the workspace. */
 async function newestWorkspaceRun(): Promise<string | null> {
   const graphs = await vscode.workspace.findFiles('**/*.actiontree.jsonc', '{**/node_modules/**,**/.actiontree/**}', 1000);
@@ -357,31 +324,21 @@ async function isDirectory(p: string): Promise<boolean> {
 
 export type LoadedChart = { ok: true; chart: GanttInput; graphFile: string | null } | { ok: false; error: string };
 
-/** Reads a report (+ events.jsonl and the graph file when present) into chart input. */
+/**
+ * Reads a report (+ events.jsonl and the graph file when present) into chart input, under the
+ * reading rules of src/runner/history.ts (regular files only, bounded).
+ */
 export async function loadReportChart(reportPath: string): Promise<LoadedChart> {
-  let text: string;
-  try {
-    text = await fs.readFile(reportPath, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, error: `Cannot read ${reportPath}: ${code === 'ENOENT' ? 'no such file (the run may not have finished writing it)' : String(e)}` };
+  const r = await readReportFile(reportPath);
+  if (!r.ok) {
+    return { ok: false, error: `Cannot read ${reportPath}: ${r.kind === 'missing' ? 'no such file (the run may not have finished writing it)' : r.reason}` };
   }
-  const parsed = parseReport(text);
+  const parsed = parseReport(textOf(r.bytes));
   if (!parsed.ok) return { ok: false, error: `Cannot show ${reportPath}:\n${parsed.error}` };
-  let info: GraphInfo | undefined;
   const graphFile = parsed.report.graphFile;
-  if (graphFile) {
-    try {
-      info = graphInfo(analyzeText(await fs.readFile(graphFile, 'utf8')).graph);
-    } catch {
-      info = undefined;
-    }
-  }
+  const info = await readGraphInfo(graphFile);
   let events;
-  try {
-    events = parseEventsJsonl(await fs.readFile(path.join(path.dirname(reportPath), 'events.jsonl'), 'utf8'));
-  } catch {
-    events = undefined;
-  }
+  const ev = await readEvents(path.dirname(reportPath));
+  if (ev.ok && eventsProblem(ev.events) === null) events = ev.events;
   return { ok: true, chart: inputFromReport(parsed.report, info, events), graphFile };
 }

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyzeText, hasErrors, type Analysis } from '../core/analyze';
+import { analyzeText, hasErrors, MAX_ANALYZE_SIZE, tooLargeDiagnostic, type Analysis } from '../core/analyze';
+import { LineIndex } from '../core/text';
+import { readRegularFile, textOf } from '../runner/safeRead';
 
 export const GRAPH_GLOB = '**/*.actiontree.jsonc';
 const EXCLUDE = '{**/node_modules/**,**/.actiontree/**,**/.git/**}';
@@ -58,14 +60,16 @@ export class GraphIndex implements vscode.Disposable {
 
   private async load(uri: vscode.Uri, fire = true): Promise<GraphEntry | undefined> {
     if (uri.scheme !== 'file') return undefined;
-    let text: string;
-    try {
-      text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-    } catch {
+    // Regular files only, opened without blocking, bounded: a workspace (untrusted too) may
+    // hold a *.actiontree.jsonc that is a link to /dev/zero or a FIFO.
+    const r = await readRegularFile(uri.fsPath, { maxBytes: MAX_ANALYZE_SIZE, followSymlinks: true });
+    if (!r.ok && r.kind !== 'too-large') {
       if (this.entries.delete(uri.toString()) && fire) this.changeEmitter.fire();
       return undefined;
     }
-    const analysis = analyzeText(text);
+    const analysis: Analysis = r.ok
+      ? analyzeText(textOf(r.bytes))
+      : { graph: analyzeText('{}').graph, diagnostics: [tooLargeDiagnostic(r.size ?? MAX_ANALYZE_SIZE + 1)], lineIndex: new LineIndex(''), root: undefined };
     const e: GraphEntry = {
       uri,
       analysis,

@@ -1,11 +1,12 @@
 import * as fs from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunEvent } from '../core/run/events';
 import { formatDuration } from '../core/gantt/format';
 import { AnsiStripper, TailBuffer, stripAnsi } from './ansi';
 import { logFileName } from '../runner/paths';
-import { newestRunDir } from './ganttPanel';
+import { newestRunDir } from '../runner/history';
 import type { RunService, RunSession } from './runService';
 
 /** Characters of output kept in memory per action (the run's log file keeps all). */
@@ -141,7 +142,7 @@ export class OutputManager implements vscode.Disposable {
 
   /** Fills a channel that has no live output with the tail of the action's log file. */
   private async showLog(o: ActionOutput, runDir: string | undefined): Promise<void> {
-    const dir = runDir ?? (await newestRunDir(o.graphFile));
+    const dir = runDir ?? (await newestRunDir(o.graphFile, { withReport: false }));
     const ch = o.channel;
     if (!ch || o.sessionId !== 0) return;
     if (!dir) {
@@ -150,9 +151,13 @@ export class OutputManager implements vscode.Disposable {
     }
     const file = path.join(dir, 'logs', logFileName(o.action));
     try {
-      const h = await fs.open(file, 'r');
+      // Regular files only, never blocking on a FIFO, never following a link (run records may
+      // come from a repository: docs/records.md "Reading records").
+      const h = await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0) | (fsConstants.O_NOFOLLOW ?? 0));
       try {
-        const { size } = await h.stat();
+        const st = await h.stat();
+        if (!st.isFile()) throw new Error('not a regular file');
+        const { size } = st;
         const start = Math.max(0, size - OUTPUT_TAIL_CHARS);
         const buf = Buffer.alloc(size - start);
         await h.read(buf, 0, buf.length, start);

@@ -1,16 +1,15 @@
 import * as vscode from 'vscode';
 import type { ActionState } from '../core/run/events';
 import type { ActionRunState, RunState } from '../core/run/state';
-import { parseEventsJsonl, stateFromEvents } from '../core/gantt/input';
+import { stateFromEvents } from '../core/gantt/input';
 import { topologicalOrder } from '../core/graph';
 import { formatDuration } from '../core/gantt/format';
 import type { GraphEntry, GraphIndex } from './graphs';
 import { relative } from './graphs';
 import type { RunService } from './runService';
 import { samePath } from './runService';
-import { newestRunDir } from './ganttPanel';
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
+import { newestRunDir, readEvents } from '../runner/history';
+import { eventsProblem } from '../core/run/history';
 
 /** What the tree shows for a graph: a run of this window, or the newest run record on disk. */
 export interface RunView {
@@ -25,8 +24,11 @@ export interface RunView {
 export async function loadPastRun(graphFile: string): Promise<RunView | null> {
   const dir = await newestRunDir(graphFile);
   if (!dir) return null;
+  const ev = await readEvents(dir);
+  if (!ev.ok || eventsProblem(ev.events) !== null) return null;
+  const events = ev.events;
   try {
-    const state = stateFromEvents(parseEventsJsonl(await fs.readFile(path.join(dir, 'events.jsonl'), 'utf8')));
+    const state = stateFromEvents(events);
     return state.runId === null ? null : { state, finished: true, error: null, past: true };
   } catch {
     return null;

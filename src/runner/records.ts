@@ -5,6 +5,7 @@ import type { RunEvent, RunResult, FinalActionState } from '../core/run/events';
 import type { Job, RunPlan } from '../core/run/plan';
 import type { RunSummary } from '../core/run/scheduler';
 import type { AttemptState } from '../core/run/state';
+import { RUNNER_FILE, runnerMark } from './history';
 import { runsDir } from './paths';
 
 /**
@@ -26,9 +27,10 @@ export function createRunDir(graphFile: string, runId: string): Created {
   const logDir = path.join(dir, 'logs');
   try {
     fs.mkdirSync(logDir, { recursive: true });
-    const probe = path.join(dir, '.write-test');
-    fs.writeFileSync(probe, '');
-    fs.unlinkSync(probe);
+    // runner.json (pid and host of this runner) also proves the folder can be written; it is
+    // removed once report.json is written, so a run folder with it and no report whose pid is
+    // gone ended without a report (history.ts runStatus).
+    fs.writeFileSync(path.join(dir, RUNNER_FILE), JSON.stringify(runnerMark()) + '\n');
   } catch (e: unknown) {
     const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
     const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : e instanceof Error ? e.message : String(e);
@@ -269,50 +271,10 @@ export function writeReportAtomic(dir: string, report: Report): string {
   const tmp = path.join(dir, `.report.json.${process.pid}.tmp`);
   fs.writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
   fs.renameSync(tmp, file);
-  return file;
-}
-
-/**
- * Duration estimates from earlier runs of the same graph file: for each action, its duration
- * in the newest report where it succeeded. Reads at most `maxReports` newest reports, and
- * stops as soon as every `wanted` action has one; a corrupt or half-written report is skipped.
- */
-export function loadEstimates(graphFile: string, wanted?: ReadonlySet<string>, maxReports = 10): Map<string, number> {
-  const out = new Map<string, number>();
-  const dir = runsDir(graphFile);
-  let names: string[];
   try {
-    names = fs.readdirSync(dir);
+    fs.unlinkSync(path.join(dir, RUNNER_FILE));
   } catch {
-    return out;
+    // already gone
   }
-  names.sort().reverse();
-  let read = 0;
-  for (const name of names) {
-    if (read >= maxReports) break;
-    if (wanted !== undefined && out.size >= wanted.size && [...wanted].every((id) => out.has(id))) break;
-    let report: unknown;
-    try {
-      report = JSON.parse(fs.readFileSync(path.join(dir, name, 'report.json'), 'utf8'));
-    } catch {
-      continue;
-    }
-    read++;
-    if (typeof report !== 'object' || report === null) continue;
-    const actions = (report as { actions?: unknown }).actions;
-    if (typeof actions !== 'object' || actions === null) continue;
-    for (const [id, a] of Object.entries(actions as Record<string, unknown>)) {
-      if (out.has(id) || typeof a !== 'object' || a === null) continue;
-      const r = a as { state?: unknown; durationMs?: unknown; startedAt?: unknown; finishedAt?: unknown };
-      if (r.state !== 'succeeded') continue;
-      const d =
-        typeof r.durationMs === 'number'
-          ? r.durationMs
-          : typeof r.startedAt === 'number' && typeof r.finishedAt === 'number'
-            ? r.finishedAt - r.startedAt
-            : NaN;
-      if (Number.isFinite(d) && d >= 0) out.set(id, d);
-    }
-  }
-  return out;
+  return file;
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeText, hasErrors, MAX_ANALYZE_SIZE } from '../core/analyze';
@@ -12,7 +11,9 @@ import { IncrementalSession } from './incremental/session';
 import type { LineIndex } from '../core/text';
 import { createLocalExecutor, type SpawnMode } from './executor';
 import { newRunId } from './paths';
-import { AttemptLog, buildReport, createRunDir, EventsWriter, loadEstimates, writeReportAtomic } from './records';
+import { readRegularFileSync } from './safeRead';
+import { loadEstimates } from './history';
+import { AttemptLog, buildReport, createRunDir, EventsWriter, writeReportAtomic } from './records';
 
 /**
  * One run of a graph file, end to end: read + validate, plan (selection, estimates from
@@ -86,16 +87,13 @@ export type Loaded =
  * with the runner's memory).
  */
 export function loadGraph(graphFile: string): Loaded {
-  let bytes: Buffer;
-  try {
-    const st = fs.statSync(graphFile);
-    if (st.isDirectory()) return { kind: 'error', message: `cannot read '${graphFile}': it is a folder` };
-    if (st.size > MAX_ANALYZE_SIZE) return { kind: 'error', message: `'${graphFile}' is too large to run (${st.size} bytes)` };
-    bytes = fs.readFileSync(graphFile);
-  } catch (e: unknown) {
-    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
-    return { kind: 'error', message: `cannot read '${graphFile}': ${code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}` };
+  // A regular file only (a FIFO would block open() and ignore signals), bounded in size.
+  const r = readRegularFileSync(graphFile, { maxBytes: MAX_ANALYZE_SIZE, followSymlinks: true });
+  if (!r.ok) {
+    if (r.kind === 'too-large') return { kind: 'error', message: `'${graphFile}' is too large to run (${r.size} bytes)` };
+    return { kind: 'error', message: `cannot read '${graphFile}': ${r.kind === 'missing' && r.reason === 'no such file' ? 'no such file' : r.reason}` };
   }
+  const bytes = r.bytes;
   let text = bytes.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const analysis = analyzeText(text);
@@ -116,7 +114,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const cpus = req.cpus ?? (graph.cpus === 'auto' ? os.availableParallelism() : graph.cpus);
   const keepGoing = req.keepGoing ?? graph.keepGoing;
 
-  const estimates = loadEstimates(req.graphFile, new Set(graph.actions.map((a) => a.id)));
+  const estimates = await loadEstimates(req.graphFile, new Set(graph.actions.map((a) => a.id)));
   const plan = planRun(graph, requested, estimates, req.only === true, { baseDir: path.dirname(req.graphFile), resolve: path.resolve });
   if (plan.unknown.length > 0) {
     const names = plan.unknown.map((n) => `'${n}'`).join(', ');

@@ -1,5 +1,6 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { RunHistory } from '../runner/history';
+import { sameSig, type FileSig } from '../runner/safeRead';
 
 /** The part of a run's report.json (SPEC §4) the hover shows. */
 export interface ActionRecord {
@@ -18,95 +19,136 @@ export interface RunRecord {
   readonly actions: ReadonlyMap<string, ActionRecord>;
 }
 
-/** How many run folders (newest first) are inspected for one belonging to the graph file. */
-const MAX_SCAN = 20;
-
 function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-function parseReport(text: string, reportPath: string): { graphFile: string | undefined; record: RunRecord } | undefined {
+/** The hover's part of a report: small, whatever the report's size (ids in a Map). */
+function parseReport(text: string, reportPath: string, runId: string): { graphFile: string | null; record: RunRecord } | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (typeof raw !== 'object' || raw === null) return undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const r = raw as Record<string, unknown>;
   const actions = new Map<string, ActionRecord>();
-  if (typeof r.actions === 'object' && r.actions !== null) {
-    for (const [id, v] of Object.entries(r.actions as Record<string, unknown>)) {
+  const acts = r['actions'];
+  if (typeof acts === 'object' && acts !== null && !Array.isArray(acts)) {
+    const obj = acts as Record<string, unknown>;
+    for (const id of Object.keys(obj)) {
+      const v = obj[id];
       if (typeof v !== 'object' || v === null) continue;
       const a = v as Record<string, unknown>;
       actions.set(id, {
-        state: typeof a.state === 'string' ? a.state : 'unknown',
-        reason: typeof a.reason === 'string' ? a.reason : null,
-        startedAt: num(a.startedAt),
-        finishedAt: num(a.finishedAt),
-        attempts: typeof a.attempts === 'number' ? a.attempts : undefined,
+        state: typeof a['state'] === 'string' ? a['state'] : 'unknown',
+        reason: typeof a['reason'] === 'string' ? a['reason'] : null,
+        startedAt: num(a['startedAt']),
+        finishedAt: num(a['finishedAt']),
+        attempts: typeof a['attempts'] === 'number' ? a['attempts'] : undefined,
       });
     }
   }
   return {
-    graphFile: typeof r.graphFile === 'string' ? r.graphFile : undefined,
+    graphFile: typeof r['graphFile'] === 'string' ? r['graphFile'] : null,
     record: {
-      runId: typeof r.runId === 'string' ? r.runId : path.basename(path.dirname(reportPath)),
+      runId: typeof r['runId'] === 'string' ? r['runId'] : runId,
       reportPath,
-      result: typeof r.result === 'string' ? r.result : 'unknown',
-      finishedAt: num(r.finishedAt) ?? undefined,
+      result: typeof r['result'] === 'string' ? r['result'] : 'unknown',
+      finishedAt: num(r['finishedAt']) ?? undefined,
       actions,
     },
   };
 }
 
+/** How long a hover waits for a fresh read before answering with what is cached. */
+export const HOVER_WAIT_MS = 200;
+/** Parsed reports kept (the newest of each graph file hovered, and a few before). */
+const MAX_CACHED_REPORTS = 32;
+/** ... and at most this many bytes of report text behind them (by file size). */
+const MAX_CACHED_BYTES = 64 * 1024 * 1024;
+/** Graph files whose last known run is remembered. */
+const MAX_GRAPHS = 256;
+
+interface Cached {
+  readonly sig: FileSig;
+  readonly parsed: ReturnType<typeof parseReport>;
+}
+
 /**
- * Finds the newest run record of a graph file: `.actiontree/runs/<run-id>/report.json` beside
- * the file, newest run id first (run ids start with a UTC timestamp), skipping reports of other
- * graph files in the same folder. Parsed reports are cached by path, mtime and size.
+ * The newest run record of each graph file, for the hover (docs/records.md "Reading records"). Reads
+ * happen off the request path: a hover starts a refresh (at most one at a time per graph
+ * file, and one record read at a time for the whole server, so a slow or hostile file can
+ * hold at most one of libuv's threads), waits for it at most HOVER_WAIT_MS, and answers with
+ * what is known. Reading rules and bounds: src/runner/history.ts. Parsed reports are cached
+ * by path, device, inode, size and mtime, bounded by count and bytes.
  */
 export class RunRecords {
-  private readonly cache = new Map<string, { mtimeMs: number; size: number; parsed: ReturnType<typeof parseReport> }>();
+  private readonly history = new RunHistory();
+  private readonly reports = new Map<string, Cached>();
+  private cachedBytes = 0;
+  private readonly graphs = new Map<string, { value: RunRecord | undefined; refreshing: Promise<void> | null }>();
+  /** Serializes record reads server-wide. */
+  private queue: Promise<unknown> = Promise.resolve();
 
+  constructor(private readonly waitMs = HOVER_WAIT_MS) {}
+
+  /** The newest run of `graphFile` known within `waitMs`; never waits longer. */
   async latest(graphFile: string): Promise<RunRecord | undefined> {
-    const runsDir = path.join(path.dirname(graphFile), '.actiontree', 'runs');
-    let names: string[];
-    try {
-      names = (await fs.readdir(runsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-    } catch {
-      return undefined;
+    let g = this.graphs.get(graphFile);
+    if (g === undefined) {
+      g = { value: undefined, refreshing: null };
+      this.graphs.set(graphFile, g);
+      if (this.graphs.size > MAX_GRAPHS) this.graphs.delete(this.graphs.keys().next().value as string);
     }
-    names.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
-    for (const name of names.slice(0, MAX_SCAN)) {
-      const reportPath = path.join(runsDir, name, 'report.json');
-      const parsed = await this.read(reportPath);
-      if (parsed === undefined) continue;
-      // Runs of every graph file in this folder share the folder: keep this file's. Compare the
-      // base names only, so a symlinked or differently spelled folder path still matches.
-      if (parsed.graphFile !== undefined && path.basename(parsed.graphFile) !== path.basename(graphFile)) continue;
-      return parsed.record;
+    const entry = g;
+    if (entry.refreshing === null) {
+      const run = this.queue.then(() => this.refresh(graphFile, entry));
+      this.queue = run.catch(() => undefined);
+      entry.refreshing = run.finally(() => {
+        entry.refreshing = null;
+      });
     }
-    return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([entry.refreshing.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, this.waitMs)))]);
+    clearTimeout(timer);
+    return entry.value;
   }
 
-  private async read(reportPath: string): Promise<ReturnType<typeof parseReport>> {
-    let st;
-    try {
-      st = await fs.stat(reportPath);
-    } catch {
-      return undefined;
+  private async refresh(graphFile: string, entry: { value: RunRecord | undefined }): Promise<void> {
+    const found = await this.history.latestReport<RunRecord>(
+      graphFile,
+      (text, ref, sig) => {
+        const reportPath = path.join(ref.dir, 'report.json');
+        const parsed = parseReport(text, reportPath, ref.runId);
+        this.remember(reportPath, sig, parsed);
+        return parsed === undefined ? undefined : { graphFile: parsed.graphFile, value: parsed.record };
+      },
+      5,
+      (reportPath, sig) => {
+        const hit = this.reports.get(reportPath);
+        if (hit === undefined || !sameSig(hit.sig, sig)) return undefined;
+        return { hit: hit.parsed === undefined ? undefined : { graphFile: hit.parsed.graphFile, value: hit.parsed.record } };
+      },
+    );
+    entry.value = found?.value;
+  }
+
+  private remember(reportPath: string, sig: FileSig, parsed: ReturnType<typeof parseReport>): void {
+    const old = this.reports.get(reportPath);
+    if (old !== undefined) {
+      this.reports.delete(reportPath);
+      this.cachedBytes -= old.sig.size;
     }
-    const hit = this.cache.get(reportPath);
-    if (hit !== undefined && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.parsed;
-    let text: string;
-    try {
-      text = await fs.readFile(reportPath, 'utf8');
-    } catch {
-      return undefined;
+    if (sig.size > MAX_CACHED_BYTES) return;
+    this.reports.set(reportPath, { sig, parsed });
+    this.cachedBytes += sig.size;
+    while (this.reports.size > MAX_CACHED_REPORTS || this.cachedBytes > MAX_CACHED_BYTES) {
+      const [k, v] = this.reports.entries().next().value as [string, Cached];
+      this.reports.delete(k);
+      this.cachedBytes -= v.sig.size;
     }
-    const parsed = parseReport(text, reportPath);
-    this.cache.set(reportPath, { mtimeMs: st.mtimeMs, size: st.size, parsed });
-    return parsed;
   }
 }
 

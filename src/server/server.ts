@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
   CodeActionKind,
@@ -22,6 +21,7 @@ import { toLspDiagnostic } from './convert';
 import { JsonService } from './jsonService';
 import { DOCUMENT_HIDDEN_METHOD, type DocumentHiddenParams } from '../shared/lsp-protocol';
 import { RunRecords } from './runRecords';
+import { readRegularFile } from '../runner/safeRead';
 import { GRAPH_SUFFIX, findGraphFiles, pathToUri, uriToPath } from './workspace';
 import { semanticCompletion } from './features/completion';
 import { semanticHover } from './features/hover';
@@ -138,15 +138,12 @@ export function startServer(connection: Connection): void {
     const gen = invalidateDisk(uri);
     let text: string | undefined;
     let tooBig: number | undefined;
-    try {
-      const { size } = await fs.stat(p);
-      // more than 3 bytes per UTF-16 unit is impossible: such a file is over the limit for sure,
-      // so it is not read at all (a 1 GB file would not even fit in a string)
-      if (size > 3 * MAX_ANALYZE_SIZE) tooBig = size;
-      else text = await fs.readFile(p, 'utf8');
-    } catch {
-      text = undefined;
-    }
+    // more than 3 bytes per UTF-16 unit is impossible: a larger file is over the limit for sure,
+    // so it is not read at all (a 1 GB file would not even fit in a string). Regular files only,
+    // opened without blocking: a FIFO or a link to /dev/zero is not a graph file (no problems).
+    const r = await readRegularFile(p, { maxBytes: 3 * MAX_ANALYZE_SIZE, followSymlinks: true });
+    if (r.ok) text = r.bytes.toString('utf8');
+    else if (r.kind === 'too-large') tooBig = r.size;
     if (tooBig !== undefined) {
       if (diskGeneration.get(uri) !== gen || documents.get(uri) !== undefined) return;
       const diagnostic = toLspDiagnostic(uri, new LineIndex(''), tooLargeDiagnostic(tooBig));

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -109,5 +110,80 @@ describe('actiontree gantt (CLI)', () => {
     fs.rmSync(empty, { recursive: true });
     o = io(dir);
     assert.equal(await ganttCommand.run(['--bogus'], o), 2);
+  });
+
+  // Issue 8 items 3 and 12: every record that cannot be read is exit 2 with a reason; a run
+  // without a report (runner killed) is drawn from its events.
+  function writeEventsOnly(id: string, lines: object[]): string {
+    const runDir = path.join(dir, '.actiontree', 'runs', id);
+    fs.mkdirSync(runDir, { recursive: true });
+    fs.writeFileSync(path.join(runDir, 'events.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    return runDir;
+  }
+
+  it('exits 2 when events.jsonl has a run-started without "actions" (was an internal error)', async () => {
+    const runDir = writeRun('r1', JSON.stringify(report('/nonexistent/g.actiontree.jsonc')));
+    fs.writeFileSync(path.join(runDir, 'events.jsonl'), JSON.stringify({ type: 'run-started', runId: 'r1', time: T, cpus: 1 }) + '\n');
+    const o = io(dir);
+    assert.equal(await ganttCommand.run([runDir], o), 2);
+    assert.match(o.err, /events\.jsonl: cannot draw it: its run-started event has no "actions" list/);
+  });
+
+  it('a run with events but no report and no live runner "ended without a report" and is drawn', async () => {
+    const runDir = writeEventsOnly('killed', [
+      { type: 'run-started', runId: 'killed', time: T, cpus: 1, actions: ['a', '__proto__', 'constructor'] },
+      { type: 'action-ready', action: 'a', time: T + 1 },
+      { type: 'action-started', action: 'a', time: T + 2, attempt: 1, pid: 1 },
+      { type: 'action-finished', action: 'a', time: T + 300, state: 'succeeded', reason: null, exitCode: 0, signal: null, attempts: 1 },
+      { type: 'action-ready', action: '__proto__', time: T + 300 },
+      { type: 'action-started', action: '__proto__', time: T + 301, attempt: 1, pid: 2 },
+    ]);
+    // a runner.json naming a pid that is gone (and one of another host) is not a live run
+    fs.writeFileSync(path.join(runDir, 'runner.json'), JSON.stringify({ pid: 2 ** 22 + 17, hostname: os.hostname() }));
+    const o = io(dir);
+    assert.equal(await ganttCommand.run([runDir, '--utc'], o), 0, o.err);
+    assert.match(o.err, /the run ended without a report \(its runner was killed or crashed\); drawing what its events show/);
+    assert.match(o.out, /data-action="a"/);
+    assert.match(o.out, /data-action="__proto__"/);
+    assert.match(o.out, /ended without a report/);
+    assert.doesNotMatch(o.out, /class="now/, 'no "now" line: the run is over');
+  });
+
+  it('a run folder whose runner.json names a live process is "still in progress" (exit 2)', async () => {
+    const runDir = writeEventsOnly('live', [{ type: 'run-started', runId: 'live', time: T, cpus: 1, actions: ['a'] }]);
+    fs.writeFileSync(path.join(runDir, 'runner.json'), JSON.stringify({ pid: process.pid, hostname: os.hostname() }));
+    const o = io(dir);
+    assert.equal(await ganttCommand.run([runDir], o), 2);
+    assert.match(o.err, new RegExp(`still in progress \\(runner pid ${process.pid}\\)`));
+  });
+
+  it('exits 2 with the reason for records that are not regular files or too large', async () => {
+    const cases: [string, (runDir: string) => void, RegExp][] = [
+      ['report symlink', (d) => fs.symlinkSync('/dev/zero', path.join(d, 'report.json')), /report\.json: it is a symbolic link \(not followed\)/],
+      ['report folder', (d) => fs.mkdirSync(path.join(d, 'report.json')), /report\.json: it is a folder/],
+      ['report FIFO', (d) => execFileSync('mkfifo', [path.join(d, 'report.json')]), /report\.json: it is a FIFO/],
+      ['report huge', (d) => fs.truncateSync((fs.writeFileSync(path.join(d, 'report.json'), '{'), path.join(d, 'report.json')), 65 * 1024 * 1024), /report\.json: it is too large \(65 MiB, limit 64 MiB\)/],
+      [
+        'events FIFO',
+        (d) => {
+          fs.writeFileSync(path.join(d, 'report.json'), JSON.stringify(report('/x')));
+          execFileSync('mkfifo', [path.join(d, 'events.jsonl')]);
+        },
+        /events\.jsonl: it is a FIFO/,
+      ],
+      [
+        'events symlink, no report',
+        (d) => fs.symlinkSync('/dev/zero', path.join(d, 'events.jsonl')),
+        /events\.jsonl: it is a symbolic link/,
+      ],
+    ];
+    for (const [name, make, re] of cases) {
+      const runDir = path.join(dir, '.actiontree', 'runs', name.replace(/ /g, '-'));
+      fs.mkdirSync(runDir, { recursive: true });
+      make(runDir);
+      const o = io(dir);
+      assert.equal(await ganttCommand.run([runDir], o), 2, `${name}: ${o.err}`);
+      assert.match(o.err, re, name);
+    }
   });
 });

@@ -103,11 +103,23 @@ describe('server: workspace files that are not open', function () {
       const h = await c.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(GRAPH, needle, 0, 2) });
       return (h!.contents as MarkupContent).value;
     };
+    // Records are read off the request path: a hover waits for a fresh read at most 200 ms,
+    // so on a loaded machine the first answers may come before the read. Ask until it shows.
+    const until = async (needle: string, re: RegExp): Promise<string> => {
+      const end = Date.now() + 10_000;
+      for (;;) {
+        const v = await hover(needle);
+        if (re.test(v) || Date.now() > end) return v;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    assert.match(await until('"lint": {', /Last run: \*\*succeeded/), /Last run/);
     assert.match(await hover('"lint": {'), /\n\nLast run: \*\*succeeded\*\* in 850 ms — run `20261121T110000\.000Z-bbbb`$/);
     assert.match(await hover('"build": {'), /\n\nLast run: \*\*failed\*\* in 12\.3 s \(exit code 2\) — run `20261121T110000\.000Z-bbbb`$/);
     assert.match(await hover('"a": {'), /Last run `20261121T110000\.000Z-bbbb`: not selected$/);
     // a newer run replaces it (cache keyed by mtime)
     write('20261121T130000.000Z-dddd', a, { lint: act('canceled', 'run canceled', 0, 0) });
+    await until('"lint": {', /canceled/);
     assert.match(await hover('"lint": {'), /Last run: \*\*canceled\*\* \(run canceled\) — run `20261121T130000\.000Z-dddd`$/);
     await c.close(uri);
   });
