@@ -86,7 +86,7 @@ function refuseUntrusted(): RunCommandResult {
   return { ok: false, reason: 'untrusted', message: TRUST_MESSAGE };
 }
 
-async function startRun(svc: Services, graphArg: unknown, actions: readonly string[] | undefined, only: boolean): Promise<RunCommandResult> {
+async function startRun(svc: Services, graphArg: unknown, actions: readonly string[] | undefined, only: boolean, force = false): Promise<RunCommandResult> {
   if (!vscode.workspace.isTrusted) return refuseUntrusted();
   let entry = await pickGraph(svc, graphArg, 'Graph to run');
   if (!entry) return { ok: false, reason: 'no-graph', message: 'No graph file selected.' };
@@ -119,13 +119,14 @@ async function startRun(svc: Services, graphArg: unknown, actions: readonly stri
     });
     return { ok: false, reason: 'busy', message };
   }
-  const label = actions && actions.length > 0 ? `${actions.join(', ')}${only ? '' : ' (with dependencies)'}` : 'all actions';
+  const label = `${actions && actions.length > 0 ? `${actions.join(', ')}${only ? '' : ' (with dependencies)'}` : 'all actions'}${force ? ' (force)' : ''}`;
   const s = svc.runs.start({
     graphFile: entry.uri.fsPath,
     graph: entry.analysis.graph,
     label,
     ...(actions && actions.length > 0 ? { actions } : {}),
     only,
+    ...(force ? { force: true } : {}),
   });
   return { ok: true, session: s.id, graphFile: s.graphFile };
 }
@@ -164,6 +165,11 @@ async function pickSession(svc: Services, arg: unknown, which: 'active' | 'any')
   return pick?.s;
 }
 
+/** A graph where some action declares `inputs` (incremental): its runs skip what is up to date. */
+export function isIncremental(entry: GraphEntry): boolean {
+  return entry.analysis.graph.actions.some((a) => a.inputs !== undefined);
+}
+
 async function newestReport(graphFile: string): Promise<string | undefined> {
   const dir = await newestRunDir(graphFile);
   return dir ? path.join(dir, 'report.json') : undefined;
@@ -173,6 +179,9 @@ async function newestReport(graphFile: string): Promise<string | undefined> {
 
 export const commandTable: Readonly<Record<string, Handler>> = {
   'actiontree.runGraph': (svc, arg) => startRun(svc, arg, undefined, false),
+
+  // Every action, up to date or not (`actiontree run --force`).
+  'actiontree.runGraphForce': (svc, arg) => startRun(svc, arg, undefined, false, true),
 
   'actiontree.runAction': async (svc, ...args) => {
     if (!vscode.workspace.isTrusted) return refuseUntrusted();
@@ -215,6 +224,9 @@ export const commandTable: Readonly<Record<string, Handler>> = {
       void vscode.window.showInformationMessage(message);
       return { ok: false, reason: 'nothing-to-rerun', message } satisfies RunCommandResult;
     }
+    // A graph with incremental actions: "run again" — the last run's selection; the runner
+    // skips what succeeded and did not change since (SPEC §7). Otherwise, as before:
+    if (isIncremental(entry)) return startRun(svc, entry.uri, s.request.actions, s.request.only === true);
     // Failed and canceled actions plus everything that depends on them.
     const deps = dependents(entry.analysis.graph);
     const set = new Set<string>();

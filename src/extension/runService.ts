@@ -14,6 +14,8 @@ export interface RunRequest {
   readonly actions?: readonly string[];
   /** Run exactly `actions`, not their dependencies. */
   readonly only?: boolean;
+  /** Run every selected action, up to date or not (`--force`). */
+  readonly force?: boolean;
   /** The graph as analyzed when the run was requested (tree order, chart arrows, commands). */
   readonly graph: Graph;
   readonly label: string;
@@ -104,6 +106,7 @@ export class RunSession implements vscode.Disposable {
       graphFile: request.graphFile,
       ...(request.actions && request.actions.length > 0 ? { actions: request.actions.slice() } : {}),
       ...(request.only ? { only: true } : {}),
+      ...(request.force ? { force: true } : {}),
     };
     worker.send(start);
   }
@@ -133,6 +136,8 @@ export class RunSession implements vscode.Disposable {
       }
       case 'error':
         this.error = this.error ? `${this.error}\n${m.message}` : m.message;
+        break;
+      case 'plan-result':
         break;
       case 'done':
         this.runDir = m.runDir;
