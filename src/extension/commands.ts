@@ -6,6 +6,7 @@ import { isGraphUri, relative } from './graphs';
 import type { GanttPanelManager } from './ganttPanel';
 import { newestRunDir } from '../runner/history';
 import type { OutputManager } from './outputs';
+import type { PlanCache } from '../runner/planClient';
 import type { RunService, RunSession, RunSummary } from './runService';
 import type { RunStatus } from './status';
 import { isTreeNode, type GraphTreeProvider, type TreeNode } from './tree';
@@ -23,6 +24,7 @@ export interface Services {
   readonly outputs: OutputManager;
   readonly tree: GraphTreeProvider;
   readonly gantt: GanttPanelManager;
+  readonly plans: PlanCache;
   readonly status: () => RunStatus;
 }
 
@@ -332,6 +334,10 @@ export const commandTable: Readonly<Record<string, Handler>> = {
   'actiontree.internal.waitGantt': (svc, runId, finished, timeoutMs, expectMessage) =>
     waitGantt(svc, String(runId), Number(finished), typeof timeoutMs === 'number' ? timeoutMs : 30_000, expectMessage === true),
   'actiontree.internal.status': (svc) => svc.status().text,
+  'actiontree.internal.plan': async (svc, file) => {
+    const reply = await svc.plans.get(String(file), 60_000);
+    return reply === undefined ? null : reply.kind === 'plan' ? { kind: 'plan', decisions: [...reply.decisions.values()], warnings: reply.warnings, computed: svc.plans.computed } : reply;
+  },
 };
 
 async function exists(uri: vscode.Uri): Promise<boolean> {
@@ -389,7 +395,9 @@ async function treeSnapshot(tree: GraphTreeProvider): Promise<TreeSnapshotItem[]
   const walk = async (n: TreeNode | undefined): Promise<TreeSnapshotItem[]> => {
     const out: TreeSnapshotItem[] = [];
     for (const c of await tree.getChildren(n)) {
-      const item = tree.getTreeItem(c);
+      let item = tree.getTreeItem(c);
+      // As when the user hovers: the incremental tooltip is resolved lazily.
+      if (item.tooltip === undefined) item = await tree.resolveTreeItem(item, c);
       out.push({
         label: typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),
         description: typeof item.description === 'string' ? item.description : '',

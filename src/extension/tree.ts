@@ -10,6 +10,7 @@ import type { RunService } from './runService';
 import { samePath } from './runService';
 import { newestRunDir, readEvents } from '../runner/history';
 import { eventsProblem } from '../core/run/history';
+import { describeDecision, type PlanCache } from '../runner/planClient';
 
 /** What the tree shows for a graph: a run of this window, or the newest run record on disk. */
 export interface RunView {
@@ -52,7 +53,8 @@ const ICONS: Readonly<Record<ActionState, [string, string | undefined]>> = {
   succeeded: ['pass', 'testing.iconPassed'],
   failed: ['error', 'testing.iconFailed'],
   canceled: ['circle-slash', 'charts.orange'],
-  skipped: ['debug-step-over', 'descriptionForeground'],
+  // Not run: up to date (SPEC §7). Distinct from succeeded (green `pass`).
+  skipped: ['debug-step-over', 'testing.iconSkipped'],
 };
 
 export function stateIcon(state: ActionState): vscode.ThemeIcon {
@@ -73,6 +75,7 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   constructor(
     private readonly graphs: GraphIndex,
     private readonly runs: RunService,
+    private readonly plans?: PlanCache,
   ) {
     this.disposables.push(
       graphs.onDidChange(() => this.refresh()),
@@ -168,7 +171,29 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   getTreeItem(element: TreeNode): vscode.TreeItem {
     const g = this.graphs.get(element.uri);
     const s = this.session(element.uri);
-    return element.kind === 'graph' ? graphItem(element, g, s) : actionItem(element, g, s);
+    const item = element.kind === 'graph' ? graphItem(element, g, s) : actionItem(element, g, s);
+    // Incremental graph, not running: the tooltip also says what the next run would do. It is
+    // left undefined here so that VS Code asks resolveTreeItem when the user hovers (the plan
+    // is computed in a worker process, not while drawing the tree).
+    if (this.plans && g && !g.hasErrors && isIncrementalGraph(g) && (s === undefined || s.finished) && typeof item.tooltip === 'string') {
+      this.baseTooltips.set(item, item.tooltip);
+      item.tooltip = undefined;
+    }
+    return item;
+  }
+
+  private readonly baseTooltips = new WeakMap<vscode.TreeItem, string>();
+
+  /** How long a tooltip waits for a plan being computed before showing what is known. */
+  static readonly PLAN_WAIT_MS = 1500;
+
+  async resolveTreeItem(item: vscode.TreeItem, element: TreeNode, token?: vscode.CancellationToken): Promise<vscode.TreeItem> {
+    const base = this.baseTooltips.get(item);
+    if (base === undefined || !this.plans) return item;
+    const reply = await this.plans.get(element.uri.fsPath, GraphTreeProvider.PLAN_WAIT_MS);
+    if (token?.isCancellationRequested) return item;
+    item.tooltip = `${base}\n${nextRunLine(element, reply)}`;
+    return item;
   }
 }
 
@@ -214,13 +239,14 @@ function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefin
   item.iconPath = state ? stateIcon(state) : new vscode.ThemeIcon('circle-large-outline');
   item.contextValue = state === 'running' || (inRun && s && !s.finished) ? 'actiontree.action.running' : 'actiontree.action';
   item.description = describe(a, s);
-  const lines: string[] = [`${node.action}${state ? ` — ${state}` : ''}`];
+  const upToDate = state === 'skipped' && a?.reason === 'up to date';
+  const lines: string[] = [`${node.action}${upToDate ? ' — up to date (skipped: not run)' : state ? ` — ${state}` : ''}`];
   if (model?.description) lines.push(model.description);
   if (model?.command) lines.push(`$ ${model.command.kind === 'shell' ? model.command.line : model.command.argv.join(' ')}`);
   if (a) {
     const why = waitReason(a, s!, g);
     if (why) lines.push(why);
-    if (a.reason) lines.push(a.reason);
+    if (a.reason && !upToDate) lines.push(a.reason);
     if (a.exitCode !== null) lines.push(`exit code ${a.exitCode}`);
     if (a.attempts.length > 1) lines.push(`${a.attempts.length} attempts`);
   } else if (s && !s.finished) {
@@ -250,7 +276,7 @@ function describe(a: ActionRunState | undefined, s: RunView | undefined): string
     case 'canceled':
       return a.reason ?? 'canceled';
     case 'skipped':
-      return 'skipped';
+      return a.reason ?? 'skipped';
     default: {
       const never: never = a.state;
       return never;
@@ -275,6 +301,24 @@ export function waitReason(a: ActionRunState, s: RunView, g: GraphEntry | undefi
     return `ready: waiting for a free CPU slot or resource (needs ${needs.join(', ')})`;
   }
   return null;
+}
+
+/** A graph where some action declares `inputs`: its runs may skip actions. */
+export function isIncrementalGraph(g: GraphEntry): boolean {
+  return g.analysis.graph.actions.some((a) => a.inputs !== undefined);
+}
+
+/** The tooltip's line about the next run, from `actiontree plan` (docs/ui.md). */
+export function nextRunLine(node: TreeNode, reply: Awaited<ReturnType<PlanCache['get']>>): string {
+  if (reply === undefined) return 'Next run: (still working out what would run)';
+  if (reply.kind === 'error') return `Next run: unknown (${reply.message.split('\n')[0]})`;
+  if (node.kind === 'graph') {
+    const all = [...reply.decisions.values()];
+    const skip = all.filter((d) => d.decision === 'skip').length;
+    return `Next run: ${all.length - skip} of ${all.length} action${all.length === 1 ? '' : 's'} would run, ${skip} up to date`;
+  }
+  const d = reply.decisions.get(node.action);
+  return d === undefined ? 'Next run: not planned' : `Next run: ${describeDecision(d)}`;
 }
 
 export function nodeFile(n: TreeNode): string {
