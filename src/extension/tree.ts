@@ -211,7 +211,10 @@ function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunView | undef
     const c = s.state.counts;
     const done = c.succeeded + c.failed + c.canceled + c.skipped;
     if (running) parts.push(`running ${done}/${s.state.order.length}`);
-    else if (s.state.result) parts.push(`${s.past ? 'last run ' : ''}${s.state.result}${c.failed ? ` (${c.failed} failed)` : ''}`);
+    else if (s.state.result) {
+      const notes = [c.failed ? `${c.failed} failed` : '', c.skipped ? `${c.skipped} skipped` : ''].filter(Boolean).join(', ');
+      parts.push(`${s.past ? 'last run ' : ''}${s.state.result}${notes ? ` (${notes})` : ''}`);
+    }
     else if (s.error) parts.push('run failed to start');
   }
   item.description = parts.join(' · ');

@@ -41,7 +41,8 @@ export interface GanttInput {
   readonly actions: readonly GanttAction[];
 }
 
-export type BarKind = 'wait' | 'run' | 'estimate';
+/** 'skip': a mark where an action was skipped without running (up to date); start = end. */
+export type BarKind = 'wait' | 'run' | 'estimate' | 'skip';
 
 export interface GanttBar {
   readonly kind: BarKind;
@@ -124,6 +125,11 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
       if (waitEnd !== null && waitEnd > a.readyAt) {
         bars.push({ kind: 'wait', start: a.readyAt, end: waitEnd, state: 'ready', attempt: 0, open: firstStart === null && a.finishedAt === null });
       }
+    }
+    if (attempts.length === 0 && a.state === 'skipped' && a.finishedAt !== null) {
+      // Never started (action-ready, then action-finished skipped): a mark, not a bar, so the
+      // row is visible and arrows reach it.
+      bars.push({ kind: 'skip', start: a.finishedAt, end: a.finishedAt, state: 'skipped', attempt: 0, open: false });
     }
     attempts.forEach((at, k) => {
       const last = k === attempts.length - 1;
