@@ -167,12 +167,14 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
     barsPerRow[i] = bars;
   }
 
-  // Critical path: from the row ending last, follow the dependency that ended last.
+  // Critical path: from the row ending last, follow the dependency that ended last. An action
+  // skipped without running (up to date) took no time: it is never on the path.
+  const notRun = (i: number): boolean => input.actions[i]!.state === 'skipped' && input.actions[i]!.attempts.length === 0;
   const critical = new Uint8Array(n);
   const path: string[] = [];
   let best = -1;
   for (let i = 0; i < n; i++) {
-    if (known[i] && (best < 0 || projEnd[i]! > projEnd[best]!)) best = i;
+    if (known[i] && !notRun(i) && (best < 0 || projEnd[i]! > projEnd[best]!)) best = i;
   }
   const seen = new Uint8Array(n);
   while (best >= 0 && !seen[best]) {
@@ -181,7 +183,7 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
     path.push(input.actions[best]!.id);
     let next = -1;
     for (const j of depsPerRow[best] ?? []) {
-      if (known[j] && (next < 0 || projEnd[j]! > projEnd[next]!)) next = j;
+      if (known[j] && !notRun(j) && (next < 0 || projEnd[j]! > projEnd[next]!)) next = j;
     }
     best = next;
   }

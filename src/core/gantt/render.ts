@@ -243,7 +243,7 @@ function barEl(b: GanttBar, row: GanttRow, x: (t: number) => number, y: number, 
 }
 
 /** Width in px of the mark drawn for a skipped (up-to-date) action. */
-const SKIP_MARK = 10;
+const SKIP_MARK = 12;
 
 function summary(model: GanttModel): string {
   const c = model.counts;

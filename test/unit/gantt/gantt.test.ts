@@ -186,7 +186,8 @@ describe('gantt rendering', () => {
     const svg = renderGantt(m, fitView(m, 800, 200), {});
     const marks = collect(svg, (e) => e.tag === 'rect' && String(e.attrs['class']).includes('bar skip'));
     assert.equal(marks.length, 1);
-    assert.equal(marks[0]!.attrs['width'], 10);
+    assert.equal(marks[0]!.attrs['width'], 12);
+    assert.deepEqual(m.criticalPath, ['build'], 'a skipped action took no time: not on the critical path');
     const arrows = collect(svg, (e) => e.tag === 'path' && String(e.attrs['class']).startsWith('dep'));
     assert.equal(arrows.length, 1, 'gen -> build arrow drawn');
     assert.match(tooltipLines(gen, m).join('\n'), /skipped: up to date[\s\S]*not run: up to date/);
