@@ -5,6 +5,10 @@ import * as path from 'node:path';
 import { PlanCache, planInChild, type PlanReply } from '../../src/runner/planClient';
 import { parseParentMessage, parseWorkerMessage, type WorkerToParent } from '../../src/shared/runner-protocol';
 import { bundles } from './bundles';
+import { analyzeText } from '../../src/core/analyze';
+import { CodeLenses, UP_TO_DATE_TITLE } from '../../src/server/features/codeLens';
+import { NextRun, hoverParagraph } from '../../src/server/nextRun';
+import type { DocAnalysis } from '../../src/server/documents';
 import { markedEnv, tmpDir, writeGraph } from './helpers';
 
 /** Runs the worker bundle once with `start` and collects every message until it exits. */
@@ -149,3 +153,60 @@ describe('editor planning: plan over the worker protocol, force through it, Plan
     assert.equal(cache.peek('slow')?.fresh, false);
   });
 });
+
+describe('language server: what the next run would do (NextRun, real worker)', function () {
+  this.timeout(60_000);
+
+  it('hover paragraph and code lens state from the plan; a hover never waits long; invalidation', async () => {
+    const { worker } = await bundles();
+    const dir = tmpDir('at-next-');
+    const file = incrementalGraph(dir);
+    const graph = analyzeText(fs.readFileSync(file, 'utf8')).graph;
+    let refreshed = 0;
+    const next = new NextRun(worker, 200, () => refreshed++);
+    assert.equal(next.enabled, true);
+    // Not computed yet: the code lens says plain "▶ Run"; a hover answers within its bound.
+    assert.equal(next.upToDate(file, 'gen'), false);
+    next.prefetch(file, graph);
+    let slowest = 0;
+    const line = await until(async () => {
+      const t0 = Date.now();
+      const t = await next.hoverText(file, graph, 'gen', null);
+      slowest = Math.max(slowest, Date.now() - t0);
+      return t !== undefined && !/still working/.test(t) ? t : undefined;
+    });
+    assert.equal(line, 'Next run: the next run runs it: no previous run');
+    // Bound 200 ms; generous margin for a loaded machine (a plan itself takes a fork).
+    assert.ok(slowest < 3000, `a hover waited ${slowest} ms`);
+    // After a run: a newer run id drops the cached plan; then everything incremental is up to date.
+    assert.deepEqual(finished(await runWorker(file)), { gen: 'succeeded', build: 'succeeded', always: 'succeeded' });
+    const after = await until(async () => {
+      const t = await next.hoverText(file, graph, 'gen', 'run-2');
+      return t !== undefined && /up to date/.test(t) ? t : undefined;
+    });
+    assert.equal(after, 'Next run: up to date — the next run skips it');
+    assert.equal(next.upToDate(file, 'gen'), true);
+    assert.equal(next.upToDate(file, 'always'), false);
+    assert.ok(refreshed >= 1, 'code lenses refreshed when the skip set changed');
+    const lenses = new CodeLenses((_uri, id) => next.upToDate(file, id));
+    const da = { uri: 'file:///x.actiontree.jsonc', analysis: analyzeText(fs.readFileSync(file, 'utf8')) } as unknown as DocAnalysis;
+    const titles = lenses.list(da).map((l) => lenses.resolve(l).command?.title);
+    assert.deepEqual(titles, [UP_TO_DATE_TITLE, 'Run with dependencies', UP_TO_DATE_TITLE, 'Run with dependencies', '▶ Run', 'Run with dependencies']);
+    // A graph without inputs: nothing is computed.
+    const plain = analyzeText('{"version":1,"actions":{"a":{"command":"true"}}}').graph;
+    assert.equal(await next.hoverText(path.join(dir, 'plain.actiontree.jsonc'), plain, 'a', null), undefined);
+    // Markdown is escaped; errors are one line.
+    assert.equal(hoverParagraph({ kind: 'error', message: 'bad *thing*\nmore', at: 0 }, 'a'), 'Next run: unknown — bad \\*thing\\*');
+    assert.equal(hoverParagraph(undefined, 'a'), 'Next run: _still working out what would run (hover again)_');
+  });
+});
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
