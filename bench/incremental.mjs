@@ -33,6 +33,7 @@ const N = Number(opt('actions', 2000));
 const F = Number(opt('files', 10));
 const reps = Number(opt('reps', quick ? 3 : 9));
 const coldReps = Number(opt('cold-reps', quick ? 1 : 3));
+const hasTime = fs.existsSync('/usr/bin/time');
 
 for (const tool of ['make']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
@@ -92,15 +93,27 @@ function setup(dir, incremental) {
   fs.writeFileSync(path.join(dir, 'Makefile'), make);
 }
 
+/**
+ * Wall time, and CPU time (user + system, from GNU time) — on a loaded machine the CPU time
+ * is the steadier figure: wall time there mostly measures waiting for a core.
+ */
 function time(cmd, argv, cwd) {
+  const full = hasTime ? ['/usr/bin/time', ['-f', '@@cpu %U %S', cmd, ...argv]] : [cmd, argv];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  const r = spawnSync(full[0], full[1], { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) {
     console.error(`${cmd} ${argv.join(' ')} failed (${r.status}):\n${r.stderr}`);
     process.exit(1);
   }
-  return { ms, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+  let stderr = r.stderr.toString();
+  let cpuMs = NaN;
+  const m = /@@cpu ([0-9.]+) ([0-9.]+)\n?$/.exec(stderr);
+  if (m) {
+    cpuMs = (Number(m[1]) + Number(m[2])) * 1000;
+    stderr = stderr.slice(0, m.index);
+  }
+  return { ms, cpuMs, stdout: r.stdout.toString(), stderr };
 }
 
 const median = (xs) => {
@@ -124,6 +137,9 @@ if (!/skipped/.test(second.stdout + second.stderr)) console.error('warning: the 
 const makeMs = [];
 const atMs = [];
 const ratios = [];
+const makeCpu = [];
+const atCpu = [];
+const cpuRatios = [];
 for (let r = 0; r < reps; r++) {
   const order = r % 2 === 0 ? ['make', 'at'] : ['at', 'make'];
   const got = {};
@@ -132,21 +148,32 @@ for (let r = 0; r < reps; r++) {
       const t = time('make', ['-r', '-R', '-j2'], inc);
       if (!/Nothing to be done/.test(t.stdout + t.stderr)) console.error('warning: make was not a no-op');
       got.make = t.ms;
+      got.makeCpu = t.cpuMs;
     } else {
       const t = time(process.execPath, [cli, ...run], inc);
       if (!new RegExp(`${N} skipped`).test(t.stdout + t.stderr)) console.error(`warning: actiontree was not a no-op:\n${(t.stdout + t.stderr).slice(-500)}`);
       got.at = t.ms;
+      got.atCpu = t.cpuMs;
     }
   }
   makeMs.push(got.make);
   atMs.push(got.at);
   ratios.push(got.at / got.make);
+  makeCpu.push(got.makeCpu);
+  atCpu.push(got.atCpu);
+  cpuRatios.push(got.atCpu / Math.max(got.makeCpu, 10)); // GNU time has 10 ms resolution
 }
 const nodeFloor = [];
 const cliFloor = [];
+const nodeFloorCpu = [];
+const cliFloorCpu = [];
 for (let r = 0; r < reps; r++) {
-  nodeFloor.push(time(process.execPath, ['-e', '0'], inc).ms);
-  cliFloor.push(time(process.execPath, [cli, '--version'], inc).ms);
+  const a = time(process.execPath, ['-e', '0'], inc);
+  const b = time(process.execPath, [cli, '--version'], inc);
+  nodeFloor.push(a.ms);
+  cliFloor.push(b.ms);
+  nodeFloorCpu.push(a.cpuMs);
+  cliFloorCpu.push(b.cpuMs);
 }
 results.noop = {
   makeMedianMs: median(makeMs),
@@ -154,6 +181,13 @@ results.noop = {
   pairedRatio: median(ratios),
   nodeStartMedianMs: median(nodeFloor),
   cliStartMedianMs: median(cliFloor),
+  cpu: {
+    makeMedianMs: median(makeCpu),
+    actiontreeMedianMs: median(atCpu),
+    pairedRatio: median(cpuRatios),
+    nodeStartMedianMs: median(nodeFloorCpu),
+    cliStartMedianMs: median(cliFloorCpu),
+  },
   reps,
   loadAfter: load(),
 };
@@ -162,9 +196,23 @@ console.log(`  make -r -R -j2        median ${results.noop.makeMedianMs.toFixed(
 console.log(`  actiontree run        median ${results.noop.actiontreeMedianMs.toFixed(0)} ms`);
 console.log(`  paired ratio          ${results.noop.pairedRatio.toFixed(2)}x make (target <= 2.0x)`);
 console.log(`  floor: node -e 0      median ${results.noop.nodeStartMedianMs.toFixed(0)} ms;  actiontree --version ${results.noop.cliStartMedianMs.toFixed(0)} ms`);
+if (hasTime) {
+  const c = results.noop.cpu;
+  console.log(`  CPU time (user+sys): make ${c.makeMedianMs.toFixed(0)} ms, actiontree ${c.actiontreeMedianMs.toFixed(0)} ms, paired ratio ${c.pairedRatio.toFixed(2)}x;`);
+  console.log(`                       node -e 0 ${c.nodeStartMedianMs.toFixed(0)} ms, actiontree --version ${c.cliStartMedianMs.toFixed(0)} ms`);
+}
 console.log(`  load average after: ${results.noop.loadAfter}`);
 
 // (b) cold run: hashing overhead
+function save() {
+  fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'bench', 'results', 'incremental.json'), JSON.stringify(results, null, 2) + '\n');
+}
+if (coldReps === 0) {
+  save();
+  fs.rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
 const plain = path.join(work, 'plain');
 setup(plain, false);
 const coldInc = [];
@@ -183,6 +231,5 @@ console.log(`  plain (no inputs)     median ${results.cold.plainMedianMs.toFixed
 console.log(`  overhead              ${(results.cold.overhead * 100).toFixed(1)} %`);
 console.log(`  load average after: ${results.cold.loadAfter}`);
 
-fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
-fs.writeFileSync(path.join(root, 'bench', 'results', 'incremental.json'), JSON.stringify(results, null, 2) + '\n');
+save();
 fs.rmSync(work, { recursive: true, force: true });

@@ -1,3 +1,5 @@
+import type { OutputGate } from '../runner/launcher';
+
 /**
  * The CLI's command table types. A command is a name, a one-line summary, a usage text and
  * `run`, which returns the exit code (0 ok, 1 failure, 2 usage / unreadable input) and
@@ -9,6 +11,8 @@ export interface CliIO {
   readonly cwd: string;
   readonly isTTY: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Closed while stdout has more than a bound of unwritten data (a slow reader); absent in-process. */
+  readonly stdoutGate?: OutputGate;
 }
 
 export interface CliCommand {
@@ -86,7 +90,8 @@ export function parseArgs(command: string, argv: readonly string[], spec: Readon
     let v = inline;
     if (v === undefined) {
       const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('-') && next !== '-')) {
+      // A negative number is a value (`--cpus -1` gets its own message), not an option.
+      if (next === undefined || (next.startsWith('-') && next !== '-' && !/^-[0-9.]/.test(next))) {
         return { ok: false, message: `option '${shown}' needs a value ${hint}` };
       }
       v = next;
@@ -101,4 +106,17 @@ export function parseArgs(command: string, argv: readonly string[], spec: Readon
     } else values[name] = v;
   }
   return { ok: true, values, positionals };
+}
+
+/** Largest value an integer option accepts (slots past the number of actions change nothing). */
+export const MAX_INT_OPTION = 1_000_000;
+
+/**
+ * A whole-number option value: decimal digits only (no sign, fraction, exponent or
+ * separators), from `min` to MAX_INT_OPTION. The message names the option and the value.
+ */
+export function parseIntOption(option: string, value: string, min = 1): { ok: true; value: number } | { ok: false; message: string } {
+  const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (Number.isInteger(n) && n >= min && n <= MAX_INT_OPTION) return { ok: true, value: n };
+  return { ok: false, message: `${option} needs a whole number from ${min} to ${MAX_INT_OPTION}, got '${value}'` };
 }

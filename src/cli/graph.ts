@@ -5,7 +5,8 @@ import { topologicalOrder } from '../core/graph';
 import type { Graph } from '../core/model';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, type CliCommand, type CliIO } from './command';
 import { GRAPH_SUFFIX, resolveGraphFile } from './files';
-import { formatDiagnostic, validateFile } from './validate';
+import { validateFile } from './validate';
+import { escapeControls, escapeControlsKeepLines, formatDiagnostic, jsonForTerminal } from '../core/format';
 
 export type GraphFormat = 'dot' | 'mermaid' | 'json';
 
@@ -24,9 +25,9 @@ export function graphName(graph: Graph, file: string): string {
   return base.endsWith(GRAPH_SUFFIX) ? base.slice(0, -GRAPH_SUFFIX.length) : base;
 }
 
-/** A DOT double-quoted string. */
+/** A DOT double-quoted string; control characters appear as visible escapes (`\x1b`). */
 export function dotQuote(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r\n|\r|\n/g, '\\n')}"`;
+  return `"${escapeControlsKeepLines(s.replace(/\r\n?/g, '\n')).replace(/\t/g, ' ').replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r\n|\r|\n/g, '\\n')}"`;
 }
 
 /**
@@ -50,9 +51,10 @@ export function toDot(graph: Graph, name: string, cycleEdges: ReadonlySet<string
   return `${out.join('\n')}\n`;
 }
 
-/** Mermaid label text inside ["..."]: quotes and angle brackets as entity codes. */
+/** Mermaid label text inside ["..."]: quotes and angle brackets as entity codes, control characters as visible escapes. */
 export function mermaidLabel(s: string): string {
-  return s
+  return escapeControlsKeepLines(s.replace(/\r\n?/g, '\n'))
+    .replace(/\t/g, ' ')
     .replace(/#/g, '#35;')
     .replace(/"/g, '#quot;')
     .replace(/</g, '#lt;')
@@ -114,7 +116,7 @@ export function toJson(graph: Graph, name: string, file: string, cycleEdges: Rea
       return { action: from, dependency: to };
     }),
   };
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  return `${jsonForTerminal(JSON.stringify(doc, null, 2))}\n`;
 }
 
 const USAGE = `Usage: actiontree graph [FILE] [--format dot|mermaid|json]
@@ -145,7 +147,7 @@ export const graphCommand: CliCommand = {
       help: { type: 'boolean', short: 'h' },
     });
     if (!args.ok) {
-      io.stderr(`actiontree: ${args.message}\n`);
+      io.stderr(`actiontree: ${escapeControls(args.message)}\n`);
       return EXIT_USAGE;
     }
     if (args.values.help) {
@@ -159,12 +161,12 @@ export const graphCommand: CliCommand = {
     const format = (args.values.format ?? 'dot') as GraphFormat;
     const r = await resolveGraphFile(args.positionals[0], io.cwd);
     if (!r.ok) {
-      io.stderr(`actiontree: ${r.message}\n`);
+      io.stderr(`actiontree: ${escapeControls(r.message)}\n`);
       return EXIT_USAGE;
     }
     const v = await validateFile(r.file, r.display);
     if (!v.ok) {
-      io.stderr(`actiontree: ${v.message}\n`);
+      io.stderr(`actiontree: ${escapeControls(v.message)}\n`);
       return EXIT_USAGE;
     }
     const { diagnostics, lineIndex } = v.result;

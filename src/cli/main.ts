@@ -3,7 +3,9 @@
  * its own module and add it to `commands` below (one import + one entry).
  */
 import { version } from '../../package.json';
+import type { OutputGate } from '../runner/launcher';
 import { EXIT_OK, EXIT_USAGE, type CliCommand, type CliIO } from './command';
+import { escapeControls, escapeControlsKeepLines } from '../core/format';
 import { ganttCommand } from './gantt';
 import { graphCommand } from './graph';
 import { planCommand } from './plan';
@@ -55,27 +57,31 @@ export async function main(argv: readonly string[], io: CliIO, list: readonly Cl
     }
     const c = find(name);
     if (!c) {
-      io.stderr(`actiontree: unknown command '${name}' (commands: ${list.map((x) => x.name).join(', ')})\n`);
+      io.stderr(`actiontree: unknown command '${escapeControls(name)}' (commands: ${list.map((x) => x.name).join(', ')})\n`);
       return EXIT_USAGE;
     }
     io.stdout(`${c.usage}\n`);
     return EXIT_OK;
   }
   if (first.startsWith('-')) {
-    io.stderr(`actiontree: unknown option '${first}' (see 'actiontree --help')\n`);
+    io.stderr(`actiontree: unknown option '${escapeControls(first)}' (see 'actiontree --help')\n`);
     return EXIT_USAGE;
   }
   const c = find(first);
   if (!c) {
-    io.stderr(`actiontree: unknown command '${first}' (commands: ${list.map((x) => x.name).join(', ')}; see 'actiontree --help')\n`);
+    io.stderr(`actiontree: unknown command '${escapeControls(first)}' (commands: ${list.map((x) => x.name).join(', ')}; see 'actiontree --help')\n`);
     return EXIT_USAGE;
   }
+  // Every message on stderr is ours (paths, ids, reasons from files): terminal-safe. `run`
+  // escapes at each call site instead: with --json its stderr also carries the actions'
+  // own output (failure tails), which is the user's and stays as printed.
+  const cio: CliIO = c.name === 'run' ? io : { stdout: (s) => io.stdout(s), stderr: (s) => io.stderr(escapeControlsKeepLines(s)), cwd: io.cwd, isTTY: io.isTTY, env: io.env };
   try {
-    return await c.run(rest, io);
+    return await c.run(rest, cio);
   } catch (e: unknown) {
     // A bug: one line, no stack, unless ACTIONTREE_DEBUG is set.
     const msg = e instanceof Error ? e.message : String(e);
-    io.stderr(`actiontree ${c.name}: internal error: ${msg}\n`);
+    io.stderr(`actiontree ${c.name}: internal error: ${escapeControls(msg)}\n`);
     if (io.env.ACTIONTREE_DEBUG && e instanceof Error && e.stack) io.stderr(`${e.stack}\n`);
     return 70;
   }
@@ -88,6 +94,34 @@ function processIO(): CliIO {
     cwd: process.cwd(),
     isTTY: Boolean(process.stdout.isTTY),
     env: process.env,
+    stdoutGate: streamGate(process.stdout, STDOUT_HIGH_WATER),
+  };
+}
+
+/** `run --json` pauses the actions' output while stdout holds more than this (a slow reader). */
+const STDOUT_HIGH_WATER = 4 * 1024 * 1024;
+
+/** Open while the stream's unwritten data is under `highWater`; opens again on 'drain' (all written). */
+export function streamGate(stream: NodeJS.WritableStream & { readonly writableLength: number }, highWater: number): OutputGate {
+  let waiting: (() => void)[] = [];
+  const wake = (): void => {
+    if (stream.writableLength >= highWater && stream.writable) return;
+    const fns = waiting;
+    waiting = [];
+    for (const fn of fns) fn();
+  };
+  // 'drain' comes once the buffer is empty; 'close'/'error' (the reader is gone) must not leave the run paused.
+  stream.on('drain', wake);
+  stream.on('close', wake);
+  stream.on('error', wake);
+  return {
+    get open() {
+      return stream.writableLength < highWater || !stream.writable;
+    },
+    onOpen(fn: () => void) {
+      if (stream.writableLength < highWater || !stream.writable) fn();
+      else waiting.push(fn);
+    },
   };
 }
 

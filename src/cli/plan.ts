@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { planDecisions } from '../runner/incremental/plan';
 import { EXIT_OK, EXIT_USAGE, parseArgs, type CliCommand, type CliIO } from './command';
 import { GRAPH_SUFFIX, resolveGraphFile } from './files';
-import { formatDiagnostic } from './validate';
+import { escapeControls, formatDiagnostic, jsonForTerminal } from '../core/format';
 
 const USAGE = `Usage: actiontree plan [FILE] [ACTION...] [--only] [--force] [--json]
 
@@ -41,7 +41,7 @@ export const planCommand: CliCommand = {
       help: { type: 'boolean', short: 'h' },
     });
     if (!parsed.ok) {
-      io.stderr(`actiontree plan: ${parsed.message}\n`);
+      io.stderr(`actiontree plan: ${escapeControls(parsed.message)}\n`);
       return EXIT_USAGE;
     }
     if (parsed.values['help'] === true) {
@@ -61,7 +61,7 @@ export const planCommand: CliCommand = {
     }
     const resolved = await resolveGraphFile(fileArg, io.cwd);
     if (!resolved.ok) {
-      io.stderr(`actiontree plan: ${resolved.message}\n`);
+      io.stderr(`actiontree plan: ${escapeControls(resolved.message)}\n`);
       return EXIT_USAGE;
     }
     const out = planDecisions(resolved.file, {
@@ -73,18 +73,18 @@ export const planCommand: CliCommand = {
     switch (out.kind) {
       case 'invalid':
         for (const d of out.diagnostics) io.stderr(`${formatDiagnostic(resolved.display, d, out.lineIndex)}\n`);
-        io.stderr(`actiontree plan: ${resolved.display} has ${out.diagnostics.length} error${out.diagnostics.length === 1 ? '' : 's'}\n`);
+        io.stderr(`actiontree plan: ${escapeControls(resolved.display)} has ${out.diagnostics.length} error${out.diagnostics.length === 1 ? '' : 's'}\n`);
         return EXIT_USAGE;
       case 'error':
-        io.stderr(`actiontree plan: ${out.message}\n`);
+        io.stderr(`actiontree plan: ${escapeControls(out.message)}\n`);
         return EXIT_USAGE;
       case 'plan': {
-        for (const w of out.warnings) io.stderr(`warning: ${w}\n`);
+        for (const w of out.warnings) io.stderr(`warning: ${escapeControls(w)}\n`);
         if (parsed.values['json'] === true) {
-          for (const d of out.decisions) io.stdout(`${JSON.stringify({ action: d.action, decision: d.decision, reasons: d.reasons })}\n`);
+          for (const d of out.decisions) io.stdout(`${jsonForTerminal(JSON.stringify({ action: d.action, decision: d.decision, reasons: d.reasons }))}\n`);
         } else {
           const width = Math.max(0, ...out.decisions.map((d) => d.action.length));
-          for (const d of out.decisions) io.stdout(`${d.decision.padEnd(5)} ${d.action.padEnd(width)}   (${d.reasons.join('; ')})\n`);
+          for (const d of out.decisions) io.stdout(`${d.decision.padEnd(5)} ${escapeControls(d.action).padEnd(width)}   (${escapeControls(d.reasons.join('; '))})\n`);
         }
         return EXIT_OK;
       }

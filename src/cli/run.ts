@@ -6,9 +6,9 @@ import { formatMs } from '../core/run/outcome';
 import { OutputTails } from '../core/run/tail';
 import { spawnModeFromEnv } from '../runner/executor';
 import { executeRun } from '../runner/run';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, type CliCommand, type CliIO } from './command';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, parseIntOption, type CliCommand, type CliIO } from './command';
 import { GRAPH_SUFFIX, resolveGraphFile } from './files';
-import { formatDiagnostic } from './validate';
+import { escapeControls, formatDiagnostic, jsonForTerminal } from '../core/format';
 
 const USAGE = `Usage: actiontree run [FILE] [ACTION...] [--only] [--force] [--cpus N] [--keep-going] [--json]
 
@@ -57,7 +57,7 @@ export const runCommand: CliCommand = {
       help: { type: 'boolean', short: 'h' },
     });
     if (!parsed.ok) {
-      io.stderr(`actiontree run: ${parsed.message}\n`);
+      io.stderr(`actiontree run: ${escapeControls(parsed.message)}\n`);
       return EXIT_USAGE;
     }
     if (parsed.values['help'] === true) {
@@ -67,11 +67,12 @@ export const runCommand: CliCommand = {
     let cpus: number | undefined;
     const cpusArg = parsed.values['cpus'];
     if (typeof cpusArg === 'string') {
-      if (!/^[1-9][0-9]*$/.test(cpusArg)) {
-        io.stderr(`actiontree run: --cpus needs an integer >= 1, got '${cpusArg}'\n`);
+      const n = parseIntOption('--cpus', cpusArg);
+      if (!n.ok) {
+        io.stderr(`actiontree run: ${escapeControls(n.message)}\n`);
         return EXIT_USAGE;
       }
-      cpus = Number(cpusArg);
+      cpus = n.value;
     }
     const json = parsed.values['json'] === true;
     const keepGoing = parsed.values['keep-going'] === true ? true : undefined;
@@ -89,7 +90,7 @@ export const runCommand: CliCommand = {
     }
     const resolved = await resolveGraphFile(fileArg, io.cwd);
     if (!resolved.ok) {
-      io.stderr(`actiontree run: ${resolved.message}\n`);
+      io.stderr(`actiontree run: ${escapeControls(resolved.message)}\n`);
       return EXIT_USAGE;
     }
 
@@ -120,19 +121,21 @@ export const runCommand: CliCommand = {
         signal: ac.signal,
         env: { ...io.env },
         onEvent: (e) => ui.event(e),
+        ...(json && io.stdoutGate !== undefined ? { outputGate: io.stdoutGate } : {}),
       });
       ui.stop();
       switch (outcome.kind) {
         case 'invalid':
           for (const d of outcome.diagnostics) io.stderr(`${formatDiagnostic(resolved.display, d, outcome.lineIndex)}\n`);
-          io.stderr(`actiontree run: ${resolved.display} has ${outcome.diagnostics.length} error${outcome.diagnostics.length === 1 ? '' : 's'}; nothing was run\n`);
+          io.stderr(`actiontree run: ${escapeControls(resolved.display)} has ${outcome.diagnostics.length} error${outcome.diagnostics.length === 1 ? '' : 's'}; nothing was run\n`);
           return EXIT_USAGE;
         case 'error':
-          io.stderr(`actiontree run: ${outcome.message}\n`);
+          io.stderr(`actiontree run: ${escapeControls(outcome.message)}\n`);
           return EXIT_USAGE;
         case 'finished': {
-          for (const w of outcome.warnings) io.stderr(`warning: ${w}\n`);
+          for (const w of outcome.warnings) io.stderr(`warning: ${escapeControls(w)}\n`);
           ui.summary(outcome.summary, outcome.runDir, io.cwd);
+          for (const l of outcome.logErrors) io.stderr(`actiontree run: warning: the log of '${l.action}' is incomplete: ${l.error}\n`);
           if (outcome.summary.result === 'succeeded') return EXIT_OK;
           if (canceledBy === 'SIGINT') return 130;
           if (canceledBy === 'SIGTERM') return 143;
@@ -184,7 +187,8 @@ class Progress {
   }
 
   event(e: RunEvent): void {
-    if (this.json) this.io.stdout(`${JSON.stringify(e)}\n`);
+    // JSON.stringify escapes C0 controls; jsonForTerminal the rest (same JSON value).
+    if (this.json) this.io.stdout(`${jsonForTerminal(JSON.stringify(e))}\n`);
     switch (e.type) {
       case 'run-started':
         this.total = e.actions.length;
@@ -198,7 +202,7 @@ class Progress {
         break;
       case 'action-started':
         this.running.add(e.action);
-        if (e.attempt > 1 && !this.json) this.line(`↻ ${e.action}: attempt ${e.attempt} (previous: ${e.previous?.reason ?? 'failed'})`);
+        if (e.attempt > 1 && !this.json) this.line(`↻ ${escapeControls(e.action)}: attempt ${e.attempt} (previous: ${escapeControls(e.previous?.reason ?? 'failed')})`);
         break;
       case 'action-output':
         this.tails.add(e.action, e.text);
@@ -207,10 +211,11 @@ class Progress {
         this.running.delete(e.action);
         this.done++;
         if (e.state === 'succeeded') this.tails.clear(e.action);
-        if (!this.json && (!this.live || e.state !== 'succeeded')) {
+        // On a terminal, only what needs attention is printed above the progress line.
+        if (!this.json && (!this.live || (e.state !== 'succeeded' && e.state !== 'skipped'))) {
           const mark = e.state === 'succeeded' ? '✓' : e.state === 'failed' ? '✗' : e.state === 'canceled' ? '○' : '-';
           const attempts = e.attempts > 1 ? ` after ${e.attempts} attempts` : '';
-          this.line(`${mark} ${e.action}${e.reason ? `: ${e.reason}` : ''}${attempts}`);
+          this.line(`${mark} ${escapeControls(e.action)}${e.reason ? `: ${escapeControls(e.reason)}` : ''}${attempts}`);
         }
         break;
       }
@@ -248,7 +253,7 @@ class Progress {
       let shown = 0;
       for (const n of names) {
         const more = names.length - shown - 1;
-        const add = (shown ? ', ' : '') + n;
+        const add = (shown ? ', ' : '') + escapeControls(n);
         if (text.length + add.length + (more > 0 ? 8 : 0) > width) break;
         text += add;
         shown++;
@@ -272,7 +277,8 @@ class Progress {
     const failed = s.actions.filter((a) => a.state === 'failed');
     for (const a of failed) {
       const { lines, more } = this.tails.lastLines(a.id, TAIL_LINES);
-      this.say(`\n── ${a.id}: ${a.reason ?? 'failed'}${a.attempts > 1 ? ` (${a.attempts} attempts)` : ''} ──\n`);
+      // The header is ours (escaped); the output lines below are the action's own, as printed.
+      this.say(`\n── ${escapeControls(a.id)}: ${escapeControls(a.reason ?? 'failed')}${a.attempts > 1 ? ` (${a.attempts} attempts)` : ''} ──\n`);
       if (lines.length === 0) this.say('(no output)\n');
       else {
         if (more) this.say(`… (earlier output in the log)\n`);
@@ -285,6 +291,6 @@ class Progress {
     };
     const verdict = s.result === 'succeeded' ? 'Run succeeded' : s.result === 'failed' ? 'Run FAILED' : 'Run CANCELED';
     this.say(`\n${verdict}: ${parts.join(', ')} of ${s.actions.length} in ${formatMs(Math.round(s.finishedAt - s.startedAt))}\n`);
-    this.say(`report: ${rel(path.join(runDir, 'report.json'))}\nlogs:   ${rel(path.join(runDir, 'logs'))}${path.sep}\n`);
+    this.say(`report: ${escapeControls(rel(path.join(runDir, 'report.json')))}\nlogs:   ${escapeControls(rel(path.join(runDir, 'logs')))}${path.sep}\n`);
   }
 }

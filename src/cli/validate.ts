@@ -5,18 +5,12 @@ import type { Graph } from '../core/model';
 import { LineIndex } from '../core/text';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, type CliCommand, type CliIO } from './command';
 import { readGraphFile, resolveGraphFile } from './files';
+import { escapeControls, formatDiagnostic, jsonForTerminal } from '../core/format';
 
 export interface FileDiagnostics {
   readonly display: string;
   readonly diagnostics: readonly Diagnostic[];
   readonly lineIndex: LineIndex;
-}
-
-/** One line per diagnostic, 1-based line and column of the range start. */
-export function formatDiagnostic(display: string, d: Diagnostic, lineIndex: LineIndex): string {
-  const p = lineIndex.positionAt(d.span.offset);
-  const message = d.message.replace(/[\r\n]+/g, ' ');
-  return `${display}:${p.line + 1}:${p.character + 1}: ${d.severity} ${d.code}: ${message}`;
 }
 
 function plural(n: number, word: string): string {
@@ -78,7 +72,7 @@ export const validateCommand: CliCommand = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const args = parseArgs('validate', argv, { format: { type: 'string', choices: ['text', 'json'] }, help: { type: 'boolean', short: 'h' } });
     if (!args.ok) {
-      io.stderr(`actiontree: ${args.message}\n`);
+      io.stderr(`actiontree: ${escapeControls(args.message)}\n`);
       return EXIT_USAGE;
     }
     if (args.values.help) {
@@ -93,13 +87,13 @@ export const validateCommand: CliCommand = {
     for (const t of targets) {
       const r = await resolveGraphFile(t, io.cwd);
       if (!r.ok) {
-        io.stderr(`actiontree: ${r.message}\n`);
+        io.stderr(`actiontree: ${escapeControls(r.message)}\n`);
         unreadable++;
         continue;
       }
       const v = await validateFile(r.file, r.display);
       if (!v.ok) {
-        io.stderr(`actiontree: ${v.message}\n`);
+        io.stderr(`actiontree: ${escapeControls(v.message)}\n`);
         unreadable++;
         continue;
       }
@@ -125,7 +119,7 @@ export const validateCommand: CliCommand = {
         if (lines.length) io.stdout(`${lines.join('\n')}\n`);
       }
     }
-    if (json) io.stdout(`${JSON.stringify(jsonOut, null, 2)}\n`);
+    if (json) io.stdout(`${jsonForTerminal(JSON.stringify(jsonOut, null, 2))}\n`);
     // The summary; when nothing could be read, the one error line says it all.
     if (results.length > 0) io.stderr(`${summarize(results, unreadable)}\n`);
     if (unreadable) return EXIT_USAGE;

@@ -538,6 +538,17 @@ export function spanOf(n: LNode): Span {
   return { offset: n.offset, length: n.length };
 }
 
+/**
+ * The range of character `index` of a string node's value when its source has no escapes
+ * (then the source is the value between quotes: an escape always makes the source longer);
+ * else the whole string.
+ */
+function charSpan(n: LNode, value: string, index: number): Span {
+  return n.length === value.length + 2 && index >= 0 ? { offset: n.offset + 1 + index, length: 1 } : spanOf(n);
+}
+
+const NUL_MESSAGE = 'contains a NUL character (\\u0000), which cannot be passed to a program';
+
 function q(s: string): string {
   const clipped = s.length > 60 ? `${s.slice(0, 57)}...` : s;
   return `'${clipped}'`;
@@ -764,6 +775,7 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
         f.commandSet = true;
         if (v.type === 'string') {
           if ((v.value as string).trim() === '') sink.error(`${where}: 'command' is empty`, spanOf(v));
+          else if ((v.value as string).includes('\u0000')) sink.error(`${where}: 'command' ${NUL_MESSAGE}`, spanOf(v));
           else f.command = { kind: 'shell', line: v.value as string };
         } else if (v.type === 'array') {
           const items = v.items ?? [];
@@ -772,6 +784,9 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
           for (const it of items) {
             if (it.type !== 'string') {
               sink.error(`${where}: every element of a 'command' array must be a string, got ${describeNode(it)}`, spanOf(it));
+              ok = false;
+            } else if ((it.value as string).includes('\u0000')) {
+              sink.error(`${where}: an element of 'command' ${NUL_MESSAGE}`, spanOf(it));
               ok = false;
             } else argv.push(it.value as string);
           }
@@ -897,6 +912,7 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
       case 'cwd': {
         if (v.type !== 'string') sink.error(`${where}: 'cwd' must be a string (a folder path), got ${describeNode(v)}`, spanOf(v));
         else if ((v.value as string) === '') sink.error(`${where}: 'cwd' is empty; use "." for the graph file's folder`, spanOf(v));
+        else if ((v.value as string).includes('\u0000')) sink.error(`${where}: 'cwd' contains a NUL character (\\u0000), which no path can`, spanOf(v));
         else f.cwd = v.value as string;
         break;
       }
@@ -914,6 +930,17 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
             sink.error(`${where}: env value of ${q(ep.name)} must be a string, got ${describeNode(ev)}`, spanOf(ev));
           } else if (ep.name === '') {
             sink.error(`${where}: env variable names cannot be empty`, spanOf(ep.key));
+          } else if (ep.name.includes('=')) {
+            // The environment is a list of NAME=value strings: the program would see another variable.
+            const at = ep.name.indexOf('=');
+            sink.error(
+              `${where}: env variable name ${q(ep.name)} contains '='; the program would see a variable ${q(ep.name.slice(0, at))} instead`,
+              charSpan(ep.key, ep.name, at),
+            );
+          } else if (ep.name.includes('\u0000')) {
+            sink.error(`${where}: an env variable name contains a NUL character (\\u0000), which an environment cannot carry`, charSpan(ep.key, ep.name, ep.name.indexOf('\u0000')));
+          } else if ((ev.value as string).includes('\u0000')) {
+            sink.error(`${where}: env value of ${q(ep.name)} contains a NUL character (\\u0000), which an environment cannot carry`, charSpan(ev, ev.value as string, (ev.value as string).indexOf('\u0000')));
           } else e[ep.name] = ev.value as string;
         }
         f.env = e;

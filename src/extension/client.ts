@@ -36,6 +36,9 @@ export function register(ctx: ActionTreeContext): void {
     },
     outputChannel,
     initializationOptions: {},
+    // Hovers show text from files a repository can commit (graph files, run records): never
+    // trusted (no command: links) and no HTML. The server escapes them too (hover.ts).
+    markdown: { isTrusted: false, supportHtml: false },
   };
   const client = new LanguageClient('actiontree', 'ActionTree Language Server', serverOptions, clientOptions);
   current = client;

@@ -161,7 +161,7 @@ async function pickSession(svc: Services, arg: unknown, which: 'active' | 'any')
   const list = which === 'active' ? svc.runs.active : [...svc.runs.all].reverse();
   if (list.length <= 1 || which === 'any') return list[0];
   const pick = await vscode.window.showQuickPick(
-    list.map((s) => ({ label: path.basename(s.graphFile), description: `${s.request.label} · ${s.state.order.length} actions`, s })),
+    list.map((s) => ({ label: path.basename(s.graphFile), description: `${s.request.label} · ${s.state.actions.size} actions`, s })),
     { placeHolder: 'Run to cancel' },
   );
   return pick?.s;
@@ -218,7 +218,7 @@ export const commandTable: Readonly<Record<string, Handler>> = {
     }
     const entry = await svc.graphs.fresh(vscode.Uri.file(s.graphFile));
     const bad = s.state.order.filter((id) => {
-      const st = s.state.actions[id]?.state;
+      const st = s.state.actions.get(id)?.state;
       return st === 'failed' || st === 'canceled';
     });
     if (!entry || bad.length === 0) {
@@ -290,7 +290,7 @@ export const commandTable: Readonly<Record<string, Handler>> = {
       if (!entry) return undefined;
       const order = s ? s.state.order : topologicalOrder(entry.analysis.graph);
       const pick = await vscode.window.showQuickPick(
-        order.map((id) => ({ label: id, description: s?.state.actions[id]?.state ?? '' })),
+        order.map((id) => ({ label: id, description: s?.state.actions.get(id)?.state ?? '' })),
         { placeHolder: 'Action whose output to show' },
       );
       if (!pick) return undefined;

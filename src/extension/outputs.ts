@@ -97,7 +97,7 @@ export class OutputManager implements vscode.Disposable {
       }
       case 'action-finished': {
         const o = this.outputs.get(this.key(s.graphFile, e.action));
-        const a = s.state.actions[e.action];
+        const a = s.state.actions.get(e.action);
         if (!o || o.sessionId !== s.id) {
           // An action that never started (canceled, skipped): nothing to show yet.
           if (!o) return;

@@ -196,8 +196,8 @@ export class RunSession implements vscode.Disposable {
   }
 
   summary(): RunSummary {
-    const states: Record<string, string> = {};
-    for (const id of this.state.order) states[id] = this.state.actions[id]?.state ?? 'pending';
+    // Object.fromEntries defines own keys: an action named `__proto__` stays a key.
+    const states: Record<string, string> = Object.fromEntries([...this.state.actions.entries()].map(([id, a]) => [id, a.state]));
     return {
       id: this.id,
       graphFile: this.graphFile,

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { doneCount } from '../core/run/state';
+import { doneCount, idsInState, runningActions } from '../core/run/state';
 import type { RunService, RunSession } from './runService';
 
 /**
@@ -51,7 +51,7 @@ export class RunStatus implements vscode.Disposable {
     let failed = 0;
     for (const s of shown) {
       done += doneCount(s.state);
-      total += s.state.order.length;
+      total += s.state.actions.size;
       failed += s.state.counts.failed;
     }
     const running = active.length > 0;
@@ -75,13 +75,13 @@ export class RunStatus implements vscode.Disposable {
           token.onCancellationRequested(() => s.cancel());
           let reported = 0;
           const report = (): void => {
-            const total = Math.max(1, s.state.order.length);
+            const total = Math.max(1, s.state.actions.size);
             const done = doneCount(s.state);
             const pct = (done / total) * 100;
-            const running = s.state.order.filter((id) => s.state.actions[id]?.state === 'running');
+            const running = runningActions(s.state);
             progress.report({
               increment: pct - reported,
-              message: `${done}/${s.state.order.length} done${s.state.counts.failed ? `, ${s.state.counts.failed} failed` : ''}${running.length ? ` — running ${running.slice(0, 3).join(', ')}${running.length > 3 ? '…' : ''}` : ''}`,
+              message: `${done}/${s.state.actions.size} done${s.state.counts.failed ? `, ${s.state.counts.failed} failed` : ''}${running.length ? ` — running ${running.slice(0, 3).join(', ')}${running.length > 3 ? '…' : ''}` : ''}`,
             });
             reported = pct;
           };
@@ -115,13 +115,13 @@ export class RunStatus implements vscode.Disposable {
       return;
     }
     const c = s.state.counts;
-    const total = s.state.order.length;
+    const total = s.state.actions.size;
     const dur = s.state.finishedAt !== null && s.state.startedAt !== null ? ` in ${((s.state.finishedAt - s.state.startedAt) / 1000).toFixed(1)} s` : '';
     if (s.state.result === 'succeeded') {
       vscode.window.setStatusBarMessage(`$(pass) ActionTree: ${name} succeeded (${total} actions${dur})`, 5000);
       return;
     }
-    const failedIds = s.state.order.filter((id) => s.state.actions[id]?.state === 'failed');
+    const failedIds = idsInState(s.state, 'failed');
     const what = s.state.result === 'canceled' ? 'was canceled' : `failed: ${failedIds.slice(0, 3).join(', ')}${failedIds.length > 3 ? ` and ${failedIds.length - 3} more` : ''}`;
     const buttons = failedIds.length > 0 ? ['Show Gantt Chart', 'Show Output'] : ['Show Gantt Chart'];
     const show = s.state.result === 'canceled' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;

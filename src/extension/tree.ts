@@ -210,7 +210,7 @@ function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunView | undef
   if (s) {
     const c = s.state.counts;
     const done = c.succeeded + c.failed + c.canceled + c.skipped;
-    if (running) parts.push(`running ${done}/${s.state.order.length}`);
+    if (running) parts.push(`running ${done}/${s.state.actions.size}`);
     else if (s.state.result) {
       const notes = [c.failed ? `${c.failed} failed` : '', c.skipped ? `${c.skipped} skipped` : ''].filter(Boolean).join(', ');
       parts.push(`${s.past ? 'last run ' : ''}${s.state.result}${notes ? ` (${notes})` : ''}`);
@@ -236,7 +236,7 @@ function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefin
   const item = new vscode.TreeItem(node.action, vscode.TreeItemCollapsibleState.None);
   item.id = `action:${node.uri.toString()}#${node.action}`;
   const model = g?.analysis.graph.byId.get(node.action);
-  const a: ActionRunState | undefined = s?.state.actions[node.action];
+  const a: ActionRunState | undefined = s?.state.actions.get(node.action);
   const inRun = a !== undefined;
   const state: ActionState | undefined = a?.state;
   item.iconPath = state ? stateIcon(state) : new vscode.ThemeIcon('circle-large-outline');
@@ -292,7 +292,7 @@ export function waitReason(a: ActionRunState, s: RunView, g: GraphEntry | undefi
   if (a.state === 'pending') {
     const model = g?.analysis.graph.byId.get(a.id);
     const waiting = (model?.deps ?? []).filter((d) => {
-      const ds = s.state.actions[d]?.state;
+      const ds = s.state.actions.get(d)?.state;
       return ds !== undefined && ds !== 'succeeded' && ds !== 'failed' && ds !== 'canceled' && ds !== 'skipped';
     });
     return waiting.length > 0 ? `waiting for dependencies: ${waiting.join(', ')}` : 'waiting for dependencies';

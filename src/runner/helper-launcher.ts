@@ -8,7 +8,7 @@ import type { OutputStream } from '../core/run/events';
 import type { ProcessExit } from '../core/run/outcome';
 import type { Executor, JobHandle, OutputSink } from '../core/run/executor';
 import type { Job } from '../core/run/plan';
-import { failed, LogFile, NodeLauncher, OutputBatcher, signalGroup, simpleArgv, terminateGroup, type NodeLauncherOptions } from './launcher';
+import { applyBackpressure, execSizeProblem, failed, LogFile, Valve, type OutputGate, NodeLauncher, OutputBatcher, signalGroup, simpleArgv, terminateGroup, type NodeLauncherOptions } from './launcher';
 
 /**
  * POSIX launcher that never forks the Node process per action. Node's `spawn` forks the
@@ -18,7 +18,8 @@ import { failed, LogFile, NodeLauncher, OutputBatcher, signalGroup, simpleArgv, 
  *
  *   helper stdin  <- one line per action: cd '<cwd>' && export K='v'… && exec <argv | /bin/sh -c '…'>
  *   helper fd 1 / fd 4 -> the action's stdout / stderr, each ended by a random sentinel
- *   helper fd 3   -> "S <pid>" when the action has started (its process group id),
+ *   helper fd 3   -> "R" once the helper is ready for its first line,
+ *                    "S <pid>" when the action has started (its process group id),
  *                    "E <status> <left>" when it has exited; left = 1 when processes it
  *                    started in the background are still alive in its group
  *
@@ -49,6 +50,7 @@ const SCRIPT = [
   '( IFS= read -r _ <&5; kill -TERM $$ ) </dev/null >/dev/null 2>&1 3>&- 4>&- &',
   'w=$!',
   'exec 5<&-',
+  'echo R >&3',
   'while IFS= read -r line; do',
   '  ( eval "$line" ) </dev/null 2>&4 3>&- 4>&- &',
   '  pid=$!',
@@ -83,6 +85,9 @@ export class HelperLauncher implements Executor {
   private readonly helpers = new Set<Helper>();
   private readonly programs = new Map<string, string | null>();
   private readonly fallback: NodeLauncher;
+  /** Helpers to keep started (prepare()): a retired or dead one is replaced ahead of need. */
+  private warm = 0;
+  private closing = false;
 
   constructor(private readonly opts: NodeLauncherOptions) {
     this.baseEnv = { ...(opts.env ?? process.env), ...opts.runEnv };
@@ -93,6 +98,36 @@ export class HelperLauncher implements Executor {
 
   static supported(): boolean {
     return process.platform !== 'win32' && fs.existsSync('/bin/sh') && fs.existsSync(HELPER_SHELL);
+  }
+
+  /**
+   * Starts `parallel` helpers and waits (at most `timeoutMs`) until each has started and is
+   * reading its first line, so that no action's recorded time includes starting a helper
+   * (fork + exec of bash: 5-50 ms, far more from a busy or large parent). Later, a helper
+   * that retires or dies is replaced at once, in the background.
+   */
+  async prepare(parallel: number, timeoutMs = 5000): Promise<void> {
+    this.warm = Math.max(0, Math.floor(parallel));
+    while (this.idle.length < this.warm) this.idle.push(this.newHelper());
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.idle.map((h) => h.ready)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private newHelper(): Helper {
+    const h = new Helper(this.baseEnv, this.opts.baseDir, this.sentinel, (x) => this.release(x));
+    this.helpers.add(h);
+    return h;
+  }
+
+  /** Keeps `warm` helpers available: a replacement for one that retired or died. */
+  private replenish(): void {
+    if (this.closing) return;
+    const live = [...this.helpers].filter((h) => !h.dead && !h.retired).length;
+    if (live < this.warm) this.idle.push(this.newHelper());
   }
 
   start(job: Job, attempt: number, onOutput: OutputSink): JobHandle {
@@ -116,23 +151,23 @@ export class HelperLauncher implements Executor {
       const problem = this.checkProgram(argv[0] as string, cwd, env['PATH'] ?? this.baseEnv['PATH'] ?? '');
       if (problem !== null) return failed(problem);
     }
+    const tooLarge = execSizeProblem(argv ?? ['/bin/sh', '-c', cmd.kind === 'shell' ? cmd.line : ''], { ...this.baseEnv, ...env }, argv === null);
+    if (tooLarge !== null) return failed(tooLarge);
     const exports = Object.entries(env).map(([k, v]) => `${k}=${q(v)}`);
     // A command line with shell syntax gets its own `sh -c` (so `$$`, `exit`, traps are its own).
     const run = argv !== null ? `exec ${argv.map(q).join(' ')}` : `exec /bin/sh -c ${q(cmd.kind === 'shell' ? cmd.line : '')}`;
     const line = `cd ${q(cwd)} && export ${exports.join(' ')} && ${run}\n`;
     let helper = this.idle.pop();
     while (helper !== undefined && helper.dead) helper = this.idle.pop();
-    if (helper === undefined) {
-      helper = new Helper(this.baseEnv, this.opts.baseDir, this.sentinel, (h) => this.release(h));
-      this.helpers.add(helper);
-    }
-    return helper.run(line, onOutput, log, this.graceMs, this.flushMs);
+    if (helper === undefined) helper = this.newHelper();
+    return helper.run(line, onOutput, log, this.graceMs, this.flushMs, this.opts.outputGate);
   }
 
   private release(h: Helper): void {
     if (h.dead) this.helpers.delete(h);
     else if (h.retired) h.retire(); // stays in `helpers` until close() has seen it exit
     else this.idle.push(h);
+    if (h.dead || h.retired) setImmediate(() => this.replenish());
   }
 
   /** A missing or non-executable program as the spawn error Node would give, else null. */
@@ -162,6 +197,10 @@ export class HelperLauncher implements Executor {
     return this.fallback.logOf(id);
   }
 
+  logErrorOf(id: string): string | null {
+    return this.fallback.logErrorOf(id);
+  }
+
   killAllNow(): void {
     for (const h of this.helpers) {
       if (h.actionGroup !== null) signalGroup(h.actionGroup, 'SIGKILL');
@@ -172,6 +211,7 @@ export class HelperLauncher implements Executor {
 
   /** Ends the helpers (their stdin closes, they exit) and closes the log files. */
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all([...this.helpers].map((h) => h.close()));
     this.helpers.clear();
     await this.fallback.close();
@@ -191,6 +231,9 @@ class Helper {
   private readonly err: NodeJS.ReadableStream | null;
   private ctl = '';
   private readonly exited: Promise<void>;
+  /** Resolves once the helper reads its first line (its "R"), or once it is gone. */
+  readonly ready: Promise<void>;
+  private setReady!: () => void;
 
   constructor(
     env: NodeJS.ProcessEnv,
@@ -207,6 +250,7 @@ class Helper {
       detached: true,
     });
     this.pid = this.child.pid ?? -1;
+    this.ready = new Promise((resolve) => (this.setReady = resolve));
     this.child.stdin?.on('error', () => {});
     // The watcher's end-of-file pipe: never written; read so that its close is seen.
     const watch = this.watchPipe();
@@ -222,6 +266,10 @@ class Helper {
       while ((nl = this.ctl.indexOf('\n')) >= 0) {
         const line = this.ctl.slice(0, nl);
         this.ctl = this.ctl.slice(nl + 1);
+        if (line === 'R') {
+          this.setReady();
+          continue;
+        }
         const s = /^S (\d+)$/.exec(line);
         if (s) {
           this.actionGroup = Number(s[1]);
@@ -239,11 +287,13 @@ class Helper {
     this.exited = new Promise((resolve) => {
       this.child.on('error', () => {
         this.dead = true;
+        this.setReady();
         this.current?.helperGone(null, 'spawn failed: /bin/sh could not be started');
         resolve();
       });
       this.child.on('exit', () => {
         this.dead = true;
+        this.setReady();
         resolve();
         // A background process that left the group may hold the pipes: stop waiting after 1 s.
         const t = setTimeout(() => this.destroyStreams(), 1000);
@@ -252,6 +302,7 @@ class Helper {
       });
       this.child.on('close', (code, signal) => {
         this.dead = true;
+        this.setReady();
         this.current?.helperGone(signal, null, code);
       });
     });
@@ -269,11 +320,11 @@ class Helper {
     (this.child.stdio[3] as { destroy?: () => void } | null)?.destroy?.();
   }
 
-  run(line: string, onOutput: OutputSink, log: LogFile, graceMs: number, flushMs: number): JobHandle {
+  run(line: string, onOutput: OutputSink, log: LogFile, graceMs: number, flushMs: number, gate: OutputGate | undefined): JobHandle {
     const attempt = new HelperAttempt(this, onOutput, log, graceMs, flushMs, this.sentinel, () => {
       this.current = null;
       this.onIdle(this);
-    });
+    }, gate);
     this.current = attempt;
     this.child.stdin?.write(line);
     return attempt;
@@ -323,7 +374,7 @@ class HelperAttempt implements JobHandle {
   private groupGone = false;
   private readonly batch: OutputBatcher;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private paused = false;
+  private readonly valve: Valve;
 
   constructor(
     private readonly helper: Helper,
@@ -333,10 +384,15 @@ class HelperAttempt implements JobHandle {
     flushMs: number,
     private readonly sentinel: Buffer,
     private readonly onSettled: () => void,
+    private readonly gate: OutputGate | undefined,
   ) {
     this.pid = helper.pid > 0 ? helper.pid : null;
     this.batch = new OutputBatcher(onOutput, flushMs);
     this.exited = new Promise((r) => (this.resolveExit = r));
+    this.valve = new Valve(
+      () => helper.pause(),
+      () => helper.resume(),
+    );
   }
 
   /** Bytes from the helper's stdout/stderr: the action's, up to the sentinel. */
@@ -357,14 +413,7 @@ class HelperAttempt implements JobHandle {
       buf = buf.subarray(0, buf.length - k);
     }
     if (buf.length > 0) {
-      if (!this.log.write(buf) && !this.paused) {
-        this.paused = true;
-        this.helper.pause();
-        this.log.onDrain(() => {
-          this.paused = false;
-          this.helper.resume();
-        });
-      }
+      applyBackpressure(this.valve, this.log, this.log.write(buf), this.killing || this.killRequested ? undefined : this.gate);
       this.queue(stream, this.decoders[stream].write(buf));
     }
     if (ended) this.endStream(stream);
@@ -424,10 +473,7 @@ class HelperAttempt implements JobHandle {
     this.flush();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    if (this.paused) {
-      this.paused = false;
-      this.helper.resume();
-    }
+    this.valve.reset();
     this.onSettled();
     this.resolveExit(this.exit);
   }
@@ -442,6 +488,8 @@ class HelperAttempt implements JobHandle {
 
   kill(): void {
     if (this.killing || this.settled || this.pid === null) return;
+    // Read what is left, whoever is behind: a canceled attempt must be able to end.
+    this.valve.reset();
     if (this.group === null) {
       // The helper has not said the action's group yet (its "S" line is on the way).
       this.killRequested = true;

@@ -34,6 +34,63 @@ export interface NodeLauncherOptions {
   readonly flushMs?: number;
   /** Extra variables for every action of this run (ACTIONTREE_RUN_ID, ACTIONTREE_RUN_DIR). */
   readonly runEnv?: Readonly<Record<string, string>>;
+  /**
+   * Backpressure from whoever consumes the output events (`run --json` on a slow pipe): while
+   * the gate is closed, every running action's pipes are paused (the actions block on write,
+   * as with any full pipe); nothing is dropped and memory stays bounded.
+   */
+  readonly outputGate?: OutputGate;
+}
+
+/** Closed while the consumer of output events is behind. */
+export interface OutputGate {
+  readonly open: boolean;
+  /** Calls `fn` once the gate is open (at once if it is). */
+  onOpen(fn: () => void): void;
+}
+
+/**
+ * Pauses an attempt's pipes while something holds them back (the log file is behind, the
+ * output gate is closed) and resumes them once nothing does. Each reason holds at most once.
+ */
+export class Valve {
+  private readonly held = new Set<string>();
+  private generation = 0;
+
+  constructor(
+    private readonly pause: () => void,
+    private readonly resume: () => void,
+  ) {}
+
+  get closed(): boolean {
+    return this.held.size > 0;
+  }
+
+  /** Holds for `reason` until `wait` calls back (ignored if already held for it). */
+  hold(reason: string, wait: (release: () => void) => void): void {
+    if (this.held.has(reason)) return;
+    this.held.add(reason);
+    if (this.held.size === 1) this.pause();
+    const gen = this.generation;
+    wait(() => {
+      if (gen !== this.generation || !this.held.delete(reason)) return;
+      if (this.held.size === 0) this.resume();
+    });
+  }
+
+  /** Drops every hold (the attempt is over); late releases are ignored. */
+  reset(): void {
+    this.generation++;
+    const wasClosed = this.held.size > 0;
+    this.held.clear();
+    if (wasClosed) this.resume();
+  }
+}
+
+/** After each chunk: hold the pipes while the log is behind or the output gate is closed. */
+export function applyBackpressure(valve: Valve, log: LogFile, logAccepted: boolean, gate: OutputGate | undefined): void {
+  if (!logAccepted) valve.hold('log', (release) => log.onDrain(release));
+  if (gate !== undefined && !gate.open) valve.hold('gate', (release) => gate.onOpen(release));
 }
 
 const isWindows = process.platform === 'win32';
@@ -72,6 +129,8 @@ export class NodeLauncher implements Executor {
     // Like GNU make, a shell command line without any shell syntax is exec'd directly (the shell
     // would do exactly the same; this saves starting a shell per action). See simpleArgv.
     const argv = cmd.kind === 'argv' ? cmd.argv : isWindows ? null : simpleArgv(cmd.line);
+    const tooLarge = execSizeProblem(argv ?? ['/bin/sh', '-c', cmd.kind === 'shell' ? cmd.line : ''], env, argv === null);
+    if (tooLarge !== null) return failed(tooLarge);
     let child: ChildProcess;
     try {
       const common = { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[], detached: !isWindows, windowsHide: true };
@@ -79,7 +138,7 @@ export class NodeLauncher implements Executor {
     } catch (e: unknown) {
       return failed(spawnMessage(e, argv !== null ? (argv[0] as string) : 'shell', cwd));
     }
-    const handle = new Attempt(child, argv !== null ? (argv[0] as string) : 'shell', cwd, onOutput, log, this.graceMs, this.flushMs);
+    const handle = new Attempt(child, argv !== null ? (argv[0] as string) : 'shell', cwd, onOutput, log, this.graceMs, this.flushMs, this.opts.outputGate);
     this.live.add(handle);
     void handle.exited.then(() => this.live.delete(handle));
     return handle;
@@ -110,6 +169,11 @@ export class NodeLauncher implements Executor {
   /** Log file of a job (relative to the log dir) when it has any bytes, else null. */
   logOf(id: string): string | null {
     return this.logs.get(id)?.created ? logFileName(id) : null;
+  }
+
+  /** Why an action's log is incomplete or missing, else null. */
+  logErrorOf(id: string): string | null {
+    return this.logs.get(id)?.error ?? null;
   }
 
   /** The action's log file (created on its first byte); HelperLauncher shares these. */
@@ -177,7 +241,7 @@ export function spawnMessage(e: unknown, file: string, cwd: string): string {
     case 'ENOTDIR':
       return `cwd is not a directory: ${cwd} (ENOTDIR)`;
     case 'E2BIG':
-      return 'argument list too long (E2BIG)';
+      return 'the arguments and environment of the command are too large for the system (E2BIG)';
     default: {
       const msg = e instanceof Error ? e.message : String(e);
       return code ? `${msg} (${code})` : msg;
@@ -185,42 +249,122 @@ export function spawnMessage(e: unknown, file: string, cwd: string): string {
   }
 }
 
-/** Appends raw bytes to an action's log; the file is created on the first byte. */
+/** Linux: the longest single argument or `NAME=value` string exec accepts (MAX_ARG_STRLEN, with its NUL). */
+const MAX_ARG_STRLEN = 32 * 4096;
+let argMax: number | undefined;
+
+/** The system's limit for arguments + environment together (`getconf ARG_MAX`; read once, only when needed). */
+function systemArgMax(): number {
+  if (argMax === undefined) {
+    const r = spawnSync('getconf', ['ARG_MAX'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const n = Number(String(r.stdout ?? '').trim());
+    argMax = Number.isInteger(n) && n > 0 ? n : 2 * 1024 * 1024;
+  }
+  return argMax;
+}
+
+/**
+ * Why exec would fail with E2BIG for this argv and environment, naming the culprit (a
+ * variable, an argument, the command line, or the total), else null. Checked before starting
+ * anything, by both launchers: the helper's shell can only report E2BIG as exit status 126,
+ * and Node's spawn error does not say which part is too large. Linux limits; elsewhere null.
+ */
+export function execSizeProblem(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, shellLine: boolean): string | null {
+  if (process.platform !== 'linux') return null;
+  const limit = MAX_ARG_STRLEN.toLocaleString('en-US');
+  let total = 0;
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) continue;
+    const size = Buffer.byteLength(k) + 1 + Buffer.byteLength(v) + 1;
+    if (size > MAX_ARG_STRLEN) {
+      return `environment variable ${k} is too large (${size.toLocaleString('en-US')} bytes; Linux passes at most ${limit} bytes per variable or argument) (E2BIG)`;
+    }
+    total += size + 8;
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const size = Buffer.byteLength(argv[i] as string) + 1;
+    if (size > MAX_ARG_STRLEN) {
+      const what = shellLine && i === argv.length - 1 ? 'the command line' : `argument ${i} of the command`;
+      return `${what} is too large (${size.toLocaleString('en-US')} bytes; Linux passes at most ${limit} bytes per variable or argument) (E2BIG)`;
+    }
+    total += size + 8;
+  }
+  if (total > MAX_ARG_STRLEN) {
+    const max = systemArgMax();
+    if (total > max) {
+      return `the arguments and environment together are too large (${total.toLocaleString('en-US')} bytes; the system's limit is ${max.toLocaleString('en-US')}) (E2BIG)`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Appends raw bytes to an action's log; the file is created on the first byte. If the file
+ * cannot be opened or written (a full disk, a name the file system refuses, the folder gone),
+ * logging stops, the action goes on (its output still reaches the events), whoever waits for
+ * `onDrain` is released at once, and `error` says what happened for the report.
+ */
 export class LogFile {
   private stream: fs.WriteStream | null = null;
-  created = false;
-  private failed = false;
+  private opened = false;
+  private waiting: (() => void)[] = [];
+  /** Why the log is incomplete (null while all is well). */
+  error: string | null = null;
 
   constructor(private readonly file: string | null) {}
 
+  /** True once the file exists (it was opened), even if a later write failed. */
+  get created(): boolean {
+    return this.opened;
+  }
+
   /** Returns false when the caller should wait for `onDrain` before writing more. */
   write(chunk: Buffer): boolean {
-    if (this.file === null || this.failed) return true;
+    if (this.file === null || this.error !== null) return true;
     if (this.stream === null) {
-      this.stream = fs.createWriteStream(this.file, { flags: 'a' });
-      this.stream.on('error', () => {
-        this.failed = true; // the disk is full or the folder vanished: keep running, stop logging
-      });
-      this.created = true;
+      const s = fs.createWriteStream(this.file, { flags: 'a' });
+      this.stream = s;
+      s.once('open', () => (this.opened = true));
+      s.on('error', (e) => this.fail(s, e));
+      s.on('drain', () => this.release());
     }
     return this.stream.write(chunk);
   }
 
   onDrain(fn: () => void): void {
-    if (this.stream === null || this.failed) fn();
-    else this.stream.once('drain', fn);
+    if (this.stream === null || this.error !== null || !this.stream.writableNeedDrain) fn();
+    else this.waiting.push(fn);
+  }
+
+  private release(): void {
+    const fns = this.waiting;
+    this.waiting = [];
+    for (const fn of fns) fn();
+  }
+
+  private fail(s: fs.WriteStream, e: unknown): void {
+    if (this.error !== null) return;
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+    const raw = e instanceof Error ? e.message : String(e);
+    // "ENOSPC: no space left on device, write" -> "no space left on device (ENOSPC)"
+    const m = /^([A-Z0-9]+): ([^,]+)/.exec(raw);
+    const what = m !== null ? `${m[2]} (${m[1]})` : code !== '' ? `${raw} (${code})` : raw;
+    this.error = this.opened ? `${what}; the log has only the first ${s.bytesWritten} bytes` : `${what}; no log was written`;
+    s.destroy();
+    this.release();
   }
 
   close(): Promise<void> {
     const s = this.stream;
     this.stream = null;
+    this.release();
     if (s === null) return Promise.resolve();
     return new Promise((resolve) => {
-      if (this.failed) {
-        s.destroy();
+      if (this.error !== null || s.destroyed) {
         resolve();
         return;
       }
+      s.once('error', () => resolve());
       s.end(() => resolve());
     });
   }
@@ -236,7 +380,7 @@ class Attempt implements JobHandle {
   private groupGone = false;
   private settled = false;
   private readonly batch: OutputBatcher;
-  private paused = false;
+  private readonly valve: Valve;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -247,9 +391,20 @@ class Attempt implements JobHandle {
     private readonly log: LogFile,
     private readonly graceMs: number,
     flushMs: number,
+    private readonly gate: OutputGate | undefined,
   ) {
     this.pid = child.pid ?? null;
     this.batch = new OutputBatcher(onOutput, flushMs);
+    this.valve = new Valve(
+      () => {
+        child.stdout?.pause();
+        child.stderr?.pause();
+      },
+      () => {
+        child.stdout?.resume();
+        child.stderr?.resume();
+      },
+    );
     this.exited = new Promise((r) => (this.resolveExit = r));
     this.wire('stdout', child.stdout);
     this.wire('stderr', child.stderr);
@@ -262,15 +417,17 @@ class Attempt implements JobHandle {
     child.on('exit', (code, signal) => {
       if (this.exit === null) this.exit = signal !== null ? { kind: 'signal', signal } : { kind: 'exit', code: code ?? 0 };
       if (!this.closed) {
-        // A background grandchild may keep the pipes open: do not wait for it forever.
-        this.after(PIPE_CLOSE_WAIT_MS, () => {
-          if (!this.closed) {
-            child.stdout?.destroy();
-            child.stderr?.destroy();
-            this.closed = true;
-            this.maybeSettle();
-          }
-        });
+        // A background grandchild may keep the pipes open: do not wait for it forever. While
+        // the pipes are held back (a slow reader of the events), their rest is still to come.
+        const closeLater = (): void => {
+          if (this.closed) return;
+          if (this.valve.closed && !this.killing) return this.after(PIPE_CLOSE_WAIT_MS, closeLater);
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          this.closed = true;
+          this.maybeSettle();
+        };
+        this.after(PIPE_CLOSE_WAIT_MS, closeLater);
       }
       this.maybeSettle();
     });
@@ -292,16 +449,7 @@ class Attempt implements JobHandle {
     if (s === null) return;
     const decoder = new StringDecoder('utf8');
     s.on('data', (chunk: Buffer) => {
-      if (!this.log.write(chunk) && !this.paused) {
-        this.paused = true;
-        this.child.stdout?.pause();
-        this.child.stderr?.pause();
-        this.log.onDrain(() => {
-          this.paused = false;
-          this.child.stdout?.resume();
-          this.child.stderr?.resume();
-        });
-      }
+      applyBackpressure(this.valve, this.log, this.log.write(chunk), this.killing ? undefined : this.gate);
       this.queue(stream, decoder.write(chunk));
     });
     s.on('end', () => this.queue(stream, decoder.end()));
@@ -328,6 +476,8 @@ class Attempt implements JobHandle {
   kill(): void {
     if (this.killing || this.settled || this.pid === null) return;
     this.killing = true;
+    // Read what is left, whoever is behind: a canceled attempt must be able to end.
+    this.valve.reset();
     const pid = this.pid;
     if (isWindows) {
       const tk = spawn('taskkill', ['/T', '/F', '/PID', String(pid)], { stdio: 'ignore', windowsHide: true });

@@ -131,6 +131,8 @@ export interface ReportAction {
   readonly resources: Readonly<Record<string, number>>;
   /** Relative to the run folder; null when the action wrote no output. */
   readonly log: string | null;
+  /** Why the log is incomplete or missing (a full disk, an unwritable folder); null when it has every byte. */
+  readonly logError: string | null;
   readonly dependsOn: readonly string[];
   readonly attemptDetails: readonly ReportAttempt[];
   /** Incremental runs (SPEC §7): the fingerprint computed for this run; null when the action was never checked (canceled before it was ready). */
@@ -203,6 +205,7 @@ export function buildReport(args: {
   summary: RunSummary;
   attempts: AttemptLog;
   logOf: (id: string) => string | null;
+  logErrorOf?: (id: string) => string | null;
   /** Incremental runs: fingerprints, reasons and warnings (omitted: none of these fields). */
   incremental?: {
     fingerprintOf(id: string): string | null;
@@ -213,39 +216,43 @@ export function buildReport(args: {
   const { plan, summary } = args;
   const jobs = new Map<string, Job>();
   for (const j of plan.jobs) if (!jobs.has(j.id)) jobs.set(j.id, j);
-  const actions: Record<string, ReportAction> = {};
-  for (const s of summary.actions) {
-    const a = jobs.get(s.id);
-    const details = args.attempts.get(s.id);
-    const last = details[details.length - 1];
-    const resources: Record<string, number> = {};
-    for (const r of a?.needs.resources ?? []) resources[r.name] = r.amount;
-    const log = args.logOf(s.id);
-    actions[s.id] = {
-      state: s.state,
-      reason: s.reason,
-      exitCode: s.exitCode,
-      signal: s.signal,
-      attempts: s.attempts,
-      pendingAt: s.pendingAt,
-      readyAt: s.readyAt,
-      startedAt: s.startedAt,
-      finishedAt: s.finishedAt,
-      durationMs: last !== undefined && last.finishedAt !== null ? last.finishedAt - last.startedAt : null,
-      cpus: a?.needs.cpus ?? 1,
-      resources,
-      log: log === null ? null : `logs/${log}`,
-      dependsOn: a?.deps ?? [],
-      attemptDetails: details,
-    };
-    const inc = args.incremental;
-    if (inc !== undefined) {
-      const why = inc.whyOf(s.id);
-      actions[s.id] = { ...actions[s.id]!, fingerprint: inc.fingerprintOf(s.id), ...(why !== undefined && s.startedAt !== null ? { why } : {}) };
-    }
-  }
-  const resources: Record<string, number | 'unlimited'> = {};
-  for (const r of plan.resources) resources[r.name] = Number.isFinite(r.capacity) ? r.capacity : 'unlimited';
+  // Id-keyed objects are built with Object.fromEntries, which defines own keys: an action or
+  // resource named `__proto__` is a key like any other (`obj[id] = …` would set the
+  // prototype instead and drop it from the JSON).
+  const actions = Object.fromEntries(
+    summary.actions.map((s): [string, ReportAction] => {
+      const a = jobs.get(s.id);
+      const details = args.attempts.get(s.id);
+      const last = details[details.length - 1];
+      const resources: Record<string, number> = Object.fromEntries((a?.needs.resources ?? []).map((r) => [r.name, r.amount]));
+      const log = args.logOf(s.id);
+      return [
+        s.id,
+        {
+          state: s.state,
+          reason: s.reason,
+          exitCode: s.exitCode,
+          signal: s.signal,
+          attempts: s.attempts,
+          pendingAt: s.pendingAt,
+          readyAt: s.readyAt,
+          startedAt: s.startedAt,
+          finishedAt: s.finishedAt,
+          durationMs: last !== undefined && last.finishedAt !== null ? last.finishedAt - last.startedAt : null,
+          cpus: a?.needs.cpus ?? 1,
+          resources,
+          log: log === null ? null : `logs/${log}`,
+          logError: args.logErrorOf?.(s.id) ?? null,
+          dependsOn: a?.deps ?? [],
+          attemptDetails: details,
+          ...incrementalFields(args.incremental, s.id, s.startedAt !== null),
+        },
+      ];
+    }),
+  );
+  const resources: Record<string, number | 'unlimited'> = Object.fromEntries(
+    plan.resources.map((r) => [r.name, Number.isFinite(r.capacity) ? r.capacity : 'unlimited']),
+  );
   return {
     version: REPORT_VERSION,
     runId: summary.runId,
@@ -263,6 +270,17 @@ export function buildReport(args: {
     actions,
     ...(args.incremental !== undefined && args.incremental.warnings.length > 0 ? { warnings: args.incremental.warnings } : {}),
   };
+}
+
+/** `fingerprint` and, when it ran, `why` (incremental runs); nothing without a session. */
+function incrementalFields(
+  inc: { fingerprintOf(id: string): string | null; whyOf(id: string): readonly string[] | undefined } | undefined,
+  id: string,
+  started: boolean,
+): { fingerprint?: string | null; why?: readonly string[] } {
+  if (inc === undefined) return {};
+  const why = inc.whyOf(id);
+  return { fingerprint: inc.fingerprintOf(id), ...(why !== undefined && started ? { why } : {}) };
 }
 
 /** Writes `report.json` atomically: a temp file in the same folder, then rename. */

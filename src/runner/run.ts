@@ -10,6 +10,7 @@ import { runGraph, type Clock, type GateDecision, type RunSummary, type Schedule
 import { IncrementalSession } from './incremental/session';
 import type { LineIndex } from '../core/text';
 import { createLocalExecutor, type SpawnMode } from './executor';
+import type { OutputGate } from './launcher';
 import { newRunId } from './paths';
 import { readRegularFileSync } from './safeRead';
 import { loadEstimates } from './history';
@@ -48,6 +49,8 @@ export interface RunRequest {
    * (spawnModeFromEnv); executeRun itself never reads the environment for it.
    */
   readonly spawn?: SpawnMode;
+  /** Backpressure from a slow consumer of the events (`run --json`): see NodeLauncherOptions.outputGate. */
+  readonly outputGate?: OutputGate;
   /** Decides, as each job becomes ready, whether it runs or is skipped; told each job's end. */
   readonly gate?: SchedulerGate;
   /** Run every selected action, even those that are up to date (`--force`). */
@@ -63,6 +66,8 @@ export type RunOutcome =
       readonly graph: Graph;
       /** Incremental runs: input patterns that matched no file, state problems. */
       readonly warnings: readonly string[];
+      /** Actions whose log is incomplete or missing, with why (also `logError` in report.json). */
+      readonly logErrors: readonly { readonly action: string; readonly error: string }[];
     }
   /** The graph has errors: nothing started. */
   | { readonly kind: 'invalid'; readonly diagnostics: readonly Diagnostic[]; readonly lineIndex: LineIndex }
@@ -151,11 +156,14 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
     ...(req.env !== undefined ? { env: req.env } : {}),
     runEnv: { ACTIONTREE_RUN_ID: runId, ACTIONTREE_RUN_DIR: created.dir },
+    ...(req.outputGate !== undefined ? { outputGate: req.outputGate } : {}),
   });
   // If this process exits before the run ends (process.exit elsewhere, a fatal error), take
   // the detached process groups down with it.
   const onExit = (): void => executor.killAllNow();
   process.on('exit', onExit);
+  // Helpers start before the clock does: an action's time is its own, not a helper's start-up.
+  await executor.prepare?.(Math.min(cpus, plan.jobs.length));
   const summary = await runGraph({
     jobs: plan.jobs,
     resources: plan.resources,
@@ -190,6 +198,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     attempts,
     logOf: (id) => executor.logOf(id),
     incremental: { fingerprintOf: (id) => session.fingerprintOf(id), whyOf: (id) => session.whyOf(id), warnings: session.warnings },
+    logErrorOf: (id) => executor.logErrorOf?.(id) ?? null,
   });
   writer.close();
   let reportFile: string;
@@ -198,7 +207,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   } catch (e: unknown) {
     return { kind: 'error', message: `the run finished (${summary.result}) but its report could not be written: ${e instanceof Error ? e.message : String(e)}` };
   }
-  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph, warnings: [...session.warnings] };
+  const logErrors = Object.entries(report.actions).flatMap(([action, a]) => (a.logError !== null ? [{ action, error: a.logError }] : []));
+  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph, logErrors, warnings: [...session.warnings] };
 }
 
 /** The incremental session decides first; a caller's gate (tests, future steps) may still skip what it would run, and hears every end. */

@@ -5,7 +5,7 @@
  * src/shared/runner-protocol.ts. If the parent goes away (VS Code closes or crashes), the
  * run is canceled, every process tree killed, the report written, and the worker exits.
  */
-import { formatDiagnostic } from '../cli/validate';
+import { formatDiagnostic } from '../core/format';
 import type { RunEvent, OutputStream } from '../core/run/events';
 import { parseParentMessage, type PlanMessage, type StartMessage, type WorkerToParent } from '../shared/runner-protocol';
 import { planDecisions } from './incremental/plan';

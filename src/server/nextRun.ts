@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Graph } from '../core/model';
 import { describeDecision, PlanCache, type PlanReply } from '../runner/planClient';
+import { mdText } from './features/hover';
 
 /** How long a hover waits for a plan being computed (then it answers with what is known). */
 export const PLAN_HOVER_WAIT_MS = 200;
@@ -97,12 +98,9 @@ function skipSignature(reply: PlanReply): string {
 /** "Next run: …" as the hover shows it (markdown). */
 export function hoverParagraph(reply: PlanReply | undefined, action: string): string {
   if (reply === undefined) return 'Next run: _still working out what would run (hover again)_';
-  if (reply.kind === 'error') return `Next run: unknown — ${escapeMd(reply.message.split('\n')[0] ?? '')}`;
+  // Reasons name workspace files (untrusted): escaped text, as the rest of the hover.
+  if (reply.kind === 'error') return `Next run: unknown — ${mdText(reply.message.split('\n')[0] ?? '')}`;
   const d = reply.decisions.get(action);
   if (d === undefined) return 'Next run: not planned (save the file)';
-  return `Next run: ${escapeMd(describeDecision(d))}`;
-}
-
-function escapeMd(s: string): string {
-  return s.replace(/[\\`*_[\]|<>]/g, (c) => `\\${c}`);
+  return `Next run: ${mdText(describeDecision(d), 1000)}`;
 }

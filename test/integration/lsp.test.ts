@@ -89,6 +89,13 @@ describe('language server in VS Code', function () {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, find(doc, '["build"]', 3));
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /Last run: \*\*failed\*\* in 500 ms \(exit code 1\)/);
+    // Text from files: the rendered markdown is neither trusted (command links) nor HTML-enabled.
+    const md = hovers.flatMap((h) => h.contents).filter((c): c is vscode.MarkdownString => c instanceof vscode.MarkdownString);
+    assert.ok(md.length > 0, 'the hover is markdown');
+    for (const c of md) {
+      assert.ok(!c.isTrusted, 'hover markdown is not trusted');
+      assert.ok(!c.supportHtml, 'hover markdown does not render HTML');
+    }
   });
 
   it('goes to the definition of a dependency', async () => {

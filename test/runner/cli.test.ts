@@ -111,7 +111,7 @@ describe('actiontree run (CLI, real processes)', function () {
     const dir = tmpDir();
     writeGraph(dir, { version: 1, actions: { a: { command: 'true' } } });
     const cases: [string[], RegExp][] = [
-      [['run', '--cpus', '0'], /--cpus needs an integer >= 1, got '0'/],
+      [['run', '--cpus', '0'], /--cpus needs a whole number from 1 to 1000000, got '0'/],
       [['run', '--frobnicate'], /unknown option '--frobnicate'/],
       [['run', 'nope'], /no such action in test\.actiontree\.jsonc: 'nope' \(actions: a\)/],
       [['run', 'missing.actiontree.jsonc'], /cannot read 'missing\.actiontree\.jsonc'/],

@@ -175,7 +175,7 @@ describe('language server: what the next run would do (NextRun, real worker)', f
       slowest = Math.max(slowest, Date.now() - t0);
       return t !== undefined && !/still working/.test(t) ? t : undefined;
     });
-    assert.equal(line, 'Next run: the next run runs it: no previous run');
+    assert.equal(line, 'Next run: the next run runs it\\: no previous run');
     // Bound 200 ms; generous margin for a loaded machine (a plan itself takes a fork).
     assert.ok(slowest < 3000, `a hover waited ${slowest} ms`);
     // After a run: a newer run id drops the cached plan; then everything incremental is up to date.
@@ -196,7 +196,7 @@ describe('language server: what the next run would do (NextRun, real worker)', f
     const plain = analyzeText('{"version":1,"actions":{"a":{"command":"true"}}}').graph;
     assert.equal(await next.hoverText(path.join(dir, 'plain.actiontree.jsonc'), plain, 'a', null), undefined);
     // Markdown is escaped; errors are one line.
-    assert.equal(hoverParagraph({ kind: 'error', message: 'bad *thing*\nmore', at: 0 }, 'a'), 'Next run: unknown — bad \\*thing\\*');
+    assert.equal(hoverParagraph({ kind: 'error', message: 'bad *thing* [x](command:y)\nmore', at: 0 }, 'a'), 'Next run: unknown — bad \\*thing\\* \\[x\\]\\(command\\:y\\)');
     assert.equal(hoverParagraph(undefined, 'a'), 'Next run: _still working out what would run (hover again)_');
   });
 });

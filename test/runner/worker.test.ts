@@ -93,6 +93,27 @@ describe('runner worker over IPC (dist/runner.js bundle)', function () {
     assert.ok(last.type === 'done' && last.result === 'succeeded');
   });
 
+  it('incremental: a second start skips what is up to date; force runs it; a non-boolean force is rejected', async () => {
+    const dir = tmpDir();
+    const file = writeGraph(dir, { version: 1, actions: { a: { command: 'echo A > a.txt', inputs: [], outputs: ['a.txt'] } } });
+    const states = async (msg: Record<string, unknown>): Promise<string[]> => {
+      const s = await startWorker();
+      s.send({ type: 'start', graphFile: file, ...msg });
+      const { messages } = await s.done;
+      return events(messages).flatMap((e) => (e.type === 'action-finished' ? [`${e.state}:${e.reason}`] : []));
+    };
+    assert.deepEqual(await states({}), ['succeeded:null']);
+    assert.deepEqual(await states({}), ['skipped:up to date']);
+    assert.deepEqual(await states({ force: true }), ['succeeded:null']);
+    const s = await startWorker();
+    s.send({ type: 'start', graphFile: file, force: 1 });
+    const err = await s.until((m) => m.type === 'error');
+    assert.ok(err.type === 'error' && /force must be a boolean/.test(err.message), JSON.stringify(err));
+    s.send({ type: 'start', graphFile: file });
+    const { messages } = await s.done;
+    assert.deepEqual(events(messages).flatMap((e) => (e.type === 'action-finished' ? [e.state] : [])), ['skipped']);
+  });
+
   it('an invalid graph: an error with the diagnostics, done without a run', async () => {
     const dir = tmpDir();
     const file = writeGraph(dir, '{ "version": 1, "actions": { "a": { "command": "true", "dependsOn": ["a"] } } }');

@@ -13,8 +13,26 @@ export function el(tag: string, attrs: Record<string, string | number> = {}, chi
   return { tag, attrs, children };
 }
 
+/**
+ * Characters XML 1.0 does not allow at all, not even as character references: C0 controls
+ * other than tab, line feed and carriage return, lone surrogates, U+FFFE and U+FFFF. One of
+ * them in a description or a reason made the exported SVG not well-formed (issue #8 §9).
+ */
+const NOT_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** C0 controls as their visible Control Pictures (␛ for ESC); anything else as U+FFFD. */
+function xmlSafe(c: string): string {
+  const n = c.charCodeAt(0);
+  return n < 0x20 ? String.fromCharCode(0x2400 + n) : '\ufffd';
+}
+
+/** Text or attribute value for XML/HTML: markup characters escaped, non-XML characters replaced. */
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;'));
+  return s
+    .replace(NOT_XML_CHAR, xmlSafe)
+    .replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;'))
+    // Allowed but invisible, and harmful when the SVG goes to a terminal: as references.
+    .replace(/[\r\u007f-\u009f]/g, (c) => `&#x${c.charCodeAt(0).toString(16)};`);
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;

@@ -94,10 +94,10 @@ export function inputFromRunState(state: RunState, info?: GraphInfo, title?: str
   const order = topoOrder(state.order, depsOf);
   const actions: GanttAction[] = [];
   for (const id of order) {
-    const a = state.actions[id];
+    const a = state.actions.get(id);
     if (!a) continue;
     const i = info?.get(id);
-    const est = state.estimates[id];
+    const est = state.estimates.get(id);
     actions.push({
       id,
       dependsOn: i?.dependsOn ?? [],
@@ -251,22 +251,18 @@ export function parseReport(text: string): ReportParse {
  */
 export function inputFromReport(report: ParsedReport, info?: GraphInfo, events?: readonly RunEvent[]): GanttInput {
   const replay = events && events.length > 0 ? stateFromEvents(events) : null;
-  const depsOf = (id: string): readonly string[] => {
-    const fromReport = report.actions.find(([k]) => k === id)?.[1].dependsOn;
-    return fromReport ?? info?.get(id)?.dependsOn ?? [];
-  };
+  const byId = new Map(report.actions);
   const depMap = new Map<string, readonly string[]>();
-  for (const [id] of report.actions) depMap.set(id, depsOf(id));
+  for (const [id, a] of report.actions) depMap.set(id, a.dependsOn ?? info?.get(id)?.dependsOn ?? []);
   const order = topoOrder(
-    report.actions.map(([id]) => id),
+    [...byId.keys()],
     (id) => depMap.get(id) ?? [],
   );
-  const byId = new Map(report.actions);
   const actions: GanttAction[] = [];
   for (const id of order) {
     const a = byId.get(id)!;
     const i = info?.get(id);
-    const replayed = replay?.actions[id];
+    const replayed = replay?.actions.get(id);
     const attempts =
       replayed && replayed.attempts.length > 0
         ? replayed.attempts.map((t) => ({ startedAt: t.startedAt, finishedAt: t.finishedAt ?? a.finishedAt }))

@@ -10,6 +10,9 @@
  */
 export const CHANGED = 'changed';
 
+/** [path, content hash]. */
+export type FileHash = readonly [path: string, hash: string];
+
 /** Everything an action's fingerprint covers, as comparable strings (hashes, never secrets). */
 export interface FingerprintParts {
   /** The command, as canonical JSON. */
@@ -20,8 +23,12 @@ export interface FingerprintParts {
   readonly env: Readonly<Record<string, string>>;
   /** envInputs: name -> hash of the inherited value, or null when unset. */
   readonly envInputs: Readonly<Record<string, string | null>>;
-  /** Input files (paths relative to the graph file's folder, posix) -> content hash. */
-  readonly inputs: Readonly<Record<string, string>>;
+  /**
+   * Input files (paths relative to the graph file's folder, posix) with their content hash,
+   * sorted by path. Pairs, not an object: thousands of distinct paths as property names
+   * would cost V8 a hidden class each.
+   */
+  readonly inputs: readonly FileHash[];
   /** Dependency id -> its outputs' hash, its fingerprint, or CHANGED. */
   readonly deps: Readonly<Record<string, string>>;
 }
@@ -32,8 +39,8 @@ export type ActionRecord =
       readonly state: 'succeeded';
       readonly fingerprint: string;
       readonly parts: FingerprintParts;
-      /** Output files after the run (same path form as inputs) -> content hash. */
-      readonly outputs: Readonly<Record<string, string>>;
+      /** Output files after the run (same path form as inputs) with their content hash, sorted by path. */
+      readonly outputs: readonly FileHash[];
       readonly time: number;
     }
   /** Started and not known to have succeeded since: a failure, a cancel, or a runner killed mid-run. */
@@ -116,19 +123,33 @@ export function decide(inp: DecideInput): DecisionResult {
     const b = name in old.env ? `d:${old.env[name]}` : name in old.envInputs ? `i:${old.envInputs[name] ?? ''}` : undefined;
     if (a !== b) reasons.push(`env changed: ${name}`);
   }
-  for (const p of keysSorted(cur.inputs)) {
-    const h = old.inputs[p];
-    if (h === undefined) reasons.push(`input added: ${p}`);
-    else if (h !== cur.inputs[p]) reasons.push(`input changed: ${p}`);
+  // Both lists are sorted by path: one merge walk. Changed and added in path order, then removed.
+  const removed: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < cur.inputs.length || j < old.inputs.length) {
+    const c = cur.inputs[i];
+    const o = old.inputs[j];
+    if (o === undefined || (c !== undefined && c[0] < o[0])) {
+      reasons.push(`input added: ${(c as FileHash)[0]}`);
+      i++;
+    } else if (c === undefined || o[0] < c[0]) {
+      removed.push(`input removed: ${o[0]}`);
+      j++;
+    } else {
+      if (c[1] !== o[1]) reasons.push(`input changed: ${c[0]}`);
+      i++;
+      j++;
+    }
   }
-  for (const p of keysSorted(old.inputs)) if (!(p in cur.inputs)) reasons.push(`input removed: ${p}`);
+  reasons.push(...removed);
   for (const dep of keysSorted(old.deps)) if (!(dep in cur.deps)) reasons.push(`dependency ${q(dep)} removed`);
   reasons.push(...depReasons);
-  for (const p of keysSorted(rec.outputs)) {
+  for (const [p, h] of rec.outputs) {
     const now = inp.probeOutput(p);
     if (now === 'missing') reasons.push(`output missing: ${p}`);
     else if (now === 'unreadable') reasons.push(`output unreadable: ${p}`);
-    else if (now !== rec.outputs[p]) reasons.push(`output changed: ${p}`);
+    else if (now !== h) reasons.push(`output changed: ${p}`);
   }
   return reasons.length === 0 ? { decision: 'skip', reasons: ['up to date'] } : { decision: 'run', reasons };
 }
@@ -143,5 +164,5 @@ export function canonicalParts(p: FingerprintParts): string {
     for (const k of keysSorted(o)) out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(o[k] ?? null)}`;
     return `${out}}`;
   };
-  return `[${JSON.stringify(p.command)},${JSON.stringify(p.cwd)},${obj(p.env)},${obj(p.envInputs)},${obj(p.inputs)},${obj(p.deps)}]`;
+  return `[${JSON.stringify(p.command)},${JSON.stringify(p.cwd)},${obj(p.env)},${obj(p.envInputs)},${JSON.stringify(p.inputs)},${obj(p.deps)}]`;
 }

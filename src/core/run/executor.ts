@@ -31,6 +31,13 @@ export interface JobStarter {
 export interface Executor extends JobStarter {
   /** The job's log file, relative to the run's log folder, when it has any bytes; else null. */
   logOf(jobId: string): string | null;
+  /** Why the job's log is incomplete or missing (a full disk, an unwritable folder); null when it has every byte. */
+  logErrorOf?(jobId: string): string | null;
+  /**
+   * Optional: get ready to run `parallel` attempts at once before the run starts (e.g. start
+   * helper processes), so that no attempt's recorded time includes the executor's own start-up.
+   */
+  prepare?(parallel: number): Promise<void>;
   /** Last resort when the runner exits mid-run: kill everything still running, synchronously. */
   killAllNow(): void;
   /** After the run: release helpers, flush and close log files. */

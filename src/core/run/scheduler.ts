@@ -204,11 +204,10 @@ class Run {
   start(): void {
     const o = this.p.options;
     this.startedAt = this.now();
-    const estimates: Record<string, number> = {};
-    if (o.estimates) for (const n of this.nodes) {
-      const e = o.estimates.get(n.job.id);
-      if (e !== undefined) estimates[n.job.id] = e;
-    }
+    // Object.fromEntries defines own keys (an id `__proto__` stays a key).
+    const estimates: Record<string, number> = Object.fromEntries(
+      o.estimates ? this.nodes.flatMap((n) => (o.estimates?.has(n.job.id) ? [[n.job.id, o.estimates.get(n.job.id) as number]] : [])) : [],
+    );
     this.emit({
       type: 'run-started',
       runId: o.runId,
@@ -332,10 +331,12 @@ class Run {
     n.timedOut = false;
     const attempt = n.attempt;
     const id = n.job.id;
-    const time = this.now();
     const proc = this.p.executor.start(n.job, attempt, (stream, text) => {
       if (text.length > 0) this.emit({ type: 'action-output', action: id, time: this.now(), stream, text });
     });
+    // Taken once start() has returned: a synchronous spawn (fork + exec) is the executor's
+    // cost, not the action's (recorded durations are what the action took).
+    const time = this.now();
     n.proc = proc;
     if (n.startedAt === null) n.startedAt = time;
     this.emit({

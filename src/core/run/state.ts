@@ -1,11 +1,19 @@
 import type { ActionState, AttemptEnd, RunEvent, RunResult } from './events';
+import { IdTable } from './table';
 
 /**
  * The state of a run as every view sees it, derived from `RunEvent`s only:
  * `state = events.reduce(reduceRun, initialRunState())`. Pure and immutable (each event
  * returns a new object; untouched actions are shared). Output text is deliberately NOT kept
  * here: views that show output keep their own bounded buffers (the log file has it all).
+ *
+ * Cost: one event costs O(log n) in the number of actions (the actions live in a persistent
+ * table, `IdTable`, that shares all but one path with the previous state), so replaying a
+ * run is linear in its events. Actions are keyed by id in a `Map`-like table — read them
+ * with `state.actions.get(id)`; any string is an id, `__proto__` and `constructor` too.
  */
+
+export type ActionTable = IdTable<ActionRunState>;
 
 export interface AttemptState {
   /** 1-based. */
@@ -57,33 +65,72 @@ export interface RunState {
   readonly startedAt: number | null;
   readonly finishedAt: number | null;
   readonly result: RunResult | null;
-  /** Selected action ids in the order of the run-started event (file order). */
+  /**
+   * Selected action ids in the order of the run-started event (file order), then any id
+   * first seen later. Computed on first use (O(n) once per state): per event, prefer
+   * `actions.get(id)`.
+   */
   readonly order: readonly string[];
-  readonly actions: Readonly<Record<string, ActionRunState>>;
+  /** Per-action state by id, in `order`. */
+  readonly actions: ActionTable;
   readonly counts: RunCounts;
   /** Estimated durations (ms) from earlier runs, when the run-started event carried them. */
-  readonly estimates: Readonly<Record<string, number>>;
+  readonly estimates: ReadonlyMap<string, number>;
   /** Time of the latest event seen (lets a view compute elapsed time without a clock). */
   readonly lastEventTime: number | null;
 }
 
 const zeroCounts: RunCounts = { pending: 0, ready: 0, running: 0, succeeded: 0, failed: 0, canceled: 0, skipped: 0 };
 
-export function initialRunState(): RunState {
+type Fields = Omit<RunState, 'order' | 'actions'>;
+
+const EMPTY_TABLE: ActionTable = IdTable.empty<ActionRunState>();
+const NO_ESTIMATES: ReadonlyMap<string, number> = new Map();
+
+/** A state object: O(1) to make (the fields are copied, the table is shared). */
+function makeState(f: Fields, actions: ActionTable): RunState {
   return {
-    status: 'idle',
-    runId: null,
-    graphFile: null,
-    cpus: 0,
-    startedAt: null,
-    finishedAt: null,
-    result: null,
-    order: [],
-    actions: {},
-    counts: zeroCounts,
-    estimates: {},
-    lastEventTime: null,
+    status: f.status,
+    runId: f.runId,
+    graphFile: f.graphFile,
+    cpus: f.cpus,
+    startedAt: f.startedAt,
+    finishedAt: f.finishedAt,
+    result: f.result,
+    get order(): readonly string[] {
+      return actions.order;
+    },
+    actions,
+    counts: f.counts,
+    estimates: f.estimates,
+    lastEventTime: f.lastEventTime,
   };
+}
+
+export function initialRunState(): RunState {
+  return makeState(
+    {
+      status: 'idle',
+      runId: null,
+      graphFile: null,
+      cpus: 0,
+      startedAt: null,
+      finishedAt: null,
+      result: null,
+      counts: zeroCounts,
+      estimates: NO_ESTIMATES,
+      lastEventTime: null,
+    },
+    EMPTY_TABLE,
+  );
+}
+
+function readEstimates(raw: unknown): ReadonlyMap<string, number> {
+  if (typeof raw !== 'object' || raw === null) return NO_ESTIMATES;
+  const out = new Map<string, number>();
+  // Object.entries sees own keys only: a parsed `"__proto__"` key is one of them.
+  for (const [id, v] of Object.entries(raw)) if (typeof v === 'number' && Number.isFinite(v)) out.set(id, v);
+  return out;
 }
 
 function blankAction(id: string, pendingAt: number | null): ActionRunState {
@@ -126,25 +173,41 @@ function closeAttempt(attempts: readonly AttemptState[], end: AttemptEnd | null,
 }
 
 /** Applies one event. Unknown action ids (e.g. a view attached mid-run) are added on the fly. */
+const FINAL_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'canceled', 'skipped']);
+
+/**
+ * Events read from a file are only cast, not checked: one that cannot be applied (an
+ * action event without a string id, a finish with an unknown state) is ignored rather
+ * than corrupting the state.
+ */
+function applicable(event: RunEvent): boolean {
+  if (event.type === 'run-started' || event.type === 'run-finished') return true;
+  if (typeof event.action !== 'string') return false;
+  return event.type !== 'action-finished' || FINAL_STATES.has(event.state);
+}
+
 export function reduceRun(state: RunState, event: RunEvent): RunState {
+  if (!applicable(event)) return state;
   switch (event.type) {
     case 'run-started': {
-      const actions: Record<string, ActionRunState> = {};
-      for (const id of event.actions) actions[id] = blankAction(id, event.time);
-      return {
-        status: 'running',
-        runId: event.runId,
-        graphFile: event.graphFile ?? null,
-        cpus: event.cpus,
-        startedAt: event.time,
-        finishedAt: null,
-        result: null,
-        order: event.actions.slice(),
+      // Events may come from a file: tolerate a missing or odd `actions` list.
+      const ids = Array.isArray(event.actions) ? event.actions.filter((x): x is string => typeof x === 'string') : [];
+      const actions = IdTable.from(ids.map((id): [string, ActionRunState] => [id, blankAction(id, event.time)]));
+      return makeState(
+        {
+          status: 'running',
+          runId: event.runId,
+          graphFile: event.graphFile ?? null,
+          cpus: event.cpus,
+          startedAt: event.time,
+          finishedAt: null,
+          result: null,
+          counts: { ...zeroCounts, pending: actions.size },
+          estimates: readEstimates(event.estimates),
+          lastEventTime: event.time,
+        },
         actions,
-        counts: { ...zeroCounts, pending: event.actions.length },
-        estimates: event.estimates ? { ...event.estimates } : {},
-        lastEventTime: event.time,
-      };
+      );
     }
     case 'action-ready': {
       const { prev, base } = lookup(state, event.action);
@@ -200,7 +263,16 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
       return withAction(state, next, prev?.state ?? null, event.time);
     }
     case 'run-finished':
-      return { ...state, status: 'finished', finishedAt: event.time, result: event.result, lastEventTime: event.time };
+      return makeState(
+        {
+          ...fieldsOf(state),
+          status: 'finished',
+          finishedAt: event.time,
+          result: event.result === 'succeeded' || event.result === 'failed' || event.result === 'canceled' ? event.result : null,
+          lastEventTime: event.time,
+        },
+        state.actions,
+      );
     default: {
       const never: never = event;
       return never;
@@ -208,20 +280,36 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
   }
 }
 
+function fieldsOf(s: RunState): Fields {
+  return {
+    status: s.status,
+    runId: s.runId,
+    graphFile: s.graphFile,
+    cpus: s.cpus,
+    startedAt: s.startedAt,
+    finishedAt: s.finishedAt,
+    result: s.result,
+    counts: s.counts,
+    estimates: s.estimates,
+    lastEventTime: s.lastEventTime,
+  };
+}
+
 function lookup(state: RunState, id: string): { prev: ActionRunState | undefined; base: ActionRunState } {
-  const prev = Object.prototype.hasOwnProperty.call(state.actions, id) ? state.actions[id] : undefined;
+  const prev = state.actions.get(id);
   return { prev, base: prev ?? blankAction(id, state.startedAt) };
 }
 
 function withAction(state: RunState, next: ActionRunState, from: ActionState | null, time: number): RunState {
   const isNew = from === null;
-  return {
-    ...state,
-    order: isNew ? [...state.order, next.id] : state.order,
-    actions: { ...state.actions, [next.id]: next },
-    counts: isNew ? moveCount(moveCount(state.counts, null, 'pending'), 'pending', next.state) : moveCount(state.counts, from, next.state),
-    lastEventTime: time,
-  };
+  return makeState(
+    {
+      ...fieldsOf(state),
+      counts: isNew ? moveCount(moveCount(state.counts, null, 'pending'), 'pending', next.state) : moveCount(state.counts, from, next.state),
+      lastEventTime: time,
+    },
+    state.actions.with(next.id, next),
+  );
 }
 
 /** Finished actions (succeeded + failed + canceled + skipped). */
@@ -230,7 +318,14 @@ export function doneCount(state: RunState): number {
   return c.succeeded + c.failed + c.canceled + c.skipped;
 }
 
-/** Ids of running actions in run order. */
+/** Ids of running actions in run order (O(n): for views, not per event). */
 export function runningActions(state: RunState): string[] {
-  return state.order.filter((id) => state.actions[id]?.state === 'running');
+  return idsInState(state, 'running');
+}
+
+/** Ids of actions in a given state, in run order (O(n)). */
+export function idsInState(state: RunState, which: ActionState): string[] {
+  const out: string[] = [];
+  for (const a of state.actions) if (a.state === which) out.push(a.id);
+  return out;
 }

@@ -69,6 +69,18 @@ export class FileSystemView {
 
   /** The cwd of an action relative to the root (posix, '' = the root), or null when it is outside the root. */
   cwdRel(cwd: string | undefined): string | null {
+    const key = cwd ?? '';
+    let r = this.cwds.get(key);
+    if (r === undefined) {
+      r = this.computeCwdRel(cwd);
+      this.cwds.set(key, r);
+    }
+    return r;
+  }
+
+  private readonly cwds = new Map<string, string | null>();
+
+  private computeCwdRel(cwd: string | undefined): string | null {
     const abs = path.resolve(this.root, cwd ?? '.');
     const rel = path.relative(this.root, abs);
     if (rel === '') return '';

@@ -6,6 +6,7 @@ import {
   type ActionRecord,
   type DecisionResult,
   type DependencyView,
+  type FileHash,
   type FingerprintParts,
 } from '../../core/incremental/decide';
 import type { ActionModel, Graph } from '../../core/model';
@@ -68,10 +69,11 @@ export interface SessionOptions {
 const hashValue = (v: string): string => contentHash(v);
 
 /** What a dependency with declared outputs contributes: the hash of its output files and their hashes. */
-function outputsValue(outputs: Readonly<Record<string, string>>): string {
-  const keys = Object.keys(outputs).sort();
-  return `out:${contentHash(JSON.stringify(keys.map((k) => [k, outputs[k]])))}`;
+function outputsValue(outputs: readonly FileHash[]): string {
+  return `out:${contentHash(JSON.stringify(outputs))}`;
 }
+
+const byPath = (a: FileHash, b: FileHash): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 export class IncrementalSession {
   readonly warnings: string[] = [];
@@ -148,7 +150,7 @@ export class IncrementalSession {
       const v = this.o.env[name];
       envInputs[name] = v === undefined ? null : hashValue(v);
     }
-    const inputs: Record<string, string> = {};
+    const inputs: FileHash[] = [];
     const unreadable: string[] = [];
     if (a.inputs !== undefined) {
       const ex = this.fsv.expand(a.inputs, a.cwd);
@@ -157,14 +159,15 @@ export class IncrementalSession {
       }
       for (const u of ex.unreadable) {
         unreadable.push(u);
-        inputs[u] = 'unreadable';
+        inputs.push([u, 'unreadable']);
       }
       for (const f of ex.files) {
         const h = this.fsv.hash(f);
         if (h === 'unreadable') unreadable.push(f);
         // A file that vanished between listing and hashing is simply not an input now.
-        if (h !== 'missing') inputs[f] = h;
+        if (h !== 'missing') inputs.push([f, h]);
       }
+      if (ex.unreadable.length > 0) inputs.sort(byPath);
     }
     const depParts: Record<string, string> = {};
     for (const [id, v] of deps) depParts[id] = v.kind === 'known' ? v.value : v.kind === 'will-run' ? 'will-run' : `${v.kind}:${v.state}`;
@@ -274,7 +277,7 @@ export class IncrementalSession {
         if (r?.state === 'succeeded') e.depValue = a.outputs !== undefined ? outputsValue(r.outputs) : r.fingerprint;
       } else if (state === 'succeeded') {
         this.fsv.invalidate();
-        const outputs: Record<string, string> = {};
+        const outputs: FileHash[] = [];
         if (a.outputs !== undefined) {
           const ex = this.fsv.expand(a.outputs, a.cwd);
           for (const p of ex.empty) {
@@ -282,9 +285,10 @@ export class IncrementalSession {
           }
           for (const f of ex.files) {
             const h = this.fsv.hash(f);
-            if (h !== 'missing') outputs[f] = h;
+            if (h !== 'missing') outputs.push([f, h]);
           }
-          for (const u of ex.unreadable) outputs[u] = 'unreadable';
+          for (const u of ex.unreadable) outputs.push([u, 'unreadable']);
+          outputs.sort(byPath);
         }
         if (e.parts === undefined) {
           // Ran without a check (should not happen): recompute with unknown dependencies, so it is not trusted later.

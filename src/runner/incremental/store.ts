@@ -20,7 +20,7 @@ import { isStatEntry, type StatEntry } from './files';
  * file naming another is ignored with a warning.
  */
 
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 export function stateDir(graphFile: string): string {
   return path.join(path.dirname(graphFile), '.actiontree', 'state');
@@ -45,6 +45,8 @@ function errText(e: unknown): string {
 }
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isPairs = (x: unknown): boolean =>
+  Array.isArray(x) && x.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'string');
 const isStrMap = (x: unknown, nullable = false): boolean =>
   isObj(x) && Object.values(x).every((v) => typeof v === 'string' || (nullable && v === null));
 
@@ -53,10 +55,10 @@ export function validRecord(x: unknown): ActionRecord | undefined {
   if (!isObj(x) || typeof x['time'] !== 'number') return undefined;
   const st = x['state'];
   if (st === 'failed' || st === 'canceled' || st === 'started') return x as ActionRecord;
-  if (st !== 'succeeded' || typeof x['fingerprint'] !== 'string' || !isStrMap(x['outputs'])) return undefined;
+  if (st !== 'succeeded' || typeof x['fingerprint'] !== 'string' || !isPairs(x['outputs'])) return undefined;
   const p = x['parts'];
   if (!isObj(p) || typeof p['command'] !== 'string' || typeof p['cwd'] !== 'string') return undefined;
-  if (!isStrMap(p['env']) || !isStrMap(p['envInputs'], true) || !isStrMap(p['inputs']) || !isStrMap(p['deps'])) return undefined;
+  if (!isStrMap(p['env']) || !isStrMap(p['envInputs'], true) || !isPairs(p['inputs']) || !isStrMap(p['deps'])) return undefined;
   return x as ActionRecord;
 }
 
@@ -168,8 +170,16 @@ export class StateWriter {
     const base = stateBase(graphFile);
     try {
       fs.mkdirSync(path.dirname(base), { recursive: true });
-      const fd = fs.openSync(`${base}.journal`, 'a');
-      return { ok: true, writer: new StateWriter(graphFile, fd) };
+      const fd = fs.openSync(`${base}.journal`, 'a+');
+      const w = new StateWriter(graphFile, fd);
+      // A runner killed mid-write may have left a torn last line: end it, so it stays alone (and ignored).
+      const size = fs.fstatSync(fd).size;
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        fs.readSync(fd, last, 0, 1, size - 1);
+        if (last[0] !== 0x0a) fs.writeSync(fd, '\n');
+      }
+      return { ok: true, writer: w };
     } catch (e: unknown) {
       return { ok: false, message: `cannot write the incremental state in ${path.dirname(base)} (${errText(e)})` };
     }

@@ -5,29 +5,75 @@ import { toRange } from '../convert';
 import { locate } from '../locate';
 import { formatDuration, type RunRecord } from '../runRecords';
 
-function codeBlock(s: string): string {
-  const fence = s.includes('```') ? '~~~~' : '```';
-  return `${fence}sh\n${s}\n${fence}`;
+/*
+ * Everything a hover shows from files — the graph file (ids, descriptions, commands,
+ * resource names) and run records (state, reason, run id) — is untrusted: a repository can
+ * commit both, and hovers work in untrusted workspaces. It is rendered as text only: in
+ * code spans/blocks (literal in markdown) or with every markdown-significant character
+ * backslash-escaped, on one line, control and bidi-override characters made visible, and
+ * bounded in length. No link, image or HTML can come out of a file. (LSP MarkupContent is
+ * never trusted; the client does not enable isTrusted or supportHtml either.)
+ */
+
+const MAX_TEXT = 500;
+const MAX_CODE = 4000;
+
+/** C0 (but tab/newline where kept), DEL, C1, line/paragraph separators, bidi controls. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const CONTROL_KEEP_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+function visible(c: string): string {
+  const n = c.charCodeAt(0);
+  if (n < 0x20) return String.fromCharCode(0x2400 + n); // control pictures: ␛, ␀, …
+  if (n === 0x7f) return '\u2421';
+  return '\ufffd';
 }
 
-function inline(s: string): string {
-  return '`' + s.replace(/`/g, "'") + '`';
+function bound(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/** One line of untrusted text, control characters visible (tab and line breaks become spaces). */
+function oneLine(s: string, max: number): string {
+  return bound(s, max).replace(/[\t\r\n]+/g, ' ').replace(CONTROL, visible);
+}
+
+/** Untrusted text as escaped markdown text (every ASCII punctuation character escaped). */
+export function mdText(s: string, max = MAX_TEXT): string {
+  return oneLine(s, max).replace(/[!-/:-@[-`{-~]/g, (c) => `\\${c}`);
+}
+
+/** Untrusted text as a code span (literal: no markup, links or HTML inside). */
+export function codeSpan(s: string, max = MAX_TEXT): string {
+  const text = oneLine(s, max);
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') || (text.startsWith(' ') && text.endsWith(' ') && text.trim() !== '') ? ' ' : '';
+  return text === '' ? '` `' : `${fence}${pad}${text}${pad}${fence}`;
+}
+
+/** Untrusted text as a fenced code block that no line of it can close. */
+export function codeBlock(s: string, lang = 'sh'): string {
+  const text = bound(s, MAX_CODE).replace(/\r\n?/g, '\n').replace(CONTROL_KEEP_LINES, visible);
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${lang}\n${text}\n${fence}`;
 }
 
 export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, nextRun?: string): string {
-  const parts: string[] = [`**${a.id}**` + (a.description !== undefined ? ` — ${a.description}` : '')];
+  const parts: string[] = [`**${mdText(a.id)}**` + (a.description !== undefined ? ` — ${mdText(a.description)}` : '')];
   if (a.command !== undefined) {
     parts.push(codeBlock(a.command.kind === 'shell' ? a.command.line : a.command.argv.map((x) => JSON.stringify(x)).join(' ')));
   }
-  parts.push(a.dependsOn.length === 0 ? 'No dependencies.' : `Depends on: ${a.dependsOn.map((d) => inline(d.value)).join(', ')}`);
+  parts.push(a.dependsOn.length === 0 ? 'No dependencies.' : `Depends on: ${a.dependsOn.map((d) => codeSpan(d.value)).join(', ')}`);
   if (a.inputs !== undefined) {
-    const list = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.map(inline).join(', '));
+    const list = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.map((x) => codeSpan(x)).join(', '));
     let line = `Incremental — inputs: ${list(a.inputs)}`;
     if (a.outputs !== undefined) line += `; outputs: ${list(a.outputs)}`;
     if (a.envInputs !== undefined && a.envInputs.length > 0) line += `; envInputs: ${list(a.envInputs)}`;
     parts.push(line);
   } else if (a.outputs !== undefined) {
-    parts.push(`Always runs (no \`inputs\`) — outputs: ${a.outputs.length === 0 ? 'none' : a.outputs.map(inline).join(', ')}`);
+    parts.push(`Always runs (no \`inputs\`) — outputs: ${a.outputs.length === 0 ? 'none' : a.outputs.map((x) => codeSpan(x)).join(', ')}`);
   }
   if (run !== undefined) {
     const rec = run.actions.get(a.id);
@@ -36,10 +82,10 @@ export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, nextR
         rec.startedAt !== null && rec.finishedAt !== null && rec.startedAt > 0 && rec.finishedAt >= rec.startedAt
           ? ` in ${formatDuration(rec.finishedAt - rec.startedAt)}`
           : '';
-      const reason = rec.reason !== null && rec.state !== 'succeeded' ? ` (${rec.reason})` : '';
-      parts.push(`Last run: **${rec.state}**${dur}${reason} — run ${inline(run.runId)}`);
+      const reason = rec.reason !== null && rec.state !== 'succeeded' ? ` (${mdText(rec.reason)})` : '';
+      parts.push(`Last run: **${mdText(rec.state, 40)}**${dur}${reason} — run ${codeSpan(run.runId, 100)}`);
     } else {
-      parts.push(`Last run ${inline(run.runId)}: not selected`);
+      parts.push(`Last run ${codeSpan(run.runId, 100)}: not selected`);
     }
   }
   if (nextRun !== undefined) parts.push(nextRun);
@@ -69,21 +115,21 @@ export async function semanticHover(
       return { contents: { kind: MarkupKind.Markdown, value: await md(t.action) }, range: toRange(li, t.action.keySpan) };
     case 'dependency':
       if (t.target === undefined) {
-        return { contents: { kind: MarkupKind.Markdown, value: `Unknown action ${inline(t.ref.value)}` }, range: toRange(li, t.ref.span) };
+        return { contents: { kind: MarkupKind.Markdown, value: `Unknown action ${codeSpan(t.ref.value)}` }, range: toRange(li, t.ref.span) };
       }
       return { contents: { kind: MarkupKind.Markdown, value: await md(t.target) }, range: toRange(li, t.ref.span) };
     case 'resource-use': {
       const cap = t.decl === undefined ? 'not declared' : t.decl.capacity === Infinity ? 'unlimited' : `capacity ${t.decl.capacity}`;
       return {
-        contents: { kind: MarkupKind.Markdown, value: `Resource **${t.use.name}** (${cap}): this action holds ${t.use.amount}` },
+        contents: { kind: MarkupKind.Markdown, value: `Resource **${mdText(t.use.name)}** (${cap}): this action holds ${t.use.amount}` },
         range: toRange(li, t.use.keySpan),
       };
     }
     case 'resource-decl': {
-      const users = da.analysis.graph.actions.filter((a) => a.resources.some((u) => u.name === t.decl.name)).map((a) => inline(a.id));
+      const users = da.analysis.graph.actions.filter((a) => a.resources.some((u) => u.name === t.decl.name)).map((a) => codeSpan(a.id));
       const cap = t.decl.capacity === Infinity ? 'unlimited' : `capacity ${t.decl.capacity}`;
       return {
-        contents: { kind: MarkupKind.Markdown, value: `Resource **${t.decl.name}** (${cap})\n\nUsed by: ${users.length === 0 ? 'no action' : users.join(', ')}` },
+        contents: { kind: MarkupKind.Markdown, value: `Resource **${mdText(t.decl.name)}** (${cap})\n\nUsed by: ${users.length === 0 ? 'no action' : users.join(', ')}` },
         range: toRange(li, t.decl.keySpan),
       };
     }
