@@ -31,6 +31,7 @@ const nodeBundles = [
 
 const webviewBundles = [
   { entryPoints: ['webview/gantt/main.ts'], outfile: 'dist/webview/gantt.js' },
+  { entryPoints: ['webview/graph/main.ts'], outfile: 'dist/webview/graph.js' },
 ].map((b) => ({ ...common, ...b, platform: 'browser', format: 'iife', target: 'es2022' }));
 
 import { existsSync } from 'node:fs';

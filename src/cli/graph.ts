@@ -5,10 +5,11 @@ import { topologicalOrder } from '../core/graph';
 import type { Graph } from '../core/model';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, type CliCommand, type CliIO } from './command';
 import { GRAPH_SUFFIX, resolveGraphFile } from './files';
+import { toSvg } from './graphSvg';
 import { validateFile } from './validate';
 import { escapeControls, escapeControlsKeepLines, formatDiagnostic, jsonForTerminal } from '../core/format';
 
-export type GraphFormat = 'dot' | 'mermaid' | 'json';
+export type GraphFormat = 'dot' | 'mermaid' | 'json' | 'svg';
 
 /** Edges `action\u0000dependency` that lie on a dependency cycle, from the `cycle` diagnostics. */
 export function cycleEdgeSet(diagnostics: readonly Diagnostic[]): Set<string> {
@@ -119,15 +120,16 @@ export function toJson(graph: Graph, name: string, file: string, cycleEdges: Rea
   return `${jsonForTerminal(JSON.stringify(doc, null, 2))}\n`;
 }
 
-const USAGE = `Usage: actiontree graph [FILE] [--format dot|mermaid|json]
+const USAGE = `Usage: actiontree graph [FILE] [--format dot|mermaid|json|svg]
 
 Prints the dependency graph. Arrows go from a dependency to the action that needs it;
 edges on a cycle are red (dot, mermaid) or listed in "cycleEdges" (json).
 FILE defaults to the only *.actiontree.jsonc in the current folder.
 
 Options:
-  -f, --format dot|mermaid|json   output format (default: dot)
-  -h, --help                      show this help
+  -f, --format dot|mermaid|json|svg   output format (default: dot); svg is the editor's
+                                      graph view (laid out by dagre), no Graphviz needed
+  -h, --help                          show this help
 
 Errors in the file are printed to stderr as by 'validate'; the graph is still printed
 (as far as it could be understood) and the exit status is 1. Exit status 2: usage error
@@ -135,15 +137,16 @@ or a file that cannot be read.
 
 Examples:
   actiontree graph | dot -Tsvg > graph.svg
+  actiontree graph --format svg > graph.svg
   actiontree graph release.actiontree.jsonc --format mermaid`;
 
 export const graphCommand: CliCommand = {
   name: 'graph',
-  summary: 'print the dependency graph as dot, mermaid or json',
+  summary: 'print the dependency graph as dot, mermaid, json or svg',
   usage: USAGE,
   async run(argv: string[], io: CliIO): Promise<number> {
     const args = parseArgs('graph', argv, {
-      format: { type: 'string', short: 'f', choices: ['dot', 'mermaid', 'json'] },
+      format: { type: 'string', short: 'f', choices: ['dot', 'mermaid', 'json', 'svg'] },
       help: { type: 'boolean', short: 'h' },
     });
     if (!args.ok) {
@@ -184,6 +187,9 @@ export const graphCommand: CliCommand = {
         break;
       case 'json':
         io.stdout(toJson(graph, name, r.file, cyc));
+        break;
+      case 'svg':
+        io.stdout(toSvg(graph, name));
         break;
       default: {
         const never: never = format;

@@ -8,11 +8,13 @@ import { EXIT_OK, EXIT_USAGE, type CliCommand, type CliIO } from './command';
 import { escapeControls, escapeControlsKeepLines } from '../core/format';
 import { ganttCommand } from './gantt';
 import { graphCommand } from './graph';
+import { reportCommand } from './report';
 import { planCommand } from './plan';
 import { runCommand } from './run';
+import { traceCommand } from './trace';
 import { validateCommand } from './validate';
 
-export const commands: CliCommand[] = [validateCommand, runCommand, planCommand, graphCommand, ganttCommand];
+export const commands: CliCommand[] = [validateCommand, runCommand, planCommand, graphCommand, ganttCommand, traceCommand, reportCommand];
 
 export const VERSION: string = version;
 

@@ -171,6 +171,21 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
   /** The span of the first reference from action `from` to id `to`. */
   const refSpan = (from: number, to: string): Span | undefined => actions[from]?.dependsOn.find((r) => r.value === to)?.span;
   const name = (i: number) => ids[i] as string;
+  // One diagnostic per edge of a cycle (SPEC §2), with a short message: a shortest cycle
+  // through that edge, starting at the edge (`cycle: a → b → c → a`). Related information
+  // (the members, at most 20) goes on ONE edge per cycle — the first in the file — so a cycle
+  // of n edges fills about 2n rows of the Problems panel instead of n × (n + 1).
+  // A cycle is known by its members; an elided one (only its ends are kept) by its length.
+  const keyOf = (e: (typeof edges)[number]): string =>
+    e.cycle.tail.length === 0 ? [...e.cycle.head].map(name).sort().join('\u0000') : `long:${e.cycle.total}`;
+  const firstOfCycle = new Map<string, number>();
+  for (const e of edges) {
+    const span = refSpan(e.from, name(e.to));
+    if (!span) continue;
+    const k = keyOf(e);
+    const seen = firstOfCycle.get(k);
+    if (seen === undefined || span.offset < seen) firstOfCycle.set(k, span.offset);
+  }
   for (const e of edges) {
     const from = name(e.from);
     const to = name(e.to);
@@ -178,23 +193,18 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
     if (!span) continue;
     const members = cycleMembers(e.cycle);
     const all = e.cycle.tail.length === 0 ? (e.cycle.head as number[]) : undefined;
-    const related = members.map((m, k) => {
-      const nextId = all ? name(all[(k + 1) % all.length] as number) : undefined;
-      const a = actions[m];
-      return {
-        span: a ? a.keySpan : span,
-        message: nextId !== undefined ? `${q(name(m))} depends on ${q(nextId)}` : `${q(name(m))} is in the cycle`,
-      };
-    });
-    const size = e.cycle.total === 2 ? 'a cycle of 2 actions' : `a cycle of ${e.cycle.total} actions`;
-    sink.add(
-      'cycle',
-      'error',
-      `dependency cycle: ${formatCycle(e.cycle, name)} (${q(from)} depends on ${q(to)}, ${size})`,
-      span,
-      related,
-      { action: from, dependency: to },
-    );
+    const related =
+      firstOfCycle.get(keyOf(e)) !== span.offset
+        ? []
+        : members.map((m, k) => {
+            const nextId = all ? name(all[(k + 1) % all.length] as number) : undefined;
+            const a = actions[m];
+            return {
+              span: a ? a.keySpan : span,
+              message: nextId !== undefined ? `${q(name(m))} depends on ${q(nextId)}` : `${q(name(m))} is in the cycle`,
+            };
+          });
+    sink.add('cycle', 'error', `cycle: ${formatCycle(e.cycle, name)}`, span, related, { action: from, dependency: to });
   }
 
   // Resources nobody uses.

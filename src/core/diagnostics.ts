@@ -14,7 +14,9 @@ export type DiagnosticCode =
   | 'unused-resource'
   /** An `inputs`/`outputs` glob that can never match (absolute, or escaping the graph file's folder). */
   | 'unmatchable-glob'
-  | 'too-large';
+  | 'too-large'
+  | 'unknown-problem-matcher'
+  | 'invalid-problem-matcher';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

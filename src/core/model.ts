@@ -1,3 +1,4 @@
+import type { ProblemMatcher } from './problemMatchers';
 import type { Span } from './text';
 
 /**
@@ -60,6 +61,8 @@ export interface ActionModel {
   readonly description: string | undefined;
   /** Span of the action's own `cpus` value, when written. */
   readonly cpusSpan?: Span;
+  /** Problem matchers for the action's output (SPEC §11), when `problemMatcher` is set. */
+  readonly problemMatchers?: readonly ProblemMatcher[];
   /**
    * Input globs (SPEC §7): defaults' first, then the action's, relative to the action's cwd;
    * `!` negates. undefined when neither declares `inputs`: the action is not incremental

@@ -9,6 +9,8 @@ import { parseDuration } from './duration';
 import { unmatchableReason } from './incremental/globs';
 import type { ActionModel, Command, Graph, ResourceDecl, ResourceUse, StringRef } from './model';
 import { closest } from './suggest';
+import { parseProblemMatchers } from './problemMatcherParse';
+import type { ProblemMatcher } from './problemMatchers';
 import type { Span } from './text';
 
 /** Deeper nesting than this is never a valid graph; refuse it before jsonc-parser recurses. */
@@ -30,6 +32,7 @@ export const ACTION_KEYS = [
   'cwd',
   'env',
   'description',
+  'problemMatcher',
   'inputs',
   'outputs',
   'envInputs',
@@ -664,6 +667,7 @@ interface Fields {
   cwd?: string;
   env?: Record<string, string>;
   description?: string;
+  problemMatchers?: ProblemMatcher[];
   inputs?: StringRef[];
   outputs?: StringRef[];
   envInputs?: string[];
@@ -692,6 +696,7 @@ function newFields(): Fields {
     cwd: undefined,
     env: undefined,
     description: undefined,
+    problemMatchers: undefined,
     inputs: undefined,
     outputs: undefined,
     envInputs: undefined,
@@ -951,6 +956,9 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
         else f.description = v.value as string;
         break;
       }
+      case 'problemMatcher':
+        f.problemMatchers = parseProblemMatchers(v, sink, where);
+        break;
       case 'inputs':
       case 'outputs': {
         const refs = stringList(v, sink, where, name, 'globs');
@@ -1214,6 +1222,8 @@ export function parseGraph(text: string): ParseResult {
           description: f.description ?? defaults.description,
         };
         if (f.cpusSpan) a.cpusSpan = f.cpusSpan;
+        const pm = f.problemMatchers ?? defaults.problemMatchers;
+        if (pm && pm.length > 0) a.problemMatchers = pm;
         const inputs = mergeLists(defaults.inputs, f.inputs);
         if (inputs !== undefined) a.inputs = inputs;
         const outputs = mergeLists(defaults.outputs, f.outputs);

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { dependents, topologicalOrder } from '../core/graph';
+import { topologicalOrder } from '../core/graph';
 import type { GraphEntry, GraphIndex } from './graphs';
 import { isGraphUri, relative } from './graphs';
 import type { GanttPanelManager } from './ganttPanel';
@@ -9,8 +9,10 @@ import type { OutputManager } from './outputs';
 import type { PlanCache } from '../runner/planClient';
 import type { RunService, RunSession, RunSummary } from './runService';
 import type { RunStatus } from './status';
-import { isTreeNode, type GraphTreeProvider, type TreeNode } from './tree';
+import { isTreeNode, loadPastRun, type GraphTreeProvider, type RunView, type TreeNode } from './tree';
+import { formatCounts, plural, runCounts } from '../core/run/counts';
 import { EXAMPLE_FILE_NAME, EXAMPLE_GRAPH } from './example';
+import { envOverrides, terminalEnvironment, terminalEnvSettingKey } from '../shared/terminal-env';
 
 /** What a run command did (returned to callers such as code lenses and tests). */
 export type RunCommandResult =
@@ -129,8 +131,15 @@ async function startRun(svc: Services, graphArg: unknown, actions: readonly stri
     ...(actions && actions.length > 0 ? { actions } : {}),
     only,
     ...(force ? { force: true } : {}),
+    env: actionEnvironment(entry.uri),
   });
   return { ok: true, session: s.id, graphFile: s.graphFile };
+}
+
+/** What a new integrated terminal of the graph's workspace would have (issue 11, item 3). */
+export function actionEnvironment(uri: vscode.Uri): Record<string, string> {
+  const cfg = vscode.workspace.getConfiguration('terminal.integrated', uri);
+  return terminalEnvironment(process.env, envOverrides(cfg.get(`env.${terminalEnvSettingKey(process.platform)}`)));
 }
 
 async function pickAction(svc: Services, args: unknown[], title: string): Promise<{ graph: unknown; action: string } | undefined> {
@@ -165,11 +174,6 @@ async function pickSession(svc: Services, arg: unknown, which: 'active' | 'any')
     { placeHolder: 'Run to cancel' },
   );
   return pick?.s;
-}
-
-/** A graph where some action declares `inputs` (incremental): its runs skip what is up to date. */
-export function isIncremental(entry: GraphEntry): boolean {
-  return entry.analysis.graph.actions.some((a) => a.inputs !== undefined);
 }
 
 async function newestReport(graphFile: string): Promise<string | undefined> {
@@ -210,38 +214,62 @@ export const commandTable: Readonly<Record<string, Handler>> = {
   'actiontree.rerunFailed': async (svc, arg) => {
     if (!vscode.workspace.isTrusted) return refuseUntrusted();
     const uri = toUri(arg);
-    const s = uri ? svc.runs.latest(uri.fsPath) : [...svc.runs.all].reverse().find((x) => x.finished);
-    if (!s || !s.finished) {
-      const message = s ? 'ActionTree: the run is still in progress.' : 'ActionTree: nothing to re-run yet in this window.';
+    await svc.graphs.ready();
+    const candidates = uri ? [uri] : svc.graphs.list().map((g) => g.uri);
+    const qualifying: { uri: vscode.Uri; name: string; bad: string[]; view: RunView }[] = [];
+    let running: string | undefined;
+    for (const u of candidates) {
+      const name = svc.graphs.get(u)?.name ?? relative(u);
+      if (svc.runs.activeFor(u.fsPath)) {
+        running ??= name;
+        continue;
+      }
+      // This window's newest run of the graph, else its newest run recorded on disk (after a
+      // reload, or a run from the CLI): the same run the tree shows.
+      const view: RunView | null = svc.runs.latest(u.fsPath) ?? (await loadPastRun(u.fsPath));
+      if (!view || view.state.runId === null) continue;
+      const bad = view.state.order.filter((id) => {
+        const st = view.state.actions.get(id)?.state;
+        return st === 'failed' || st === 'canceled';
+      });
+      if (bad.length > 0) qualifying.push({ uri: u, name, bad, view });
+    }
+    if (qualifying.length === 0) {
+      const message = uri
+        ? running
+          ? `ActionTree: ${running} is still running.`
+          : `ActionTree: the last run of ${svc.graphs.get(uri)?.name ?? relative(uri)} has no failed or canceled action.`
+        : running && candidates.length === 1
+          ? `ActionTree: ${running} is still running.`
+          : 'ActionTree: no graph in this workspace has failed or canceled actions in its last run.';
       void vscode.window.showInformationMessage(message);
       return { ok: false, reason: 'nothing-to-rerun', message } satisfies RunCommandResult;
     }
-    const entry = await svc.graphs.fresh(vscode.Uri.file(s.graphFile));
-    const bad = s.state.order.filter((id) => {
-      const st = s.state.actions.get(id)?.state;
-      return st === 'failed' || st === 'canceled';
-    });
-    if (!entry || bad.length === 0) {
-      const message = 'ActionTree: no failed or canceled action in the last run.';
+    let chosen = qualifying[0]!;
+    if (qualifying.length > 1) {
+      const pick = await vscode.window.showQuickPick(
+        qualifying.map((q) => ({
+          label: q.name,
+          description: relative(q.uri),
+          detail: `last run ${q.view.state.result ?? ''}: ${formatCounts(runCounts(q.view.state))} — re-runs ${q.bad.slice(0, 4).join(', ')}${q.bad.length > 4 ? ` and ${q.bad.length - 4} more` : ''}`,
+          q,
+        })),
+        { placeHolder: 'Re-run the failed and canceled actions of which graph?', matchOnDescription: true },
+      );
+      if (!pick) return { ok: false, reason: 'canceled', message: 'No graph selected.' } satisfies RunCommandResult;
+      chosen = pick.q;
+    }
+    const entry = await svc.graphs.fresh(chosen.uri);
+    const ids = entry ? chosen.bad.filter((id) => entry.analysis.graph.byId.has(id)) : [];
+    if (!entry || ids.length === 0) {
+      const message = `ActionTree: the failed actions of ${chosen.name}'s last run are no longer in the graph.`;
       void vscode.window.showInformationMessage(message);
       return { ok: false, reason: 'nothing-to-rerun', message } satisfies RunCommandResult;
     }
-    // A graph with incremental actions: "run again" — the last run's selection; the runner
-    // skips what succeeded and did not change since (SPEC §7). Otherwise, as before:
-    if (isIncremental(entry)) return startRun(svc, entry.uri, s.request.actions, s.request.only === true);
-    // Failed and canceled actions plus everything that depends on them.
-    const deps = dependents(entry.analysis.graph);
-    const set = new Set<string>();
-    const stack = bad.filter((id) => entry.analysis.graph.byId.has(id));
-    while (stack.length > 0) {
-      const id = stack.pop()!;
-      if (set.has(id)) continue;
-      set.add(id);
-      for (const d of deps.get(id) ?? []) stack.push(d);
-    }
-    const ids = topologicalOrder(entry.analysis.graph, set);
-    // Exactly these: dependencies that succeeded last time are not run again.
-    return startRun(svc, entry.uri, ids, true);
+    vscode.window.setStatusBarMessage(`ActionTree: re-running ${plural(ids.length, 'failed or canceled action')} of ${chosen.name} (with their dependencies)`, 5000);
+    // The failed and canceled actions WITH their dependencies: with up-to-date checks
+    // (incremental runs) the dependencies that succeeded are skipped; until then they run again.
+    return startRun(svc, entry.uri, topologicalOrder(entry.analysis.graph, new Set(ids)), false);
   },
 
   'actiontree.showGantt': async (svc, arg) => {
@@ -252,13 +280,15 @@ export const commandTable: Readonly<Record<string, Handler>> = {
       return true;
     }
     const entry = uri ? await svc.graphs.fresh(uri) : await pickGraph(svc, undefined, 'Graph whose last run to show');
-    const report = entry ? await newestReport(entry.uri.fsPath) : undefined;
+    // No graph at all: pickGraph already offered to create the example; nothing to run.
+    if (!entry) return false;
+    const report = await newestReport(entry.uri.fsPath);
     if (report) {
       await svc.gantt.showReport(report);
       return true;
     }
     void vscode.window.showInformationMessage('ActionTree: no run to show yet. Run the graph first.', 'Run Graph').then((p) => {
-      if (p) void vscode.commands.executeCommand('actiontree.runGraph', entry?.uri);
+      if (p) void vscode.commands.executeCommand('actiontree.runGraph', entry.uri);
     });
     return false;
   },
@@ -312,7 +342,8 @@ export const commandTable: Readonly<Record<string, Handler>> = {
       uri = vscode.Uri.joinPath(folder.uri, EXAMPLE_FILE_NAME.replace('.actiontree.jsonc', `-${i}.actiontree.jsonc`));
     }
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(EXAMPLE_GRAPH));
-    await vscode.window.showTextDocument(uri);
+    // A normal tab (not a preview that the next file opened replaces).
+    await vscode.window.showTextDocument(uri, { preview: false });
     return uri.toString();
   },
 
@@ -338,6 +369,9 @@ export const commandTable: Readonly<Record<string, Handler>> = {
     const reply = await svc.plans.get(String(file), 60_000);
     return reply === undefined ? null : reply.kind === 'plan' ? { kind: 'plan', decisions: [...reply.decisions.values()], warnings: reply.warnings, computed: svc.plans.computed } : reply;
   },
+  'actiontree.internal.lastMessage': (svc) => svc.status().lastMessage,
+  'actiontree.internal.treeRedraws': (svc) => svc.tree.redraws.splice(0),
+  'actiontree.internal.treeExpanded': (svc) => [...svc.tree.expanded],
 };
 
 async function exists(uri: vscode.Uri): Promise<boolean> {

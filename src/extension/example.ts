@@ -1,4 +1,7 @@
-/** The graph written by "ActionTree: Create Example Graph" (portable: only needs Node). */
+/**
+ * The graph written by "ActionTree: Create Example Graph". Plain POSIX shell commands
+ * (`sleep`, `echo`), so it runs wherever `/bin/sh` does, without Node on PATH.
+ */
 export const EXAMPLE_FILE_NAME = 'example.actiontree.jsonc';
 
 export const EXAMPLE_GRAPH = `// An example ActionTree graph. Run it with "ActionTree: Run Graph" or the Run code lens.
@@ -11,32 +14,32 @@ export const EXAMPLE_GRAPH = `// An example ActionTree graph. Run it with "Actio
   "resources": { "db": 1 },
   "actions": {
     "install": {
-      "command": ["node", "-e", "setTimeout(() => console.log('dependencies installed'), 400)"],
+      "command": "sleep 0.4 && echo 'dependencies installed'",
       "description": "Install dependencies"
     },
     "lint": {
-      "command": ["node", "-e", "setTimeout(() => console.log('0 problems'), 600)"],
+      "command": "sleep 0.6 && echo '0 problems'",
       "dependsOn": ["install"],
       "description": "Check the sources"
     },
     "build": {
-      "command": ["node", "-e", "setTimeout(() => console.log('built 12 files'), 900)"],
+      "command": "sleep 0.9 && echo 'built 12 files'",
       "dependsOn": ["install"],
       "cpus": 1,
       "description": "Compile"
     },
     "test:unit": {
-      "command": ["node", "-e", "setTimeout(() => console.log('42 passing'), 700)"],
+      "command": "sleep 0.7 && echo '42 passing'",
       "dependsOn": ["build"]
     },
     "test:db": {
-      "command": ["node", "-e", "setTimeout(() => console.log('migrations ok'), 500)"],
+      "command": "sleep 0.5 && echo 'migrations ok'",
       "dependsOn": ["build"],
       "resources": { "db": 1 },
       "description": "Integration tests against the database"
     },
     "package": {
-      "command": ["node", "-e", "setTimeout(() => console.log('example.vsix'), 300)"],
+      "command": "sleep 0.3 && echo 'example.vsix'",
       "dependsOn": ["lint", "test:unit", "test:db"],
       "description": "Bundle the release"
     }

@@ -18,7 +18,7 @@ import {
 import { ganttDocument } from './ganttHtml';
 import type { OutputManager } from './outputs';
 import type { RunService, RunSession } from './runService';
-import { samePath } from './runService';
+import { waitingText } from '../core/run/waiting';
 
 export const GANTT_VIEW_TYPE = 'actiontree.gantt';
 /** At most 20 updates per second to the webview. */
@@ -76,9 +76,9 @@ export class GanttPanelManager implements vscode.Disposable {
         if (s === this.session) this.flush(true);
       }),
       runs.onDidStart((s) => {
-        // A panel that follows a graph switches to its new run.
-        if (this.panel && this.session && samePath(this.session.graphFile, s.graphFile) && this.session.finished) this.showSession(s, false);
-        else if (this.panel && !this.session && this.chartSource?.kind === 'run' && samePath(this.chartSource.graphFile, s.graphFile)) this.showSession(s, false);
+        // An open panel follows the run just started, whatever its graph: one panel per
+        // window, its title names the graph shown ("Gantt: other.actiontree.jsonc").
+        if (this.panel) this.showSession(s, false);
       }),
       vscode.window.registerWebviewPanelSerializer(GANTT_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state) => this.restore(panel, state),
@@ -89,7 +89,7 @@ export class GanttPanelManager implements vscode.Disposable {
 
   /** For tests and diagnostics. */
   debugState(): Record<string, unknown> {
-    return { ready: this.webviewReady, visible: this.panel?.visible ?? null, session: this.session?.id ?? null, source: this.chartSource, error: this.errorMessage, posted: this.posted };
+    return { ready: this.webviewReady, visible: this.panel?.visible ?? null, title: this.panel?.title ?? null, session: this.session?.id ?? null, source: this.chartSource, error: this.errorMessage, posted: this.posted };
   }
   private posted = 0;
 
@@ -212,7 +212,9 @@ export class GanttPanelManager implements vscode.Disposable {
       // it: fall back to the newest run of the workspace's graphs.
       const dir = await newestWorkspaceRun();
       if (dir) return this.showReport(dir, false);
-      this.errorMessage = 'Nothing to show yet: run a graph (ActionTree: Run Graph).';
+      this.errorMessage = (await hasGraphFiles())
+        ? 'Nothing to show yet: run a graph (ActionTree: Run Graph).'
+        : 'Nothing to show: this folder has no *.actiontree.jsonc graph file. Create one with "ActionTree: Create Example Graph".';
       this.resend();
       return;
     }
@@ -265,7 +267,8 @@ export class GanttPanelManager implements vscode.Disposable {
       return;
     }
     if (s.runDir && this.chartSource?.kind === 'run') this.chartSource = { ...this.chartSource, runDir: s.runDir };
-    const input = inputFromRunState(s.state, s.info, path.basename(s.graphFile));
+    const graph = s.request.graph;
+    const input = inputFromRunState(s.state, s.info, path.basename(s.graphFile), (id) => waitingText(s.state, graph, id));
     if (this.sentRunId !== input.runId) {
       this.post({ type: 'snapshot', chart: input, now: Date.now(), source: this.chartSource });
       this.sentRunId = input.runId;
@@ -300,7 +303,11 @@ function sameAction(a: GanttAction, b: GanttAction): boolean {
   for (let i = 0; i < a.attempts.length; i++) {
     if (a.attempts[i]!.startedAt !== b.attempts[i]!.startedAt || a.attempts[i]!.finishedAt !== b.attempts[i]!.finishedAt) return false;
   }
-  return a.reason === b.reason && a.exitCode === b.exitCode && a.estimateMs === b.estimateMs;
+  return a.reason === b.reason && a.exitCode === b.exitCode && a.estimateMs === b.estimateMs && (a.waiting ?? null) === (b.waiting ?? null);
+}
+
+async function hasGraphFiles(): Promise<boolean> {
+  return (await vscode.workspace.findFiles('**/*.actiontree.jsonc', '{**/node_modules/**,**/.actiontree/**}', 1)).length > 0;
 }
 
 /** The newest run (by run id, which sorts by time) of any graph file in the workspace. */

@@ -26,6 +26,8 @@ export class GraphIndex implements vscode.Disposable {
   readonly onDidChange = this.changeEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
   private scanning: Promise<void> | undefined;
+  /** The text each entry was analyzed from. */
+  private readonly texts = new Map<string, string>();
 
   constructor() {
     const w = vscode.workspace.createFileSystemWatcher(GRAPH_GLOB);
@@ -67,9 +69,17 @@ export class GraphIndex implements vscode.Disposable {
       if (this.entries.delete(uri.toString()) && fire) this.changeEmitter.fire();
       return undefined;
     }
-    const analysis: Analysis = r.ok
-      ? analyzeText(textOf(r.bytes))
-      : { graph: analyzeText('{}').graph, diagnostics: [tooLargeDiagnostic(r.size ?? MAX_ANALYZE_SIZE + 1)], lineIndex: new LineIndex(''), root: undefined };
+    const text = r.ok ? textOf(r.bytes) : null;
+    const prev = this.entries.get(uri.toString());
+    // The same bytes again (a watcher event after a save, a re-read before a run): nothing
+    // changed, so views are not told (a change redraws the whole Graphs tree).
+    if (prev && text !== null && this.texts.get(uri.toString()) === text) return prev;
+    if (text !== null) this.texts.set(uri.toString(), text);
+    else this.texts.delete(uri.toString());
+    const analysis: Analysis =
+      text !== null
+        ? analyzeText(text)
+        : { graph: analyzeText('{}').graph, diagnostics: [tooLargeDiagnostic(r.ok ? MAX_ANALYZE_SIZE + 1 : (r.size ?? MAX_ANALYZE_SIZE + 1))], lineIndex: new LineIndex(''), root: undefined };
     const e: GraphEntry = {
       uri,
       analysis,

@@ -19,6 +19,8 @@ export interface RunRequest {
   /** The graph as analyzed when the run was requested (tree order, chart arrows, commands). */
   readonly graph: Graph;
   readonly label: string;
+  /** Base environment of the actions (a terminal's, see shared/terminal-env.ts); default: the worker's. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface RunSummary {
@@ -107,6 +109,7 @@ export class RunSession implements vscode.Disposable {
       ...(request.actions && request.actions.length > 0 ? { actions: request.actions.slice() } : {}),
       ...(request.only ? { only: true } : {}),
       ...(request.force ? { force: true } : {}),
+      ...(request.env ? { env: { ...request.env } } : {}),
     };
     worker.send(start);
   }
@@ -269,6 +272,11 @@ export class RunService implements vscode.Disposable {
       if (graphFile === undefined || samePath(s.graphFile, graphFile)) return s;
     }
     return undefined;
+  }
+
+  /** This window's sessions of a graph file, newest first. */
+  sessionsOf(graphFile: string): RunSession[] {
+    return this.sessions.filter((s) => samePath(s.graphFile, graphFile)).reverse();
   }
 
   activeFor(graphFile: string): RunSession | undefined {

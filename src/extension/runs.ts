@@ -4,10 +4,13 @@ import { registerCommands, type Services } from './commands';
 import { GanttPanelManager } from './ganttPanel';
 import { GraphIndex } from './graphs';
 import { OutputManager } from './outputs';
+import { registerPlatform } from './platform';
 import { RunService } from './runService';
 import { RunStatus } from './status';
 import { GraphTreeProvider } from './tree';
 import { PlanCache } from '../runner/planClient';
+import { registerHistory } from './history';
+import { pruneRuns } from '../runner/prune';
 
 /**
  * Running graphs from VS Code: the run service (one forked runner worker per run), the
@@ -27,7 +30,7 @@ export function registerRuns(ctx: ActionTreeContext): void {
   ctx.own(graphs.onDidChange(() => plans.invalidate()));
   const tree = ctx.own(new GraphTreeProvider(graphs, runs, plans));
   const gantt = ctx.own(new GanttPanelManager(extensionUri, runs, outputs));
-  ctx.own(vscode.window.createTreeView('actiontree.graphs', { treeDataProvider: tree, showCollapseAll: true }));
+  tree.attach(ctx.own(vscode.window.createTreeView('actiontree.graphs', { treeDataProvider: tree, showCollapseAll: true })));
   let status: RunStatus | undefined;
   const svc: Services = { extensionUri, graphs, runs, outputs, tree, gantt, plans, status: () => status! };
   status = ctx.own(
@@ -37,6 +40,8 @@ export function registerRuns(ctx: ActionTreeContext): void {
     }),
   );
   for (const d of registerCommands(svc)) ctx.own(d);
+  for (const d of registerHistory(graphs, runs, (report) => gantt.showReport(report), pruneRuns)) ctx.own(d);
+  registerPlatform(ctx, svc);
 
   // Context keys for `when` clauses (menus, palette).
   const setContext = (): void => {

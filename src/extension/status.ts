@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { doneCount, idsInState, runningActions } from '../core/run/state';
+import { idsInState, runningActions } from '../core/run/state';
+import { ZERO_COUNTS, finishedOf, formatCounts, runCounts, totalOf, type ActionCounts } from '../core/run/counts';
 import type { RunService, RunSession } from './runService';
 
 /**
@@ -46,23 +47,19 @@ export class RunStatus implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    let done = 0;
-    let total = 0;
-    let failed = 0;
-    for (const s of shown) {
-      done += doneCount(s.state);
-      total += s.state.actions.size;
-      failed += s.state.counts.failed;
-    }
+    const counts = sumCounts(shown.map((s) => runCounts(s.state)));
+    const starting = shown.every((s) => s.state.runId === null && !s.finished);
     const running = active.length > 0;
     const last = shown[0]!;
-    const icon = running ? '$(sync~spin)' : failed > 0 || last.error ? '$(error)' : last.state.result === 'canceled' ? '$(circle-slash)' : '$(pass)';
-    this.item.text = `${icon} ActionTree ${done}/${total}${failed > 0 ? ` $(error) ${failed} failed` : ''}`;
+    const failed = counts.failed > 0 || (!running && last.error !== null);
+    const icon = running ? '$(sync~spin)' : failed ? '$(error)' : last.state.result === 'canceled' ? '$(circle-slash)' : '$(pass)';
+    const text = starting ? 'starting…' : !running && last.state.runId === null ? 'did not start' : formatCounts(counts);
+    this.item.text = `${icon} ActionTree: ${text}`;
     this.item.tooltip = running
-      ? `${active.length} run${active.length === 1 ? '' : 's'} in progress: ${active.map((s) => path.basename(s.graphFile)).join(', ')}\nClick to show the Gantt chart`
-      : `Last run (${path.basename(last.graphFile)}): ${last.state.result ?? last.error ?? 'not started'}\nClick to show the Gantt chart`;
-    this.item.backgroundColor = !running && failed > 0 ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
-    this.item.accessibilityInformation = { label: `ActionTree: ${done} of ${total} actions done${failed ? `, ${failed} failed` : ''}` };
+      ? `${active.length} run${active.length === 1 ? '' : 's'} in progress: ${active.map((s) => path.basename(s.graphFile)).join(', ')}\n${text}\nClick to show the Gantt chart`
+      : `Last run (${path.basename(last.graphFile)}): ${last.state.result ?? last.error ?? 'not started'}\n${text}\nClick to show the Gantt chart`;
+    this.item.backgroundColor = !running && failed ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    this.item.accessibilityInformation = { label: `ActionTree: ${formatCounts(counts, ', ')}` };
     this.item.show();
   }
 
@@ -75,13 +72,12 @@ export class RunStatus implements vscode.Disposable {
           token.onCancellationRequested(() => s.cancel());
           let reported = 0;
           const report = (): void => {
-            const total = Math.max(1, s.state.actions.size);
-            const done = doneCount(s.state);
-            const pct = (done / total) * 100;
+            const c = runCounts(s.state);
+            const pct = (finishedOf(c) / Math.max(1, totalOf(c))) * 100;
             const running = runningActions(s.state);
             progress.report({
               increment: pct - reported,
-              message: `${done}/${s.state.actions.size} done${s.state.counts.failed ? `, ${s.state.counts.failed} failed` : ''}${running.length ? ` — running ${running.slice(0, 3).join(', ')}${running.length > 3 ? '…' : ''}` : ''}`,
+              message: `${formatCounts(c)}${running.length ? ` — running ${running.slice(0, 3).join(', ')}${running.length > 3 ? '…' : ''}` : ''}`,
             });
             reported = pct;
           };
@@ -114,25 +110,37 @@ export class RunStatus implements vscode.Disposable {
       void vscode.window.showErrorMessage(`ActionTree: the run of ${name} did not start. ${s.error}`);
       return;
     }
-    const c = s.state.counts;
-    const total = s.state.actions.size;
+    const counts = formatCounts(runCounts(s.state));
     const dur = s.state.finishedAt !== null && s.state.startedAt !== null ? ` in ${((s.state.finishedAt - s.state.startedAt) / 1000).toFixed(1)} s` : '';
     if (s.state.result === 'succeeded') {
-      vscode.window.setStatusBarMessage(`$(pass) ActionTree: ${name} succeeded (${total} actions${dur})`, 5000);
+      vscode.window.setStatusBarMessage(`$(pass) ActionTree: ${name} succeeded — ${counts}${dur}`, 5000);
       return;
     }
     const failedIds = idsInState(s.state, 'failed');
-    const what = s.state.result === 'canceled' ? 'was canceled' : `failed: ${failedIds.slice(0, 3).join(', ')}${failedIds.length > 3 ? ` and ${failedIds.length - 3} more` : ''}`;
     const buttons = failedIds.length > 0 ? ['Show Gantt Chart', 'Show Output'] : ['Show Gantt Chart'];
     const show = s.state.result === 'canceled' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
-    void show(`ActionTree: ${name} ${what} (${c.succeeded}/${total} succeeded${dur}).`, ...buttons).then((pick) => {
+    // No duration (or anything else that changes between two equal outcomes) in the text:
+    // VS Code replaces an open notification by a new one with the same text and buttons, so
+    // re-running a graph that fails the same way does not pile up toasts.
+    const message = `ActionTree: ${name} ${s.state.result === 'canceled' ? 'was canceled' : `failed (${failedIds.slice(0, 3).join(', ')}${failedIds.length > 3 ? ` and ${failedIds.length - 3} more` : ''})`} — ${counts}.`;
+    this.lastMessage = message;
+    void show(message, ...buttons).then((pick) => {
       if (pick === 'Show Gantt Chart') this.actions.showGantt(s);
       else if (pick === 'Show Output' && failedIds[0]) this.actions.showOutput(s, failedIds[0]);
     });
   }
 
+  /** The text of the last completion message (tests). */
+  lastMessage: string | null = null;
+
   dispose(): void {
     if (this.pending) clearTimeout(this.pending);
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+function sumCounts(list: readonly ActionCounts[]): ActionCounts {
+  const c = { ...ZERO_COUNTS };
+  for (const x of list) for (const k of Object.keys(c) as (keyof ActionCounts)[]) c[k] += x[k];
+  return c;
 }

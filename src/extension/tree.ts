@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { ActionState } from '../core/run/events';
 import type { ActionRunState, RunState } from '../core/run/state';
+import { formatCounts, plural, runCounts } from '../core/run/counts';
+import { waitingSince, waitingText } from '../core/run/waiting';
 import { stateFromEvents } from '../core/gantt/input';
 import { topologicalOrder } from '../core/graph';
 import { formatDuration } from '../core/gantt/format';
@@ -52,7 +54,7 @@ const ICONS: Readonly<Record<ActionState, [string, string | undefined]>> = {
   running: ['sync~spin', 'charts.blue'],
   succeeded: ['pass', 'testing.iconPassed'],
   failed: ['error', 'testing.iconFailed'],
-  canceled: ['circle-slash', 'charts.orange'],
+  canceled: ['circle-slash', 'actiontree.canceledForeground'],
   // Not run: up to date (SPEC §7). Distinct from succeeded (green `pass`).
   skipped: ['debug-step-over', 'testing.iconSkipped'],
 };
@@ -62,15 +64,65 @@ export function stateIcon(state: ActionState): vscode.ThemeIcon {
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
 }
 
-/** Graph files → actions in topological order with live state from the newest run. */
+/**
+ * Elapsed time on a row, in coarse steps (seconds under 10 s, then 5 s, then 30 s, then
+ * minutes) so that a waiting or running row changes rarely: a row that changes is redrawn,
+ * and a redraw closes its tooltip.
+ */
+export function elapsed(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '0 s';
+  const s = Math.floor(ms / 1000);
+  if (s < 10) return `${s} s`;
+  if (s < 60) return `${s - (s % 5)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 10) return `${m} m ${String(s % 60 < 30 ? 0 : 30).padStart(2, '0')} s`;
+  if (m < 60) return `${m} m`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} m`;
+}
+
+function clock(t: number): string {
+  const d = new Date(t);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:${String(d.getSeconds()).padStart(2, '0')}`;
+}
+
+/** What a row shows for one action: its result in the newest run of the graph that included it. */
+interface ActionResult {
+  readonly a: ActionRunState;
+  readonly view: RunView;
+  /** From a run older than the graph's newest one (e.g. "▶ Run" on another action since). */
+  readonly earlier: boolean;
+}
+
+function nodeKey(n: TreeNode): string {
+  return n.kind === 'graph' ? n.uri.toString() : `${n.uri.toString()}#${n.action}`;
+}
+
+function signature(item: vscode.TreeItem): string {
+  const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}/${item.iconPath.color?.id ?? ''}` : '';
+  const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+  return JSON.stringify([label, item.description ?? '', icon, typeof item.tooltip === 'string' ? item.tooltip : '', item.contextValue ?? '']);
+}
+
+/**
+ * Graph files → actions in topological order with live state. While runs are active, only
+ * rows whose text, icon or tooltip changed are redrawn (`onDidChangeTreeData` with those
+ * nodes), so an open tooltip survives a run.
+ */
 export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<TreeNode | undefined>();
+  private readonly changeEmitter = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
   private pending: NodeJS.Timeout | undefined;
   private ticker: NodeJS.Timeout | undefined;
   /** Stable node objects so VS Code can keep expansion and selection. */
   private readonly nodes = new Map<string, TreeNode>();
+  /** What each row showed when VS Code last asked (signature of its TreeItem). */
+  private readonly shown = new Map<string, string>();
+  private view: vscode.TreeView<TreeNode> | undefined;
+  /** Graph rows currently expanded (from the view's expand/collapse events). */
+  readonly expanded = new Set<string>();
+  /** The latest redraws: 'all' or the rows' keys (tests check that runs redraw only changed rows). */
+  readonly redraws: ('all' | string[])[] = [];
 
   constructor(
     private readonly graphs: GraphIndex,
@@ -80,30 +132,99 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.disposables.push(
       graphs.onDidChange(() => this.refresh()),
       runs.onDidChange(() => this.refreshSoon()),
-      runs.onDidStart(() => this.updateTicker()),
-      runs.onDidFinish(() => this.updateTicker()),
+      runs.onDidStart((s) => {
+        this.updateTicker();
+        void this.follow(s.graphFile);
+      }),
+      runs.onDidFinish((s) => {
+        this.updateTicker();
+        // The finished run is now on disk: earlier results come from it next time.
+        this.past.delete(s.graphFile);
+      }),
       this.changeEmitter,
     );
   }
 
-  /** Redraws now. */
+  /** Connects the view (for reveal and expansion tracking). */
+  attach(view: vscode.TreeView<TreeNode>): void {
+    this.view = view;
+    this.disposables.push(
+      view.onDidExpandElement((e) => {
+        if (e.element.kind === 'graph') this.expanded.add(e.element.uri.toString());
+      }),
+      view.onDidCollapseElement((e) => {
+        if (e.element.kind === 'graph') this.expanded.delete(e.element.uri.toString());
+      }),
+    );
+  }
+
+  /**
+   * A run started: collapse the graphs that are not running, reveal and expand the running
+   * ones (only when the view is visible: a run never pulls the side bar open by itself).
+   */
+  follow(graphFile: string): Promise<void> {
+    // One at a time: a reveal still in progress must not land after the next collapse.
+    this.following = this.following.then(() => this.followNow(graphFile));
+    return this.following;
+  }
+
+  private following: Promise<void> = Promise.resolve();
+
+  private async followNow(graphFile: string): Promise<void> {
+    const view = this.view;
+    if (!view?.visible) return;
+    await this.graphs.ready();
+    const running = this.graphs.list().filter((g) => g.uri.fsPath === graphFile || this.runs.activeFor(g.uri.fsPath));
+    try {
+      await vscode.commands.executeCommand('workbench.actions.treeView.actiontree.graphs.collapseAll');
+      this.expanded.clear();
+      for (const g of running) {
+        const n = this.node({ kind: 'graph', uri: g.uri });
+        await view.reveal(n, { expand: true, select: false, focus: false });
+        this.expanded.add(g.uri.toString());
+      }
+    } catch (e) {
+      console.warn('[actiontree] could not reveal the running graph:', e);
+    }
+  }
+
+  /** Redraws everything now (graph files changed, Refresh). */
   refresh(): void {
     if (this.pending) {
       clearTimeout(this.pending);
       this.pending = undefined;
     }
+    this.note('all');
     this.changeEmitter.fire(undefined);
   }
 
-  /** Coalesces bursts of run events into at most ~10 redraws per second. */
+  private note(r: 'all' | string[]): void {
+    this.redraws.push(r);
+    if (this.redraws.length > 500) this.redraws.splice(0, this.redraws.length - 500);
+  }
+
+  /** Coalesces bursts of run events into at most ~10 checks per second. */
   private refreshSoon(): void {
     this.pending ??= setTimeout(() => {
       this.pending = undefined;
-      this.changeEmitter.fire(undefined);
+      this.refreshChanged();
     }, 100);
   }
 
-  /** While a run is active, redraw every second so running durations advance. */
+  /** Fires a change for exactly the rows whose item differs from what VS Code shows. */
+  private refreshChanged(): void {
+    const changed: TreeNode[] = [];
+    for (const [k, n] of this.nodes) {
+      const before = this.shown.get(k);
+      if (before === undefined) continue; // never drawn (collapsed graph): nothing to update
+      if (signature(this.item(n)) !== before) changed.push(n);
+    }
+    if (changed.length === 0) return;
+    this.note(changed.map(nodeKey));
+    this.changeEmitter.fire(changed);
+  }
+
+  /** While a run is active, check every second so elapsed times advance. */
   private updateTicker(): void {
     const active = this.runs.active.length > 0;
     if (active && !this.ticker) this.ticker = setInterval(() => this.refreshSoon(), 1000);
@@ -114,7 +235,7 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   private node(n: TreeNode): TreeNode {
-    const k = n.kind === 'graph' ? n.uri.toString() : `${n.uri.toString()}#${n.action}`;
+    const k = nodeKey(n);
     let x = this.nodes.get(k);
     if (!x) {
       x = n;
@@ -140,21 +261,40 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   private readonly past = new Map<string, RunView | null | 'loading'>();
 
-  /** The run the tree shows for a graph: this window's newest, else the newest on disk. */
-  session(uri: vscode.Uri): RunView | undefined {
-    const live = this.runs.latest(uri.fsPath);
-    if (live) return live;
+  /** The newest recorded run of a graph on disk (loaded once, in the background). */
+  private pastRun(uri: vscode.Uri): RunView | undefined {
     const k = uri.fsPath;
     const v = this.past.get(k);
     if (v === undefined) {
       this.past.set(k, 'loading');
       void loadPastRun(k).then((r) => {
+        if (this.past.get(k) !== 'loading') return;
         this.past.set(k, r);
         if (r) this.refreshSoon();
       });
       return undefined;
     }
     return v === 'loading' || v === null ? undefined : v;
+  }
+
+  /** The run the tree shows for a graph: this window's newest, else the newest on disk. */
+  session(uri: vscode.Uri): RunView | undefined {
+    return this.runs.latest(uri.fsPath) ?? this.pastRun(uri);
+  }
+
+  /** An action's result in the newest run of its graph that included it (this window's runs, then disk). */
+  result(uri: vscode.Uri, action: string): ActionResult | undefined {
+    const newest = this.session(uri);
+    let first = true;
+    for (const s of this.runs.sessionsOf(uri.fsPath)) {
+      const a = s.state.actions.get(action);
+      if (a) return { a, view: s, earlier: !first };
+      if (s.state.runId !== null) first = false;
+    }
+    const p = this.pastRun(uri);
+    const a = p?.state.actions.get(action);
+    if (p && a) return { a, view: p, earlier: newest !== p };
+    return undefined;
   }
 
   /** Forgets the cached run records (Refresh). */
@@ -169,13 +309,30 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   getTreeItem(element: TreeNode): vscode.TreeItem {
+    const item = this.item(element);
+    this.shown.set(nodeKey(element), signature(item));
+    return item;
+  }
+
+  private item(element: TreeNode): vscode.TreeItem {
     const g = this.graphs.get(element.uri);
-    const s = this.session(element.uri);
-    const item = element.kind === 'graph' ? graphItem(element, g, s) : actionItem(element, g, s);
+    if (element.kind === 'graph') {
+      const s = this.session(element.uri);
+      const running = this.runs.activeFor(element.uri.fsPath) !== undefined;
+      const single = this.graphs.list().length <= 1;
+      const gi = graphItem(element, g, s, running || single || this.expanded.has(element.uri.toString()));
+      if (this.plans && g && !g.hasErrors && isIncrementalGraph(g) && !running && typeof gi.tooltip === 'string') {
+        this.baseTooltips.set(gi, gi.tooltip);
+        gi.tooltip = undefined;
+      }
+      return gi;
+    }
+    const active = this.runs.activeFor(element.uri.fsPath);
+    const item = actionItem(element, g, this.result(element.uri, element.action), active);
     // Incremental graph, not running: the tooltip also says what the next run would do. It is
     // left undefined here so that VS Code asks resolveTreeItem when the user hovers (the plan
     // is computed in a worker process, not while drawing the tree).
-    if (this.plans && g && !g.hasErrors && isIncrementalGraph(g) && (s === undefined || s.finished) && typeof item.tooltip === 'string') {
+    if (this.plans && g && !g.hasErrors && isIncrementalGraph(g) && active === undefined && typeof item.tooltip === 'string') {
       this.baseTooltips.set(item, item.tooltip);
       item.tooltip = undefined;
     }
@@ -197,8 +354,8 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 }
 
-function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunView | undefined): vscode.TreeItem {
-  const item = new vscode.TreeItem(g?.name ?? relative(node.uri), vscode.TreeItemCollapsibleState.Expanded);
+function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunView | undefined, expand: boolean): vscode.TreeItem {
+  const item = new vscode.TreeItem(g?.name ?? relative(node.uri), expand ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `graph:${node.uri.toString()}`;
   item.resourceUri = node.uri;
   const running = s !== undefined && !s.finished;
@@ -208,13 +365,9 @@ function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunView | undef
   if (g && g.name !== rel) parts.push(rel);
   if (g?.hasErrors) parts.push('has errors');
   if (s) {
-    const c = s.state.counts;
-    const done = c.succeeded + c.failed + c.canceled + c.skipped;
-    if (running) parts.push(`running ${done}/${s.state.actions.size}`);
-    else if (s.state.result) {
-      const notes = [c.failed ? `${c.failed} failed` : '', c.skipped ? `${c.skipped} skipped` : ''].filter(Boolean).join(', ');
-      parts.push(`${s.past ? 'last run ' : ''}${s.state.result}${notes ? ` (${notes})` : ''}`);
-    }
+    const counts = formatCounts(runCounts(s.state));
+    if (running) parts.push(s.state.runId === null ? 'starting…' : `running: ${counts}`);
+    else if (s.state.result) parts.push(`${s.past ? 'last run ' : ''}${s.state.result}: ${counts}`);
     else if (s.error) parts.push('run failed to start');
   }
   item.description = parts.join(' · ');
@@ -226,33 +379,37 @@ function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunView | undef
         ? stateIcon('failed')
         : s?.state.result === 'succeeded'
           ? stateIcon('succeeded')
-          : new vscode.ThemeIcon('type-hierarchy');
-  item.tooltip = `${rel}${g ? `\n${g.analysis.graph.actions.length} actions` : ''}${s?.error ? `\n${s.error}` : ''}`;
+          : s?.state.result === 'canceled'
+            ? stateIcon('canceled')
+            : new vscode.ThemeIcon('type-hierarchy');
+  item.tooltip = `${rel}${g ? `\n${plural(g.analysis.graph.actions.length, 'action')}` : ''}${s?.error ? `\n${s.error}` : ''}`;
   item.command = { command: 'vscode.open', title: 'Open Graph File', arguments: [node.uri] };
   return item;
 }
 
-function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefined, s: RunView | undefined): vscode.TreeItem {
+function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefined, r: ActionResult | undefined, active: RunView | undefined): vscode.TreeItem {
   const item = new vscode.TreeItem(node.action, vscode.TreeItemCollapsibleState.None);
   item.id = `action:${node.uri.toString()}#${node.action}`;
   const model = g?.analysis.graph.byId.get(node.action);
-  const a: ActionRunState | undefined = s?.state.actions.get(node.action);
-  const inRun = a !== undefined;
+  const a = r?.a;
   const state: ActionState | undefined = a?.state;
+  const live = r !== undefined && !r.view.finished;
   item.iconPath = state ? stateIcon(state) : new vscode.ThemeIcon('circle-large-outline');
-  item.contextValue = state === 'running' || (inRun && s && !s.finished) ? 'actiontree.action.running' : 'actiontree.action';
-  item.description = describe(a, s);
+  item.contextValue = state === 'running' || live ? 'actiontree.action.running' : 'actiontree.action';
+  const why = a && r && live && g ? waitingText(r.view.state, g.analysis.graph, node.action) : null;
+  item.description = r ? describe(r, why) : '';
   const upToDate = state === 'skipped' && a?.reason === 'up to date';
   const lines: string[] = [`${node.action}${upToDate ? ' — up to date (skipped: not run)' : state ? ` — ${state}` : ''}`];
   if (model?.description) lines.push(model.description);
   if (model?.command) lines.push(`$ ${model.command.kind === 'shell' ? model.command.line : model.command.argv.join(' ')}`);
-  if (a) {
-    const why = waitReason(a, s!, g);
+  if (a && r) {
     if (why) lines.push(why);
+    lines.push(...timeLines(a));
     if (a.reason && !upToDate) lines.push(a.reason);
-    if (a.exitCode !== null) lines.push(`exit code ${a.exitCode}`);
+    if (a.exitCode !== null && !(a.reason ?? '').includes(`exit code ${a.exitCode}`)) lines.push(`exit code ${a.exitCode}`);
     if (a.attempts.length > 1) lines.push(`${a.attempts.length} attempts`);
-  } else if (s && !s.finished) {
+    if (r.earlier) lines.push(active ? 'not part of the current run (result of an earlier run)' : 'result of an earlier run (the newest run did not include it)');
+  } else if (active) {
     lines.push('not part of the current run');
   }
   item.tooltip = lines.join('\n');
@@ -261,23 +418,35 @@ function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefin
   return item;
 }
 
-function describe(a: ActionRunState | undefined, s: RunView | undefined): string {
-  if (!a || !s) return '';
+/** "started 11:35:01 · ran 1.2 s" / "not started" lines; never "finished" for an action that did not start. */
+function timeLines(a: ActionRunState): string[] {
+  if (a.startedAt === null) {
+    if (a.state === 'canceled' || a.state === 'skipped' || a.state === 'failed') return [`not started (${a.state}${a.finishedAt !== null ? ` at ${clock(a.finishedAt)}` : ''})`];
+    return [];
+  }
+  if (a.finishedAt === null) return [`started ${clock(a.startedAt)}`];
+  return [`started ${clock(a.startedAt)} · finished ${clock(a.finishedAt)} · took ${formatDuration(a.finishedAt - a.startedAt)}`];
+}
+
+function describe(r: ActionResult, why: string | null): string {
+  const { a, view: s } = r;
   const now = s.finished ? (s.state.finishedAt ?? s.state.lastEventTime ?? Date.now()) : Date.now();
   switch (a.state) {
     case 'pending':
-      return 'waiting';
-    case 'ready':
-      return a.readyAt !== null ? `ready ${formatDuration(now - a.readyAt)}` : 'ready';
+    case 'ready': {
+      const since = waitingSince(a);
+      const text = why ?? (a.state === 'ready' ? 'ready' : 'waiting');
+      return since !== null && !s.finished ? `${text} · ${elapsed(now - since)}` : text;
+    }
     case 'running':
-      return a.startedAt !== null ? `${formatDuration(now - a.startedAt)}…` : 'running';
+      return a.startedAt !== null ? `running ${elapsed(now - a.startedAt)}` : 'running';
     case 'succeeded':
     case 'failed': {
       const d = a.startedAt !== null && a.finishedAt !== null ? formatDuration(a.finishedAt - a.startedAt) : '';
       return a.state === 'failed' ? [d, a.reason ?? 'failed'].filter(Boolean).join(' · ') : d;
     }
     case 'canceled':
-      return a.reason ?? 'canceled';
+      return a.startedAt === null ? `not run: ${a.reason ?? 'canceled'}` : (a.reason ?? 'canceled');
     case 'skipped':
       return a.reason ?? 'skipped';
     default: {
@@ -285,25 +454,6 @@ function describe(a: ActionRunState | undefined, s: RunView | undefined): string
       return never;
     }
   }
-}
-
-/** Why an action that has not started is waiting. */
-export function waitReason(a: ActionRunState, s: RunView, g: GraphEntry | undefined): string | null {
-  if (a.state === 'pending') {
-    const model = g?.analysis.graph.byId.get(a.id);
-    const waiting = (model?.deps ?? []).filter((d) => {
-      const ds = s.state.actions.get(d)?.state;
-      return ds !== undefined && ds !== 'succeeded' && ds !== 'failed' && ds !== 'canceled' && ds !== 'skipped';
-    });
-    return waiting.length > 0 ? `waiting for dependencies: ${waiting.join(', ')}` : 'waiting for dependencies';
-  }
-  if (a.state === 'ready') {
-    const model = g?.analysis.graph.byId.get(a.id);
-    const needs: string[] = [`${model?.cpus ?? 1} CPU slot${(model?.cpus ?? 1) === 1 ? '' : 's'}`];
-    for (const r of model?.resources ?? []) needs.push(`${r.amount} ${r.name}`);
-    return `ready: waiting for a free CPU slot or resource (needs ${needs.join(', ')})`;
-  }
-  return null;
 }
 
 /** A graph where some action declares `inputs`: its runs may skip actions. */

@@ -88,6 +88,7 @@ async function start(m: StartMessage): Promise<void> {
     ...(m.only !== undefined ? { only: m.only } : {}),
     ...(m.cpus !== undefined ? { cpus: m.cpus } : {}),
     ...(m.keepGoing !== undefined ? { keepGoing: m.keepGoing } : {}),
+    ...(m.env !== undefined ? { env: m.env } : {}),
     ...(m.force !== undefined ? { force: m.force } : {}),
     ...(spawn !== undefined ? { spawn } : {}),
     signal: ac.signal,

@@ -24,6 +24,8 @@ export interface StartMessage {
   readonly cpus?: number;
   /** Overrides the file's `keepGoing`. */
   readonly keepGoing?: boolean;
+  /** Base environment of the actions (default: the worker's own). The extension sends a terminal's. */
+  readonly env?: Readonly<Record<string, string>>;
   /** Run every selected action, even those that are up to date (`--force`). */
   readonly force?: boolean;
 }
@@ -83,6 +85,12 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
+function isStringRecord(x: unknown): boolean {
+  if (!isObject(x)) return false;
+  const entries = Object.entries(x);
+  return entries.length <= 10_000 && entries.every(([k, v]) => k !== '' && !k.includes('=') && !k.includes('\0') && typeof v === 'string' && !v.includes('\0'));
+}
+
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
 /** Validates a message received by the worker. */
@@ -104,6 +112,8 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
       }
       const keepGoing = x['keepGoing'];
       if (keepGoing !== undefined && typeof keepGoing !== 'boolean') return { ok: false, error: 'start: keepGoing must be a boolean' };
+      const env = x['env'];
+      if (env !== undefined && !isStringRecord(env)) return { ok: false, error: 'start: env must be an object of strings' };
       const only = x['only'];
       if (only !== undefined && typeof only !== 'boolean') return { ok: false, error: 'start: only must be a boolean' };
       const force = x['force'];
@@ -115,6 +125,7 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
         ...(only !== undefined ? { only } : {}),
         ...(cpus !== undefined ? { cpus } : {}),
         ...(keepGoing !== undefined ? { keepGoing } : {}),
+        ...(env !== undefined ? { env: { ...(env as Record<string, string>) } } : {}),
         ...(force !== undefined ? { force } : {}),
       };
       return { ok: true, value };

@@ -104,13 +104,14 @@ function attempt(x: unknown): GanttAttempt {
 
 function action(x: unknown): GanttAction {
   need(isObj(x), 'action');
-  const { id, dependsOn, state, readyAt, attempts, finishedAt, reason, exitCode, signal, command, description, estimateMs } = x;
+  const { id, dependsOn, state, readyAt, attempts, finishedAt, reason, exitCode, signal, command, description, estimateMs, waiting } = x;
   need(isId(id), 'action.id');
   need(Array.isArray(dependsOn) && dependsOn.every(isId), `action ${id}: dependsOn`);
   need(typeof state === 'string' && STATES.has(state), `action ${id}: state`);
   need(isNumOrNull(readyAt) && isNumOrNull(finishedAt) && isNumOrNull(exitCode) && isNumOrNull(estimateMs), `action ${id}: times`);
   need(Array.isArray(attempts), `action ${id}: attempts`);
   need(isStrOrNull(reason) && isStrOrNull(signal, 100) && isStrOrNull(command) && isStrOrNull(description), `action ${id}: texts`);
+  need(waiting === undefined || isStrOrNull(waiting, 500), `action ${id}: waiting`);
   return {
     id,
     dependsOn: (dependsOn as string[]).slice(),
@@ -124,6 +125,7 @@ function action(x: unknown): GanttAction {
     command,
     description,
     estimateMs,
+    ...(typeof waiting === 'string' ? { waiting } : {}),
   };
 }
 

@@ -155,6 +155,10 @@ for (const theme of ['dark', 'light'] as const) {
         await wb.screenshot(`gantt-restored-${theme}`);
         // The tree shows the states of each graph's newest recorded run (replayed from events.jsonl).
         await wb.openViewContainer('actiontree');
+        // Graphs that are not running start collapsed (issue 11, item 6): expand build.
+        const buildRow = wb.treeRows('Graphs').filter({ hasText: /^\s*build/ }).first();
+        await buildRow.waitFor({ state: 'visible' });
+        if ((await buildRow.getAttribute('aria-expanded')) === 'false') await buildRow.locator('.monaco-tl-twistie').click();
         await wb.treeRows('Graphs').filter({ hasText: 'compile' }).locator('.codicon-pass').waitFor({ state: 'visible' });
         await wb.treeRows('Graphs').filter({ hasText: 'last run succeeded' }).first().waitFor({ state: 'visible' });
         // The new extension host has no live output: clicking a bar shows the run's log file.

@@ -16,6 +16,13 @@ import { REPO_ROOT, launchBrowser, startCodeServer, withDeadline, type BrowserSe
 
 export const FIXTURE_WORKSPACE = path.join(REPO_ROOT, 'test', 'integration', 'fixtures', 'workspace');
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-results', 'screenshots');
+/**
+ * The extension under test (unpackaged). ACTIONTREE_E2E_EXTENSION points at another built
+ * checkout, e.g. an older commit for "before" screenshots.
+ */
+export const EXTENSION_PATH = process.env['ACTIONTREE_E2E_EXTENSION'] ? path.resolve(process.env['ACTIONTREE_E2E_EXTENSION']) : REPO_ROOT;
+/** Prefix for screenshot names (ACTIONTREE_SHOT_PREFIX, e.g. "before-"). */
+export const SHOT_PREFIX = process.env['ACTIONTREE_SHOT_PREFIX'] ?? '';
 
 export type Theme = 'light' | 'dark';
 /** `name`: the `workbench.colorTheme` setting value; `label`: how the theme picker shows it. */
@@ -37,6 +44,11 @@ export interface WorkbenchOptions {
   settings?: Record<string, unknown>;
   /** Install this packaged .vsix instead of loading the extension from the repository. */
   vsix?: string;
+  /**
+   * With `vsix`: start the workbench WITHOUT the smoke-test driver, as a user's VS Code, so
+   * notification toasts (progress, failures) are shown and can be screenshot.
+   */
+  notifications?: boolean;
   viewport?: { width: number; height: number };
   /** Deadline for the workbench to load (ms, default 60 s). */
   timeoutMs?: number;
@@ -78,10 +90,11 @@ export class Workbench {
         trusted: opts.trusted ?? true,
         settings: { 'workbench.colorTheme': theme.name, ...opts.settings },
         installExtensions: opts.vsix ? [opts.vsix] : [],
+        ...(opts.vsix && opts.notifications ? { smokeTestDriver: false } : {}),
       });
       session = await launchBrowser(opts.viewport ? { viewport: opts.viewport } : {});
       const wb = new Workbench(server, session, workspace, workspaceTmp);
-      const url = server.workbenchUrl(opts.vsix ? {} : { extensionDevelopmentPath: REPO_ROOT });
+      const url = server.workbenchUrl(opts.vsix ? {} : { extensionDevelopmentPath: EXTENSION_PATH });
       await session.page.goto(url);
       await wb.waitForWorkbench(opts.timeoutMs ?? 60_000);
       await wb.waitForTheme(opts.theme ?? 'dark');
@@ -202,6 +215,18 @@ export class Workbench {
     }
   }
 
+  /** Drags the sash right of the side bar so the side bar is `width` px wide (for readable screenshots). */
+  async setSideBarWidth(width: number): Promise<void> {
+    const box = await this.page.locator('.part.sidebar').boundingBox();
+    if (!box) return;
+    const x = box.x + box.width + 1;
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(x, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width, y, { steps: 8 });
+    await this.page.mouse.up();
+  }
+
   /** Clicks an empty spot of the status bar so key presses reach the workbench. */
   async focusWorkbench(): Promise<void> {
     if (await this.page.locator('.quick-input-widget .quick-input-box input').isVisible()) {
@@ -228,7 +253,7 @@ export class Workbench {
   /** Saves a full-window PNG to test-results/screenshots/<name>.png and returns its path. */
   async screenshot(name: string): Promise<string> {
     fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    const file = path.join(SCREENSHOT_DIR, `${name.replace(/[^\w.-]+/g, '_')}.png`);
+    const file = path.join(SCREENSHOT_DIR, `${SHOT_PREFIX}${name.replace(/[^\w.-]+/g, '_')}.png`);
     await this.page.screenshot({ path: file });
     return file;
   }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { peakUsage, repoRoot, runGraphFile, tmpDir } from './helpers';
+import { EXAMPLE_GRAPH } from '../../src/extension/example';
+import { markedEnv, peakUsage, repoRoot, runGraphFile, tmpDir } from './helpers';
 
 describe('examples/release.actiontree.jsonc (the quick-start demo)', function () {
   this.timeout(60_000);
@@ -21,5 +22,24 @@ describe('examples/release.actiontree.jsonc (the quick-start demo)', function ()
     assert.ok(peakUsage(report, () => 1) >= 2, 'branches run in parallel');
     const wall = report.finishedAt - report.startedAt;
     assert.ok(wall < 15_000, `the demo takes a few seconds (${wall} ms)`);
+  });
+});
+
+describe('the "Create Example Graph" graph (src/extension/example.ts)', function () {
+  this.timeout(60_000);
+
+  it('uses POSIX shell commands and runs green without node on PATH', async () => {
+    assert.doesNotMatch(EXAMPLE_GRAPH, /"node"|node -e/);
+    const dir = tmpDir();
+    const file = path.join(dir, 'example.actiontree.jsonc');
+    fs.writeFileSync(file, EXAMPLE_GRAPH);
+    // PATH holds only `sleep` (echo is a shell builtin): no node anywhere on it.
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    const sleep = ['/usr/bin/sleep', '/bin/sleep'].find((p) => fs.existsSync(p))!;
+    fs.symlinkSync(sleep, path.join(bin, 'sleep'));
+    const { report } = await runGraphFile(file, { env: { ...markedEnv, PATH: bin } });
+    assert.equal(report.result, 'succeeded', JSON.stringify(report.actions, null, 1).slice(0, 2000));
+    assert.equal(Object.keys(report.actions).length, 6);
   });
 });

@@ -82,6 +82,13 @@ export interface CodeServerOptions {
   settings?: Record<string, unknown>;
   /** .vsix files to install into the server's extensions dir before it starts. */
   installExtensions?: string[];
+  /**
+   * true (default): `--vscode-option enable-smoke-test-driver`, which the workbench needs to
+   * load `extensionDevelopmentPath`/`extensionTestsPath` from the URL — but which also hides
+   * every notification toast. false: a plain workbench, as a user gets it (extensions only
+   * from `installExtensions`), notifications shown.
+   */
+  smokeTestDriver?: boolean;
   /** Extra environment for code-server (the extension host inherits it). */
   env?: Record<string, string | undefined>;
   /** Where the server's own output goes (default: a log file in the temp folder only). */
@@ -257,7 +264,7 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
     '--disable-update-check',
     '--disable-getting-started-override',
     '--ignore-last-opened',
-    '--vscode-option', 'enable-smoke-test-driver',
+    ...(opts.smokeTestDriver === false ? [] : ['--vscode-option', 'enable-smoke-test-driver']),
   ];
   if (trusted) args.push('--disable-workspace-trust');
   if (opts.workspace) args.push(path.resolve(opts.workspace));

@@ -7,6 +7,7 @@ import type { El } from '../../src/core/gantt/element';
 import { buildGanttModel, type GanttAction, type GanttInput, type GanttModel } from '../../src/core/gantt/model';
 import { fitView, layoutOf, renderGantt, tooltipLines, visibleRows, LEGEND, type GanttView } from '../../src/core/gantt/render';
 import { formatDuration } from '../../src/core/gantt/format';
+import { formatCounts, plural } from '../../src/core/run/counts';
 import { parseHostMessage, parseSavedState, type ChartSource, type WebviewToHost } from '../../src/shared/webview-protocol';
 
 interface VsCodeApi {
@@ -130,10 +131,9 @@ function draw(): void {
   titleEl.textContent = model.input.title;
   const end = model.input.finishedAt ?? model.now ?? model.t1;
   summaryEl.textContent =
-    `${model.input.result ?? 'running'} · ${done}/${model.rows.length} done` +
-    (c.failed ? ` · ${c.failed} failed` : '') +
+    `${model.input.result ?? 'running'} · ${formatCounts(model.tally)}` +
     ` · ${formatDuration(end - model.input.startedAt)}` +
-    (model.criticalPath.length > 0 ? ` · critical path: ${model.criticalPath.length} action${model.criticalPath.length === 1 ? '' : 's'}` : '');
+    (model.criticalPath.length > 0 ? ` · critical path: ${plural(model.criticalPath.length, 'action')}` : '');
   document.body.dataset['rows'] = String(model.rows.length);
   document.body.dataset['finished'] = String(done);
   document.body.dataset['result'] = model.input.result ?? 'running';
@@ -241,8 +241,7 @@ window.addEventListener('message', (ev: MessageEvent<unknown>) => {
 });
 
 function summaryText(m: GanttModel): string {
-  const c = m.counts;
-  return `${c.succeeded + c.failed + c.canceled + c.skipped} of ${m.rows.length} actions done, ${c.failed} failed`;
+  return `${plural(m.rows.length, 'action')}: ${formatCounts(m.tally, ', ')}`;
 }
 
 // ---- interaction -------------------------------------------------------------------

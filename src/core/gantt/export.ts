@@ -10,7 +10,7 @@ import { LEGEND, layoutOf, renderGantt, type RenderOptions } from './render';
 /** A fixed palette for exported charts (light, with a dark variant for dark-mode viewers). */
 export const EXPORT_CSS = `
 .gantt { font: 12px system-ui, -apple-system, Segoe UI, Ubuntu, sans-serif; --fg:#1f2328; --muted:#656d76; --bg:#ffffff; --alt:#f6f8fa; --grid:#d0d7de;
-  --run:#0969da; --ok:#1a7f37; --fail:#cf222e; --cancel:#9a6700; --skip:#8c959f; --wait:#bf8700; --crit:#8250df; --now:#cf222e; }
+  --run:#0969da; --ok:#1a7f37; --fail:#cf222e; --cancel:#9c4a00; --skip:#8c959f; --wait:#bf8700; --crit:#8250df; --now:#cf222e; }
 @media (prefers-color-scheme: dark) { .gantt { --fg:#e6edf3; --muted:#8d96a0; --bg:#0d1117; --alt:#161b22; --grid:#30363d;
   --run:#2f81f7; --ok:#3fb950; --fail:#f85149; --cancel:#d29922; --skip:#6e7681; --wait:#d29922; --crit:#a371f7; --now:#f85149; } }
 .gantt text { fill: var(--fg); }

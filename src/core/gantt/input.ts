@@ -89,7 +89,7 @@ export function topoOrder(ids: readonly string[], depsOf: (id: string) => readon
 }
 
 /** Chart input from the shared reducer's state. */
-export function inputFromRunState(state: RunState, info?: GraphInfo, title?: string): GanttInput {
+export function inputFromRunState(state: RunState, info?: GraphInfo, title?: string, waiting?: (id: string) => string | null): GanttInput {
   const depsOf = (id: string): readonly string[] => info?.get(id)?.dependsOn ?? [];
   const order = topoOrder(state.order, depsOf);
   const actions: GanttAction[] = [];
@@ -111,6 +111,7 @@ export function inputFromRunState(state: RunState, info?: GraphInfo, title?: str
       command: i?.command ?? null,
       description: i?.description ?? null,
       estimateMs: typeof est === 'number' && Number.isFinite(est) ? est : null,
+      ...(waiting && (a.state === 'pending' || a.state === 'ready') ? { waiting: waiting(id) } : {}),
     });
   }
   return {

@@ -4,6 +4,7 @@
  * gantt`). No DOM, no `node:*`: data in, data out.
  */
 import type { ActionState } from '../run/events';
+import { countActions, type ActionCounts } from '../run/counts';
 
 /** One attempt of an action: it started, and (unless still running) finished. */
 export interface GanttAttempt {
@@ -28,6 +29,8 @@ export interface GanttAction {
   readonly description: string | null;
   /** Expected duration (ms) from earlier runs, when known. */
   readonly estimateMs: number | null;
+  /** Why it is waiting (live runs: `waiting for db (held by migrate)`), from core/run/waiting. */
+  readonly waiting?: string | null;
 }
 
 /** A whole run as the chart sees it. `actions` is in row order (topological order). */
@@ -79,6 +82,8 @@ export interface GanttModel {
   readonly now: number | null;
   readonly criticalPath: readonly string[];
   readonly counts: Readonly<Record<ActionState, number>>;
+  /** Counts that add up (never-run actions are "not run"): the header and summaries use these. */
+  readonly tally: ActionCounts;
 }
 
 const FINAL: ReadonlySet<ActionState> = new Set(['succeeded', 'failed', 'canceled', 'skipped']);
@@ -105,6 +110,8 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
   const projStart = new Float64Array(n);
   const projEnd = new Float64Array(n);
   const known = new Uint8Array(n);
+  /** Rows that ran (or are projected to): only these can be on the critical path. */
+  const timed = new Uint8Array(n);
   const barsPerRow: GanttBar[][] = new Array<GanttBar[]>(n);
   const depsPerRow: number[][] = new Array<number[]>(n);
 
@@ -153,11 +160,13 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
       projStart[i] = s;
       projEnd[i] = e;
       known[i] = 1;
+      timed[i] = 1;
     } else if (!isFinal(a.state) && nowT !== null && est !== null) {
       const s = Math.max(nowT, depEnd, a.readyAt ?? -Infinity);
       projStart[i] = s;
       projEnd[i] = s + Math.max(0, est);
       known[i] = 1;
+      timed[i] = 1;
       if (est > 0) bars.push({ kind: 'estimate', start: s, end: s + est, state: a.state, attempt: 0, open: false });
     } else if (a.finishedAt !== null) {
       projStart[i] = a.finishedAt;
@@ -167,14 +176,13 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
     barsPerRow[i] = bars;
   }
 
-  // Critical path: from the row ending last, follow the dependency that ended last. An action
-  // skipped without running (up to date) took no time: it is never on the path.
-  const notRun = (i: number): boolean => input.actions[i]!.state === 'skipped' && input.actions[i]!.attempts.length === 0;
+  // Critical path: from the row ending last, follow the dependency that ended last. Only
+  // rows with time (`timed`): an action skipped without running (up to date) is never on it.
   const critical = new Uint8Array(n);
   const path: string[] = [];
   let best = -1;
   for (let i = 0; i < n; i++) {
-    if (known[i] && !notRun(i) && (best < 0 || projEnd[i]! > projEnd[best]!)) best = i;
+    if (timed[i] && (best < 0 || projEnd[i]! > projEnd[best]!)) best = i;
   }
   const seen = new Uint8Array(n);
   while (best >= 0 && !seen[best]) {
@@ -183,7 +191,7 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
     path.push(input.actions[best]!.id);
     let next = -1;
     for (const j of depsPerRow[best] ?? []) {
-      if (known[j] && !notRun(j) && (next < 0 || projEnd[j]! > projEnd[next]!)) next = j;
+      if (timed[j] && (next < 0 || projEnd[j]! > projEnd[next]!)) next = j;
     }
     best = next;
   }
@@ -208,7 +216,8 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
     rows[i] = { index: i, action: a, bars, deps: depsPerRow[i]!, critical: critical[i] === 1, start: s, end: e };
   }
   if (t1 <= t0) t1 = t0 + 1000;
-  return { input, rows, byId, t0, t1, now: nowT, criticalPath: path, counts };
+  const tally = countActions(input.actions.map((a) => ({ state: a.state, ran: a.attempts.length > 0 })));
+  return { input, rows, byId, t0, t1, now: nowT, criticalPath: path, counts, tally };
 }
 
 /** Row indexes in an order where dependencies come first (input order breaks ties; cycles fall back to input order). */

@@ -5,6 +5,7 @@
  * (`st-<state>`, `wait`, `est`, `crit`, `now`…), styled by the host: VS Code theme
  * variables in the webview, a fixed palette in exported files.
  */
+import { formatCounts } from '../run/counts';
 import type { ActionState } from '../run/events';
 import { el, type El } from './element';
 import { formatClockUtc, formatDuration, formatOffset, tickStep, ticks } from './format';
@@ -78,14 +79,15 @@ export function tooltipLines(row: GanttRow, model: GanttModel, clock: (t: number
   });
   const first = a.attempts[0];
   if (a.readyAt !== null && first) lines.push(`waited ${formatDuration(first.startedAt - a.readyAt)}`);
-  if (a.finishedAt !== null) lines.push(`finished ${rel(a.finishedAt)}`);
-  if (a.exitCode !== null) lines.push(`exit code ${a.exitCode}`);
+  if (a.finishedAt !== null) lines.push(a.attempts.length > 0 ? `finished ${rel(a.finishedAt)}` : `never started (${a.state} ${rel(a.finishedAt)})`);
+  if (a.exitCode !== null && !(a.reason ?? '').includes(`exit code ${a.exitCode}`)) lines.push(`exit code ${a.exitCode}`);
   if (a.signal) lines.push(`signal ${a.signal}`);
   if (a.attempts.length === 0 && a.estimateMs !== null && a.finishedAt === null) lines.push(`estimated ${formatDuration(a.estimateMs)}`);
   if (a.state === 'skipped' && a.attempts.length === 0) {
     lines.push(a.reason === 'up to date' ? 'not run: up to date (nothing it depends on changed since its last successful run)' : 'not run');
   }
-  if (a.state === 'pending') lines.push('waiting for dependencies');
+  if (a.waiting) lines.push(a.waiting);
+  else if (a.state === 'pending') lines.push('waiting for its dependencies');
   else if (a.state === 'ready') lines.push('ready: waiting for a CPU slot or resource');
   if (row.critical) lines.push('on the critical path');
   return lines;
@@ -246,15 +248,8 @@ function barEl(b: GanttBar, row: GanttRow, x: (t: number) => number, y: number, 
 const SKIP_MARK = 12;
 
 function summary(model: GanttModel): string {
-  const c = model.counts;
-  const done = c.succeeded + c.failed + c.canceled + c.skipped;
   const end = model.input.finishedAt ?? model.now ?? model.t1;
-  const parts = [`${done}/${model.rows.length} done`];
-  if (c.failed) parts.push(`${c.failed} failed`);
-  if (c.skipped) parts.push(`${c.skipped} skipped`);
-  if (c.running) parts.push(`${c.running} running`);
-  parts.push(formatDuration(end - model.input.startedAt));
-  return parts.join(' · ');
+  return `${formatCounts(model.tally)} · ${formatDuration(end - model.input.startedAt)}`;
 }
 
 function r(v: number): number {

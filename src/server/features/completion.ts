@@ -96,7 +96,11 @@ export function semanticCompletion(da: DocAnalysis, offset: number): CompletionL
         sortText: `${cycle ? '1' : '0'}${pad(a.index)}`,
         textEdit: { range, newText: text },
       };
-      if (cycle) item.tags = [CompletionItemTag.Deprecated];
+      if (cycle) {
+        item.tags = [CompletionItemTag.Deprecated];
+        // Why it is struck out, on the item's own line (not only in the expanded details).
+        item.labelDetails = { description: 'would close a cycle' };
+      }
       items.push(item);
     }
   } else {

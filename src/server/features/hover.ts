@@ -1,5 +1,5 @@
 import { MarkupKind, type Hover } from 'vscode-languageserver/node';
-import type { ActionModel } from '../../core/model';
+import type { ActionModel, ResourceDecl } from '../../core/model';
 import type { DocAnalysis } from '../documents';
 import { toRange } from '../convert';
 import { locate } from '../locate';
@@ -60,12 +60,24 @@ export function codeBlock(s: string, lang = 'sh'): string {
   return `${fence}${lang}\n${text}\n${fence}`;
 }
 
-export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, nextRun?: string): string {
+/** "Needs 1 CPU slot · `db` 1 of 1": what the action holds while it runs (issue 11, item 9). */
+export function needsLine(a: ActionModel, resources: readonly ResourceDecl[] = []): string {
+  const cap = (n: number): string => (n === Infinity ? 'unlimited' : String(n));
+  const parts = [`${a.cpus} CPU slot${a.cpus === 1 ? '' : 's'}`];
+  for (const u of a.resources) {
+    const d = resources.find((r) => r.name === u.name);
+    parts.push(`${codeSpan(u.name)} ${u.amount} of ${d === undefined ? '? (not declared)' : cap(d.capacity)}`);
+  }
+  return `Needs ${parts.join(' · ')}`;
+}
+
+export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, resources: readonly ResourceDecl[] = [], nextRun?: string): string {
   const parts: string[] = [`**${mdText(a.id)}**` + (a.description !== undefined ? ` — ${mdText(a.description)}` : '')];
   if (a.command !== undefined) {
     parts.push(codeBlock(a.command.kind === 'shell' ? a.command.line : a.command.argv.map((x) => JSON.stringify(x)).join(' ')));
   }
   parts.push(a.dependsOn.length === 0 ? 'No dependencies.' : `Depends on: ${a.dependsOn.map((d) => codeSpan(d.value)).join(', ')}`);
+  parts.push(needsLine(a, resources));
   if (a.inputs !== undefined) {
     const list = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.map((x) => codeSpan(x)).join(', '));
     let line = `Incremental — inputs: ${list(a.inputs)}`;
@@ -105,7 +117,7 @@ export async function semanticHover(
 ): Promise<Hover | undefined> {
   const md = async (a: ActionModel): Promise<string> => {
     const run = await loadRun();
-    return actionMarkdown(a, run, await loadNextRun(a.id, run));
+    return actionMarkdown(a, run, da.analysis.graph.resources, await loadNextRun(a.id, run));
   };
   const t = locate(da.analysis.graph, offset);
   if (t === undefined) return undefined;

@@ -30,7 +30,7 @@ describe('CLI in-process', () => {
     const code = await main(['validate', 'cycle.actiontree.jsonc'], io);
     assert.equal(code, 1);
     assert.equal(io.out.split('\n').length, 4);
-    assert.match(io.out, /^cycle\.actiontree\.jsonc:4:42: error cycle: dependency cycle: a → b → a/);
+    assert.match(io.out, /^cycle\.actiontree\.jsonc:4:42: error cycle: cycle: a → b → a/);
     assert.equal(io.err, '3 errors in 1 file\n');
   });
 

@@ -7,6 +7,7 @@ import { fitView, renderGantt, tooltipLines, visibleRows, layoutOf } from '../..
 import { inputFromReport, inputFromRunState, parseReport, stateFromEvents, topoOrder } from '../../../src/core/gantt/input';
 import { renderHtmlDocument, renderSvgDocument } from '../../../src/core/gantt/export';
 import type { RunEvent } from '../../../src/core/run/events';
+import { formatCounts } from '../../../src/core/run/counts';
 
 const T = 1_795_269_802_000;
 
@@ -245,9 +246,38 @@ describe('gantt rendering', () => {
     const lines = tooltipLines(m.rows[m.byId.get('c')!]!, m, () => 'CLOCK');
     assert.equal(lines[0], 'c — failed: exit code 2');
     assert.ok(lines.includes('$ make c'));
-    assert.ok(lines.includes('exit code 2'));
+    // Issue 11 item 8: "exit code 2" once (in the first line), not again on its own line.
+    assert.equal(lines.filter((l) => l.includes('exit code 2')).length, 1, lines.join('\n'));
     assert.ok(lines.some((l) => l.startsWith('attempt 2: started CLOCK (+600ms), ran 400 ms')), lines.join('\n'));
     assert.ok(lines.includes('on the critical path'));
+  });
+
+  it('a never-started action is not "finished"; it is not on the critical path; the header counts add up', () => {
+    const input = finishedRun();
+    const withCanceled: GanttInput = {
+      ...input,
+      actions: [
+        ...input.actions,
+        // Canceled after everything else ended, without ever starting.
+        act('d', { dependsOn: ['c'], state: 'canceled', readyAt: null, attempts: [], finishedAt: T + 1000.5, reason: "dependency 'c' failed" }),
+        act('e', { dependsOn: ['d'], state: 'canceled', readyAt: null, attempts: [], finishedAt: T + 1000.5, reason: "dependency 'c' failed" }),
+      ],
+    };
+    const m = buildGanttModel(withCanceled, 0);
+    const lines = tooltipLines(m.rows[m.byId.get('d')!]!, m, () => 'CLOCK');
+    assert.ok(!lines.some((l) => l.startsWith('finished')), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('never started (canceled')), lines.join('\n'));
+    assert.deepEqual(m.criticalPath, ['a', 'c']);
+    assert.equal(formatCounts(m.tally), '2 succeeded · 1 failed · 2 not run');
+    const svg = renderGantt(m, fitView(m, 900, 300));
+    const texts = collect(svg, (e) => e.tag === 'text').flatMap((e) => e.children.filter((c) => typeof c === 'string'));
+    assert.ok(!texts.some((t) => /\d+\/\d+ done/.test(String(t))), 'no "5/5 done"');
+  });
+
+  it("a waiting action's tooltip gives the reason computed by core/run/waiting", () => {
+    const input: GanttInput = { ...finishedRun(), finishedAt: null, result: null, actions: [act('x', { state: 'ready', readyAt: T, attempts: [], waiting: 'waiting for db (held by migrate)' })] };
+    const m = buildGanttModel(input, T + 500);
+    assert.ok(tooltipLines(m.rows[0]!, m).includes('waiting for db (held by migrate)'));
   });
 
   it('escapes every text and attribute in the serialized SVG', () => {

@@ -87,7 +87,10 @@ describe('server: language features', function () {
       for (const id of ['build', 'test']) {
         assert.deepEqual(byLabel.get(id)!.tags, [1], `${id} is marked`);
         assert.match(byLabel.get(id)!.detail!, /would close a cycle/);
+        // Issue 11 item 9: the reason is on the item's own line, not only in its details.
+        assert.equal(byLabel.get(id)!.labelDetails?.description, 'would close a cycle');
       }
+      assert.equal(byLabel.get('docs')!.labelDetails, undefined);
       const sorted = [...items].sort((a, b) => (a.sortText! < b.sortText! ? -1 : 1)).map((i) => i.label);
       assert.deepEqual(sorted, ['docs', 'build', 'test']);
       // the half-typed string "d is replaced from its opening quote to its end
@@ -142,9 +145,9 @@ describe('server: language features', function () {
       const h = await c.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(CLEAN, '"build": {', 0, 3) });
       assert.ok(h);
       assert.deepEqual(h.range, r(5, 4, 5, 11));
-      assert.equal((h.contents as MarkupContent).value, '**build**\n\n```sh\nnpm run build\n```\n\nDepends on: `lint`');
+      assert.equal((h.contents as MarkupContent).value, '**build**\n\n```sh\nnpm run build\n```\n\nDepends on: `lint`\n\nNeeds 1 CPU slot · `db` 1 of 1');
       const h2 = await c.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(CLEAN, '"lint": {', 0, 1) });
-      assert.equal((h2!.contents as MarkupContent).value, '**lint** — Check style\n\n```sh\nnpm run lint\n```\n\nNo dependencies.');
+      assert.equal((h2!.contents as MarkupContent).value, '**lint** — Check style\n\n```sh\nnpm run lint\n```\n\nNo dependencies.\n\nNeeds 1 CPU slot');
     });
 
     it('on a dependency string: the target action (argv commands quoted), with the string range', async () => {
