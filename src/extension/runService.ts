@@ -14,6 +14,8 @@ export interface RunRequest {
   readonly actions?: readonly string[];
   /** Run exactly `actions`, not their dependencies. */
   readonly only?: boolean;
+  /** Run every selected action, up to date or not (`--force`). */
+  readonly force?: boolean;
   /** The graph as analyzed when the run was requested (tree order, chart arrows, commands). */
   readonly graph: Graph;
   readonly label: string;
@@ -109,6 +111,7 @@ export class RunSession implements vscode.Disposable {
       ...(request.actions && request.actions.length > 0 ? { actions: request.actions.slice() } : {}),
       ...(request.only ? { only: true } : {}),
       ...(request.executor !== undefined ? { executor: request.executor } : {}),
+      ...(request.force ? { force: true } : {}),
       ...(request.env ? { env: { ...request.env } } : {}),
     };
     worker.send(start);
@@ -139,6 +142,8 @@ export class RunSession implements vscode.Disposable {
       }
       case 'error':
         this.error = this.error ? `${this.error}\n${m.message}` : m.message;
+        break;
+      case 'plan-result':
         break;
       case 'done':
         this.runDir = m.runDir;

@@ -7,7 +7,8 @@
  */
 import { formatDiagnostic } from '../core/format';
 import type { RunEvent, OutputStream } from '../core/run/events';
-import { parseParentMessage, type StartMessage, type WorkerToParent } from '../shared/runner-protocol';
+import { parseParentMessage, type PlanMessage, type StartMessage, type WorkerToParent } from '../shared/runner-protocol';
+import { planDecisions } from './incremental/plan';
 import { spawnModeFromEnv } from './executor';
 import { executeRun } from './run';
 import { PauseSwitch } from '../core/run/pause';
@@ -121,6 +122,27 @@ async function start(m: StartMessage): Promise<void> {
   }
 }
 
+/** `actiontree plan` for the editor (tree tooltip, hover, code lens): reads, never writes. */
+function plan(m: PlanMessage): void {
+  const outcome = planDecisions(m.graphFile, { force: m.force === true });
+  switch (outcome.kind) {
+    case 'plan':
+      send({ type: 'plan-result', decisions: outcome.decisions.map((d) => ({ action: d.action, decision: d.decision, reasons: d.reasons.slice() })), warnings: outcome.warnings.slice() });
+      break;
+    case 'invalid':
+      send({ type: 'error', message: `the graph has errors\n${outcome.diagnostics.map((d) => formatDiagnostic(m.graphFile, d, outcome.lineIndex)).join('\n')}` });
+      break;
+    case 'error':
+      send({ type: 'error', message: outcome.message });
+      break;
+    default: {
+      const never: never = outcome;
+      return never;
+    }
+  }
+  finish({ type: 'done', runDir: null, result: null });
+}
+
 function finish(done: WorkerToParent): void {
   finished = true;
   if (!process.connected || process.send === undefined) {
@@ -154,6 +176,19 @@ function main(): void {
         return;
       case 'resume':
         pause.resume();
+        return;
+      case 'plan':
+        if (started) {
+          send({ type: 'error', message: 'this worker is busy' });
+          return;
+        }
+        started = true;
+        try {
+          plan(m);
+        } catch (e: unknown) {
+          send({ type: 'error', message: `internal error: ${e instanceof Error ? e.message : String(e)}` });
+          finish({ type: 'done', runDir: null, result: null });
+        }
         return;
       case 'start':
         if (started) {

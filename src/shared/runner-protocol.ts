@@ -28,7 +28,18 @@ export interface StartMessage {
   readonly executor?: 'local' | 'slurm';
   /** Base environment of the actions (default: the worker's own). The extension sends a terminal's. */
   readonly env?: Readonly<Record<string, string>>;
-  /** true: run every selected action, even those that are up to date (`--force`). */
+  /** Run every selected action, even those that are up to date (`--force`). */
+  readonly force?: boolean;
+}
+
+/**
+ * Plan without running (`actiontree plan`): the worker answers with one `plan-result` (or an
+ * `error`), then `done` with a null result, and exits. Reads files only (input hashes, the
+ * incremental state); writes nothing, takes no lock.
+ */
+export interface PlanMessage {
+  readonly type: 'plan';
+  readonly graphFile: string;
   readonly force?: boolean;
 }
 
@@ -45,7 +56,7 @@ export interface ResumeMessage {
   readonly type: 'resume';
 }
 
-export type ParentToWorker = StartMessage | CancelMessage | PauseMessage | ResumeMessage;
+export type ParentToWorker = StartMessage | CancelMessage | PauseMessage | ResumeMessage | PlanMessage;
 
 export interface EventMessage {
   readonly type: 'event';
@@ -66,7 +77,20 @@ export interface DoneMessage {
   readonly result: RunResult | null;
 }
 
-export type WorkerToParent = EventMessage | ErrorMessage | DoneMessage;
+export interface PlanDecisionData {
+  readonly action: string;
+  readonly decision: 'run' | 'skip';
+  readonly reasons: readonly string[];
+}
+
+export interface PlanResultMessage {
+  readonly type: 'plan-result';
+  /** Topological order, as `actiontree plan`. */
+  readonly decisions: readonly PlanDecisionData[];
+  readonly warnings: readonly string[];
+}
+
+export type WorkerToParent = EventMessage | ErrorMessage | DoneMessage | PlanResultMessage;
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -124,6 +148,13 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
       };
       return { ok: true, value };
     }
+    case 'plan': {
+      const graphFile = x['graphFile'];
+      if (typeof graphFile !== 'string' || graphFile === '') return { ok: false, error: 'plan: graphFile must be a non-empty string' };
+      const force = x['force'];
+      if (force !== undefined && typeof force !== 'boolean') return { ok: false, error: 'plan: force must be a boolean' };
+      return { ok: true, value: { type: 'plan', graphFile, ...(force !== undefined ? { force } : {}) } };
+    }
     default:
       return { ok: false, error: `unknown message type ${JSON.stringify(x['type'])}` };
   }
@@ -155,6 +186,21 @@ export function parseWorkerMessage(x: unknown): Parsed<WorkerToParent> {
       if (runDir !== null && typeof runDir !== 'string') return { ok: false, error: 'done: runDir must be a string or null' };
       if (result !== null && !(typeof result === 'string' && results.has(result))) return { ok: false, error: 'done: bad result' };
       return { ok: true, value: { type: 'done', runDir, result: result as RunResult | null } };
+    }
+    case 'plan-result': {
+      const ds = x['decisions'];
+      const ws = x['warnings'];
+      if (!Array.isArray(ds) || !Array.isArray(ws) || !ws.every((w) => typeof w === 'string')) return { ok: false, error: 'plan-result: bad shape' };
+      const decisions: PlanDecisionData[] = [];
+      for (const d of ds as unknown[]) {
+        if (!isObject(d) || typeof d['action'] !== 'string' || (d['decision'] !== 'run' && d['decision'] !== 'skip')) {
+          return { ok: false, error: 'plan-result: bad decision' };
+        }
+        const reasons = d['reasons'];
+        if (!Array.isArray(reasons) || !reasons.every((r) => typeof r === 'string')) return { ok: false, error: 'plan-result: bad reasons' };
+        decisions.push({ action: d['action'], decision: d['decision'], reasons: (reasons as string[]).slice() });
+      }
+      return { ok: true, value: { type: 'plan-result', decisions, warnings: (ws as string[]).slice() } };
     }
     default:
       return { ok: false, error: `unknown message type ${JSON.stringify(x['type'])}` };

@@ -27,6 +27,7 @@ export const EXPORT_CSS = `
 .gantt .bar.run { fill: var(--run); }
 .gantt .st-succeeded.bar { fill: var(--ok); } .gantt .st-failed.bar { fill: var(--fail); }
 .gantt .st-canceled.bar { fill: var(--cancel); } .gantt .st-skipped.bar { fill: var(--skip); }
+.gantt .bar.skip { fill: var(--skip); fill-opacity: .35; stroke: var(--skip); stroke-width: 1.5; }
 .gantt .bar.crit { stroke: var(--crit); stroke-width: 2; }
 .gantt .glyph.st-succeeded { fill: var(--ok); } .gantt .glyph.st-failed { fill: var(--fail); }
 .gantt .glyph.st-running { fill: var(--run); } .gantt .glyph.st-canceled { fill: var(--cancel); }

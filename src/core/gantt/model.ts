@@ -61,7 +61,8 @@ export interface GanttPause {
 }
 
 /** 'queue': submitted to a cluster, waiting for it to start the job (Slurm). */
-export type BarKind = 'wait' | 'queue' | 'run' | 'estimate';
+/** 'skip': a mark where an action was skipped without running (up to date); start = end. */
+export type BarKind = 'wait' | 'queue' | 'run' | 'estimate' | 'skip';
 
 export interface GanttBar {
   readonly kind: BarKind;
@@ -151,6 +152,11 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
         bars.push({ kind: 'wait', start: a.readyAt, end: waitEnd, state: 'ready', attempt: 0, open: firstStart === null && a.finishedAt === null });
       }
     }
+    if (attempts.length === 0 && a.state === 'skipped' && a.finishedAt !== null) {
+      // Never started (action-ready, then action-finished skipped): a mark, not a bar, so the
+      // row is visible and arrows reach it.
+      bars.push({ kind: 'skip', start: a.finishedAt, end: a.finishedAt, state: 'skipped', attempt: 0, open: false });
+    }
     attempts.forEach((at, k) => {
       const last = k === attempts.length - 1;
       const open = at.finishedAt === null;
@@ -197,7 +203,8 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
     barsPerRow[i] = bars;
   }
 
-  // Critical path: from the row ending last, follow the dependency that ended last.
+  // Critical path: from the row ending last, follow the dependency that ended last. Only
+  // rows with time (`timed`): an action skipped without running (up to date) is never on it.
   const critical = new Uint8Array(n);
   const path: string[] = [];
   let best = -1;

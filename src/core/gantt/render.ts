@@ -89,6 +89,9 @@ export function tooltipLines(row: GanttRow, model: GanttModel, clock: (t: number
   const usage = formatUsage(a.peakRssBytes, a.cpuTimeMs);
   if (usage) lines.push(usage);
   if (a.attempts.length === 0 && a.estimateMs !== null && a.finishedAt === null) lines.push(`estimated ${formatDuration(a.estimateMs)}`);
+  if (a.state === 'skipped' && a.attempts.length === 0) {
+    lines.push(a.reason === 'up to date' ? 'not run: up to date (nothing it depends on changed since its last successful run)' : 'not run');
+  }
   if (a.waiting) lines.push(a.waiting);
   else if (a.state === 'pending') lines.push('waiting for its dependencies');
   else if (a.state === 'ready') lines.push('ready: waiting for a CPU slot or resource');
@@ -251,12 +254,19 @@ function barEl(b: GanttBar, row: GanttRow, x: (t: number) => number, y: number, 
   if (b.kind === 'queue') {
     return el('rect', { class: 'bar queue', x: r(x1), y: r(y + RH * 0.3), width: r(w), height: r(RH * 0.4), rx: 1 });
   }
+  if (b.kind === 'skip') {
+    // A fixed-size mark centered on the moment it was skipped (its duration is zero).
+    return el('rect', { class: 'bar skip st-skipped', x: r(x1 - SKIP_MARK / 2), y: y + 5, width: SKIP_MARK, height: RH - 10, rx: 2 });
+  }
   if (b.kind === 'estimate') {
     return el('rect', { class: 'bar est', x: r(x1), y: r(y + 4.5), width: r(w), height: RH - 9, rx: 2 });
   }
   const crit = row.critical && b.attempt === row.action.attempts.length ? ' crit' : '';
   return el('rect', { class: `bar run st-${b.state}${b.open ? ' open' : ''}${crit}`, x: r(x1), y: y + 4, width: r(w), height: RH - 8, rx: 2 });
 }
+
+/** Width in px of the mark drawn for a skipped (up-to-date) action. */
+const SKIP_MARK = 12;
 
 function summary(model: GanttModel): string {
   const end = model.input.finishedAt ?? model.now ?? model.t1;
@@ -275,6 +285,7 @@ export const LEGEND: readonly (readonly [string, string])[] = [
   ['bar run st-succeeded', 'succeeded'],
   ['bar run st-failed', 'failed'],
   ['bar run st-canceled', 'canceled'],
+  ['bar skip st-skipped', 'skipped (up to date)'],
   ['bar est', 'estimate'],
   ['bar run st-succeeded crit', 'critical path'],
 ];

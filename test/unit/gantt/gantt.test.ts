@@ -165,6 +165,38 @@ describe('gantt model', () => {
 });
 
 describe('gantt rendering', () => {
+  it('an up-to-date action (ready, then skipped without starting) gets a mark its dependents\' arrows start from, a legend entry and a tooltip', () => {
+    const input: GanttInput = {
+      runId: 'r2',
+      title: 'inc',
+      startedAt: T,
+      finishedAt: T + 500,
+      result: 'succeeded',
+      actions: [
+        act('gen', { state: 'skipped', readyAt: T + 5, finishedAt: T + 6, reason: 'up to date' }),
+        act('build', { dependsOn: ['gen'], readyAt: T + 6, attempts: [{ startedAt: T + 10, finishedAt: T + 500 }], finishedAt: T + 500, exitCode: 0 }),
+      ],
+    };
+    const m = buildGanttModel(input, T + 500);
+    const gen = m.rows[0]!;
+    assert.deepEqual(
+      gen.bars.filter((b) => b.kind === 'skip').map((b) => [b.start, b.end, b.state]),
+      [[T + 6, T + 6, 'skipped']],
+    );
+    assert.equal(gen.end, T + 6, 'the row has an end, so arrows leave from it');
+    assert.equal(m.counts.skipped, 1);
+    const svg = renderGantt(m, fitView(m, 800, 200), {});
+    const marks = collect(svg, (e) => e.tag === 'rect' && String(e.attrs['class']).includes('bar skip'));
+    assert.equal(marks.length, 1);
+    assert.equal(marks[0]!.attrs['width'], 12);
+    assert.deepEqual(m.criticalPath, ['build'], 'a skipped action took no time: not on the critical path');
+    const arrows = collect(svg, (e) => e.tag === 'path' && String(e.attrs['class']).startsWith('dep'));
+    assert.equal(arrows.length, 1, 'gen -> build arrow drawn');
+    assert.match(tooltipLines(gen, m).join('\n'), /skipped: up to date[\s\S]*not run: up to date/);
+    assert.match(toXml(svg), /1 skipped/);
+    assert.match(renderSvgDocument(input), /skipped \(up to date\)/, 'legend of exported charts');
+  });
+
   it('renders only the rows in view (virtualization) for a large chart', () => {
     const n = 10_000;
     const actions = Array.from({ length: n }, (_, i) =>
