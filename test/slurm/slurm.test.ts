@@ -245,7 +245,8 @@ describe('Slurm executor on a real cluster', function () {
       if (Array.isArray(x)) return x.map(shape);
       if (x !== null && typeof x === 'object') {
         const out: Record<string, unknown> = {};
-        for (const k of Object.keys(x).sort()) if (k !== 'queuedAt' && k !== 'ref' && k !== 'pid') out[k] = shape((x as Record<string, unknown>)[k]);
+        // peakRssBytes/cpuTimeMs come from the local /proc sampler (SPEC §8); a Slurm job has no sampler (no sacct here).
+        for (const k of Object.keys(x).sort()) if (k !== 'queuedAt' && k !== 'ref' && k !== 'pid' && k !== 'peakRssBytes' && k !== 'cpuTimeMs') out[k] = shape((x as Record<string, unknown>)[k]);
         return out;
       }
       return typeof x;
