@@ -86,13 +86,16 @@ export class IncrementalSession {
   /** False when the state cannot be written: nothing is skipped (a failure could not be remembered). */
   private usable: boolean;
   private readonly warned = new Set<string>();
+  /** The state was read from an older version of its file: compacted (upgraded) at the end even when nothing changed. */
+  private readonly outdated: boolean;
 
   private constructor(
     private readonly o: SessionOptions,
     usable: boolean,
   ) {
     this.usable = usable;
-    const loaded = usable ? loadState(o.graphFile) : { records: new Map<string, ActionRecord>(), stat: new Map<string, StatEntry>(), warnings: [] };
+    const loaded = usable ? loadState(o.graphFile) : { records: new Map<string, ActionRecord>(), stat: new Map<string, StatEntry>(), warnings: [], outdated: false };
+    this.outdated = loaded.outdated;
     this.records = loaded.records;
     this.stat = loaded.stat;
     this.warnings.push(...loaded.warnings);
@@ -199,6 +202,7 @@ export class IncrementalSession {
       deps,
       unreadable,
       probeOutput: (p) => this.fsv.hash(p),
+      fingerprint: e.fingerprint,
     });
     if (!this.usable && result.decision === 'run' && result.reasons[0] === 'no previous run' && usesIncremental(this.o.graph)) {
       return { decision: 'run', reasons: ['incremental state unavailable', ...result.reasons.slice(1)] };
@@ -351,7 +355,7 @@ export class IncrementalSession {
   close(): void {
     if (this.writer !== null) {
       // A run that recorded nothing and read no file afresh leaves the state as it was.
-      if (this.writer.dirty || this.fsv.hashed > 0) {
+      if (this.writer.dirty || this.fsv.hashed > 0 || this.outdated) {
         const err = this.writer.compact(this.records, this.stat);
         if (err !== null) this.warn('compact', `cannot write the incremental state (${err}); the journal keeps what finished`);
       }
