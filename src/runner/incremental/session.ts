@@ -11,7 +11,7 @@ import {
 } from '../../core/incremental/decide';
 import type { ActionModel, Graph } from '../../core/model';
 import type { FinalActionState } from '../../core/run/events';
-import { contentHash, FileSystemView, type StatEntry } from './files';
+import { contentHash, FileSystemView, type DirEntry, type StatEntry } from './files';
 import { acquireLock, loadState, StateWriter } from './store';
 
 /**
@@ -80,6 +80,7 @@ export class IncrementalSession {
   private readonly entries = new Map<string, Entry>();
   private readonly records: Map<string, ActionRecord>;
   private readonly stat: Map<string, StatEntry>;
+  private readonly dirs: Map<string, DirEntry>;
   private readonly fsv: FileSystemView;
   private writer: StateWriter | null = null;
   private releaseLock: (() => void) | null = null;
@@ -94,12 +95,13 @@ export class IncrementalSession {
     usable: boolean,
   ) {
     this.usable = usable;
-    const loaded = usable ? loadState(o.graphFile) : { records: new Map<string, ActionRecord>(), stat: new Map<string, StatEntry>(), warnings: [], outdated: false };
+    const loaded = usable ? loadState(o.graphFile) : { records: new Map<string, ActionRecord>(), stat: new Map<string, StatEntry>(), dirs: new Map<string, DirEntry>(), warnings: [], outdated: false };
     this.outdated = loaded.outdated;
     this.records = loaded.records;
     this.stat = loaded.stat;
     this.warnings.push(...loaded.warnings);
-    this.fsv = new FileSystemView(path.dirname(path.resolve(o.graphFile)), this.stat);
+    this.dirs = loaded.dirs;
+    this.fsv = new FileSystemView(path.dirname(path.resolve(o.graphFile)), this.stat, this.dirs);
     const selected = new Set(o.selection);
     for (const a of o.graph.actions) if (selected.has(a.id)) this.entries.set(a.id, { action: a, done: deferred(), started: false });
   }
@@ -355,8 +357,8 @@ export class IncrementalSession {
   close(): void {
     if (this.writer !== null) {
       // A run that recorded nothing and read no file afresh leaves the state as it was.
-      if (this.writer.dirty || this.fsv.hashed > 0 || this.outdated) {
-        const err = this.writer.compact(this.records, this.stat);
+      if (this.writer.dirty || this.fsv.hashed > 0 || this.fsv.listed > 0 || this.outdated) {
+        const err = this.writer.compact(this.records, this.stat, this.dirs);
         if (err !== null) this.warn('compact', `cannot write the incremental state (${err}); the journal keeps what finished`);
       }
       this.writer.close();

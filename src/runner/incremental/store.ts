@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ActionRecord, FileHash, FingerprintParts } from '../../core/incremental/decide';
-import { isStatEntry, type StatEntry } from './files';
+import { isDirEntry, isStatEntry, type DirEntry, type StatEntry } from './files';
 
 /**
  * The incremental state of one graph file under `.actiontree/state/` beside it:
@@ -119,6 +119,8 @@ function storedRecord(r: ActionRecord): unknown {
 export interface LoadedState {
   readonly records: Map<string, ActionRecord>;
   readonly stat: Map<string, StatEntry>;
+  /** Folder listings (version 3; a cache like `stat`). */
+  readonly dirs: Map<string, DirEntry>;
   readonly warnings: string[];
   /** The compacted state is of an older version this runner still reads: rewrite it at the end of the run. */
   readonly outdated: boolean;
@@ -130,6 +132,7 @@ export function loadState(graphFile: string): LoadedState {
   const abs = path.resolve(graphFile);
   const records = new Map<string, ActionRecord>();
   const stat = new Map<string, StatEntry>();
+  const dirs = new Map<string, DirEntry>();
   const warnings: string[] = [];
   let outdated = false;
   const file = `${base}.json`;
@@ -159,6 +162,8 @@ export function loadState(graphFile: string): LoadedState {
         else bad++;
       }
       for (const [p, e] of Object.entries(data['stat'])) if (isStatEntry(e)) stat.set(p, e);
+      const d = data['dirs'];
+      if (isObj(d)) for (const [p, e] of Object.entries(d)) if (isDirEntry(e)) dirs.set(p, e);
       if (bad > 0) warnings.push(`ignoring ${bad} malformed record${bad === 1 ? '' : 's'} in ${file}; those actions run`);
     }
   }
@@ -204,7 +209,7 @@ export function loadState(graphFile: string): LoadedState {
     }
     if (bad > 0) warnings.push(`ignoring ${bad} malformed line${bad === 1 ? '' : 's'} of ${base}.journal; the actions concerned run`);
   }
-  return { records, stat, warnings, outdated };
+  return { records, stat, dirs, warnings, outdated };
 }
 
 /** Appends records to the journal and compacts the state at the end. */
@@ -258,7 +263,7 @@ export class StateWriter {
   }
 
   /** Writes the compacted state (temp + rename) and empties the journal. Returns an error message or null. */
-  compact(records: ReadonlyMap<string, ActionRecord>, stat: ReadonlyMap<string, StatEntry>): string | null {
+  compact(records: ReadonlyMap<string, ActionRecord>, stat: ReadonlyMap<string, StatEntry>, dirs: ReadonlyMap<string, DirEntry> = new Map()): string | null {
     const file = `${this.base}.json`;
     const tmp = `${this.base}.json.${process.pid}.tmp`;
     try {
@@ -267,6 +272,7 @@ export class StateWriter {
         graphFile: path.resolve(this.graphFile),
         records: Object.fromEntries([...records].map(([id, r]) => [id, storedRecord(r)])),
         stat: Object.fromEntries(stat),
+        dirs: Object.fromEntries(dirs),
       };
       fs.writeFileSync(tmp, JSON.stringify(data));
       fs.renameSync(tmp, file);
