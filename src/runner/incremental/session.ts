@@ -87,6 +87,11 @@ export class IncrementalSession {
   /** False when the state cannot be written: nothing is skipped (a failure could not be remembered). */
   private usable: boolean;
   private readonly warned = new Set<string>();
+  /**
+   * Skips decided before the run started (presume()), each with every dependency presumed
+   * skipped too; valid while no action of this run has run (cleared when one does).
+   */
+  private presumed = new Map<string, DecisionResult>();
   /** The state was read from an older version of its file: compacted (upgraded) at the end even when nothing changed. */
   private readonly outdated: boolean;
 
@@ -224,7 +229,34 @@ export class IncrementalSession {
     return Promise.all(waiting.map((d) => d.done.promise)).then(() => this.checkNow(e));
   }
 
+  /**
+   * Before the run: decides the selected actions in topological order, as if each dependency
+   * were skipped, until one would run. True when one would (or the state is not used): the
+   * run needs processes. False when every selected action is up to date: the run starts no
+   * helper. The skips found are reused by the gate as long as nothing has run (a dependency
+   * that ran could change them); they were taken moments before with the same files.
+   */
+  presume(order: readonly string[]): boolean {
+    if (!this.usable || this.o.force) return true;
+    for (const id of order) {
+      const e = this.entries.get(id);
+      if (e === undefined) continue;
+      const views = e.action.deps.map((dep) => [dep, this.viewFromRecord(dep)] as [string, DependencyView]);
+      let r: DecisionResult;
+      try {
+        r = this.decideWith(e, views);
+      } catch {
+        return true;
+      }
+      if (r.decision !== 'skip') return true;
+      this.presumed.set(id, r);
+    }
+    return false;
+  }
+
   private checkNow(e: Entry): DecisionResult {
+    const presumed = this.presumed.get(e.action.id);
+    if (presumed !== undefined) return presumed;
     const views: [string, DependencyView][] = [];
     for (const dep of e.action.deps) {
       const d = this.entries.get(dep);
@@ -252,6 +284,7 @@ export class IncrementalSession {
     const e = this.entries.get(id);
     if (e === undefined) return { skip: false };
     if (r.decision === 'skip') return { skip: true, reason: UP_TO_DATE };
+    this.presumed.clear(); // this one runs: what depends on it must be decided afresh
     e.why = r.reasons;
     e.started = true;
     if (this.tracked(e.action)) this.append(id, { state: 'started', time: Date.now() });
@@ -276,6 +309,7 @@ export class IncrementalSession {
     const e = this.entries.get(id);
     if (e === undefined || e.finalState !== undefined) return;
     e.finalState = state;
+    if (state !== 'skipped') this.presumed.clear();
     const a = e.action;
     try {
       if (state === 'skipped') {
