@@ -83,6 +83,11 @@ export const ganttCommand: CliCommand = {
     const output = typeof values['output'] === 'string' ? values['output'] : undefined;
     let format = typeof values['format'] === 'string' ? values['format'] : undefined;
     if (!format) format = output && /\.html?$/i.test(output) ? 'html' : 'svg';
+    const ext = output === undefined ? '' : path.extname(output).toLowerCase();
+    if (ext !== '' && ext !== '.svg' && ext !== '.html' && ext !== '.htm') {
+      io.stderr(`actiontree gantt: cannot write '${ext}' files: the chart is SVG or HTML; use -o chart.svg or -o chart.html (convert the SVG to ${ext.slice(1).toUpperCase()} with a tool such as rsvg-convert)\n`);
+      return EXIT_USAGE;
+    }
     let width = 1200;
     if (typeof values['width'] === 'string') {
       width = Number(values['width']);

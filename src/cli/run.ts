@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../core/run/events';
 import { formatMs } from '../core/run/outcome';
+import { formatUsage } from '../core/bytes';
+import { PauseSwitch } from '../core/run/pause';
 import { OutputTails } from '../core/run/tail';
 import { spawnModeFromEnv } from '../runner/executor';
 import { executeRun } from '../runner/run';
@@ -10,7 +12,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, parseIntOption, type CliC
 import { GRAPH_SUFFIX, resolveGraphFile } from './files';
 import { escapeControls, formatDiagnostic, jsonForTerminal } from '../core/format';
 
-const USAGE = `Usage: actiontree run [FILE] [ACTION...] [--only] [--force] [--cpus N] [--keep-going] [--json]
+const USAGE = `Usage: actiontree run [FILE] [ACTION...] [--only] [--force] [--cpus N] [--keep-going] [--executor local|slurm] [--json]
 
 Runs the graph's actions as child processes under its CPU and resource limits. With
 ACTIONs, runs those actions plus everything they depend on; else the whole graph.
@@ -27,6 +29,9 @@ Options:
   --force         run every selected action, even those that are up to date
   --cpus N        CPU slots for this run (overrides the file's "cpus")
   --keep-going    after a failure, still run everything that does not depend on it
+  --executor E    'local' (child processes) or 'slurm' (one sbatch job per attempt on the
+                  Slurm cluster SLURM_CONF names; see docs/slurm.md); default: the file's
+                  "executor", else local
   --json          print every run event as one JSON object per line on stdout
                   (progress and summary go to stderr)
   -h, --help      show this help
@@ -35,13 +40,24 @@ On a terminal a single progress line is kept up to date; otherwise one line is p
 per finished action. At the end: a summary, the last output lines of failed actions,
 and where the report and logs are.
 
-Ctrl-C (SIGINT) or SIGTERM cancels the run: every running process tree gets SIGTERM,
-then SIGKILL after 3 s; the report is still written.
+Ctrl-C (SIGINT), SIGTERM, SIGHUP (terminal closed) or SIGQUIT cancels the run: every
+running process tree gets SIGTERM, then SIGKILL after 3 s; the report is still written.
+
+SIGUSR1 pauses the run: nothing new starts, running actions go on; SIGUSR2 resumes it.
 
 Exit status: 0 all selected actions succeeded, 1 the run failed, 2 invalid graph or
-usage (nothing started), 130 canceled by SIGINT, 143 canceled by SIGTERM.`;
+usage (nothing started), 128 + the signal's number when canceled by a signal (130
+SIGINT, 143 SIGTERM, 129 SIGHUP, 131 SIGQUIT).`;
 
 const TAIL_LINES = 20;
+
+/** Signals that cancel the run (every one that would otherwise end the runner), with the exit status: 128 + number. */
+const CANCEL_SIGNALS: readonly (readonly [NodeJS.Signals, number])[] = [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+  ['SIGQUIT', 131],
+];
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -52,6 +68,7 @@ export const runCommand: CliCommand = {
       cpus: { type: 'string' },
       'keep-going': { type: 'boolean' },
       only: { type: 'boolean' },
+      executor: { type: 'string' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -73,6 +90,11 @@ export const runCommand: CliCommand = {
         return EXIT_USAGE;
       }
       cpus = n.value;
+    }
+    const executorArg = parsed.values['executor'];
+    if (executorArg !== undefined && executorArg !== 'local' && executorArg !== 'slurm') {
+      io.stderr(`actiontree run: --executor must be 'local' or 'slurm', got '${String(executorArg)}'\n`);
+      return EXIT_USAGE;
     }
     const json = parsed.values['json'] === true;
     const keepGoing = parsed.values['keep-going'] === true ? true : undefined;
@@ -104,10 +126,16 @@ export const runCommand: CliCommand = {
         ac.abort();
       }
     };
-    const onInt = (): void => onSignal('SIGINT');
-    const onTerm = (): void => onSignal('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
+    // Every signal that would end the runner cancels cleanly instead (the report is written).
+    const handlers = CANCEL_SIGNALS.map(([sig]) => [sig, (): void => onSignal(sig)] as const);
+    for (const [sig, h] of handlers) process.on(sig, h);
+    // SIGUSR1 pauses, SIGUSR2 resumes (SPEC §8). Installing a handler also replaces Node's
+    // default for SIGUSR1, which would open the inspector.
+    const pause = new PauseSwitch();
+    const onPause = (): void => void pause.pause();
+    const onResume = (): void => void pause.resume();
+    process.on('SIGUSR1', onPause);
+    process.on('SIGUSR2', onResume);
     const spawn = spawnModeFromEnv(io.env);
     try {
       const outcome = await executeRun({
@@ -118,7 +146,9 @@ export const runCommand: CliCommand = {
         ...(cpus !== undefined ? { cpus } : {}),
         ...(keepGoing !== undefined ? { keepGoing } : {}),
         ...(spawn !== undefined ? { spawn } : {}),
+        ...(executorArg !== undefined ? { executor: executorArg } : {}),
         signal: ac.signal,
+        pause,
         env: { ...io.env },
         onEvent: (e) => ui.event(e),
         ...(json && io.stdoutGate !== undefined ? { outputGate: io.stdoutGate } : {}),
@@ -132,13 +162,16 @@ export const runCommand: CliCommand = {
         case 'error':
           io.stderr(`actiontree run: ${escapeControls(outcome.message)}\n`);
           return EXIT_USAGE;
+        case 'nothing':
+          io.stderr(`actiontree run: ${outcome.message}\n`);
+          return EXIT_OK;
         case 'finished': {
           for (const w of outcome.warnings) io.stderr(`warning: ${escapeControls(w)}\n`);
           ui.summary(outcome.summary, outcome.runDir, io.cwd);
           for (const l of outcome.logErrors) io.stderr(`actiontree run: warning: the log of '${l.action}' is incomplete: ${l.error}\n`);
           if (outcome.summary.result === 'succeeded') return EXIT_OK;
-          if (canceledBy === 'SIGINT') return 130;
-          if (canceledBy === 'SIGTERM') return 143;
+          const bySignal = CANCEL_SIGNALS.find(([sig]) => sig === canceledBy);
+          if (bySignal !== undefined) return bySignal[1];
           return EXIT_FAILURE;
         }
         default: {
@@ -148,8 +181,9 @@ export const runCommand: CliCommand = {
       }
     } finally {
       ui.stop();
-      process.removeListener('SIGINT', onInt);
-      process.removeListener('SIGTERM', onTerm);
+      for (const [sig, h] of handlers) process.removeListener(sig, h);
+      process.removeListener('SIGUSR1', onPause);
+      process.removeListener('SIGUSR2', onResume);
     }
   },
 };
@@ -165,6 +199,8 @@ class Progress {
   private startedAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private lineShown = false;
+  private pausedNow = false;
+  private readonly usage = new Map<string, { peak: number | undefined; cpu: number | undefined }>();
   private readonly live: boolean;
 
   constructor(
@@ -199,6 +235,7 @@ class Progress {
         }
         break;
       case 'action-ready':
+      case 'action-queued':
         break;
       case 'action-started':
         this.running.add(e.action);
@@ -208,6 +245,7 @@ class Progress {
         this.tails.add(e.action, e.text);
         break;
       case 'action-finished': {
+        if (e.peakRssBytes !== undefined || e.cpuTimeMs !== undefined) this.usage.set(e.action, { peak: e.peakRssBytes, cpu: e.cpuTimeMs });
         this.running.delete(e.action);
         this.done++;
         if (e.state === 'succeeded') this.tails.clear(e.action);
@@ -219,6 +257,14 @@ class Progress {
         }
         break;
       }
+      case 'run-paused':
+        this.pausedNow = true;
+        if (!this.json) this.line('⏸ paused: nothing new starts until SIGUSR2 (running actions go on)');
+        break;
+      case 'run-resumed':
+        this.pausedNow = false;
+        if (!this.json) this.line('▶ resumed');
+        break;
       case 'run-finished':
         break;
       default: {
@@ -247,7 +293,7 @@ class Progress {
     const elapsed = ((performance.timeOrigin + performance.now() - this.startedAt) / 1000).toFixed(1);
     const names = [...this.running];
     const width = Math.max(40, (process.stdout.columns ?? 80) - 1);
-    let text = `[${this.done}/${this.total}] ${elapsed}s`;
+    let text = `[${this.done}/${this.total}] ${elapsed}s${this.pausedNow ? ' PAUSED' : ''}`;
     if (names.length > 0) {
       text += ' running: ';
       let shown = 0;
@@ -289,6 +335,20 @@ class Progress {
       const r = path.relative(cwd, p);
       return r === '' || r.startsWith('..') ? p : r;
     };
+    // SPEC §8: the slowest and the largest actions (up to 3 each), when there is more than one.
+    const ran = s.actions.filter((a) => a.startedAt !== null);
+    if (ran.length > 1) {
+      const slow = ran
+        .map((a) => ({ id: a.id, ms: a.finishedAt - (a.startedAt as number) }))
+        .sort((a, b) => b.ms - a.ms || (a.id < b.id ? -1 : 1))
+        .slice(0, 3);
+      this.say(`\nslowest: ${slow.map((x) => `${x.id} ${formatMs(Math.round(x.ms))}`).join(', ')}\n`);
+      const big = [...this.usage.entries()]
+        .filter(([, u]) => u.peak !== undefined)
+        .sort((a, b) => (b[1].peak as number) - (a[1].peak as number) || (a[0] < b[0] ? -1 : 1))
+        .slice(0, 3);
+      if (big.length > 0) this.say(`largest: ${big.map(([id, u]) => `${id} ${formatUsage(u.peak, u.cpu)}`).join('; ')}\n`);
+    }
     const verdict = s.result === 'succeeded' ? 'Run succeeded' : s.result === 'failed' ? 'Run FAILED' : 'Run CANCELED';
     this.say(`\n${verdict}: ${parts.join(', ')} of ${s.actions.length} in ${formatMs(Math.round(s.finishedAt - s.startedAt))}\n`);
     this.say(`report: ${escapeControls(rel(path.join(runDir, 'report.json')))}\nlogs:   ${escapeControls(rel(path.join(runDir, 'logs')))}${path.sep}\n`);

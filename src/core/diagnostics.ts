@@ -15,6 +15,8 @@ export type DiagnosticCode =
   /** An `inputs`/`outputs` glob that can never match (absolute, or escaping the graph file's folder). */
   | 'unmatchable-glob'
   | 'too-large'
+  | 'empty-graph'
+  | 'unknown-group'
   | 'unknown-problem-matcher'
   | 'invalid-problem-matcher';
 

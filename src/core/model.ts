@@ -1,3 +1,5 @@
+import type { GraphLimits, RetryKind } from './limits';
+import type { ExecutorSettings, SlurmSettings } from './slurm-settings';
 import type { ProblemMatcher } from './problemMatchers';
 import type { Span } from './text';
 
@@ -61,6 +63,8 @@ export interface ActionModel {
   readonly description: string | undefined;
   /** Span of the action's own `cpus` value, when written. */
   readonly cpusSpan?: Span;
+  /** Slurm overrides (partition, account, sbatchArgs) for this action (SPEC §9); defaults.slurm when it has none. */
+  readonly slurm?: SlurmSettings;
   /** Problem matchers for the action's output (SPEC §11), when `problemMatcher` is set. */
   readonly problemMatchers?: readonly ProblemMatcher[];
   /**
@@ -73,6 +77,22 @@ export interface ActionModel {
   readonly outputs?: readonly string[];
   /** Names of inherited environment variables whose values count as inputs. */
   readonly envInputs?: readonly string[];
+  /** SPEC §8 fields (defaults applied); undefined when none is set. */
+  readonly limits?: ActionLimits;
+}
+
+/** An action's SPEC §8 limits, resolved. */
+export interface ActionLimits {
+  /** Admission: bytes held against the graph's `memory` capacity while running. */
+  readonly memory?: number;
+  /** Enforced: the tree is killed past this many bytes of resident memory. */
+  readonly memoryLimit?: number;
+  /** A declared group's name. */
+  readonly group?: string;
+  /** Which failures are retried; undefined = all. */
+  readonly retryOn?: readonly RetryKind[];
+  /** Wait before the 2nd attempt, doubling for each further one. */
+  readonly retryDelayMs?: number;
 }
 
 export interface Graph {
@@ -85,4 +105,8 @@ export interface Graph {
   /** File order; for duplicate ids, only the first occurrence. */
   readonly actions: readonly ActionModel[];
   readonly byId: ReadonlyMap<string, ActionModel>;
+  /** SPEC §8 graph-level limits (memory capacity, run timeout, load, affinity, groups); undefined = none written. */
+  readonly limits?: GraphLimits;
+  /** The file's `executor` (SPEC §9), when written. */
+  readonly executor?: ExecutorSettings;
 }

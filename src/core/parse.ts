@@ -3,11 +3,13 @@
  * `duplicate-action`, `unknown-resource` and `over-capacity` diagnostics. Never throws.
  * References between actions (dependsOn) and cycles are checked in analyze.ts / cycles.ts.
  */
+import { parseSlurmSettings, type ExecutorSettings, type SlurmSettings } from './slurm-settings';
 import { createScanner, printParseErrorCode, visit, type ParseError, type ParseErrorCode } from 'jsonc-parser';
 import type { Diagnostic, DiagnosticCode, RelatedInfo, Severity } from './diagnostics';
 import { parseDuration } from './duration';
+import { checkActionLimits, parseActionLimitField, parseTopLimits, type ActionLimitFields } from './limits';
 import { unmatchableReason } from './incremental/globs';
-import type { ActionModel, Command, Graph, ResourceDecl, ResourceUse, StringRef } from './model';
+import type { ActionLimits, ActionModel, Command, Graph, ResourceDecl, ResourceUse, StringRef } from './model';
 import { closest } from './suggest';
 import { parseProblemMatchers } from './problemMatcherParse';
 import type { ProblemMatcher } from './problemMatchers';
@@ -19,7 +21,25 @@ export const MAX_NESTING = 256;
 export const ACTION_ID_PATTERN = '^[A-Za-z0-9_.:/-]+$';
 const ACTION_ID_RE = /^[A-Za-z0-9_.:/-]+$/;
 
-export const TOP_LEVEL_KEYS = ['$schema', 'version', 'name', 'cpus', 'keepGoing', 'resources', 'defaults', 'actions'] as const;
+export const TOP_LEVEL_KEYS = [
+  '$schema',
+  'version',
+  'name',
+  'cpus',
+  'keepGoing',
+  'resources',
+  'defaults',
+  'actions',
+  // SPEC §8 (limits.ts)
+  'memory',
+  'timeout',
+  'maxLoad',
+  'minFreeMemory',
+  'cpuAffinity',
+  'groups',
+  // SPEC §9 (slurm-settings.ts)
+  'executor',
+] as const;
 export const ACTION_KEYS = [
   'command',
   'dependsOn',
@@ -32,11 +52,19 @@ export const ACTION_KEYS = [
   'cwd',
   'env',
   'description',
+  'slurm',
   'problemMatcher',
   'inputs',
   'outputs',
   'envInputs',
+  // SPEC §8 (limits.ts)
+  'memory',
+  'memoryLimit',
+  'group',
+  'retryOn',
+  'retryDelay',
 ] as const;
+const LIMIT_ACTION_KEY_SET: ReadonlySet<string> = new Set(['memory', 'memoryLimit', 'group', 'retryOn', 'retryDelay']);
 export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn');
 
 /** An action under construction; `deps` is filled by analyze.ts. */
@@ -667,10 +695,13 @@ interface Fields {
   cwd?: string;
   env?: Record<string, string>;
   description?: string;
+  slurm?: SlurmSettings;
   problemMatchers?: ProblemMatcher[];
   inputs?: StringRef[];
   outputs?: StringRef[];
   envInputs?: string[];
+  /** SPEC §8 fields (limits.ts). */
+  limits?: ActionLimitFields;
 }
 
 interface Env {
@@ -696,10 +727,12 @@ function newFields(): Fields {
     cwd: undefined,
     env: undefined,
     description: undefined,
+    slurm: undefined,
     problemMatchers: undefined,
     inputs: undefined,
     outputs: undefined,
     envInputs: undefined,
+    limits: undefined,
   };
 }
 
@@ -956,6 +989,11 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
         else f.description = v.value as string;
         break;
       }
+      case 'slurm': {
+        const st = parseSlurmSettings(v, sink, `'slurm' of ${where}`, false);
+        if (st !== undefined) f.slurm = st;
+        break;
+      }
       case 'problemMatcher':
         f.problemMatchers = parseProblemMatchers(v, sink, where);
         break;
@@ -980,6 +1018,7 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
         break;
       }
       default:
+        if (LIMIT_ACTION_KEY_SET.has(name)) parseActionLimitField((f.limits ??= {}), name, v, sink, where);
         break;
     }
   }
@@ -1106,6 +1145,9 @@ export function parseGraph(text: string): ParseResult {
     else sink.error(`'keepGoing' must be true or false, got ${describeNode(pkg.value)}`, spanOf(pkg.value));
   }
 
+  const limits = parseTopLimits(top, sink);
+  const groupNames = new Set(limits.groups.map((g) => g.name));
+
   // resources
   const resources: ResourceDecl[] = [];
   const resMap = new Map<string, ResourceDecl>();
@@ -1147,6 +1189,10 @@ export function parseGraph(text: string): ParseResult {
       checkGlobs(defaults, defaults.cwd, sink, 'defaults', '');
     }
   }
+  if (defaults.limits !== undefined) {
+    checkActionLimits(defaults.limits, { retries: defaults.retries ?? 0, group: defaults.limits.group, memory: defaults.limits.memory }, limits, groupNames, sink, 'defaults', undefined);
+  }
+  const dl = defaults.limits;
 
   // actions (actions without own env/resources share one object: the model is read-only)
   const defaultEnv: Readonly<Record<string, string>> = Object.freeze({ ...defaults.env });
@@ -1157,7 +1203,9 @@ export function parseGraph(text: string): ParseResult {
   else if (pact.value) {
     const v = pact.value;
     if (v.type !== 'object') sink.error(`'actions' must be an object mapping action ids to actions, got ${describeNode(v)}`, spanOf(v));
-    else {
+    else if ((v.keys ?? []).length === 0) {
+      sink.add('empty-graph', 'warning', `the graph has no actions: a run has nothing to do`, spanOf(v));
+    } else {
       // objectProps without the property list: byId finds repeated ids (first one wins).
       const keys = v.keys ?? [];
       const values = v.values ?? [];
@@ -1222,6 +1270,8 @@ export function parseGraph(text: string): ParseResult {
           description: f.description ?? defaults.description,
         };
         if (f.cpusSpan) a.cpusSpan = f.cpusSpan;
+        const slurm = f.slurm ?? defaults.slurm;
+        if (slurm !== undefined) a.slurm = slurm;
         const pm = f.problemMatchers ?? defaults.problemMatchers;
         if (pm && pm.length > 0) a.problemMatchers = pm;
         const inputs = mergeLists(defaults.inputs, f.inputs);
@@ -1229,12 +1279,32 @@ export function parseGraph(text: string): ParseResult {
         const outputs = mergeLists(defaults.outputs, f.outputs);
         if (outputs !== undefined) a.outputs = outputs;
         if (defaults.envInputs !== undefined || f.envInputs !== undefined) a.envInputs = [...(defaults.envInputs ?? []), ...(f.envInputs ?? [])];
+        if (f.limits !== undefined || dl !== undefined) {
+          const fl = f.limits;
+          const group = fl?.group ?? dl?.group;
+          const memory = fl?.memory ?? dl?.memory;
+          const memoryLimit = fl?.memoryLimit ?? dl?.memoryLimit;
+          const retryOn = fl?.retryOn ?? dl?.retryOn;
+          const retryDelayMs = fl?.retryDelayMs ?? dl?.retryDelayMs;
+          const al: ActionLimits = {
+            ...(memory !== undefined ? { memory } : {}),
+            ...(memoryLimit !== undefined ? { memoryLimit } : {}),
+            ...(group !== undefined && groupNames.has(group.value) ? { group: group.value } : {}),
+            ...(retryOn !== undefined ? { retryOn } : {}),
+            ...(retryDelayMs !== undefined ? { retryDelayMs } : {}),
+          };
+          a.limits = al;
+          if (fl !== undefined) checkActionLimits(fl, { retries: a.retries, group, memory }, limits, groupNames, sink, where, id);
+        }
         actions.push(a);
         byId.set(id, a);
       }
     }
   }
 
-  const graph: Graph = { version, name, cpus, keepGoing, resources, actions, byId };
+  let executor: ExecutorSettings | undefined;
+  const pex = top.get('executor');
+  if (pex?.value) executor = parseSlurmSettings(pex.value, sink, `'executor'`, true);
+  const graph: Graph = { version, name, cpus, keepGoing, resources, actions, byId, limits, ...(executor !== undefined ? { executor } : {}) };
   return { tree: root, graph, actions, diagnostics: sink.list, usedResources };
 }

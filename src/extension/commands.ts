@@ -6,6 +6,7 @@ import { isGraphUri, relative } from './graphs';
 import type { GanttPanelManager } from './ganttPanel';
 import { newestRunDir } from '../runner/history';
 import type { OutputManager } from './outputs';
+import type { PlanCache } from '../runner/planClient';
 import type { RunService, RunSession, RunSummary } from './runService';
 import type { RunStatus } from './status';
 import { isTreeNode, loadPastRun, type GraphTreeProvider, type RunView, type TreeNode } from './tree';
@@ -25,6 +26,7 @@ export interface Services {
   readonly outputs: OutputManager;
   readonly tree: GraphTreeProvider;
   readonly gantt: GanttPanelManager;
+  readonly plans: PlanCache;
   readonly status: () => RunStatus;
 }
 
@@ -88,7 +90,20 @@ function refuseUntrusted(): RunCommandResult {
   return { ok: false, reason: 'untrusted', message: TRUST_MESSAGE };
 }
 
-async function startRun(svc: Services, graphArg: unknown, actions: readonly string[] | undefined, only: boolean): Promise<RunCommandResult> {
+/** `actiontree.executor`: "local" | "slurm" | "file" (default: the graph file's `executor`, else local). */
+function executorSetting(uri: vscode.Uri): 'local' | 'slurm' | undefined {
+  const v = vscode.workspace.getConfiguration('actiontree', uri).get<string>('executor');
+  return v === 'local' || v === 'slurm' ? v : undefined;
+}
+
+async function startRun(
+  svc: Services,
+  graphArg: unknown,
+  actions: readonly string[] | undefined,
+  only: boolean,
+  executor?: 'local' | 'slurm',
+  force = false,
+): Promise<RunCommandResult> {
   if (!vscode.workspace.isTrusted) return refuseUntrusted();
   let entry = await pickGraph(svc, graphArg, 'Graph to run');
   if (!entry) return { ok: false, reason: 'no-graph', message: 'No graph file selected.' };
@@ -121,13 +136,15 @@ async function startRun(svc: Services, graphArg: unknown, actions: readonly stri
     });
     return { ok: false, reason: 'busy', message };
   }
-  const label = actions && actions.length > 0 ? `${actions.join(', ')}${only ? '' : ' (with dependencies)'}` : 'all actions';
+  const label = `${actions && actions.length > 0 ? `${actions.join(', ')}${only ? '' : ' (with dependencies)'}` : 'all actions'}${force ? ' (force)' : ''}`;
   const s = svc.runs.start({
     graphFile: entry.uri.fsPath,
     graph: entry.analysis.graph,
     label,
     ...(actions && actions.length > 0 ? { actions } : {}),
     only,
+    ...((executor ?? executorSetting(entry.uri)) !== undefined ? { executor: executor ?? executorSetting(entry.uri) } : {}),
+    ...(force ? { force: true } : {}),
     env: actionEnvironment(entry.uri),
   });
   return { ok: true, session: s.id, graphFile: s.graphFile };
@@ -182,6 +199,10 @@ async function newestReport(graphFile: string): Promise<string | undefined> {
 
 export const commandTable: Readonly<Record<string, Handler>> = {
   'actiontree.runGraph': (svc, arg) => startRun(svc, arg, undefined, false),
+  'actiontree.runGraphOnSlurm': (svc, arg) => startRun(svc, arg, undefined, false, 'slurm'),
+
+  // Every action, up to date or not (`actiontree run --force`).
+  'actiontree.runGraphForce': (svc, arg) => startRun(svc, arg, undefined, false, undefined, true),
 
   'actiontree.runAction': async (svc, ...args) => {
     if (!vscode.workspace.isTrusted) return refuseUntrusted();
@@ -202,6 +223,26 @@ export const commandTable: Readonly<Record<string, Handler>> = {
       return false;
     }
     s.cancel();
+    return true;
+  },
+
+  'actiontree.pauseRun': async (svc, arg) => {
+    const s = await pickSession(svc, arg, 'active');
+    if (!s) {
+      vscode.window.setStatusBarMessage('ActionTree: no run in progress.', 3000);
+      return false;
+    }
+    s.setPaused(true);
+    return true;
+  },
+
+  'actiontree.resumeRun': async (svc, arg) => {
+    const s = await pickSession(svc, arg, 'active');
+    if (!s) {
+      vscode.window.setStatusBarMessage('ActionTree: no run in progress.', 3000);
+      return false;
+    }
+    s.setPaused(false);
     return true;
   },
 
@@ -359,6 +400,10 @@ export const commandTable: Readonly<Record<string, Handler>> = {
   'actiontree.internal.waitGantt': (svc, runId, finished, timeoutMs, expectMessage) =>
     waitGantt(svc, String(runId), Number(finished), typeof timeoutMs === 'number' ? timeoutMs : 30_000, expectMessage === true),
   'actiontree.internal.status': (svc) => svc.status().text,
+  'actiontree.internal.plan': async (svc, file) => {
+    const reply = await svc.plans.get(String(file), 60_000);
+    return reply === undefined ? null : reply.kind === 'plan' ? { kind: 'plan', decisions: [...reply.decisions.values()], warnings: reply.warnings, computed: svc.plans.computed } : reply;
+  },
   'actiontree.internal.lastMessage': (svc) => svc.status().lastMessage,
   'actiontree.internal.treeRedraws': (svc) => svc.tree.redraws.splice(0),
   'actiontree.internal.treeExpanded': (svc) => [...svc.tree.expanded],
@@ -419,7 +464,9 @@ async function treeSnapshot(tree: GraphTreeProvider): Promise<TreeSnapshotItem[]
   const walk = async (n: TreeNode | undefined): Promise<TreeSnapshotItem[]> => {
     const out: TreeSnapshotItem[] = [];
     for (const c of await tree.getChildren(n)) {
-      const item = tree.getTreeItem(c);
+      let item = tree.getTreeItem(c);
+      // As when the user hovers: the incremental tooltip is resolved lazily.
+      if (item.tooltip === undefined) item = await tree.resolveTreeItem(item, c);
       out.push({
         label: typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),
         description: typeof item.description === 'string' ? item.description : '',

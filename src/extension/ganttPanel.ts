@@ -52,6 +52,7 @@ export class GanttPanelManager implements vscode.Disposable {
   private sent = new Map<string, GanttAction>();
   private sentRunId: string | null = null;
   private sentFinished = false;
+  private sentPauses = '[]';
   private timer: NodeJS.Timeout | undefined;
   private staticChart: GanttInput | null = null;
   private errorMessage: string | null = null;
@@ -274,6 +275,7 @@ export class GanttPanelManager implements vscode.Disposable {
       this.sentRunId = input.runId;
       this.sent = new Map(input.actions.map((a) => [a.id, a]));
       this.sentFinished = input.finishedAt !== null;
+      this.sentPauses = JSON.stringify(input.pauses ?? []);
       return;
     }
     const changed: GanttAction[] = [];
@@ -286,9 +288,11 @@ export class GanttPanelManager implements vscode.Disposable {
     }
     const fin = input.finishedAt !== null;
     // The webview advances the "now" line itself; only changes are sent.
-    if (changed.length === 0 && fin === this.sentFinished && !force) return;
+    const pauses = JSON.stringify(input.pauses ?? []);
+    if (changed.length === 0 && fin === this.sentFinished && pauses === this.sentPauses && !force) return;
     this.sentFinished = fin;
-    this.post({ type: 'patch', runId: input.runId, actions: changed, finishedAt: input.finishedAt, result: input.result, now: Date.now(), source: this.chartSource });
+    this.sentPauses = pauses;
+    this.post({ type: 'patch', runId: input.runId, actions: changed, finishedAt: input.finishedAt, result: input.result, now: Date.now(), source: this.chartSource, pauses: input.pauses ?? [] });
   }
 
   dispose(): void {

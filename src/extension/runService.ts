@@ -14,9 +14,13 @@ export interface RunRequest {
   readonly actions?: readonly string[];
   /** Run exactly `actions`, not their dependencies. */
   readonly only?: boolean;
+  /** Run every selected action, up to date or not (`--force`). */
+  readonly force?: boolean;
   /** The graph as analyzed when the run was requested (tree order, chart arrows, commands). */
   readonly graph: Graph;
   readonly label: string;
+  /** Where jobs run; undefined = the file's `executor`, else local. */
+  readonly executor?: 'local' | 'slurm';
   /** Base environment of the actions (a terminal's, see shared/terminal-env.ts); default: the worker's. */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -106,6 +110,8 @@ export class RunSession implements vscode.Disposable {
       graphFile: request.graphFile,
       ...(request.actions && request.actions.length > 0 ? { actions: request.actions.slice() } : {}),
       ...(request.only ? { only: true } : {}),
+      ...(request.executor !== undefined ? { executor: request.executor } : {}),
+      ...(request.force ? { force: true } : {}),
       ...(request.env ? { env: { ...request.env } } : {}),
     };
     worker.send(start);
@@ -136,6 +142,8 @@ export class RunSession implements vscode.Disposable {
       }
       case 'error':
         this.error = this.error ? `${this.error}\n${m.message}` : m.message;
+        break;
+      case 'plan-result':
         break;
       case 'done':
         this.runDir = m.runDir;
@@ -172,6 +180,20 @@ export class RunSession implements vscode.Disposable {
     } catch {
       // the channel is already closed: the exit handler finishes the session
     }
+  }
+
+  /** SPEC §8: asks the worker to pause (nothing new starts) or resume; the run's events tell when it did. */
+  setPaused(paused: boolean): void {
+    if (this.finished || this.cancelRequested) return;
+    try {
+      this.worker?.send({ type: paused ? 'pause' : 'resume' });
+    } catch {
+      // the channel is closed: the run is ending
+    }
+  }
+
+  get paused(): boolean {
+    return this.state.paused === true;
   }
 
   /** Cancels (if running) and waits for the worker to exit; kills it after `graceMs`. */

@@ -8,6 +8,7 @@ import { registerPlatform } from './platform';
 import { RunService } from './runService';
 import { RunStatus } from './status';
 import { GraphTreeProvider } from './tree';
+import { PlanCache } from '../runner/planClient';
 import { registerHistory } from './history';
 import { pruneRuns } from '../runner/prune';
 
@@ -21,11 +22,17 @@ export function registerRuns(ctx: ActionTreeContext): void {
   const runs = new RunService(runner);
   const graphs = ctx.own(new GraphIndex());
   const outputs = ctx.own(new OutputManager(runs));
-  const tree = ctx.own(new GraphTreeProvider(graphs, runs));
+  // What the next run would do (tree tooltip): `actiontree plan` in a forked worker, cached
+  // per graph file, stale after any save, a run's end or a change of the graph files.
+  const plans = new PlanCache(runner);
+  ctx.own(vscode.workspace.onDidSaveTextDocument(() => plans.invalidate()));
+  ctx.own(runs.onDidFinish(() => plans.invalidate()));
+  ctx.own(graphs.onDidChange(() => plans.invalidate()));
+  const tree = ctx.own(new GraphTreeProvider(graphs, runs, plans));
   const gantt = ctx.own(new GanttPanelManager(extensionUri, runs, outputs));
   tree.attach(ctx.own(vscode.window.createTreeView('actiontree.graphs', { treeDataProvider: tree, showCollapseAll: true })));
   let status: RunStatus | undefined;
-  const svc: Services = { extensionUri, graphs, runs, outputs, tree, gantt, status: () => status! };
+  const svc: Services = { extensionUri, graphs, runs, outputs, tree, gantt, plans, status: () => status! };
   status = ctx.own(
     new RunStatus(runs, {
       showGantt: (s) => gantt.showSession(s),

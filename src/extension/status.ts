@@ -52,8 +52,9 @@ export class RunStatus implements vscode.Disposable {
     const running = active.length > 0;
     const last = shown[0]!;
     const failed = counts.failed > 0 || (!running && last.error !== null);
-    const icon = running ? '$(sync~spin)' : failed ? '$(error)' : last.state.result === 'canceled' ? '$(circle-slash)' : '$(pass)';
-    const text = starting ? 'starting…' : !running && last.state.runId === null ? 'did not start' : formatCounts(counts);
+    const paused = active.some((s) => s.state.paused === true);
+    const icon = paused ? '$(debug-pause)' : running ? '$(sync~spin)' : failed ? '$(error)' : last.state.result === 'canceled' ? '$(circle-slash)' : '$(pass)';
+    const text = starting ? 'starting…' : !running && last.state.runId === null ? 'did not start' : `${paused ? 'paused · ' : ''}${formatCounts(counts)}`;
     this.item.text = `${icon} ActionTree: ${text}`;
     this.item.tooltip = running
       ? `${active.length} run${active.length === 1 ? '' : 's'} in progress: ${active.map((s) => path.basename(s.graphFile)).join(', ')}\n${text}\nClick to show the Gantt chart`

@@ -276,7 +276,14 @@ export class ActionTaskTerminal implements vscode.Pseudoterminal {
         else this.line(`${yellow('⊘')} ${e.action}: ${e.state}${e.reason ? ` (${e.reason})` : ''}`);
         break;
       }
+      case 'run-paused':
+        this.line(`${yellow('⏸')} paused: nothing new starts until Resume Run`);
+        break;
+      case 'run-resumed':
+        this.line(`${green('▶')} resumed`);
+        break;
       case 'action-ready':
+      case 'action-queued':
       case 'run-finished':
         break;
       default: {

@@ -6,12 +6,14 @@ import { waitingSince, waitingText } from '../core/run/waiting';
 import { stateFromEvents } from '../core/gantt/input';
 import { topologicalOrder } from '../core/graph';
 import { formatDuration } from '../core/gantt/format';
+import { formatUsage } from '../core/bytes';
 import type { GraphEntry, GraphIndex } from './graphs';
 import { relative } from './graphs';
 import type { RunService } from './runService';
 import { samePath } from './runService';
 import { newestRunDir, readEvents } from '../runner/history';
 import { eventsProblem } from '../core/run/history';
+import { describeDecision, type PlanCache } from '../runner/planClient';
 
 /** What the tree shows for a graph: a run of this window, or the newest run record on disk. */
 export interface RunView {
@@ -54,7 +56,8 @@ const ICONS: Readonly<Record<ActionState, [string, string | undefined]>> = {
   succeeded: ['pass', 'testing.iconPassed'],
   failed: ['error', 'testing.iconFailed'],
   canceled: ['circle-slash', 'actiontree.canceledForeground'],
-  skipped: ['debug-step-over', 'descriptionForeground'],
+  // Not run: up to date (SPEC §7). Distinct from succeeded (green `pass`).
+  skipped: ['debug-step-over', 'testing.iconSkipped'],
 };
 
 export function stateIcon(state: ActionState): vscode.ThemeIcon {
@@ -125,6 +128,7 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   constructor(
     private readonly graphs: GraphIndex,
     private readonly runs: RunService,
+    private readonly plans?: PlanCache,
   ) {
     this.disposables.push(
       graphs.onDidChange(() => this.refresh()),
@@ -317,9 +321,37 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       const s = this.session(element.uri);
       const running = this.runs.activeFor(element.uri.fsPath) !== undefined;
       const single = this.graphs.list().length <= 1;
-      return graphItem(element, g, s, running || single || this.expanded.has(element.uri.toString()));
+      const gi = graphItem(element, g, s, running || single || this.expanded.has(element.uri.toString()));
+      if (this.plans && g && !g.hasErrors && isIncrementalGraph(g) && !running && typeof gi.tooltip === 'string') {
+        this.baseTooltips.set(gi, gi.tooltip);
+        gi.tooltip = undefined;
+      }
+      return gi;
     }
-    return actionItem(element, g, this.result(element.uri, element.action), this.runs.activeFor(element.uri.fsPath));
+    const active = this.runs.activeFor(element.uri.fsPath);
+    const item = actionItem(element, g, this.result(element.uri, element.action), active);
+    // Incremental graph, not running: the tooltip also says what the next run would do. It is
+    // left undefined here so that VS Code asks resolveTreeItem when the user hovers (the plan
+    // is computed in a worker process, not while drawing the tree).
+    if (this.plans && g && !g.hasErrors && isIncrementalGraph(g) && active === undefined && typeof item.tooltip === 'string') {
+      this.baseTooltips.set(item, item.tooltip);
+      item.tooltip = undefined;
+    }
+    return item;
+  }
+
+  private readonly baseTooltips = new WeakMap<vscode.TreeItem, string>();
+
+  /** How long a tooltip waits for a plan being computed before showing what is known. */
+  static readonly PLAN_WAIT_MS = 1500;
+
+  async resolveTreeItem(item: vscode.TreeItem, element: TreeNode, token?: vscode.CancellationToken): Promise<vscode.TreeItem> {
+    const base = this.baseTooltips.get(item);
+    if (base === undefined || !this.plans) return item;
+    const reply = await this.plans.get(element.uri.fsPath, GraphTreeProvider.PLAN_WAIT_MS);
+    if (token?.isCancellationRequested) return item;
+    item.tooltip = `${base}\n${nextRunLine(element, reply)}`;
+    return item;
   }
 }
 
@@ -335,7 +367,7 @@ function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunView | undef
   if (g?.hasErrors) parts.push('has errors');
   if (s) {
     const counts = formatCounts(runCounts(s.state));
-    if (running) parts.push(s.state.runId === null ? 'starting…' : `running: ${counts}`);
+    if (running) parts.push(s.state.runId === null ? 'starting…' : `${s.state.paused === true ? 'paused' : 'running'}: ${counts}`);
     else if (s.state.result) parts.push(`${s.past ? 'last run ' : ''}${s.state.result}: ${counts}`);
     else if (s.error) parts.push('run failed to start');
   }
@@ -363,19 +395,30 @@ function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefin
   const a = r?.a;
   const state: ActionState | undefined = a?.state;
   const live = r !== undefined && !r.view.finished;
-  item.iconPath = state ? stateIcon(state) : new vscode.ThemeIcon('circle-large-outline');
+  // A Slurm job waiting in the cluster's queue: `ready` (or a retry's `running`) with queuedAt, shown apart from running.
+  const queued = a !== undefined && live && a.queuedAt !== null && (a.state === 'ready' || a.state === 'running');
+  item.iconPath = queued ? new vscode.ThemeIcon('watch', new vscode.ThemeColor('charts.purple')) : state ? stateIcon(state) : new vscode.ThemeIcon('circle-large-outline');
   item.contextValue = state === 'running' || live ? 'actiontree.action.running' : 'actiontree.action';
-  const why = a && r && live && g ? waitingText(r.view.state, g.analysis.graph, node.action) : null;
+  const why = queued ? 'queued: submitted to Slurm, waiting for the cluster to start it' : a && r && live && g ? waitingText(r.view.state, g.analysis.graph, node.action) : null;
   item.description = r ? describe(r, why) : '';
-  const lines: string[] = [`${node.action}${state ? ` — ${state}` : ''}`];
+  const upToDate = state === 'skipped' && a?.reason === 'up to date';
+  const lines: string[] = [`${node.action}${queued ? ' — queued on the cluster' : upToDate ? ' — up to date (skipped: not run)' : state ? ` — ${state}` : ''}`];
   if (model?.description) lines.push(model.description);
+  const group = model?.limits?.group;
+  if (group !== undefined) {
+    const gt = g?.analysis.graph.limits?.groups.find((x) => x.name === group)?.timeoutMs;
+    lines.push(`group ${group}${gt !== undefined ? ` (timeout ${formatDuration(gt)})` : ''}`);
+  }
   if (model?.command) lines.push(`$ ${model.command.kind === 'shell' ? model.command.line : model.command.argv.join(' ')}`);
   if (a && r) {
     if (why) lines.push(why);
     lines.push(...timeLines(a));
-    if (a.reason) lines.push(a.reason);
+    if (a.reason && !upToDate) lines.push(a.reason);
     if (a.exitCode !== null && !(a.reason ?? '').includes(`exit code ${a.exitCode}`)) lines.push(`exit code ${a.exitCode}`);
     if (a.attempts.length > 1) lines.push(`${a.attempts.length} attempts`);
+    const lastAt = a.attempts[a.attempts.length - 1];
+    const usage = formatUsage(lastAt?.peakRssBytes, lastAt?.cpuTimeMs);
+    if (usage) lines.push(usage);
     if (r.earlier) lines.push(active ? 'not part of the current run (result of an earlier run)' : 'result of an earlier run (the newest run did not include it)');
   } else if (active) {
     lines.push('not part of the current run');
@@ -399,6 +442,7 @@ function timeLines(a: ActionRunState): string[] {
 function describe(r: ActionResult, why: string | null): string {
   const { a, view: s } = r;
   const now = s.finished ? (s.state.finishedAt ?? s.state.lastEventTime ?? Date.now()) : Date.now();
+  if (a.queuedAt !== null && (a.state === 'ready' || a.state === 'running')) return `queued ${formatDuration(Math.max(0, now - a.queuedAt))}`;
   switch (a.state) {
     case 'pending':
     case 'ready': {
@@ -416,12 +460,30 @@ function describe(r: ActionResult, why: string | null): string {
     case 'canceled':
       return a.startedAt === null ? `not run: ${a.reason ?? 'canceled'}` : (a.reason ?? 'canceled');
     case 'skipped':
-      return 'skipped';
+      return a.reason ?? 'skipped';
     default: {
       const never: never = a.state;
       return never;
     }
   }
+}
+
+/** A graph where some action declares `inputs`: its runs may skip actions. */
+export function isIncrementalGraph(g: GraphEntry): boolean {
+  return g.analysis.graph.actions.some((a) => a.inputs !== undefined);
+}
+
+/** The tooltip's line about the next run, from `actiontree plan` (docs/ui.md). */
+export function nextRunLine(node: TreeNode, reply: Awaited<ReturnType<PlanCache['get']>>): string {
+  if (reply === undefined) return 'Next run: (still working out what would run)';
+  if (reply.kind === 'error') return `Next run: unknown (${reply.message.split('\n')[0]})`;
+  if (node.kind === 'graph') {
+    const all = [...reply.decisions.values()];
+    const skip = all.filter((d) => d.decision === 'skip').length;
+    return `Next run: ${all.length - skip} of ${all.length} action${all.length === 1 ? '' : 's'} would run, ${skip} up to date`;
+  }
+  const d = reply.decisions.get(node.action);
+  return d === undefined ? 'Next run: not planned' : `Next run: ${describeDecision(d)}`;
 }
 
 export function nodeFile(n: TreeNode): string {

@@ -134,6 +134,11 @@ export interface ReportAction {
   /** Why the log is incomplete or missing (a full disk, an unwritable folder); null when it has every byte. */
   readonly logError: string | null;
   readonly dependsOn: readonly string[];
+  /** SPEC §8: of the last attempt's process tree (peak resident bytes; user + system ms), when measured. */
+  readonly peakRssBytes?: number;
+  readonly cpuTimeMs?: number;
+  /** SPEC §8: the memory (bytes) it held for admission: declared, or learned from an earlier run. */
+  readonly memory?: number;
   readonly attemptDetails: readonly ReportAttempt[];
   /** Incremental runs (SPEC §7): the fingerprint computed for this run; null when the action was never checked (canceled before it was ready). */
   readonly fingerprint?: string | null;
@@ -163,9 +168,15 @@ export interface Report {
 /** Collects per-attempt details from the event stream (the summary only has the totals). */
 export class AttemptLog {
   private readonly byAction = new Map<string, ReportAttempt[]>();
+  /** action-queued time of the attempt about to start (Slurm), by action. */
+  private readonly queued = new Map<string, number>();
 
   observe(e: RunEvent): void {
-    if (e.type === 'action-started') {
+    if (e.type === 'action-queued') {
+      this.queued.set(e.action, e.time);
+    } else if (e.type === 'action-started') {
+      const queuedAt = this.queued.get(e.action);
+      this.queued.delete(e.action);
       const list = this.byAction.get(e.action) ?? [];
       const last = list[list.length - 1];
       if (last !== undefined && last.finishedAt === null) {
@@ -175,15 +186,35 @@ export class AttemptLog {
           reason: e.previous?.reason ?? null,
           exitCode: e.previous?.exitCode ?? null,
           signal: e.previous?.signal ?? null,
+          ...(e.previous?.peakRssBytes !== undefined ? { peakRssBytes: e.previous.peakRssBytes } : {}),
+          ...(e.previous?.cpuTimeMs !== undefined ? { cpuTimeMs: e.previous.cpuTimeMs } : {}),
         };
       }
-      list.push({ attempt: e.attempt, startedAt: e.time, finishedAt: null, pid: e.pid, reason: null, exitCode: null, signal: null });
+      list.push({
+        attempt: e.attempt,
+        ...(queuedAt !== undefined ? { queuedAt: Math.min(queuedAt, e.time) } : {}),
+        ...(e.ref !== undefined ? { ref: e.ref } : {}),
+        startedAt: e.time,
+        finishedAt: null,
+        pid: e.pid,
+        reason: null,
+        exitCode: null,
+        signal: null,
+      });
       this.byAction.set(e.action, list);
     } else if (e.type === 'action-finished') {
       const list = this.byAction.get(e.action);
       const last = list?.[list.length - 1];
       if (list !== undefined && last !== undefined && last.finishedAt === null) {
-        list[list.length - 1] = { ...last, finishedAt: e.time, reason: e.reason, exitCode: e.exitCode, signal: e.signal };
+        list[list.length - 1] = {
+          ...last,
+          finishedAt: e.time,
+          reason: e.reason,
+          exitCode: e.exitCode,
+          signal: e.signal,
+          ...(e.peakRssBytes !== undefined ? { peakRssBytes: e.peakRssBytes } : {}),
+          ...(e.cpuTimeMs !== undefined ? { cpuTimeMs: e.cpuTimeMs } : {}),
+        };
       }
     }
   }
@@ -244,6 +275,9 @@ export function buildReport(args: {
           log: log === null ? null : `logs/${log}`,
           logError: args.logErrorOf?.(s.id) ?? null,
           dependsOn: a?.deps ?? [],
+          ...(last?.peakRssBytes !== undefined ? { peakRssBytes: last.peakRssBytes } : {}),
+          ...(last?.cpuTimeMs !== undefined ? { cpuTimeMs: last.cpuTimeMs } : {}),
+          ...(a?.needs.memory !== undefined ? { memory: a.needs.memory } : {}),
           attemptDetails: details,
           ...incrementalFields(args.incremental, s.id, s.startedAt !== null),
         },
@@ -295,4 +329,85 @@ export function writeReportAtomic(dir: string, report: Report): string {
     // already gone
   }
   return file;
+}
+
+/**
+ * Learned memory (SPEC §8): for each action, the peak resident memory of its last attempt in
+ * the newest report where it succeeded and was measured. Same reading rules as loadEstimates.
+ */
+export function loadLearnedMemory(graphFile: string, wanted?: ReadonlySet<string>, maxReports = 10): Map<string, number> {
+  const out = new Map<string, number>();
+  const dir = runsDir(graphFile);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return out;
+  }
+  names.sort().reverse();
+  let read = 0;
+  for (const name of names) {
+    if (read >= maxReports) break;
+    if (wanted !== undefined && [...wanted].every((id) => out.has(id))) break;
+    let report: unknown;
+    try {
+      report = JSON.parse(fs.readFileSync(path.join(dir, name, 'report.json'), 'utf8'));
+    } catch {
+      continue;
+    }
+    read++;
+    const actions = typeof report === 'object' && report !== null ? (report as { actions?: unknown }).actions : undefined;
+    if (typeof actions !== 'object' || actions === null) continue;
+    for (const [id, a] of Object.entries(actions as Record<string, unknown>)) {
+      if (out.has(id) || typeof a !== 'object' || a === null) continue;
+      const r = a as { state?: unknown; peakRssBytes?: unknown };
+      if (r.state === 'succeeded' && typeof r.peakRssBytes === 'number' && Number.isFinite(r.peakRssBytes) && r.peakRssBytes > 0) out.set(id, r.peakRssBytes);
+    }
+  }
+  return out;
+}
+
+/**
+ * Duration estimates from earlier runs of the same graph file: for each action, its duration
+ * in the newest report where it succeeded. Reads at most `maxReports` newest reports, and
+ * stops as soon as every `wanted` action has one; a corrupt or half-written report is skipped.
+ */
+export function loadEstimates(graphFile: string, wanted?: ReadonlySet<string>, maxReports = 10): Map<string, number> {
+  const out = new Map<string, number>();
+  const dir = runsDir(graphFile);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return out;
+  }
+  names.sort().reverse();
+  let read = 0;
+  for (const name of names) {
+    if (read >= maxReports) break;
+    if (wanted !== undefined && out.size >= wanted.size && [...wanted].every((id) => out.has(id))) break;
+    let report: unknown;
+    try {
+      report = JSON.parse(fs.readFileSync(path.join(dir, name, 'report.json'), 'utf8'));
+    } catch {
+      continue;
+    }
+    read++;
+    if (typeof report !== 'object' || report === null) continue;
+    const actions = (report as { actions?: unknown }).actions;
+    if (typeof actions !== 'object' || actions === null) continue;
+    for (const [id, a] of Object.entries(actions as Record<string, unknown>)) {
+      if (out.has(id) || typeof a !== 'object' || a === null) continue;
+      const r = a as { state?: unknown; durationMs?: unknown; startedAt?: unknown; finishedAt?: unknown };
+      if (r.state !== 'succeeded') continue;
+      const d =
+        typeof r.durationMs === 'number'
+          ? r.durationMs
+          : typeof r.startedAt === 'number' && typeof r.finishedAt === 'number'
+            ? r.finishedAt - r.startedAt
+            : NaN;
+      if (Number.isFinite(d) && d >= 0) out.set(id, d);
+    }
+  }
+  return out;
 }

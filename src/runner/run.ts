@@ -6,16 +6,25 @@ import type { Diagnostic } from '../core/diagnostics';
 import { topologicalOrder } from '../core/graph';
 import type { Graph } from '../core/model';
 import type { RunEvent } from '../core/run/events';
+import type { PauseSwitch } from '../core/run/pause';
 import { planRun } from '../core/run/plan';
 import { runGraph, type Clock, type GateDecision, type RunSummary, type SchedulerGate } from '../core/run/scheduler';
 import { IncrementalSession } from './incremental/session';
 import type { LineIndex } from '../core/text';
+import type { Executor } from '../core/run/executor';
 import { createLocalExecutor, type SpawnMode } from './executor';
 import type { OutputGate } from './launcher';
+import { createSlurmExecutor, prepareSlurm, slurmSettingsFromGraph, type ExecutorKind, type SlurmRunOptions } from './slurm/setup';
 import { newRunId } from './paths';
 import { readRegularFileSync } from './safeRead';
 import { loadEstimates } from './history';
-import { AttemptLog, buildReport, createRunDir, EventsWriter, writeReportAtomic } from './records';
+import { withAffinity } from './affinity';
+import { LoadHold } from './hold';
+import { AttemptLog, buildReport, createRunDir, EventsWriter, loadLearnedMemory, writeReportAtomic } from './records';
+import { Sampler, withSampling } from './sampler';
+
+/** How often running trees are sampled (SPEC §8: at most 200 ms). */
+const SAMPLE_INTERVAL_MS = 200;
 
 /**
  * One run of a graph file, end to end: read + validate, plan (selection, estimates from
@@ -54,6 +63,14 @@ export interface RunRequest {
   readonly outputGate?: OutputGate;
   /** Decides, as each job becomes ready, whether it runs or is skipped; told each job's end. */
   readonly gate?: SchedulerGate;
+  /** SPEC §8: sample each attempt's process tree (peak memory, CPU time, memoryLimit). Default true; false for benchmarks. */
+  readonly sampling?: boolean;
+  /** SPEC §8: pause/resume switch (the CLI flips it on SIGUSR1/SIGUSR2, the worker on messages). */
+  readonly pause?: PauseSwitch;
+  /** Where jobs run: 'local' (default) or 'slurm' (docs/slurm.md); undefined = the file's `executor`, else local. */
+  readonly executor?: ExecutorKind;
+  /** Slurm settings (environment of the Slurm tools, poll interval). */
+  readonly slurm?: SlurmRunOptions;
   /** Run every selected action, even those that are up to date (`--force`). */
   readonly force?: boolean;
 }
@@ -72,6 +89,8 @@ export type RunOutcome =
     }
   /** The graph has errors: nothing started. */
   | { readonly kind: 'invalid'; readonly diagnostics: readonly Diagnostic[]; readonly lineIndex: LineIndex }
+  /** The graph has no actions (an `empty-graph` warning): nothing to run, no run folder. */
+  | { readonly kind: 'nothing'; readonly message: string }
   /** Unreadable file, unknown action names, bad option, unwritable run folder: nothing started. */
   | { readonly kind: 'error'; readonly message: string };
 
@@ -121,11 +140,35 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const keepGoing = req.keepGoing ?? graph.keepGoing;
 
   const estimates = await loadEstimates(req.graphFile, new Set(graph.actions.map((a) => a.id)));
-  const plan = planRun(graph, requested, estimates, req.only === true, { baseDir: path.dirname(req.graphFile), resolve: path.resolve });
+  const learnedMemory = graph.limits?.memory !== undefined ? loadLearnedMemory(req.graphFile, new Set(graph.actions.map((a) => a.id))) : undefined;
+  const plan = planRun(graph, requested, estimates, req.only === true, {
+    baseDir: path.dirname(req.graphFile),
+    resolve: path.resolve,
+    totalMemory: os.totalmem(),
+    ...(learnedMemory !== undefined ? { learnedMemory } : {}),
+  });
   if (plan.unknown.length > 0) {
     const names = plan.unknown.map((n) => `'${n}'`).join(', ');
     const known = graph.actions.length <= 20 ? ` (actions: ${graph.actions.map((a) => a.id).join(', ')})` : '';
     return { kind: 'error', message: `no such action${plan.unknown.length > 1 ? 's' : ''} in ${path.basename(req.graphFile)}: ${names}${known}` };
+  }
+
+  if (plan.jobs.length === 0) {
+    return { kind: 'nothing', message: `${path.basename(req.graphFile)} has no actions: there was nothing to run` };
+  }
+
+  // Slurm (SPEC §9): check the cluster answers and read its licenses before anything is created.
+  const fromFile = slurmSettingsFromGraph(graph);
+  const onSlurm = (req.executor ?? fromFile.kind ?? 'local') === 'slurm';
+  let runCpus = cpus;
+  let resources = plan.resources;
+  let licenses: ReadonlySet<string> = new Set();
+  if (onSlurm) {
+    const prep = await prepareSlurm(plan, req.cpus, { ...(req.slurm ?? {}), env: req.slurm?.env ?? req.env ?? process.env });
+    if (!prep.ok) return { kind: 'error', message: prep.message };
+    runCpus = prep.cpus;
+    resources = prep.resources;
+    licenses = prep.licenses;
   }
 
   const runId = newRunId();
@@ -150,17 +193,41 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
 
   const writer = new EventsWriter(path.join(created.dir, 'events.jsonl'));
   const attempts = new AttemptLog();
-  const executor = createLocalExecutor({
-    spawn: req.spawn ?? 'helper',
-    baseDir: path.dirname(req.graphFile),
-    logDir: created.logDir,
-    ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
-    ...(req.env !== undefined ? { env: req.env } : {}),
-    runEnv: { ACTIONTREE_RUN_ID: runId, ACTIONTREE_RUN_DIR: created.dir },
-    ...(req.outputGate !== undefined ? { outputGate: req.outputGate } : {}),
-  });
+  const runEnv = { ACTIONTREE_RUN_ID: runId, ACTIONTREE_RUN_DIR: created.dir };
+  const slurmExecutor = onSlurm
+    ? createSlurmExecutor({
+        runId,
+        runDir: created.dir,
+        logDir: created.logDir,
+        jobs: plan.jobs,
+        // Pre-submitting dependents is only right when the runner would start them at once anyway.
+        lookahead: req.cpus === undefined && req.gate === undefined,
+        licenses,
+        runEnv,
+        options: { ...(req.slurm ?? {}), env: req.slurm?.env ?? req.env ?? process.env, defaults: { ...fromFile.defaults, ...(req.slurm?.defaults ?? {}) }, perAction: fromFile.perAction },
+      })
+    : null;
+  const sampler = new Sampler(SAMPLE_INTERVAL_MS);
+  const localExecutor = (): Executor => {
+    // (outputGate, the --json backpressure, applies to local processes: a Slurm job's output is read from its log file.)
+    const local = createLocalExecutor({
+      spawn: req.spawn ?? 'helper',
+      baseDir: path.dirname(req.graphFile),
+      logDir: created.logDir,
+      ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
+      ...(req.env !== undefined ? { env: req.env } : {}),
+      runEnv,
+      ...(req.outputGate !== undefined ? { outputGate: req.outputGate } : {}),
+    });
+    // SPEC §8: peak memory / CPU time of every attempt, memoryLimit enforcement (Linux /proc).
+    const pinned = plan.limits.cpuAffinity ? withAffinity(local) : local;
+    return req.sampling === false ? pinned : withSampling(pinned, sampler);
+  };
+  const executor: Executor = slurmExecutor ?? localExecutor();
   // If this process exits before the run ends (process.exit elsewhere, a fatal error), take
   // the detached process groups down with it.
+  const lim = plan.limits;
+  const hold = lim.maxLoad !== undefined || lim.minFreeMemory !== undefined ? new LoadHold(lim.maxLoad, lim.minFreeMemory) : undefined;
   const onExit = (): void => executor.killAllNow();
   process.on('exit', onExit);
   // Helpers start before the clock does: an action's time is its own, not a helper's start-up.
@@ -170,25 +237,31 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   await executor.prepare?.(mayRun ? Math.min(cpus, plan.jobs.length) : 0);
   const summary = await runGraph({
     jobs: plan.jobs,
-    resources: plan.resources,
+    resources,
     options: {
       runId,
-      cpus,
+      cpus: runCpus,
       keepGoing,
       graphFile: req.graphFile,
       estimates: new Map(plan.selection.filter((id) => estimates.has(id)).map((id) => [id, estimates.get(id) as number])),
     },
     executor,
     gate,
+    limits: plan.limits,
+    ...(req.pause !== undefined ? { pause: req.pause } : {}),
+    ...(hold !== undefined ? { hold } : {}),
     signal: req.signal,
     clock: realClock,
     onEvent: (e) => {
       writer.write(e);
       attempts.observe(e);
+      slurmExecutor?.observe(e);
       req.onEvent?.(e);
     },
   });
   process.removeListener('exit', onExit);
+  sampler.close();
+  hold?.close();
   session.close();
   await executor.close();
   const report = buildReport({
@@ -196,7 +269,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     plan,
     graphFile: req.graphFile,
     graphHash: loaded.hash,
-    cpus,
+    cpus: runCpus,
     keepGoing,
     summary,
     attempts,

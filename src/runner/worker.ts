@@ -7,9 +7,11 @@
  */
 import { formatDiagnostic } from '../core/format';
 import type { RunEvent, OutputStream } from '../core/run/events';
-import { parseParentMessage, type StartMessage, type WorkerToParent } from '../shared/runner-protocol';
+import { parseParentMessage, type PlanMessage, type StartMessage, type WorkerToParent } from '../shared/runner-protocol';
+import { planDecisions } from './incremental/plan';
 import { spawnModeFromEnv } from './executor';
 import { executeRun } from './run';
+import { PauseSwitch } from '../core/run/pause';
 
 /** Output to the parent: at most one message per action and stream per FLUSH_MS, each at most CAP characters. */
 const FLUSH_MS = 50;
@@ -18,6 +20,7 @@ const CAP = 64 * 1024;
 let started = false;
 let finished = false;
 const ac = new AbortController();
+const pause = new PauseSwitch();
 
 function send(m: WorkerToParent): void {
   if (!process.connected || process.send === undefined) return;
@@ -87,10 +90,12 @@ async function start(m: StartMessage): Promise<void> {
     ...(m.only !== undefined ? { only: m.only } : {}),
     ...(m.cpus !== undefined ? { cpus: m.cpus } : {}),
     ...(m.keepGoing !== undefined ? { keepGoing: m.keepGoing } : {}),
+    ...(m.executor !== undefined ? { executor: m.executor } : {}),
     ...(m.env !== undefined ? { env: m.env } : {}),
     ...(m.force !== undefined ? { force: m.force } : {}),
     ...(spawn !== undefined ? { spawn } : {}),
     signal: ac.signal,
+    pause,
     onRunDir: (dir) => (runDir = dir),
     onEvent: (e) => batcher.event(e),
   });
@@ -102,6 +107,7 @@ async function start(m: StartMessage): Promise<void> {
       finish({ type: 'done', runDir: null, result: null });
       return;
     }
+    case 'nothing':
     case 'error':
       send({ type: 'error', message: outcome.message });
       finish({ type: 'done', runDir, result: null });
@@ -114,6 +120,27 @@ async function start(m: StartMessage): Promise<void> {
       return never;
     }
   }
+}
+
+/** `actiontree plan` for the editor (tree tooltip, hover, code lens): reads, never writes. */
+function plan(m: PlanMessage): void {
+  const outcome = planDecisions(m.graphFile, { force: m.force === true });
+  switch (outcome.kind) {
+    case 'plan':
+      send({ type: 'plan-result', decisions: outcome.decisions.map((d) => ({ action: d.action, decision: d.decision, reasons: d.reasons.slice() })), warnings: outcome.warnings.slice() });
+      break;
+    case 'invalid':
+      send({ type: 'error', message: `the graph has errors\n${outcome.diagnostics.map((d) => formatDiagnostic(m.graphFile, d, outcome.lineIndex)).join('\n')}` });
+      break;
+    case 'error':
+      send({ type: 'error', message: outcome.message });
+      break;
+    default: {
+      const never: never = outcome;
+      return never;
+    }
+  }
+  finish({ type: 'done', runDir: null, result: null });
 }
 
 function finish(done: WorkerToParent): void {
@@ -143,6 +170,25 @@ function main(): void {
     switch (m.type) {
       case 'cancel':
         ac.abort();
+        return;
+      case 'pause':
+        pause.pause();
+        return;
+      case 'resume':
+        pause.resume();
+        return;
+      case 'plan':
+        if (started) {
+          send({ type: 'error', message: 'this worker is busy' });
+          return;
+        }
+        started = true;
+        try {
+          plan(m);
+        } catch (e: unknown) {
+          send({ type: 'error', message: `internal error: ${e instanceof Error ? e.message : String(e)}` });
+          finish({ type: 'done', runDir: null, result: null });
+        }
         return;
       case 'start':
         if (started) {

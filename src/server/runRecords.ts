@@ -9,6 +9,9 @@ export interface ActionRecord {
   readonly startedAt: number | null;
   readonly finishedAt: number | null;
   readonly attempts: number | undefined;
+  /** SPEC §8, of the last attempt, when measured. */
+  readonly peakRssBytes?: number | null;
+  readonly cpuTimeMs?: number | null;
 }
 
 export interface RunRecord {
@@ -47,6 +50,8 @@ function parseReport(text: string, reportPath: string, runId: string): { graphFi
         startedAt: num(a['startedAt']),
         finishedAt: num(a['finishedAt']),
         attempts: typeof a['attempts'] === 'number' ? a['attempts'] : undefined,
+        peakRssBytes: num(a['peakRssBytes']),
+        cpuTimeMs: num(a['cpuTimeMs']),
       });
     }
   }

@@ -29,6 +29,7 @@ import { definition, prepareRename, references, rename } from './features/naviga
 import { documentSymbols } from './features/symbols';
 import { codeActions } from './features/codeActions';
 import { CodeLenses } from './features/codeLens';
+import { NextRun, defaultRunnerScript } from './nextRun';
 
 /** Options the client may pass in `initializationOptions`. */
 export interface ServerOptions {
@@ -57,7 +58,14 @@ export function startServer(connection: Connection): void {
   const cache = new AnalysisCache(logError, () => gc.schedule());
   const json = new JsonService();
   const runs = new RunRecords();
-  const lenses = new CodeLenses();
+  let lensRefresh = false;
+  const nextRun = new NextRun(defaultRunnerScript(), undefined, () => {
+    if (lensRefresh) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  });
+  const lenses = new CodeLenses((uri, action) => {
+    const file = uriToPath(uri);
+    return file !== undefined && nextRun.upToDate(file, action);
+  });
   const coalescer = new Coalescer((uri) => cache.durationOf(uri));
   let pullMode = false;
   let scanWorkspace = true;
@@ -182,6 +190,7 @@ export function startServer(connection: Connection): void {
       opts.diagnosticMode === 'push' ? false : opts.diagnosticMode === 'pull' ? true : params.capabilities.textDocument?.diagnostic !== undefined;
     scanWorkspace = opts.workspaceDiagnostics !== false;
     workspaceFolderEvents = params.capabilities.workspace?.workspaceFolders === true;
+    lensRefresh = params.capabilities.workspace?.codeLens?.refreshSupport === true;
     foldingRangeLimit = params.capabilities.textDocument?.foldingRange?.rangeLimit;
     const uris = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     folders = uris.map(uriToPath).filter((p): p is string => p !== undefined);
@@ -272,6 +281,8 @@ export function startServer(connection: Connection): void {
     safely('didChangeWatchedFiles', async () => {
       for (const change of params.changes) {
         const p = uriToPath(change.uri);
+        // A graph file saved or changed on disk: what its next run would do may differ.
+        if (p !== undefined && p.endsWith(GRAPH_SUFFIX)) nextRun.invalidate(p);
         if (p === undefined || !p.endsWith(GRAPH_SUFFIX) || documents.get(change.uri) !== undefined) continue;
         if (change.type === FileChangeType.Deleted) {
           invalidateDisk(change.uri);
@@ -334,7 +345,12 @@ export function startServer(connection: Connection): void {
       if (tooLarge(da)) return null;
       const offset = da.analysis.lineIndex.offsetAt(params.position);
       const file = uriToPath(doc.uri);
-      const semantic = await semanticHover(da, offset, async () => (file === undefined ? undefined : runs.latest(file)));
+      const semantic = await semanticHover(
+        da,
+        offset,
+        async () => (file === undefined ? undefined : runs.latest(file)),
+        async (action, run) => (file === undefined ? undefined : nextRun.hoverText(file, da.analysis.graph, action, run?.runId ?? null)),
+      );
       if (semantic !== undefined) return semantic;
       return json.service.doHover(doc, params.position, json.parse(doc));
     }),
@@ -385,7 +401,10 @@ export function startServer(connection: Connection): void {
   connection.onCodeLens(
     guard('codeLens', [], (params) => {
       const da = analysisOf(params.textDocument.uri);
-      return da === undefined ? [] : lenses.list(da);
+      if (da === undefined) return [];
+      const file = uriToPath(params.textDocument.uri);
+      if (file !== undefined) nextRun.prefetch(file, da.analysis.graph);
+      return lenses.list(da);
     }),
   );
 

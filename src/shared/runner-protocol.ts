@@ -24,9 +24,22 @@ export interface StartMessage {
   readonly cpus?: number;
   /** Overrides the file's `keepGoing`. */
   readonly keepGoing?: boolean;
+  /** Where jobs run (docs/slurm.md); omitted = the file's `executor`, else local. */
+  readonly executor?: 'local' | 'slurm';
   /** Base environment of the actions (default: the worker's own). The extension sends a terminal's. */
   readonly env?: Readonly<Record<string, string>>;
-  /** true: run every selected action, even those that are up to date (`--force`). */
+  /** Run every selected action, even those that are up to date (`--force`). */
+  readonly force?: boolean;
+}
+
+/**
+ * Plan without running (`actiontree plan`): the worker answers with one `plan-result` (or an
+ * `error`), then `done` with a null result, and exits. Reads files only (input hashes, the
+ * incremental state); writes nothing, takes no lock.
+ */
+export interface PlanMessage {
+  readonly type: 'plan';
+  readonly graphFile: string;
   readonly force?: boolean;
 }
 
@@ -34,7 +47,16 @@ export interface CancelMessage {
   readonly type: 'cancel';
 }
 
-export type ParentToWorker = StartMessage | CancelMessage;
+/** SPEC §8: nothing new starts until `resume`; running actions go on. */
+export interface PauseMessage {
+  readonly type: 'pause';
+}
+
+export interface ResumeMessage {
+  readonly type: 'resume';
+}
+
+export type ParentToWorker = StartMessage | CancelMessage | PauseMessage | ResumeMessage | PlanMessage;
 
 export interface EventMessage {
   readonly type: 'event';
@@ -55,7 +77,20 @@ export interface DoneMessage {
   readonly result: RunResult | null;
 }
 
-export type WorkerToParent = EventMessage | ErrorMessage | DoneMessage;
+export interface PlanDecisionData {
+  readonly action: string;
+  readonly decision: 'run' | 'skip';
+  readonly reasons: readonly string[];
+}
+
+export interface PlanResultMessage {
+  readonly type: 'plan-result';
+  /** Topological order, as `actiontree plan`. */
+  readonly decisions: readonly PlanDecisionData[];
+  readonly warnings: readonly string[];
+}
+
+export type WorkerToParent = EventMessage | ErrorMessage | DoneMessage | PlanResultMessage;
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -75,6 +110,10 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
   switch (x['type']) {
     case 'cancel':
       return { ok: true, value: { type: 'cancel' } };
+    case 'pause':
+      return { ok: true, value: { type: 'pause' } };
+    case 'resume':
+      return { ok: true, value: { type: 'resume' } };
     case 'start': {
       const graphFile = x['graphFile'];
       if (typeof graphFile !== 'string' || graphFile === '') return { ok: false, error: 'start: graphFile must be a non-empty string' };
@@ -92,6 +131,8 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
       if (env !== undefined && !isStringRecord(env)) return { ok: false, error: 'start: env must be an object of strings' };
       const only = x['only'];
       if (only !== undefined && typeof only !== 'boolean') return { ok: false, error: 'start: only must be a boolean' };
+      const executor = x['executor'];
+      if (executor !== undefined && executor !== 'local' && executor !== 'slurm') return { ok: false, error: "start: executor must be 'local' or 'slurm'" };
       const force = x['force'];
       if (force !== undefined && typeof force !== 'boolean') return { ok: false, error: 'start: force must be a boolean' };
       const value: StartMessage = {
@@ -101,17 +142,25 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
         ...(only !== undefined ? { only } : {}),
         ...(cpus !== undefined ? { cpus } : {}),
         ...(keepGoing !== undefined ? { keepGoing } : {}),
+        ...(executor !== undefined ? { executor } : {}),
         ...(env !== undefined ? { env: { ...(env as Record<string, string>) } } : {}),
         ...(force !== undefined ? { force } : {}),
       };
       return { ok: true, value };
+    }
+    case 'plan': {
+      const graphFile = x['graphFile'];
+      if (typeof graphFile !== 'string' || graphFile === '') return { ok: false, error: 'plan: graphFile must be a non-empty string' };
+      const force = x['force'];
+      if (force !== undefined && typeof force !== 'boolean') return { ok: false, error: 'plan: force must be a boolean' };
+      return { ok: true, value: { type: 'plan', graphFile, ...(force !== undefined ? { force } : {}) } };
     }
     default:
       return { ok: false, error: `unknown message type ${JSON.stringify(x['type'])}` };
   }
 }
 
-const eventTypes = new Set(['run-started', 'action-ready', 'action-started', 'action-output', 'action-finished', 'run-finished']);
+const eventTypes = new Set(['run-started', 'action-ready', 'action-queued', 'action-started', 'action-output', 'action-finished', 'run-paused', 'run-resumed', 'run-finished']);
 const results = new Set(['succeeded', 'failed', 'canceled']);
 
 /** Validates a message received by the extension (shape-level: type tags and field types). */
@@ -123,7 +172,7 @@ export function parseWorkerMessage(x: unknown): Parsed<WorkerToParent> {
       if (!isObject(e) || typeof e['type'] !== 'string' || !eventTypes.has(e['type']) || typeof e['time'] !== 'number') {
         return { ok: false, error: 'event: not a run event' };
       }
-      if (e['type'] !== 'run-started' && e['type'] !== 'run-finished' && typeof e['action'] !== 'string') {
+      if (e['type'] !== 'run-started' && e['type'] !== 'run-finished' && e['type'] !== 'run-paused' && e['type'] !== 'run-resumed' && typeof e['action'] !== 'string') {
         return { ok: false, error: 'event: missing action' };
       }
       return { ok: true, value: { type: 'event', event: e as unknown as RunEvent } };
@@ -137,6 +186,21 @@ export function parseWorkerMessage(x: unknown): Parsed<WorkerToParent> {
       if (runDir !== null && typeof runDir !== 'string') return { ok: false, error: 'done: runDir must be a string or null' };
       if (result !== null && !(typeof result === 'string' && results.has(result))) return { ok: false, error: 'done: bad result' };
       return { ok: true, value: { type: 'done', runDir, result: result as RunResult | null } };
+    }
+    case 'plan-result': {
+      const ds = x['decisions'];
+      const ws = x['warnings'];
+      if (!Array.isArray(ds) || !Array.isArray(ws) || !ws.every((w) => typeof w === 'string')) return { ok: false, error: 'plan-result: bad shape' };
+      const decisions: PlanDecisionData[] = [];
+      for (const d of ds as unknown[]) {
+        if (!isObject(d) || typeof d['action'] !== 'string' || (d['decision'] !== 'run' && d['decision'] !== 'skip')) {
+          return { ok: false, error: 'plan-result: bad decision' };
+        }
+        const reasons = d['reasons'];
+        if (!Array.isArray(reasons) || !reasons.every((r) => typeof r === 'string')) return { ok: false, error: 'plan-result: bad reasons' };
+        decisions.push({ action: d['action'], decision: d['decision'], reasons: (reasons as string[]).slice() });
+      }
+      return { ok: true, value: { type: 'plan-result', decisions, warnings: (ws as string[]).slice() } };
     }
     default:
       return { ok: false, error: `unknown message type ${JSON.stringify(x['type'])}` };

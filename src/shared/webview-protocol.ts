@@ -4,7 +4,7 @@
  * Pure: no `vscode`, no DOM.
  */
 import type { ActionState } from '../core/run/events';
-import type { GanttAction, GanttAttempt, GanttInput } from '../core/gantt/model';
+import type { GanttAction, GanttAttempt, GanttInput, GanttPause } from '../core/gantt/model';
 
 /** Where a chart comes from; kept in the webview state so a reload can restore it. */
 export type ChartSource =
@@ -28,6 +28,8 @@ export interface PatchMessage {
   readonly result: GanttInput['result'];
   readonly now: number;
   readonly source: ChartSource | null;
+  /** SPEC §8: the run's paused intervals so far (replacing the previous list). */
+  readonly pauses?: readonly GanttPause[];
 }
 
 export interface ErrorMessage {
@@ -104,7 +106,7 @@ function attempt(x: unknown): GanttAttempt {
 
 function action(x: unknown): GanttAction {
   need(isObj(x), 'action');
-  const { id, dependsOn, state, readyAt, attempts, finishedAt, reason, exitCode, signal, command, description, estimateMs, waiting } = x;
+  const { id, dependsOn, state, readyAt, attempts, finishedAt, reason, exitCode, signal, command, description, estimateMs, waiting, group, peakRssBytes, cpuTimeMs } = x;
   need(isId(id), 'action.id');
   need(Array.isArray(dependsOn) && dependsOn.every(isId), `action ${id}: dependsOn`);
   need(typeof state === 'string' && STATES.has(state), `action ${id}: state`);
@@ -112,6 +114,8 @@ function action(x: unknown): GanttAction {
   need(Array.isArray(attempts), `action ${id}: attempts`);
   need(isStrOrNull(reason) && isStrOrNull(signal, 100) && isStrOrNull(command) && isStrOrNull(description), `action ${id}: texts`);
   need(waiting === undefined || isStrOrNull(waiting, 500), `action ${id}: waiting`);
+  need(group === undefined || isStrOrNull(group), `action ${id}: group`);
+  need((peakRssBytes === undefined || isNumOrNull(peakRssBytes)) && (cpuTimeMs === undefined || isNumOrNull(cpuTimeMs)), `action ${id}: usage`);
   return {
     id,
     dependsOn: (dependsOn as string[]).slice(),
@@ -126,6 +130,9 @@ function action(x: unknown): GanttAction {
     description,
     estimateMs,
     ...(typeof waiting === 'string' ? { waiting } : {}),
+    ...(typeof group === 'string' ? { group } : {}),
+    ...(typeof peakRssBytes === 'number' ? { peakRssBytes } : {}),
+    ...(typeof cpuTimeMs === 'number' ? { cpuTimeMs } : {}),
   };
 }
 
@@ -140,15 +147,23 @@ function source(x: unknown): ChartSource | null {
   return { kind: 'run', graphFile: x['graphFile'] as string, runDir: x['runDir'] as string | null };
 }
 
+function pauseList(x: unknown): GanttPause[] {
+  need(Array.isArray(x) && x.length <= 10_000, 'pauses');
+  return x.map((p) => {
+    need(isObj(p) && isNum(p['start']) && isNumOrNull(p['end']), 'pause');
+    return { start: p['start'] as number, end: p['end'] as number | null };
+  });
+}
+
 export function parseChart(x: unknown): GanttInput {
   need(isObj(x), 'chart');
-  const { runId, title, startedAt, finishedAt, result, actions } = x;
+  const { runId, title, startedAt, finishedAt, result, actions, pauses } = x;
   need(typeof runId === 'string' && runId.length <= MAX_ID, 'chart.runId');
   need(typeof title === 'string' && title.length <= MAX_ID, 'chart.title');
   need(isNum(startedAt) && isNumOrNull(finishedAt), 'chart times');
   need(RESULTS.has(result), 'chart.result');
   need(Array.isArray(actions), 'chart.actions');
-  return { runId, title, startedAt, finishedAt, result: result as GanttInput['result'], actions: actions.map(action) };
+  return { runId, title, startedAt, finishedAt, result: result as GanttInput['result'], actions: actions.map(action), ...(pauses !== undefined ? { pauses: pauseList(pauses) } : {}) };
 }
 
 function wrap<T>(f: () => T): Parsed<T> {
@@ -188,6 +203,7 @@ export function parseHostMessage(x: unknown): Parsed<HostToWebview> {
           result: x['result'] as GanttInput['result'],
           now: x['now'] as number,
           source: source(x['source']),
+          ...(x['pauses'] !== undefined ? { pauses: pauseList(x['pauses']) } : {}),
         };
       case 'error':
         need(typeof x['message'] === 'string' && x['message'].length <= MAX_TEXT, 'error.message');

@@ -312,6 +312,16 @@ describe('running graphs from VS Code', function () {
     assert.equal(session.state.result, 'canceled');
   });
 
+  it('Run Graph on Slurm hands executor slurm to the runner (no cluster configured here: a clear error, nothing run)', async () => {
+    const uri = vscode.Uri.joinPath(root(), 'build.actiontree.jsonc');
+    const r = (await vscode.commands.executeCommand('actiontree.runGraphOnSlurm', uri.toString())) as RunResult;
+    assert.equal(r.ok, true, r.message);
+    const s = await wait(r.session!);
+    assert.equal(s.result, null, 'nothing ran');
+    assert.match(s.error ?? '', /--executor slurm: (Slurm is not installed here|the Slurm controller does not answer|SLURM_CONF points to)/);
+    assert.equal(s.runDir, null);
+  });
+
   it('refuses a graph with errors and runs nothing', async () => {
     const uri = install('invalid.actiontree.jsonc');
     const before = ((await vscode.commands.executeCommand('actiontree.internal.sessions')) as Summary[]).length;

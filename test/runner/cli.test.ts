@@ -128,6 +128,27 @@ describe('actiontree run (CLI, real processes)', function () {
     assert.match(r.stderr, /no \*\.actiontree\.jsonc file in the current folder/);
   });
 
+  it('the summary names the slowest and the largest actions (peak memory, CPU time)', async () => {
+    const dir = tmpDir();
+    const node = JSON.stringify(process.execPath);
+    writeGraph(dir, { version: 1, cpus: 2, actions: { big: { command: `${node} -e "const b=Buffer.alloc(80*1048576,1);setTimeout(()=>{},400)"` }, quick: { command: 'true' } } });
+    const r = await runCli(['run'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\nslowest: big \d+(\.\d+)?(ms|s), quick \d+/);
+    assert.match(r.stdout, /\nlargest: big peak \d+(\.\d)? MiB, CPU \d+(ms|\.\ds); quick peak/);
+  });
+
+  it('an empty graph ("actions": {}) says there was nothing to run, exit 0, no run folder; validate warns', async () => {
+    const dir = tmpDir();
+    writeGraph(dir, '{ "version": 1, "actions": {} }');
+    const r = await runCli(['run'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /test\.actiontree\.jsonc has no actions: there was nothing to run/);
+    assert.equal(fs.existsSync(path.join(dir, '.actiontree')), false);
+    const v = await runCli(['validate'], dir);
+    assert.match(v.stdout + v.stderr, /1:28: warning empty-graph: the graph has no actions/);
+  });
+
   it('--json prints every event, one JSON object per line; named actions select their dependencies', async () => {
     const dir = tmpDir();
     writeGraph(dir, { version: 1, actions: { a: { command: 'echo A' }, b: { command: 'true', dependsOn: ['a'] }, c: { command: 'true' } } });
@@ -159,7 +180,7 @@ describe('actiontree run (CLI, real processes)', function () {
     assert.match(bad.stderr, /--only needs at least one ACTION/);
   });
 
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129], ['SIGQUIT', 131]] as const) {
     it(`${sig} cancels cleanly: trees killed, report written, exit ${code}`, async () => {
       const dir = tmpDir();
       writeGraph(dir, { version: 1, cpus: 2, actions: { a: { command: treeCmd('a') }, b: { command: treeCmd('b') }, c: { command: 'true', dependsOn: ['a'] } } });
@@ -173,13 +194,45 @@ describe('actiontree run (CLI, real processes)', function () {
       c.child.kill(sig);
       const { code: exitCode } = await c.exit;
       assert.equal(exitCode, code, c.stderr());
-      assert.match(c.stderr(), sig === 'SIGINT' ? /Ctrl-C: canceling the run/ : /SIGTERM: canceling the run/);
+      assert.match(c.stderr(), sig === 'SIGINT' ? /Ctrl-C: canceling the run/ : new RegExp(`${sig}: canceling the run`));
       const report = JSON.parse(fs.readFileSync(path.join(onlyRun(dir), 'report.json'), 'utf8')) as Report;
       assert.equal(report.result, 'canceled');
       assert.deepEqual(Object.values(report.actions).map((a) => a.state), ['canceled', 'canceled', 'canceled']);
       for (const n of ['a', 'a-child', 'b', 'b-child']) assert.equal(isAlive(readPid(path.join(dir, `${n}.pid`))), false, `${n} survived`);
     });
   }
+
+  it('SIGUSR1 pauses (no new start for as long as it lasts, no inspector), SIGUSR2 resumes; events and report tell', async () => {
+    const dir = tmpDir();
+    writeGraph(dir, { version: 1, cpus: 1, actions: { a: { command: 'echo started; sleep 0.5', priority: 1 }, b: { command: 'true' }, c: { command: 'true', dependsOn: ['b'] } } });
+    const c = await cli(['run', '--json'], dir);
+    try {
+      await c.line((l) => (JSON.parse(l) as RunEvent).type === 'action-output');
+      c.child.kill('SIGUSR1');
+      await c.line((l) => (JSON.parse(l) as RunEvent).type === 'run-paused');
+      const pausedAt = Date.now();
+      // 'a' ends while paused: 'b' must not start until SIGUSR2, however long the pause lasts.
+      await c.line((l) => {
+        const e = JSON.parse(l) as RunEvent;
+        return e.type === 'action-finished' && e.action === 'a';
+      });
+      await new Promise((r) => setTimeout(r, 800));
+      assert.ok(!c.stdout().split('\n').some((l) => l.includes('"action-started"') && l.includes('"b"')), `b started while paused: ${c.stdout()}`);
+      c.child.kill('SIGUSR2');
+      const { code } = await c.exit;
+      assert.equal(code, 0, c.stderr());
+      assert.doesNotMatch(c.stderr(), /Debugger listening/);
+      const events = readEvents(path.join(onlyRun(dir), 'events.jsonl'));
+      const paused = events.find((e) => e.type === 'run-paused')!;
+      const resumed = events.find((e) => e.type === 'run-resumed')!;
+      const bStart = events.find((e) => e.type === 'action-started' && e.action === 'b')!;
+      assert.ok(resumed.time - paused.time >= 800, `paused for ${resumed.time - paused.time} ms`);
+      assert.ok(bStart.time >= resumed.time, 'b started after the resume');
+      assert.ok(Date.now() - pausedAt >= 800);
+    } finally {
+      if (c.child.exitCode === null) c.child.kill('SIGKILL');
+    }
+  });
 
   it('a SIGKILLed runner leaves a readable events.jsonl, and its action trees die with it', async () => {
     const dir = tmpDir();

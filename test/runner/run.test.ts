@@ -118,6 +118,26 @@ for (const mode of ['helper', 'node'] as const) describe(`runner with real proce
     assert.ok(report.actions['report']!.startedAt! >= report.actions['after']!.finishedAt!);
   });
 
+  it('keepGoing false: acceptFailedDependencies runs as a finally after its dependencies finish (the bundled example\'s notify)', async () => {
+    const dir = tmpDir();
+    const file = writeGraph(dir, {
+      version: 1,
+      cpus: 2,
+      actions: {
+        fail: { command: 'exit 1' },
+        slow: { command: sleep(0.3) },
+        publish: { command: 'true', dependsOn: ['slow', 'fail'] },
+        notify: { command: 'echo notified > notified.txt', dependsOn: ['publish'], acceptFailedDependencies: true },
+      },
+    });
+    const { report } = await runGraphFile(file);
+    assert.equal(report.result, 'failed');
+    assert.equal(report.actions['publish']!.state, 'canceled');
+    assert.equal(report.actions['notify']!.state, 'succeeded');
+    assert.ok(report.actions['notify']!.startedAt! >= report.actions['slow']!.finishedAt!, `notify waits for everything before it: ${JSON.stringify(report.actions)}`);
+    assert.equal(fs.readFileSync(path.join(dir, 'notified.txt'), 'utf8'), 'notified\n');
+  });
+
   it('--keep-going from the request overrides the file', async () => {
     const dir = tmpDir();
     const file = writeGraph(dir, { version: 1, actions: { fail: { command: 'exit 1' }, ok: { command: 'true', priority: -1 } } });

@@ -48,6 +48,27 @@ describe('runner worker over IPC (dist/runner.js bundle)', function () {
     await bundles();
   });
 
+  it('pause / resume messages (Pause Run / Resume Run): no start while paused, run-paused and run-resumed events', async () => {
+    const dir = tmpDir();
+    const file = writeGraph(dir, { version: 1, cpus: 1, actions: { a: { command: 'echo go; sleep 0.4', priority: 1 }, b: { command: 'true' } } });
+    const s = await startWorker();
+    s.send({ type: 'start', graphFile: file });
+    await s.until((m) => m.type === 'event' && m.event.type === 'action-output');
+    s.send({ type: 'pause' });
+    await s.until((m) => m.type === 'event' && m.event.type === 'action-finished' && m.event.action === 'a');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(!events(s.messages).some((e) => e.type === 'action-started' && e.action === 'b'), 'b started while paused');
+    s.send({ type: 'resume' });
+    const { messages } = await s.done;
+    const ev = events(messages);
+    const types = ev.map((e) => e.type);
+    assert.ok(types.includes('run-paused') && types.includes('run-resumed'));
+    const resumed = ev.find((e) => e.type === 'run-resumed')!;
+    const bStart = ev.find((e) => e.type === 'action-started' && e.action === 'b')!;
+    assert.ok(bStart.time >= resumed.time);
+    assert.deepEqual(messages[messages.length - 1], { type: 'done', runDir: (messages[messages.length - 1] as { runDir: string }).runDir, result: 'succeeded' });
+  });
+
   it('runs a graph: events, then done with the run folder; output is batched', async () => {
     const dir = tmpDir();
     const file = writeGraph(dir, {

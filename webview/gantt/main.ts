@@ -203,7 +203,7 @@ window.addEventListener('message', (ev: MessageEvent<unknown>) => {
         return c ?? a;
       });
       for (const a of msg.actions) if (!seen.has(a.id)) actions.push(a);
-      input = { ...input, actions, finishedAt: msg.finishedAt, result: msg.result };
+      input = { ...input, actions, finishedAt: msg.finishedAt, result: msg.result, ...(msg.pauses !== undefined ? { pauses: msg.pauses } : {}) };
       break;
     }
     case 'error':

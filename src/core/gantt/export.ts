@@ -10,9 +10,9 @@ import { LEGEND, layoutOf, renderGantt, type RenderOptions } from './render';
 /** A fixed palette for exported charts (light, with a dark variant for dark-mode viewers). */
 export const EXPORT_CSS = `
 .gantt { font: 12px system-ui, -apple-system, Segoe UI, Ubuntu, sans-serif; --fg:#1f2328; --muted:#656d76; --bg:#ffffff; --alt:#f6f8fa; --grid:#d0d7de;
-  --run:#0969da; --ok:#1a7f37; --fail:#cf222e; --cancel:#9c4a00; --skip:#8c959f; --wait:#bf8700; --crit:#8250df; --now:#cf222e; }
+  --run:#0969da; --ok:#1a7f37; --fail:#cf222e; --cancel:#9c4a00; --skip:#8c959f; --wait:#bf8700; --queue:#1b7c83; --crit:#8250df; --now:#cf222e; }
 @media (prefers-color-scheme: dark) { .gantt { --fg:#e6edf3; --muted:#8d96a0; --bg:#0d1117; --alt:#161b22; --grid:#30363d;
-  --run:#2f81f7; --ok:#3fb950; --fail:#f85149; --cancel:#d29922; --skip:#6e7681; --wait:#d29922; --crit:#a371f7; --now:#f85149; } }
+  --run:#2f81f7; --ok:#3fb950; --fail:#f85149; --cancel:#d29922; --skip:#6e7681; --wait:#d29922; --queue:#39c5cf; --crit:#a371f7; --now:#f85149; } }
 .gantt text { fill: var(--fg); }
 .gantt .bg, .gantt .axis-bg { fill: var(--bg); }
 .gantt .row-alt { fill: var(--alt); }
@@ -22,10 +22,12 @@ export const EXPORT_CSS = `
 .gantt .tick-clock, .gantt .axis-sub { fill: var(--muted); font-size: 11px; }
 .gantt .title { font-size: 14px; }
 .gantt .bar.wait { fill: var(--wait); opacity: .55; }
+.gantt .bar.queue { fill: var(--queue); opacity: .7; }
 .gantt .bar.est { fill: none; stroke: var(--muted); stroke-dasharray: 4 3; }
 .gantt .bar.run { fill: var(--run); }
 .gantt .st-succeeded.bar { fill: var(--ok); } .gantt .st-failed.bar { fill: var(--fail); }
 .gantt .st-canceled.bar { fill: var(--cancel); } .gantt .st-skipped.bar { fill: var(--skip); }
+.gantt .bar.skip { fill: var(--skip); fill-opacity: .35; stroke: var(--skip); stroke-width: 1.5; }
 .gantt .bar.crit { stroke: var(--crit); stroke-width: 2; }
 .gantt .glyph.st-succeeded { fill: var(--ok); } .gantt .glyph.st-failed { fill: var(--fail); }
 .gantt .glyph.st-running { fill: var(--run); } .gantt .glyph.st-canceled { fill: var(--cancel); }
@@ -36,6 +38,7 @@ export const EXPORT_CSS = `
 .gantt .arrowhead { fill: var(--muted); }
 .gantt .now { stroke: var(--now); stroke-width: 1.5; } .gantt .now-label { fill: var(--now); font-size: 10px; }
 .gantt .legend text { fill: var(--muted); }
+.gantt .paused { fill: var(--muted); opacity: .15; }
 `;
 
 export interface ExportOptions {

@@ -6,12 +6,15 @@ import type { ActionState, RunEvent } from '../run/events';
 import { initialRunState, reduceRun, type RunState } from '../run/state';
 import type { Graph } from '../model';
 import type { GanttAction, GanttInput } from './model';
+import { formatDuration } from '../duration';
 
 /** Per-action facts from the graph file that the run state does not carry. */
 export interface ActionInfo {
   readonly dependsOn: readonly string[];
   readonly command: string | null;
   readonly description: string | null;
+  /** SPEC §8 group, shown as "group 'tests' (timeout 10m)". */
+  readonly group?: string | null;
 }
 
 export type GraphInfo = ReadonlyMap<string, ActionInfo>;
@@ -21,9 +24,23 @@ export function graphInfo(graph: Graph): GraphInfo {
   for (const a of graph.actions) {
     const deps = (a as { deps?: readonly string[] }).deps ?? a.dependsOn.map((d) => d.value);
     const command = a.command === undefined ? null : a.command.kind === 'shell' ? a.command.line : a.command.argv.join(' ');
-    m.set(a.id, { dependsOn: deps, command, description: a.description ?? null });
+    const g = a.limits?.group;
+    const gt = g !== undefined ? graph.limits?.groups.find((x) => x.name === g)?.timeoutMs : undefined;
+    const group = g === undefined ? null : `${g}${gt !== undefined ? ` (timeout ${formatDuration(gt)})` : ''}`;
+    m.set(a.id, { dependsOn: deps, command, description: a.description ?? null, group });
   }
   return m;
+}
+
+/** The last measured attempt's use (SPEC §8). */
+function usageOf(attempts: readonly { readonly peakRssBytes?: number; readonly cpuTimeMs?: number }[]): { peakRssBytes?: number; cpuTimeMs?: number } {
+  for (let i = attempts.length - 1; i >= 0; i--) {
+    const t = attempts[i]!;
+    if (t.peakRssBytes !== undefined || t.cpuTimeMs !== undefined) {
+      return { ...(t.peakRssBytes !== undefined ? { peakRssBytes: t.peakRssBytes } : {}), ...(t.cpuTimeMs !== undefined ? { cpuTimeMs: t.cpuTimeMs } : {}) };
+    }
+  }
+  return {};
 }
 
 /** Row order: dependencies before dependents, otherwise the given order (stable, deterministic). */
@@ -103,7 +120,8 @@ export function inputFromRunState(state: RunState, info?: GraphInfo, title?: str
       dependsOn: i?.dependsOn ?? [],
       state: a.state,
       readyAt: a.readyAt,
-      attempts: a.attempts.map((t) => ({ startedAt: t.startedAt, finishedAt: t.finishedAt })),
+      ...(a.queuedAt !== null ? { queuedAt: a.queuedAt } : {}),
+      attempts: a.attempts.map((t) => ({ ...(t.queuedAt !== undefined ? { queuedAt: t.queuedAt } : {}), startedAt: t.startedAt, finishedAt: t.finishedAt })),
       finishedAt: a.finishedAt,
       reason: a.reason,
       exitCode: a.exitCode,
@@ -111,6 +129,8 @@ export function inputFromRunState(state: RunState, info?: GraphInfo, title?: str
       command: i?.command ?? null,
       description: i?.description ?? null,
       estimateMs: typeof est === 'number' && Number.isFinite(est) ? est : null,
+      group: i?.group ?? null,
+      ...usageOf(a.attempts),
       ...(waiting && (a.state === 'pending' || a.state === 'ready') ? { waiting: waiting(id) } : {}),
     });
   }
@@ -121,6 +141,7 @@ export function inputFromRunState(state: RunState, info?: GraphInfo, title?: str
     finishedAt: state.status === 'finished' ? (state.finishedAt ?? state.lastEventTime) : null,
     result: state.result,
     actions,
+    pauses: state.pauses ?? [],
   };
 }
 
@@ -266,7 +287,7 @@ export function inputFromReport(report: ParsedReport, info?: GraphInfo, events?:
     const replayed = replay?.actions.get(id);
     const attempts =
       replayed && replayed.attempts.length > 0
-        ? replayed.attempts.map((t) => ({ startedAt: t.startedAt, finishedAt: t.finishedAt ?? a.finishedAt }))
+        ? replayed.attempts.map((t) => ({ ...(t.queuedAt !== undefined ? { queuedAt: t.queuedAt } : {}), startedAt: t.startedAt, finishedAt: t.finishedAt ?? a.finishedAt }))
         : a.startedAt !== null
           ? [{ startedAt: a.startedAt, finishedAt: a.finishedAt }]
           : [];
@@ -283,6 +304,8 @@ export function inputFromReport(report: ParsedReport, info?: GraphInfo, events?:
       command: a.command ?? i?.command ?? null,
       description: a.description ?? i?.description ?? null,
       estimateMs: null,
+      group: i?.group ?? null,
+      ...(replayed ? usageOf(replayed.attempts) : {}),
     });
   }
   return {
@@ -293,6 +316,7 @@ export function inputFromReport(report: ParsedReport, info?: GraphInfo, events?:
     finishedAt: report.finishedAt ?? lastTime(report),
     result: report.result,
     actions,
+    pauses: replay?.pauses ?? [],
   };
 }
 

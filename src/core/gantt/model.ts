@@ -8,6 +8,8 @@ import { countActions, type ActionCounts } from '../run/counts';
 
 /** One attempt of an action: it started, and (unless still running) finished. */
 export interface GanttAttempt {
+  /** When it was queued on a cluster (Slurm); absent for local attempts. */
+  readonly queuedAt?: number;
   readonly startedAt: number;
   /** null while running. */
   readonly finishedAt: number | null;
@@ -19,6 +21,8 @@ export interface GanttAction {
   readonly dependsOn: readonly string[];
   readonly state: ActionState;
   readonly readyAt: number | null;
+  /** An attempt waiting in a cluster's queue right now (not started yet), when there is one. */
+  readonly queuedAt?: number | null;
   readonly attempts: readonly GanttAttempt[];
   readonly finishedAt: number | null;
   readonly reason: string | null;
@@ -31,6 +35,11 @@ export interface GanttAction {
   readonly estimateMs: number | null;
   /** Why it is waiting (live runs: `waiting for db (held by migrate)`), from core/run/waiting. */
   readonly waiting?: string | null;
+  /** SPEC §8: the last finished attempt's peak resident memory (bytes) and CPU time (ms), when measured. */
+  readonly peakRssBytes?: number | null;
+  readonly cpuTimeMs?: number | null;
+  /** SPEC §8: the group the action belongs to (with its timeout, for display), when any. */
+  readonly group?: string | null;
 }
 
 /** A whole run as the chart sees it. `actions` is in row order (topological order). */
@@ -42,9 +51,18 @@ export interface GanttInput {
   readonly finishedAt: number | null;
   readonly result: 'succeeded' | 'failed' | 'canceled' | null;
   readonly actions: readonly GanttAction[];
+  /** SPEC §8: paused intervals (shaded); `end` null while still paused. */
+  readonly pauses?: readonly GanttPause[];
 }
 
-export type BarKind = 'wait' | 'run' | 'estimate';
+export interface GanttPause {
+  readonly start: number;
+  readonly end: number | null;
+}
+
+/** 'queue': submitted to a cluster, waiting for it to start the job (Slurm). */
+/** 'skip': a mark where an action was skipped without running (up to date); start = end. */
+export type BarKind = 'wait' | 'queue' | 'run' | 'estimate' | 'skip';
 
 export interface GanttBar {
   readonly kind: BarKind;
@@ -126,19 +144,34 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
     const bars: GanttBar[] = [];
     const attempts = a.attempts;
     const firstStart = attempts.length > 0 ? attempts[0]!.startedAt : null;
+    const pendingQueue = a.queuedAt ?? null;
+    const firstQueued = attempts.length > 0 ? attempts[0]!.queuedAt : (pendingQueue ?? undefined);
     if (a.readyAt !== null) {
-      const waitEnd = firstStart ?? (a.finishedAt ?? nowT);
+      const waitEnd = firstQueued ?? firstStart ?? (a.finishedAt ?? nowT);
       if (waitEnd !== null && waitEnd > a.readyAt) {
         bars.push({ kind: 'wait', start: a.readyAt, end: waitEnd, state: 'ready', attempt: 0, open: firstStart === null && a.finishedAt === null });
       }
+    }
+    if (attempts.length === 0 && a.state === 'skipped' && a.finishedAt !== null) {
+      // Never started (action-ready, then action-finished skipped): a mark, not a bar, so the
+      // row is visible and arrows reach it.
+      bars.push({ kind: 'skip', start: a.finishedAt, end: a.finishedAt, state: 'skipped', attempt: 0, open: false });
     }
     attempts.forEach((at, k) => {
       const last = k === attempts.length - 1;
       const open = at.finishedAt === null;
       const end = at.finishedAt ?? (nowT ?? a.finishedAt ?? at.startedAt);
       const state: ActionState = !last ? 'failed' : open ? 'running' : isFinal(a.state) ? a.state : 'running';
+      if (at.queuedAt !== undefined && at.startedAt > at.queuedAt) {
+        bars.push({ kind: 'queue', start: at.queuedAt, end: at.startedAt, state: 'ready', attempt: k + 1, open: false });
+      }
       bars.push({ kind: 'run', start: at.startedAt, end: Math.max(end, at.startedAt), state, attempt: k + 1, open: open && nowT !== null });
     });
+
+    if (pendingQueue !== null) {
+      const end = nowT ?? a.finishedAt ?? pendingQueue;
+      bars.push({ kind: 'queue', start: pendingQueue, end: Math.max(end, pendingQueue), state: 'ready', attempt: attempts.length + 1, open: nowT !== null });
+    }
 
     // Projection for estimates and the critical path.
     let depEnd = -Infinity;
@@ -170,7 +203,8 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
     barsPerRow[i] = bars;
   }
 
-  // Critical path: from the row ending last, follow the dependency that ended last.
+  // Critical path: from the row ending last, follow the dependency that ended last. Only
+  // rows with time (`timed`): an action skipped without running (up to date) is never on it.
   const critical = new Uint8Array(n);
   const path: string[] = [];
   let best = -1;

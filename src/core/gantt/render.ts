@@ -8,6 +8,7 @@
 import { formatCounts } from '../run/counts';
 import type { ActionState } from '../run/events';
 import { el, type El } from './element';
+import { formatUsage } from '../bytes';
 import { formatClockUtc, formatDuration, formatOffset, tickStep, ticks } from './format';
 import type { GanttBar, GanttModel, GanttRow } from './model';
 
@@ -70,19 +71,27 @@ export function tooltipLines(row: GanttRow, model: GanttModel, clock: (t: number
   const rel = (t: number): string => `${clock(t)} (${formatOffset(t - model.input.startedAt, 1)})`;
   const lines: string[] = [`${a.id} — ${a.state}${a.reason ? `: ${a.reason}` : ''}`];
   if (a.description) lines.push(a.description);
+  if (a.group) lines.push(`group ${a.group}`);
   if (a.command) lines.push(`$ ${a.command}`);
   if (a.readyAt !== null) lines.push(`ready ${rel(a.readyAt)}`);
   a.attempts.forEach((at, k) => {
     const label = a.attempts.length > 1 ? `attempt ${k + 1}: ` : '';
     const end = at.finishedAt;
+    if (at.queuedAt !== undefined) lines.push(`${label}queued ${rel(at.queuedAt)}, waited ${formatDuration(Math.max(0, at.startedAt - at.queuedAt))} in the cluster's queue`);
     lines.push(`${label}started ${rel(at.startedAt)}${end !== null ? `, ran ${formatDuration(end - at.startedAt)}` : ', running'}`);
   });
   const first = a.attempts[0];
-  if (a.readyAt !== null && first) lines.push(`waited ${formatDuration(first.startedAt - a.readyAt)}`);
+  if (a.readyAt !== null && first) lines.push(`waited ${formatDuration(Math.max(0, (first.queuedAt ?? first.startedAt) - a.readyAt))}`);
+  if (a.queuedAt !== undefined && a.queuedAt !== null) lines.push(`queued ${rel(a.queuedAt)}: waiting for the cluster to start it`);
   if (a.finishedAt !== null) lines.push(a.attempts.length > 0 ? `finished ${rel(a.finishedAt)}` : `never started (${a.state} ${rel(a.finishedAt)})`);
   if (a.exitCode !== null && !(a.reason ?? '').includes(`exit code ${a.exitCode}`)) lines.push(`exit code ${a.exitCode}`);
   if (a.signal) lines.push(`signal ${a.signal}`);
+  const usage = formatUsage(a.peakRssBytes, a.cpuTimeMs);
+  if (usage) lines.push(usage);
   if (a.attempts.length === 0 && a.estimateMs !== null && a.finishedAt === null) lines.push(`estimated ${formatDuration(a.estimateMs)}`);
+  if (a.state === 'skipped' && a.attempts.length === 0) {
+    lines.push(a.reason === 'up to date' ? 'not run: up to date (nothing it depends on changed since its last successful run)' : 'not run');
+  }
   if (a.waiting) lines.push(a.waiting);
   else if (a.state === 'pending') lines.push('waiting for its dependencies');
   else if (a.state === 'ready') lines.push('ready: waiting for a CPU slot or resource');
@@ -204,11 +213,23 @@ export function renderGantt(model: GanttModel, view: GanttView, opts: RenderOpti
     }
   }
 
+  // SPEC §8: paused time, shaded across the plot (nothing new started then).
+  const paused: El[] = [];
+  for (const p of model.input.pauses ?? []) {
+    const pe = p.end ?? model.now ?? model.t1;
+    if (pe < view.start || p.start > tEnd) continue;
+    const px1 = Math.max(L, x(p.start));
+    const px2 = Math.min(W, x(pe));
+    if (px2 <= px1) continue;
+    paused.push(el('rect', { class: 'paused', x: r(px1), y: plotTop, width: r(Math.max(1, px2 - px1)), height: Math.max(0, H - plotTop) }, [el('title', {}, [`paused ${formatDuration(pe - p.start)}`])]));
+  }
+
   const children: El[] = [
     defs,
     ...background,
     el('g', { class: 'stripes' }, stripes),
     el('g', { class: 'plot', 'clip-path': 'url(#gantt-clip-plot)' }, [
+      el('g', { class: 'paused-time' }, paused),
       el('g', { class: 'grid-lines' }, grid),
       el('g', { class: 'arrows' }, arrows),
       el('g', { class: 'bars' }, bars),
@@ -230,12 +251,22 @@ function barEl(b: GanttBar, row: GanttRow, x: (t: number) => number, y: number, 
   if (b.kind === 'wait') {
     return el('rect', { class: 'bar wait', x: r(x1), y: r(y + RH * 0.36), width: r(w), height: r(RH * 0.28), rx: 1 });
   }
+  if (b.kind === 'queue') {
+    return el('rect', { class: 'bar queue', x: r(x1), y: r(y + RH * 0.3), width: r(w), height: r(RH * 0.4), rx: 1 });
+  }
+  if (b.kind === 'skip') {
+    // A fixed-size mark centered on the moment it was skipped (its duration is zero).
+    return el('rect', { class: 'bar skip st-skipped', x: r(x1 - SKIP_MARK / 2), y: y + 5, width: SKIP_MARK, height: RH - 10, rx: 2 });
+  }
   if (b.kind === 'estimate') {
     return el('rect', { class: 'bar est', x: r(x1), y: r(y + 4.5), width: r(w), height: RH - 9, rx: 2 });
   }
   const crit = row.critical && b.attempt === row.action.attempts.length ? ' crit' : '';
   return el('rect', { class: `bar run st-${b.state}${b.open ? ' open' : ''}${crit}`, x: r(x1), y: y + 4, width: r(w), height: RH - 8, rx: 2 });
 }
+
+/** Width in px of the mark drawn for a skipped (up-to-date) action. */
+const SKIP_MARK = 12;
 
 function summary(model: GanttModel): string {
   const end = model.input.finishedAt ?? model.now ?? model.t1;
@@ -249,10 +280,12 @@ function r(v: number): number {
 /** Legend entries (state class, label) used by the webview and exported charts. */
 export const LEGEND: readonly (readonly [string, string])[] = [
   ['bar wait', 'waiting (ready)'],
+  ['bar queue', 'queued (cluster)'],
   ['bar run st-running', 'running'],
   ['bar run st-succeeded', 'succeeded'],
   ['bar run st-failed', 'failed'],
   ['bar run st-canceled', 'canceled'],
+  ['bar skip st-skipped', 'skipped (up to date)'],
   ['bar est', 'estimate'],
   ['bar run st-succeeded crit', 'critical path'],
 ];

@@ -33,6 +33,10 @@ export interface AttemptEnd {
   readonly reason: string;
   readonly exitCode: number | null;
   readonly signal: string | null;
+  /** SPEC §8: peak resident memory of the attempt's whole process tree (bytes), when measured. */
+  readonly peakRssBytes?: number;
+  /** SPEC §8: CPU time (user + system) of the attempt's whole process tree (ms), when measured. */
+  readonly cpuTimeMs?: number;
 }
 
 export interface ActionStartedEvent {
@@ -45,6 +49,23 @@ export interface ActionStartedEvent {
   readonly pid: number | null;
   /** For attempt > 1: how the previous attempt ended (a retry keeps the action's slots). */
   readonly previous?: AttemptEnd;
+  /** Executor-specific id of the attempt when it is not a local process (a Slurm job id). */
+  readonly ref?: string;
+}
+
+/**
+ * An attempt was handed to an executor that queues (a Slurm cluster): it holds its slots and
+ * waits for the cluster; `action-started` follows when it really begins (its `time` is when the
+ * job started on the node, which may precede this event's arrival). Local executors never emit it.
+ */
+export interface ActionQueuedEvent {
+  readonly type: 'action-queued';
+  readonly action: string;
+  readonly time: number;
+  /** 1-based. */
+  readonly attempt: number;
+  /** Executor-specific id (a Slurm job id). */
+  readonly ref?: string;
 }
 
 export interface ActionOutputEvent {
@@ -64,6 +85,20 @@ export interface ActionFinishedEvent {
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly attempts: number;
+  /** SPEC §8: of the last attempt's whole process tree, when measured (peak resident bytes, user + system ms). */
+  readonly peakRssBytes?: number;
+  readonly cpuTimeMs?: number;
+}
+
+/** SPEC §8: nothing new starts until `run-resumed`; running actions go on. */
+export interface RunPausedEvent {
+  readonly type: 'run-paused';
+  readonly time: number;
+}
+
+export interface RunResumedEvent {
+  readonly type: 'run-resumed';
+  readonly time: number;
 }
 
 export interface RunFinishedEvent {
@@ -75,7 +110,10 @@ export interface RunFinishedEvent {
 export type RunEvent =
   | RunStartedEvent
   | ActionReadyEvent
+  | ActionQueuedEvent
   | ActionStartedEvent
   | ActionOutputEvent
   | ActionFinishedEvent
+  | RunPausedEvent
+  | RunResumedEvent
   | RunFinishedEvent;

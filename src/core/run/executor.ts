@@ -16,8 +16,19 @@ export interface JobHandle {
   readonly ref?: string;
   /** Resolves once the attempt has ended and its output is drained (after kill(): once everything it started is gone). Never rejects. */
   readonly exited: Promise<ProcessExit>;
+  /**
+   * Executors that queue attempts (a cluster): resolves with the time (epoch ms) the attempt
+   * really began running, or null when it ended without starting. Resolves before `exited`.
+   * Absent: the attempt runs from `start()` on. The scheduler emits `action-queued` at start(),
+   * `action-started` then, and counts the timeout from the real start.
+   */
+  readonly began?: Promise<number | null>;
+  /** After `exited` resolved: the exact end time (epoch ms) when the executor knows it (a wrapper's record), else undefined. */
+  endTime?(): number | undefined;
   /** Terminates the attempt and everything it started (locally: SIGTERM, then SIGKILL after a grace period). Idempotent. */
   kill(): void;
+  /** SPEC §8: what the attempt used, once `exited` resolved; null/absent when not measured. */
+  usage?(): { readonly peakRssBytes: number; readonly cpuTimeMs: number } | null;
 }
 
 /** Called with decoded output text, in arrival order per stream. */

@@ -1,4 +1,5 @@
 import { criticalPath, selectionClosure } from '../graph';
+import type { RetryKind } from '../limits';
 import type { ActionModel, Command, Graph } from '../model';
 
 /**
@@ -25,6 +26,8 @@ export interface JobNeeds {
   readonly cpus: number;
   /** Declared resources, in the order written. */
   readonly resources: readonly ResourceNeed[];
+  /** Bytes held against the run's memory capacity (SPEC §8): declared, else learned; 0/undefined = none. */
+  readonly memory?: number;
 }
 
 export interface Job {
@@ -52,6 +55,14 @@ export interface Job {
   readonly description: string | undefined;
   /** Remaining critical path (its own estimate plus the longest chain after it); ranks ready jobs. */
   readonly remaining: number;
+  /** SPEC §8: kill the tree past this many bytes of resident memory. */
+  readonly memoryLimit?: number;
+  /** SPEC §8: the declared group this job belongs to. */
+  readonly group?: string;
+  /** SPEC §8: which failures are retried (undefined = all). */
+  readonly retryOn?: readonly RetryKind[];
+  /** SPEC §8: wait before the 2nd attempt, doubling for each further one. */
+  readonly retryDelayMs?: number;
   /** Fingerprint inputs (SPEC §7): input globs, relative to `cwd`; undefined = not incremental. */
   readonly inputs?: readonly string[];
   /** Output globs, relative to `cwd`. */
@@ -77,6 +88,26 @@ export interface RunPlan {
   readonly jobs: readonly Job[];
   /** The graph's declared resources (what the jobs' needs count against). */
   readonly resources: readonly ResourceCapacity[];
+  /** SPEC §8 run-wide limits. */
+  readonly limits: PlanLimits;
+}
+
+export interface PlanGroup {
+  readonly name: string;
+  readonly timeoutMs: number | undefined;
+  readonly description: string | undefined;
+}
+
+/** Run-wide limits, resolved (SPEC §8). */
+export interface PlanLimits {
+  /** Memory capacity in bytes that jobs' `needs.memory` count against; undefined = memory is not admitted. */
+  readonly memory: number | undefined;
+  /** The whole run, ms. */
+  readonly timeoutMs: number | undefined;
+  readonly groups: readonly PlanGroup[];
+  readonly maxLoad: number | undefined;
+  readonly minFreeMemory: number | undefined;
+  readonly cpuAffinity: boolean;
 }
 
 export interface PlanPaths {
@@ -84,6 +115,10 @@ export interface PlanPaths {
   readonly baseDir?: string;
   /** `resolve(baseDir, cwd)` → absolute path; the runner passes node's path.resolve. Default: POSIX rules. */
   readonly resolve?: (baseDir: string, relative: string) => string;
+  /** Total RAM in bytes, for `"memory": "auto"` (= 90 % of it). Without it "auto" admits no memory. */
+  readonly totalMemory?: number;
+  /** Peak resident memory (bytes) per action in its last successful run: the memory need of actions that declare none. */
+  readonly learnedMemory?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -108,8 +143,24 @@ export function planRun(
   const cp = criticalPath(graph, (id) => estimates.get(id) ?? fallback, new Set(selection));
   const baseDir = paths.baseDir ?? '/';
   const resolve = paths.resolve ?? posixResolve;
-  const jobs = actions.map((a) => jobOf(a, a.cwd === undefined ? resolve(baseDir, '.') : resolve(baseDir, a.cwd), cp.remaining.get(a.id) ?? 1));
-  return { selection, unknown, remaining: cp.remaining, jobs, resources: graph.resources.map((r) => ({ name: r.name, capacity: r.capacity })) };
+  const gl = graph.limits;
+  const memory = gl?.memory === 'auto' ? (paths.totalMemory !== undefined ? Math.floor(paths.totalMemory * 0.9) : undefined) : gl?.memory;
+  const learned = memory !== undefined ? paths.learnedMemory : undefined;
+  const jobs = actions.map((a) => {
+    const job = jobOf(a, a.cwd === undefined ? resolve(baseDir, '.') : resolve(baseDir, a.cwd), cp.remaining.get(a.id) ?? 1);
+    const peak = learned?.get(a.id);
+    if (a.limits?.memory === undefined && peak !== undefined && peak > 0) return { ...job, needs: { ...job.needs, memory: peak } };
+    return job;
+  });
+  const limits: PlanLimits = {
+    memory,
+    timeoutMs: gl?.timeoutMs,
+    groups: (gl?.groups ?? []).map((g) => ({ name: g.name, timeoutMs: g.timeoutMs, description: g.description })),
+    maxLoad: gl?.maxLoad,
+    minFreeMemory: gl?.minFreeMemory,
+    cpuAffinity: gl?.cpuAffinity ?? false,
+  };
+  return { selection, unknown, remaining: cp.remaining, jobs, resources: graph.resources.map((r) => ({ name: r.name, capacity: r.capacity })), limits };
 }
 
 /** The job that runs an action as written. */
@@ -121,7 +172,11 @@ export function jobOf(a: ActionModel, cwd: string, remaining = 1): Job {
     command: a.command ?? { kind: 'argv', argv: [] },
     cwd,
     env: a.env,
-    needs: { cpus: a.cpus, resources: a.resources.map((r) => ({ name: r.name, amount: r.amount })) },
+    needs: {
+      cpus: a.cpus,
+      resources: a.resources.map((r) => ({ name: r.name, amount: r.amount })),
+      ...(a.limits?.memory !== undefined ? { memory: a.limits.memory } : {}),
+    },
     deps: a.deps,
     timeoutMs: a.timeoutMs,
     retries: a.retries,
@@ -129,6 +184,10 @@ export function jobOf(a: ActionModel, cwd: string, remaining = 1): Job {
     acceptFailedDependencies: a.acceptFailedDependencies,
     description: a.description,
     remaining,
+    ...(a.limits?.memoryLimit !== undefined ? { memoryLimit: a.limits.memoryLimit } : {}),
+    ...(a.limits?.group !== undefined ? { group: a.limits.group } : {}),
+    ...(a.limits?.retryOn !== undefined ? { retryOn: a.limits.retryOn } : {}),
+    ...(a.limits?.retryDelayMs !== undefined ? { retryDelayMs: a.limits.retryDelayMs } : {}),
     // inputs / outputs / envInputs: copied here once the model has them (SPEC §7).
   };
 }

@@ -1,8 +1,9 @@
 import type { ActionFinishedEvent, FinalActionState, RunEvent, RunResult } from './events';
 import type { JobHandle, JobStarter } from './executor';
 import { Heap } from './heap';
-import { isSuccess, outcomeExitCode, outcomeReason, outcomeSignal, type Outcome, type ProcessExit } from './outcome';
-import type { Job, ResourceCapacity } from './plan';
+import type { PauseSwitch, StartHold } from './pause';
+import { groupTimeoutReason, isSuccess, outcomeExitCode, outcomeReason, outcomeSignal, retryKind, runTimeoutReason, type Outcome, type ProcessExit } from './outcome';
+import type { Job, PlanGroup, ResourceCapacity } from './plan';
 import { SlotPool, type Need } from './slots';
 
 /**
@@ -51,6 +52,16 @@ export interface SchedulerOptions {
   readonly estimates?: ReadonlyMap<string, number>;
 }
 
+/** SPEC §8 limits the scheduler enforces itself (a plan's `limits`). */
+export interface SchedulerLimits {
+  /** Memory capacity (bytes) that jobs' `needs.memory` count against; undefined = not admitted. */
+  readonly memory?: number | undefined;
+  /** The whole run (ms): past it the run is canceled, "run timed out after 30m". */
+  readonly timeoutMs?: number | undefined;
+  /** Groups with a timeout measured from the group's first start. */
+  readonly groups?: readonly PlanGroup[];
+}
+
 export interface RunParams {
   /** The jobs to run (a plan's `jobs`): dependencies outside this list count as done; duplicate ids: the first. */
   readonly jobs: readonly Job[];
@@ -59,6 +70,11 @@ export interface RunParams {
   readonly options: SchedulerOptions;
   readonly executor: JobStarter;
   readonly gate?: SchedulerGate;
+  readonly limits?: SchedulerLimits;
+  /** SPEC §8 pause/resume: while paused nothing new starts (events run-paused / run-resumed). */
+  readonly pause?: PauseSwitch;
+  /** SPEC §8 maxLoad / minFreeMemory: holds back new starts while at least one action runs. */
+  readonly hold?: StartHold;
   readonly signal: AbortSignal;
   readonly clock: Clock;
   readonly onEvent: (event: RunEvent) => void;
@@ -101,9 +117,17 @@ interface Node {
   startedAt: number | null;
   proc: JobHandle | null;
   cancelTimer: (() => void) | null;
+  /** Waiting for `retryDelay` before the next attempt (the job keeps its slots). */
+  retryTimer: (() => void) | null;
   timedOut: boolean;
+  /** Killed because its group timed out: the group's name. */
+  groupKilled: string | null;
+  /** SPEC §8: what the last finished attempt used, when measured. */
+  usage: { peakRssBytes: number; cpuTimeMs: number } | null;
   killedByCancel: boolean;
   finished: ActionFinishedEvent | null;
+  /** A finally job after a keepGoing-false stop: how many of its (transitive) dependencies are unfinished; else null. */
+  afterStop: number | null;
 }
 
 const RUN: GateDecision = { skip: false };
@@ -135,6 +159,16 @@ class Run {
   private anyFailed = false;
   private startedAt = 0;
   private ended = false;
+  /** Why the run was canceled: the reason of every job it cancels. */
+  private cancelReason = 'run canceled';
+  private runTimer: (() => void) | null = null;
+  private readonly groups = new Map<string, PlanGroup>();
+  /** Groups whose timer runs (from the first start of a member). */
+  private readonly groupTimers = new Map<string, () => void>();
+  private readonly groupsTimedOut = new Set<string>();
+  private paused = false;
+  private running = 0;
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
     private readonly p: RunParams,
@@ -147,7 +181,11 @@ class Run {
       slotOf.set(r.name, capacities.length);
       capacities.push(r.capacity);
     }
+    const memCap = p.limits?.memory;
+    const memSlot = memCap !== undefined && memCap > 0 ? capacities.length : -1;
+    if (memSlot >= 0) capacities.push(memCap as number);
     this.pool = new SlotPool(capacities);
+    for (const g of p.limits?.groups ?? []) this.groups.set(g.name, g);
 
     for (const job of p.jobs) {
       if (this.byId.has(job.id)) continue;
@@ -161,6 +199,8 @@ class Run {
           need.push([slot, use.amount]);
         }
       }
+      const mem = job.needs.memory;
+      if (memSlot >= 0 && mem !== undefined && mem > 0) need.push([memSlot, mem]);
       const node: Node = {
         job,
         need,
@@ -173,9 +213,13 @@ class Run {
         startedAt: null,
         proc: null,
         cancelTimer: null,
+        retryTimer: null,
         timedOut: false,
+        groupKilled: null,
+        usage: null,
         killedByCancel: false,
         finished: null,
+        afterStop: null,
       };
       this.nodes.push(node);
       this.byId.set(job.id, node);
@@ -219,17 +263,47 @@ class Run {
       ...(o.estimates ? { estimates } : {}),
     });
     if (this.p.signal.aborted) {
-      this.cancelRun();
+      this.cancelRun('run canceled');
       return;
     }
     this.p.signal.addEventListener('abort', this.onAbort);
+    if (this.p.pause !== undefined) {
+      if (this.p.pause.paused) this.setPaused(true);
+      this.unsubscribe.push(this.p.pause.subscribe((v) => this.setPaused(v)));
+    }
+    if (this.p.hold !== undefined) {
+      this.unsubscribe.push(
+        this.p.hold.subscribe(() => {
+          if (this.ended) return;
+          this.schedule();
+          this.checkDone();
+        }),
+      );
+    }
+    const runTimeout = this.p.limits?.timeoutMs;
+    if (runTimeout !== undefined && runTimeout > 0) {
+      this.runTimer = this.p.clock.setTimer(runTimeout, () => {
+        this.runTimer = null;
+        this.cancelRun(runTimeoutReason(runTimeout));
+      });
+    }
     // Roots first, in file order (a gate's skip may make later nodes ready on the way).
     for (const n of this.nodes.filter((x) => x.waitingFor === 0)) if (n.state === 'pending') this.makeReady(n);
     this.schedule();
     this.checkDone();
   }
 
-  private readonly onAbort = (): void => this.cancelRun();
+  private readonly onAbort = (): void => this.cancelRun('run canceled');
+
+  private setPaused(v: boolean): void {
+    if (this.ended || this.paused === v) return;
+    this.paused = v;
+    this.emit(v ? { type: 'run-paused', time: this.now() } : { type: 'run-resumed', time: this.now() });
+    if (!v) {
+      this.schedule();
+      this.checkDone();
+    }
+  }
 
   private makeReady(n: Node): void {
     n.state = 'ready';
@@ -300,7 +374,11 @@ class Run {
    * over-capacity action starts as soon as its slots drain.
    */
   private schedule(): void {
-    if (this.stopping) return;
+    // After a keepGoing-false stop only `finally` jobs (acceptFailedDependencies) are left ready.
+    if (this.canceled || this.paused) return;
+    // maxLoad / minFreeMemory hold back starts — never the first one (like make -l): with nothing running, nothing would free up.
+    const hold = this.p.hold;
+    if (hold !== undefined && this.running > 0 && hold.blocked() !== null) return;
     const aside: Node[] = [];
     let reserved: Map<number, number> | undefined;
     while (this.ready.size > 0 && !this.pool.full(0)) {
@@ -308,6 +386,7 @@ class Run {
       if (n.state !== 'ready') continue; // canceled while queued
       if (this.pool.fits(n.need, reserved)) {
         this.startAction(n);
+        if (hold !== undefined && hold.blocked() !== null) break;
         continue;
       }
       aside.push(n);
@@ -321,6 +400,7 @@ class Run {
   }
 
   private startAction(n: Node): void {
+    this.running++;
     this.pool.acquire(n.need);
     n.state = 'running';
     this.launchAttempt(n, undefined);
@@ -338,28 +418,53 @@ class Run {
     // cost, not the action's (recorded durations are what the action took).
     const time = this.now();
     n.proc = proc;
-    if (n.startedAt === null) n.startedAt = time;
-    this.emit({
-      type: 'action-started',
-      action: id,
-      time,
-      attempt,
-      pid: proc.pid,
-      ...(previous !== undefined ? { previous } : {}),
-    });
-    const timeoutMs = n.job.timeoutMs;
-    if (timeoutMs !== undefined && timeoutMs > 0) {
-      n.cancelTimer = this.p.clock.setTimer(timeoutMs, () => {
-        n.cancelTimer = null;
-        if (n.proc === proc && n.state === 'running') {
-          n.timedOut = true;
-          proc.kill();
-        }
+    // Read when each event is emitted: a queueing executor may learn its id (a Slurm job id) after start().
+    const ref = (): { ref?: string } => (proc.ref !== undefined ? { ref: proc.ref } : {});
+    let started = false;
+    /** `action-started` at `at` (the real start for queued attempts), then the timeout counts from there. */
+    const begin = (at: number): void => {
+      if (started || n.proc !== proc || n.state !== 'running') return;
+      started = true;
+      if (n.startedAt === null) n.startedAt = at;
+      if (attempt === 1 && n.job.group !== undefined) this.startGroupClock(n.job.group);
+      this.emit({
+        type: 'action-started',
+        action: id,
+        time: at,
+        attempt,
+        pid: proc.pid,
+        ...(previous !== undefined ? { previous } : {}),
+        ...ref(),
       });
+      const timeoutMs = n.job.timeoutMs;
+      if (timeoutMs !== undefined && timeoutMs > 0) {
+        n.cancelTimer = this.p.clock.setTimer(Math.max(0, timeoutMs - Math.max(0, this.now() - at)), () => {
+          n.cancelTimer = null;
+          if (n.proc === proc && n.state === 'running') {
+            n.timedOut = true;
+            proc.kill();
+          }
+        });
+      }
+    };
+    if (proc.began === undefined) begin(time);
+    else {
+      // A queueing executor (a cluster): the attempt holds its slots while it waits; it starts when the executor says so.
+      this.emit({ type: 'action-queued', action: id, time, attempt, ...ref() });
+      proc.began.then(
+        (at) => begin(at ?? this.now()),
+        () => begin(this.now()),
+      );
     }
     proc.exited.then(
-      (exit) => this.onExit(n, proc, exit),
-      (err: unknown) => this.onExit(n, proc, { kind: 'spawn-error', message: String(err) }),
+      (exit) => {
+        begin(this.now());
+        this.onExit(n, proc, exit);
+      },
+      (err: unknown) => {
+        begin(this.now());
+        this.onExit(n, proc, { kind: 'spawn-error', message: String(err) });
+      },
     );
   }
 
@@ -368,20 +473,87 @@ class Run {
     n.cancelTimer?.();
     n.cancelTimer = null;
     n.proc = null;
+    const u = proc.usage?.() ?? null;
+    n.usage = u === null ? null : { peakRssBytes: u.peakRssBytes, cpuTimeMs: u.cpuTimeMs };
     let outcome: Outcome = exit;
-    if (n.timedOut) outcome = { kind: 'timeout', afterMs: n.job.timeoutMs ?? 0 };
-    else if (n.killedByCancel && !isSuccess(exit)) outcome = { kind: 'canceled' };
+    if (n.killedByCancel && !isSuccess(exit)) outcome = { kind: 'canceled' };
+    else if (n.groupKilled !== null && !isSuccess(exit)) outcome = { kind: 'group-timeout', group: n.groupKilled, afterMs: this.groups.get(n.groupKilled)?.timeoutMs ?? 0 };
+    else if (n.timedOut) outcome = { kind: 'timeout', afterMs: n.job.timeoutMs ?? 0 };
+    this.endTime = proc.endTime?.();
     if (isSuccess(outcome)) {
       this.finish(n, 'succeeded', null, 0, null);
       return;
     }
-    const reason = outcomeReason(outcome) ?? 'failed';
-    if (outcome.kind !== 'canceled' && !this.canceled && n.attempt <= n.job.retries) {
-      this.launchAttempt(n, { finishedAt: this.now(), reason, exitCode: outcomeExitCode(outcome), signal: outcomeSignal(outcome) });
+    const reason = outcome.kind === 'canceled' ? this.cancelReason : (outcomeReason(outcome) ?? 'failed');
+    if (this.retries(n, outcome)) {
+      const finishedAt = this.endTime ?? this.now();
+      this.endTime = undefined;
+      const previous = { finishedAt, reason, exitCode: outcomeExitCode(outcome), signal: outcomeSignal(outcome), ...(n.usage ?? {}) };
+      const base = n.job.retryDelayMs;
+      if (base === undefined || base <= 0) {
+        this.launchAttempt(n, previous);
+        return;
+      }
+      // retryDelay, doubling: attempt 1 failed → base, attempt 2 → 2·base, … (the job keeps its slots meanwhile).
+      const delay = base * 2 ** (n.attempt - 1);
+      n.retryTimer = this.p.clock.setTimer(delay, () => {
+        n.retryTimer = null;
+        if (n.state === 'running' && !this.canceled) this.launchAttempt(n, previous);
+      });
       return;
     }
     this.finish(n, outcome.kind === 'canceled' ? 'canceled' : 'failed', reason, outcomeExitCode(outcome), outcomeSignal(outcome));
   }
+
+  /** Another attempt? Only within `retries`, for a kind listed in `retryOn` (default all), never after a cancel. */
+  private retries(n: Node, outcome: Outcome): boolean {
+    if (this.canceled || n.attempt > n.job.retries) return false;
+    const kind = retryKind(outcome);
+    if (kind === null) return false;
+    return n.job.retryOn === undefined || n.job.retryOn.includes(kind);
+  }
+
+  /** The group's timeout runs from its first member's first start. */
+  private startGroupClock(name: string): void {
+    if (this.groupTimers.has(name) || this.groupsTimedOut.has(name)) return;
+    const ms = this.groups.get(name)?.timeoutMs;
+    if (ms === undefined || ms <= 0) return;
+    this.groupTimers.set(
+      name,
+      this.p.clock.setTimer(ms, () => {
+        this.groupTimers.delete(name);
+        this.groupTimedOut(name, ms);
+      }),
+    );
+  }
+
+  /** Kills the group's running members (they fail with the group's reason) and cancels the rest. */
+  private groupTimedOut(name: string, ms: number): void {
+    if (this.ended || this.canceled) return;
+    this.groupsTimedOut.add(name);
+    const reason = groupTimeoutReason(name, ms);
+    for (const n of this.nodes) {
+      if (n.job.group !== name) continue;
+      if (n.state === 'running') {
+        n.groupKilled = name;
+        if (n.proc !== null) n.proc.kill();
+        else if (n.retryTimer !== null) {
+          n.retryTimer();
+          n.retryTimer = null;
+          this.finish(n, 'failed', reason, null, null);
+        }
+      } else if (n.state === 'pending' || n.state === 'ready') {
+        this.record(n, 'canceled', reason, null, null);
+        this.anyFailed = true;
+        this.propagate(n);
+      }
+    }
+    this.schedule();
+    this.checkDone();
+  }
+
+  /** The exact end of the attempt being finished, when its executor knows it (used once by record()). */
+  private endTime: number | undefined;
 
   /** Reports a running action's end, then (failure first) stops or cascades, then frees its slots. */
   private finish(n: Node, state: FinalActionState, reason: string | null, exitCode: number | null, signal: string | null): void {
@@ -397,6 +569,7 @@ class Run {
     }
     this.propagate(n);
     if (stopNow) this.cancelNotStarted(this.stopReasonText);
+    this.running--;
     this.pool.release(n.need);
     this.schedule();
     this.checkDone();
@@ -404,15 +577,18 @@ class Run {
 
   private record(n: Node, state: FinalActionState, reason: string | null, exitCode: number | null, signal: string | null): void {
     n.state = state;
+    const at = this.endTime ?? this.now();
+    this.endTime = undefined;
     const e: ActionFinishedEvent = {
       type: 'action-finished',
       action: n.job.id,
-      time: this.now(),
+      time: at,
       state,
       reason,
       exitCode,
       signal,
       attempts: n.attempt,
+      ...(n.usage !== null && n.attempt > 0 ? n.usage : {}),
     };
     n.finished = e;
     this.unfinished--;
@@ -427,6 +603,7 @@ class Run {
       }
     }
     this.emit(e);
+    if (this.finallyWaits.size > 0) this.releaseFinally(n);
   }
 
   /** Dependents of a finished node: count down, or cancel (cascading) when they don't accept the failure. */
@@ -436,12 +613,13 @@ class Run {
       const n = stack.pop() as Node;
       const ok = n.state === 'succeeded' || n.state === 'skipped';
       for (const d of n.dependents) {
-        if (d.state !== 'pending') continue;
+        if (d.state !== 'pending' || d.afterStop !== null) continue; // a finally after a stop: see releaseFinally
         if (ok || d.job.acceptFailedDependencies) {
           d.waitingFor--;
           if (d.waitingFor === 0) {
-            if (this.stopping) this.record(d, 'canceled', this.stopReason(), null, null);
-            else this.makeReady(d);
+            if (!this.stopping) this.makeReady(d);
+            else if (!this.runsAsFinally(d)) this.record(d, 'canceled', this.stopReason(), null, null);
+            // else: a finally job during a stop stays pending; cancelNotStarted makes it wait for all before it.
           }
         } else {
           this.record(d, 'canceled', `dependency '${n.job.id}' ${n.state}`, null, null);
@@ -458,24 +636,85 @@ class Run {
     return this.stopReasonText;
   }
 
-  /** Every pending or ready action becomes canceled, in file order. */
-  private cancelNotStarted(reason: string): void {
-    this.stopReasonText = reason;
-    for (const n of this.nodes) {
-      if (n.state === 'pending' || n.state === 'ready') this.record(n, 'canceled', reason, null, null);
-    }
-    this.ready.drain();
+  /**
+   * A job that accepts failed dependencies is a `finally` (SPEC §3, docs/runner.md): after a
+   * keepGoing-false stop it still runs once all its dependencies have finished. A canceled
+   * run (cancel, run or group timeout) cancels it like everything else.
+   */
+  private runsAsFinally(n: Node): boolean {
+    return n.job.acceptFailedDependencies && !this.canceled;
   }
 
-  private cancelRun(): void {
+  /**
+   * Every pending or ready action becomes canceled, in file order — except `finally` jobs of a
+   * keepGoing-false stop: each waits until every job it depends on, directly or through others,
+   * has finished (canceled ones at once, running ones when they end), then runs.
+   */
+  private cancelNotStarted(reason: string): void {
+    this.stopReasonText = reason;
+    const kept: Node[] = [];
+    for (const n of this.nodes) {
+      if (n.state !== 'pending' && n.state !== 'ready') continue;
+      if (this.runsAsFinally(n)) kept.push(n);
+      else this.record(n, 'canceled', reason, null, null);
+    }
+    if (kept.length === 0) {
+      this.ready.drain();
+      return;
+    }
+    for (const f of kept) {
+      if (f.state !== 'pending') continue;
+      let waiting = 0;
+      const seen = new Set<Node>([f]);
+      const stack = [f];
+      while (stack.length > 0) {
+        const x = stack.pop() as Node;
+        for (const dep of x.job.deps) {
+          const d = this.byId.get(dep);
+          if (d === undefined || seen.has(d)) continue;
+          seen.add(d);
+          stack.push(d);
+          if (d.state === 'pending' || d.state === 'ready' || d.state === 'running') {
+            waiting++;
+            let list = this.finallyWaits.get(d);
+            if (list === undefined) this.finallyWaits.set(d, (list = []));
+            list.push(f);
+          }
+        }
+      }
+      f.afterStop = waiting;
+    }
+    for (const f of kept) if (f.state === 'pending' && f.afterStop === 0) this.makeReady(f);
+  }
+
+  /** After a stop: ancestor → the finally jobs waiting for it to finish. */
+  private readonly finallyWaits = new Map<Node, Node[]>();
+
+  private releaseFinally(n: Node): void {
+    const waiting = this.finallyWaits.get(n);
+    if (waiting === undefined) return;
+    this.finallyWaits.delete(n);
+    for (const f of waiting) {
+      f.afterStop = (f.afterStop ?? 1) - 1;
+      if (f.afterStop === 0 && f.state === 'pending' && !this.canceled) this.makeReady(f);
+    }
+  }
+
+  private cancelRun(reason: string): void {
     if (this.canceled || this.ended) return;
     this.canceled = true;
     this.stopping = true;
-    this.cancelNotStarted('run canceled');
+    this.cancelReason = reason;
+    this.cancelNotStarted(reason);
     for (const n of this.nodes) {
-      if (n.state === 'running' && n.proc !== null) {
+      if (n.state !== 'running') continue;
+      if (n.proc !== null) {
         n.killedByCancel = true;
         n.proc.kill();
+      } else if (n.retryTimer !== null) {
+        n.retryTimer();
+        n.retryTimer = null;
+        this.finish(n, 'canceled', reason, null, null);
       }
     }
     this.checkDone();
@@ -485,6 +724,15 @@ class Run {
     if (this.unfinished > 0 || this.ended) return;
     this.ended = true;
     this.p.signal.removeEventListener('abort', this.onAbort);
+    this.runTimer?.();
+    this.runTimer = null;
+    for (const u of this.unsubscribe) u();
+    if (this.paused) {
+      this.paused = false;
+      this.emit({ type: 'run-resumed', time: this.now() });
+    }
+    for (const cancel of this.groupTimers.values()) cancel();
+    this.groupTimers.clear();
     const result: RunResult = this.canceled ? 'canceled' : this.anyFailed ? 'failed' : 'succeeded';
     const finishedAt = this.now();
     this.emit({ type: 'run-finished', time: finishedAt, result });

@@ -18,6 +18,10 @@ export type ActionTable = IdTable<ActionRunState>;
 export interface AttemptState {
   /** 1-based. */
   readonly attempt: number;
+  /** When the attempt was queued on a cluster (action-queued); absent for local attempts. Queue time = startedAt - queuedAt. */
+  readonly queuedAt?: number;
+  /** Executor-specific id of the attempt (a Slurm job id); absent for local processes. */
+  readonly ref?: string;
   readonly startedAt: number;
   /** null while running. */
   readonly finishedAt: number | null;
@@ -26,6 +30,10 @@ export interface AttemptState {
   readonly reason: string | null;
   readonly exitCode: number | null;
   readonly signal: string | null;
+  /** SPEC §8: peak resident memory of the attempt's process tree (bytes), once measured. */
+  readonly peakRssBytes?: number;
+  /** SPEC §8: user + system CPU time of the attempt's process tree (ms), once measured. */
+  readonly cpuTimeMs?: number;
 }
 
 export interface ActionRunState {
@@ -34,6 +42,11 @@ export interface ActionRunState {
   /** Run start (all selected actions are pending from then on). */
   readonly pendingAt: number | null;
   readonly readyAt: number | null;
+  /**
+   * Set while an attempt waits in a cluster's queue (action-queued → action-started); the action
+   * stays `ready` meanwhile, so views show it as queued, not running. null otherwise.
+   */
+  readonly queuedAt: number | null;
   /** Start of the first attempt. */
   readonly startedAt: number | null;
   readonly finishedAt: number | null;
@@ -78,6 +91,15 @@ export interface RunState {
   readonly estimates: ReadonlyMap<string, number>;
   /** Time of the latest event seen (lets a view compute elapsed time without a clock). */
   readonly lastEventTime: number | null;
+  /** SPEC §8: paused now (between run-paused and run-resumed). */
+  readonly paused?: boolean;
+  /** SPEC §8: paused intervals, in order; `end` null while still paused. */
+  readonly pauses?: readonly PauseInterval[];
+}
+
+export interface PauseInterval {
+  readonly start: number;
+  readonly end: number | null;
 }
 
 const zeroCounts: RunCounts = { pending: 0, ready: 0, running: 0, succeeded: 0, failed: 0, canceled: 0, skipped: 0 };
@@ -104,6 +126,8 @@ function makeState(f: Fields, actions: ActionTable): RunState {
     counts: f.counts,
     estimates: f.estimates,
     lastEventTime: f.lastEventTime,
+    ...(f.paused !== undefined ? { paused: f.paused } : {}),
+    ...(f.pauses !== undefined ? { pauses: f.pauses } : {}),
   };
 }
 
@@ -139,6 +163,7 @@ function blankAction(id: string, pendingAt: number | null): ActionRunState {
     state: 'pending',
     pendingAt,
     readyAt: null,
+    queuedAt: null,
     startedAt: null,
     finishedAt: null,
     attempts: [],
@@ -157,16 +182,24 @@ function moveCount(counts: RunCounts, from: ActionState | null, to: ActionState)
   return next;
 }
 
-function closeAttempt(attempts: readonly AttemptState[], end: AttemptEnd | null, time: number): AttemptState[] {
+function closeAttempt(
+  attempts: readonly AttemptState[],
+  end: AttemptEnd | null,
+  time: number,
+  usage?: { readonly peakRssBytes?: number; readonly cpuTimeMs?: number },
+): AttemptState[] {
   const list = attempts.slice();
   const last = list[list.length - 1];
   if (last !== undefined && last.finishedAt === null) {
+    const u = end ?? usage;
     list[list.length - 1] = {
       ...last,
       finishedAt: end?.finishedAt ?? time,
       reason: end?.reason ?? null,
       exitCode: end?.exitCode ?? null,
       signal: end?.signal ?? null,
+      ...(typeof u?.peakRssBytes === 'number' ? { peakRssBytes: u.peakRssBytes } : {}),
+      ...(typeof u?.cpuTimeMs === 'number' ? { cpuTimeMs: u.cpuTimeMs } : {}),
     };
   }
   return list;
@@ -181,7 +214,7 @@ const FINAL_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cance
  * than corrupting the state.
  */
 function applicable(event: RunEvent): boolean {
-  if (event.type === 'run-started' || event.type === 'run-finished') return true;
+  if (event.type === 'run-started' || event.type === 'run-finished' || event.type === 'run-paused' || event.type === 'run-resumed') return true;
   if (typeof event.action !== 'string') return false;
   return event.type !== 'action-finished' || FINAL_STATES.has(event.state);
 }
@@ -214,10 +247,18 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
       const next: ActionRunState = { ...base, state: 'ready', readyAt: event.time };
       return withAction(state, next, prev?.state ?? null, event.time);
     }
+    case 'action-queued': {
+      const { prev, base } = lookup(state, event.action);
+      // A retry's queue time: the action stays `running` (it holds its slots) until the attempt starts.
+      const next: ActionRunState = { ...base, state: base.state === 'running' ? 'running' : 'ready', readyAt: base.readyAt ?? event.time, queuedAt: event.time };
+      return withAction(state, next, prev?.state ?? null, event.time);
+    }
     case 'action-started': {
       const { prev, base } = lookup(state, event.action);
       const attempts = closeAttempt(base.attempts, event.previous ?? null, event.time);
       attempts.push({
+        ...(base.queuedAt !== null ? { queuedAt: Math.min(base.queuedAt, event.time) } : {}),
+        ...(event.ref !== undefined ? { ref: event.ref } : {}),
         attempt: event.attempt,
         startedAt: event.time,
         finishedAt: null,
@@ -230,6 +271,7 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
         ...base,
         state: 'running',
         readyAt: base.readyAt ?? event.time,
+        queuedAt: null,
         startedAt: base.startedAt ?? event.time,
         attempts,
       };
@@ -245,8 +287,15 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
       const failedEnd: AttemptEnd | null =
         event.state === 'succeeded'
           ? null
-          : { finishedAt: event.time, reason: event.reason ?? event.state, exitCode: event.exitCode, signal: event.signal };
-      const attempts = closeAttempt(base.attempts, failedEnd, event.time);
+          : {
+              finishedAt: event.time,
+              reason: event.reason ?? event.state,
+              exitCode: event.exitCode,
+              signal: event.signal,
+              ...(event.peakRssBytes !== undefined ? { peakRssBytes: event.peakRssBytes } : {}),
+              ...(event.cpuTimeMs !== undefined ? { cpuTimeMs: event.cpuTimeMs } : {}),
+            };
+      const attempts = closeAttempt(base.attempts, failedEnd, event.time, event);
       const last = attempts[attempts.length - 1];
       if (last !== undefined && event.state === 'succeeded' && last.finishedAt !== null) {
         attempts[attempts.length - 1] = { ...last, exitCode: event.exitCode };
@@ -254,6 +303,7 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
       const next: ActionRunState = {
         ...base,
         state: event.state,
+        queuedAt: null,
         finishedAt: event.time,
         attempts,
         reason: event.reason,
@@ -262,6 +312,11 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
       };
       return withAction(state, next, prev?.state ?? null, event.time);
     }
+    case 'run-paused':
+      if (state.paused === true) return makeState({ ...fieldsOf(state), lastEventTime: event.time }, state.actions);
+      return makeState({ ...fieldsOf(state), paused: true, pauses: [...(state.pauses ?? []), { start: event.time, end: null }], lastEventTime: event.time }, state.actions);
+    case 'run-resumed':
+      return makeState({ ...fieldsOf(state), paused: false, pauses: closePause(state.pauses, event.time), lastEventTime: event.time }, state.actions);
     case 'run-finished':
       return makeState(
         {
@@ -270,6 +325,7 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
           finishedAt: event.time,
           result: event.result === 'succeeded' || event.result === 'failed' || event.result === 'canceled' ? event.result : null,
           lastEventTime: event.time,
+          ...(state.paused === true ? { paused: false, pauses: closePause(state.pauses, event.time) } : {}),
         },
         state.actions,
       );
@@ -292,7 +348,16 @@ function fieldsOf(s: RunState): Fields {
     counts: s.counts,
     estimates: s.estimates,
     lastEventTime: s.lastEventTime,
+    ...(s.paused !== undefined ? { paused: s.paused } : {}),
+    ...(s.pauses !== undefined ? { pauses: s.pauses } : {}),
   };
+}
+
+function closePause(pauses: readonly PauseInterval[] | undefined, time: number): readonly PauseInterval[] {
+  const list = (pauses ?? []).slice();
+  const last = list[list.length - 1];
+  if (last !== undefined && last.end === null) list[list.length - 1] = { start: last.start, end: time };
+  return list;
 }
 
 function lookup(state: RunState, id: string): { prev: ActionRunState | undefined; base: ActionRunState } {

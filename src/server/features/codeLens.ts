@@ -6,6 +6,9 @@ import { toRange } from '../convert';
 export const RUN_ONLY_COMMAND = 'actiontree.runActionOnly';
 export const RUN_WITH_DEPS_COMMAND = 'actiontree.runAction';
 
+/** The run lens of an action the next run would skip. */
+export const UP_TO_DATE_TITLE = '▶ Run (up to date)';
+
 /** What an unresolved lens carries: [document number, action id, 0 = run only | 1 = with dependencies]. */
 type LensData = [number, string, 0 | 1];
 
@@ -16,6 +19,13 @@ type LensData = [number, string, 0 | 1];
  * view), so each list stays small. Document URIs are numbered to keep `data` short.
  */
 export class CodeLenses {
+  /**
+   * `upToDate(uri, id)`: true when the last plan computed for the file (never computed here:
+   * a cache lookup) says the next run skips the action; the lens then reads "▶ Run (up to
+   * date)" — the words of `actiontree plan` and of the tree.
+   */
+  constructor(private readonly upToDate?: (uri: string, action: string) => boolean) {}
+
   private readonly numbers = new Map<string, number>();
   private readonly uris: string[] = [];
 
@@ -45,7 +55,7 @@ export class CodeLenses {
       range: lens.range,
       command:
         kind === 0
-          ? { title: '▶ Run', command: RUN_ONLY_COMMAND, arguments: [uri, id] }
+          ? { title: this.upToDate?.(uri, id) === true ? UP_TO_DATE_TITLE : '▶ Run', command: RUN_ONLY_COMMAND, arguments: [uri, id] }
           : { title: 'Run with dependencies', command: RUN_WITH_DEPS_COMMAND, arguments: [uri, id] },
     };
   }

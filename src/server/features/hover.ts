@@ -1,3 +1,4 @@
+import { formatUsage } from '../../core/bytes';
 import { MarkupKind, type Hover } from 'vscode-languageserver/node';
 import type { ActionModel, ResourceDecl } from '../../core/model';
 import type { DocAnalysis } from '../documents';
@@ -71,7 +72,7 @@ export function needsLine(a: ActionModel, resources: readonly ResourceDecl[] = [
   return `Needs ${parts.join(' · ')}`;
 }
 
-export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, resources: readonly ResourceDecl[] = []): string {
+export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, resources: readonly ResourceDecl[] = [], nextRun?: string): string {
   const parts: string[] = [`**${mdText(a.id)}**` + (a.description !== undefined ? ` — ${mdText(a.description)}` : '')];
   if (a.command !== undefined) {
     parts.push(codeBlock(a.command.kind === 'shell' ? a.command.line : a.command.argv.map((x) => JSON.stringify(x)).join(' ')));
@@ -95,11 +96,13 @@ export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, resou
           ? ` in ${formatDuration(rec.finishedAt - rec.startedAt)}`
           : '';
       const reason = rec.reason !== null && rec.state !== 'succeeded' ? ` (${mdText(rec.reason)})` : '';
-      parts.push(`Last run: **${mdText(rec.state, 40)}**${dur}${reason} — run ${codeSpan(run.runId, 100)}`);
+      const usage = formatUsage(rec.peakRssBytes, rec.cpuTimeMs);
+      parts.push(`Last run: **${mdText(rec.state, 40)}**${dur}${reason}${usage ? ` (${usage})` : ''} — run ${codeSpan(run.runId, 100)}`);
     } else {
       parts.push(`Last run ${codeSpan(run.runId, 100)}: not selected`);
     }
   }
+  if (nextRun !== undefined) parts.push(nextRun);
   return parts.join('\n\n');
 }
 
@@ -111,18 +114,24 @@ export async function semanticHover(
   da: DocAnalysis,
   offset: number,
   loadRun: () => Promise<RunRecord | undefined>,
+  /** What the next run would do with this action (incremental graphs), within the hover's time bound. */
+  loadNextRun: (action: string, run: RunRecord | undefined) => Promise<string | undefined> = async () => undefined,
 ): Promise<Hover | undefined> {
+  const md = async (a: ActionModel): Promise<string> => {
+    const run = await loadRun();
+    return actionMarkdown(a, run, da.analysis.graph.resources, await loadNextRun(a.id, run));
+  };
   const t = locate(da.analysis.graph, offset);
   if (t === undefined) return undefined;
   const li = da.analysis.lineIndex;
   switch (t.kind) {
     case 'action-key':
-      return { contents: { kind: MarkupKind.Markdown, value: actionMarkdown(t.action, await loadRun(), da.analysis.graph.resources) }, range: toRange(li, t.action.keySpan) };
+      return { contents: { kind: MarkupKind.Markdown, value: await md(t.action) }, range: toRange(li, t.action.keySpan) };
     case 'dependency':
       if (t.target === undefined) {
         return { contents: { kind: MarkupKind.Markdown, value: `Unknown action ${codeSpan(t.ref.value)}` }, range: toRange(li, t.ref.span) };
       }
-      return { contents: { kind: MarkupKind.Markdown, value: actionMarkdown(t.target, await loadRun(), da.analysis.graph.resources) }, range: toRange(li, t.ref.span) };
+      return { contents: { kind: MarkupKind.Markdown, value: await md(t.target) }, range: toRange(li, t.ref.span) };
     case 'resource-use': {
       const cap = t.decl === undefined ? 'not declared' : t.decl.capacity === Infinity ? 'unlimited' : `capacity ${t.decl.capacity}`;
       return {

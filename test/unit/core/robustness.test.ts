@@ -91,7 +91,7 @@ describe('robustness: analyzeText never throws', () => {
   });
 
   it('every top-level key is known to the parser (no warnings for a full file)', () => {
-    assert.deepEqual([...TOP_LEVEL_KEYS].sort(), ['$schema', 'actions', 'cpus', 'defaults', 'keepGoing', 'name', 'resources', 'version']);
+    assert.deepEqual([...TOP_LEVEL_KEYS].sort(), ['$schema', 'actions', 'cpuAffinity', 'cpus', 'defaults', 'executor', 'groups', 'keepGoing', 'maxLoad', 'memory', 'minFreeMemory', 'name', 'resources', 'timeout', 'version']);
   });
 
   it('on a 10 MB string value', () => {
@@ -119,7 +119,7 @@ describe('robustness: analyzeText never throws', () => {
   it('on nesting just under the limit', () => {
     const t = `{"version":1,"actions":{},"x":${'['.repeat(250)}${']'.repeat(250)}}`;
     const a = checkSane(t);
-    assert.deepEqual(a.diagnostics.map((d) => d.message), ["unknown property 'x' in the graph"]);
+    assert.deepEqual(a.diagnostics.map((d) => d.message), ['the graph has no actions: a run has nothing to do', "unknown property 'x' in the graph"]);
   });
 
   it('on duplicate keys at every level', () => {

@@ -59,6 +59,20 @@ describe('actiontree gantt (CLI)', () => {
     return runDir;
   }
 
+  it('-o chart.png (or any extension other than .svg/.html) is refused with a clear message; nothing is written', async () => {
+    const runDir = writeRun('20261121T140322.123Z-ab12', JSON.stringify(report(path.join(dir, 'x.actiontree.jsonc'))));
+    for (const name of ['chart.png', 'chart.PDF', 'chart.jpg']) {
+      const o = io(dir);
+      const code = await ganttCommand.run([runDir, '-o', name, '--format', 'svg'], o);
+      assert.equal(code, 2);
+      assert.match(o.err, /cannot write '\.(png|pdf|jpg)' files: the chart is SVG or HTML; use -o chart\.svg or -o chart\.html/);
+      assert.equal(fs.existsSync(path.join(dir, name)), false);
+    }
+    const ok = io(dir);
+    assert.equal(await ganttCommand.run([runDir, '-o', 'chart.svg'], ok), 0);
+    assert.ok(fs.readFileSync(path.join(dir, 'chart.svg'), 'utf8').startsWith('<svg') || fs.readFileSync(path.join(dir, 'chart.svg'), 'utf8').includes('<svg'));
+  });
+
   it('draws the newest run by default, with dependencies from the graph file and attempts from events.jsonl', async () => {
     const graph = path.join(dir, 'g.actiontree.jsonc');
     fs.writeFileSync(graph, '{"version":1,"actions":{"lint":{"command":"echo lint"},"build":{"command":"make","dependsOn":["lint"]}}}');

@@ -4,7 +4,8 @@ import { toXml, el, type El } from '../../../src/core/gantt/element';
 import { formatDuration, formatOffset, tickStep, ticks } from '../../../src/core/gantt/format';
 import { buildGanttModel, type GanttAction, type GanttInput } from '../../../src/core/gantt/model';
 import { fitView, renderGantt, tooltipLines, visibleRows, layoutOf } from '../../../src/core/gantt/render';
-import { inputFromReport, inputFromRunState, parseReport, stateFromEvents, topoOrder } from '../../../src/core/gantt/input';
+import { graphInfo, inputFromReport, inputFromRunState, parseReport, stateFromEvents, topoOrder } from '../../../src/core/gantt/input';
+import { analyzeText } from '../../../src/core/analyze';
 import { renderHtmlDocument, renderSvgDocument } from '../../../src/core/gantt/export';
 import type { RunEvent } from '../../../src/core/run/events';
 import { formatCounts } from '../../../src/core/run/counts';
@@ -164,6 +165,38 @@ describe('gantt model', () => {
 });
 
 describe('gantt rendering', () => {
+  it('an up-to-date action (ready, then skipped without starting) gets a mark its dependents\' arrows start from, a legend entry and a tooltip', () => {
+    const input: GanttInput = {
+      runId: 'r2',
+      title: 'inc',
+      startedAt: T,
+      finishedAt: T + 500,
+      result: 'succeeded',
+      actions: [
+        act('gen', { state: 'skipped', readyAt: T + 5, finishedAt: T + 6, reason: 'up to date' }),
+        act('build', { dependsOn: ['gen'], readyAt: T + 6, attempts: [{ startedAt: T + 10, finishedAt: T + 500 }], finishedAt: T + 500, exitCode: 0 }),
+      ],
+    };
+    const m = buildGanttModel(input, T + 500);
+    const gen = m.rows[0]!;
+    assert.deepEqual(
+      gen.bars.filter((b) => b.kind === 'skip').map((b) => [b.start, b.end, b.state]),
+      [[T + 6, T + 6, 'skipped']],
+    );
+    assert.equal(gen.end, T + 6, 'the row has an end, so arrows leave from it');
+    assert.equal(m.counts.skipped, 1);
+    const svg = renderGantt(m, fitView(m, 800, 200), {});
+    const marks = collect(svg, (e) => e.tag === 'rect' && String(e.attrs['class']).includes('bar skip'));
+    assert.equal(marks.length, 1);
+    assert.equal(marks[0]!.attrs['width'], 12);
+    assert.deepEqual(m.criticalPath, ['build'], 'a skipped action took no time: not on the critical path');
+    const arrows = collect(svg, (e) => e.tag === 'path' && String(e.attrs['class']).startsWith('dep'));
+    assert.equal(arrows.length, 1, 'gen -> build arrow drawn');
+    assert.match(tooltipLines(gen, m).join('\n'), /skipped: up to date[\s\S]*not run: up to date/);
+    assert.match(toXml(svg), /1 skipped/);
+    assert.match(renderSvgDocument(input), /skipped \(up to date\)/, 'legend of exported charts');
+  });
+
   it('renders only the rows in view (virtualization) for a large chart', () => {
     const n = 10_000;
     const actions = Array.from({ length: n }, (_, i) =>
@@ -218,6 +251,34 @@ describe('gantt rendering', () => {
     assert.equal(lines.filter((l) => l.includes('exit code 2')).length, 1, lines.join('\n'));
     assert.ok(lines.some((l) => l.startsWith('attempt 2: started CLOCK (+600ms), ran 400 ms')), lines.join('\n'));
     assert.ok(lines.includes('on the critical path'));
+  });
+
+  it('a group (SPEC §8) comes from the graph file and shows in the tooltip', () => {
+    const g = analyzeText('{"version":1,"groups":{"tests":{"timeout":"10m"}},"actions":{"c":{"command":"make c","group":"tests"}}}').graph;
+    const info = graphInfo(g);
+    assert.equal(info.get('c')!.group, 'tests (timeout 10m)');
+    const input = finishedRun();
+    const withGroup: GanttInput = { ...input, actions: input.actions.map((a) => (a.id === 'c' ? { ...a, group: info.get('c')!.group ?? null } : a)) };
+    const m = buildGanttModel(withGroup, 0);
+    assert.ok(tooltipLines(m.rows[m.byId.get('c')!]!, m, () => 'CLOCK').includes('group tests (timeout 10m)'));
+  });
+
+  it('paused time (SPEC §8) is shaded across the plot, from events through the reducer to the SVG', () => {
+    const evs: RunEvent[] = [
+      { type: 'run-started', runId: 'r', time: T, cpus: 1, actions: ['a'] },
+      { type: 'action-started', action: 'a', time: T, attempt: 1, pid: 1 },
+      { type: 'run-paused', time: T + 200 },
+      { type: 'run-resumed', time: T + 600 },
+      { type: 'action-finished', action: 'a', time: T + 1000, state: 'succeeded', reason: null, exitCode: 0, signal: null, attempts: 1 },
+      { type: 'run-finished', time: T + 1000, result: 'succeeded' },
+    ];
+    const input = inputFromRunState(stateFromEvents(evs));
+    assert.deepEqual(input.pauses, [{ start: T + 200, end: T + 600 }]);
+    const svg = renderSvgDocument(input, { width: 1000 });
+    const m = /<rect class="paused" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/.exec(svg);
+    assert.ok(m, 'no paused rect');
+    assert.ok(Number(m[2]) > 100, `the shaded width covers 40% of the run: ${m[2]}`);
+    assert.match(svg, /paused 400 ?ms/);
   });
 
   it('a never-started action is not "finished"; it is not on the critical path; the header counts add up', () => {

@@ -1,4 +1,4 @@
-import type { ActionModel, Command, Graph, ResourceDecl } from '../../../src/core/model';
+import type { ActionLimits, ActionModel, Command, Graph, ResourceDecl } from '../../../src/core/model';
 import type { Executor, JobHandle, OutputSink } from '../../../src/core/run/executor';
 import type { ProcessExit } from '../../../src/core/run/outcome';
 import { jobOf, type Job } from '../../../src/core/run/plan';
@@ -16,6 +16,8 @@ export interface ActionSpec {
   timeoutMs?: number;
   accept?: boolean;
   command?: Command;
+  /** SPEC §8 fields (memory, group, retryOn, retryDelayMs…). */
+  limits?: ActionLimits;
 }
 
 /** Builds a Graph model directly (no parser), for scheduler tests. */
@@ -37,6 +39,7 @@ export function makeGraph(actions: ActionSpec[], resources: Record<string, numbe
     cwd: undefined,
     env: {},
     description: undefined,
+    ...(a.limits !== undefined ? { limits: a.limits } : {}),
   }));
   const decls: ResourceDecl[] = Object.entries(resources).map(([name, capacity]) => ({ name, capacity, keySpan: sp, span: sp }));
   return { version: 1, name: 'test', cpus, keepGoing: false, resources: decls, actions: models, byId: new Map(models.map((m) => [m.id, m])) };

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Graph } from '../../../src/core/model';
 import type { RunEvent } from '../../../src/core/run/events';
-import { runGraph, type RunSummary, type SchedulerOptions } from '../../../src/core/run/scheduler';
+import { PauseSwitch, type StartHold } from '../../../src/core/run/pause';
+import { runGraph, type RunSummary, type SchedulerLimits, type SchedulerOptions } from '../../../src/core/run/scheduler';
 import { FakeClock, FakeExecutor, jobsOf, makeGraph, type AttemptScript } from './fakes';
 
 interface Result {
@@ -16,13 +17,13 @@ interface Result {
 async function run(
   graph: Graph,
   scripts: Record<string, AttemptScript[]>,
-  opts: Partial<SchedulerOptions> & { remaining?: ReadonlyMap<string, number> } = {},
+  opts: Partial<SchedulerOptions> & { remaining?: ReadonlyMap<string, number>; limits?: SchedulerLimits } = {},
   abortAt?: number,
   selection?: string[],
 ): Promise<Result> {
   const clock = new FakeClock(1000);
   const launcher = new FakeExecutor(clock, scripts);
-  const { remaining, ...options } = opts;
+  const { remaining, limits, ...options } = opts;
   const events: RunEvent[] = [];
   const ac = new AbortController();
   if (abortAt !== undefined) clock.setTimer(abortAt, () => ac.abort());
@@ -32,6 +33,7 @@ async function run(
       resources: graph.resources,
       options: { runId: 'r', cpus: 2, keepGoing: false, ...options },
       executor: launcher,
+      ...(limits !== undefined ? { limits } : {}),
       signal: ac.signal,
       clock,
       onEvent: (e) => events.push(e),
@@ -142,6 +144,145 @@ describe('scheduler (fake launcher, fake clock)', () => {
     assert.equal(r.finished['other']!.state, 'succeeded');
     assert.equal(r.finished['cleanup']!.state, 'succeeded', 'acceptFailedDependencies runs after a canceled dependency');
     assert.equal(r.summary.result, 'failed');
+  });
+
+  it('keepGoing false: an acceptFailedDependencies job runs as a finally once its dependencies have finished', async () => {
+    const g = makeGraph([
+      { id: 'bad' },
+      { id: 'slow' },
+      { id: 'publish', deps: ['slow'] },
+      { id: 'notify', deps: ['publish'], accept: true },
+      { id: 'also', deps: ['slow', 'bad'], accept: true },
+      { id: 'after', deps: ['notify'] },
+      { id: 'indep', priority: -1 },
+    ]);
+    const r = await run(g, { bad: ms(10, { kind: 'exit', code: 1 }), slow: ms(50), notify: ms(5), also: ms(5) });
+    assert.equal(r.finished['publish']!.state, 'canceled');
+    assert.equal(r.finished['indep']!.state, 'canceled');
+    // notify waited for everything before it: publish (canceled) and slow (still running at the stop).
+    assert.deepEqual(r.finished['notify'], { state: 'succeeded', reason: null, time: 55, attempts: 1 });
+    assert.deepEqual(r.finished['also'], { state: 'succeeded', reason: null, time: 55, attempts: 1 });
+    assert.equal(r.finished['after']!.state, 'canceled', 'a dependent of the finally is new work: not started');
+    assert.equal(r.summary.result, 'failed');
+  });
+
+  it('a canceled run cancels acceptFailedDependencies jobs too', async () => {
+    const g = makeGraph([{ id: 'slow' }, { id: 'notify', deps: ['slow'], accept: true }]);
+    const r = await run(g, { slow: [{ ms: 1000, killMs: 5 }] }, {}, 10);
+    assert.equal(r.finished['notify']!.state, 'canceled');
+    assert.equal(r.summary.result, 'canceled');
+  });
+
+  describe('SPEC §8 time limits and retry policy', () => {
+    it('run timeout: running actions are killed, the rest canceled, every reason "run timed out after …"', async () => {
+      const g = makeGraph([{ id: 'long' }, { id: 'next', deps: ['long'] }, { id: 'short' }]);
+      const r = await run(g, { long: ms(10_000), short: ms(5) }, { limits: { timeoutMs: 100 } });
+      assert.deepEqual(r.launcher.kills, [{ id: 'long', at: 1100 }]);
+      assert.equal(r.finished['long']!.state, 'canceled');
+      assert.equal(r.finished['long']!.reason, 'run timed out after 100ms');
+      assert.equal(r.finished['next']!.reason, 'run timed out after 100ms');
+      assert.equal(r.finished['short']!.state, 'succeeded');
+      assert.equal(r.summary.result, 'canceled');
+    });
+
+    it('group timeout runs from the group\'s first start: running members fail, the rest are canceled, others go on', async () => {
+      const groups = [{ name: 'tests', timeoutMs: 100, description: undefined }];
+      const g = makeGraph([
+        { id: 'build' },
+        { id: 't1', deps: ['build'], limits: { group: 'tests' } },
+        { id: 't2', deps: ['build'], limits: { group: 'tests' } },
+        { id: 't3', deps: ['t1'], limits: { group: 'tests' } },
+        { id: 'after', deps: ['t3'] },
+        { id: 'other', deps: ['build'] },
+      ], {}, 3);
+      const r = await run(g, { build: ms(50), t1: ms(500), t2: ms(20), other: ms(300) }, { cpus: 3, keepGoing: true, limits: { groups } });
+      // The group starts at 50 (t1, t2): its timer fires at 150.
+      assert.deepEqual(r.launcher.kills, [{ id: 't1', at: 1150 }]);
+      assert.deepEqual(r.finished['t1'], { state: 'failed', reason: "group 'tests' timed out after 100ms", time: 150, attempts: 1 });
+      assert.equal(r.finished['t2']!.state, 'succeeded');
+      assert.deepEqual(r.finished['t3'], { state: 'canceled', reason: "group 'tests' timed out after 100ms", time: 150, attempts: 0 });
+      assert.equal(r.finished['after']!.reason, "dependency 't3' canceled");
+      assert.equal(r.finished['other']!.state, 'succeeded');
+      assert.equal(r.summary.result, 'failed');
+    });
+
+    it('retryOn: only the listed kinds are retried', async () => {
+      const g = makeGraph([
+        { id: 'onlyTimeout', retries: 2, timeoutMs: 50, limits: { retryOn: ['timeout'] } },
+        { id: 'exitNotRetried', retries: 2, limits: { retryOn: ['timeout'] } },
+        { id: 'failureRetried', retries: 1, limits: { retryOn: ['failure'] } },
+      ], {}, 3);
+      const r = await run(
+        g,
+        {
+          onlyTimeout: [{ ms: 1000 }, { ms: 10, exit: { kind: 'exit', code: 3 } }],
+          exitNotRetried: ms(10, { kind: 'exit', code: 1 }),
+          failureRetried: [{ ms: 10, exit: { kind: 'exit', code: 1 } }, { ms: 10 }],
+        },
+        { cpus: 3 },
+      );
+      assert.deepEqual(r.finished['onlyTimeout'], { state: 'failed', reason: 'exit code 3', time: 60, attempts: 2 }, 'timeout retried, then an exit is not');
+      assert.equal(r.finished['exitNotRetried']!.attempts, 1);
+      assert.equal(r.finished['failureRetried']!.state, 'succeeded');
+      assert.equal(r.finished['failureRetried']!.attempts, 2);
+    });
+
+    it('retryDelay doubles: 100, 200, 400 ms between attempts; a cancel during the wait cancels at once', async () => {
+      const g = makeGraph([{ id: 'flaky', retries: 3, limits: { retryDelayMs: 100 } }]);
+      const r = await run(g, { flaky: [{ ms: 10, exit: { kind: 'exit', code: 1 } }, { ms: 10, exit: { kind: 'exit', code: 1 } }, { ms: 10, exit: { kind: 'exit', code: 1 } }, { ms: 10 }] });
+      assert.deepEqual(r.launcher.launches.map((l) => l.at - 1000), [0, 110, 320, 730]);
+      assert.deepEqual(r.finished['flaky'], { state: 'succeeded', reason: null, time: 740, attempts: 4 });
+      const c = await run(g, { flaky: ms(10, { kind: 'exit', code: 1 }) }, {}, 50);
+      assert.deepEqual(c.finished['flaky'], { state: 'canceled', reason: 'run canceled', time: 50, attempts: 1 });
+    });
+
+    it('memory admission: jobs hold their memory against the capacity; an oversized one runs alone', async () => {
+      const G = 1024 ** 3;
+      const g = makeGraph([
+        { id: 'a', limits: { memory: 3 * G } },
+        { id: 'b', limits: { memory: 2 * G } },
+        { id: 'c', limits: { memory: 2 * G } },
+        { id: 'huge', limits: { memory: 9 * G }, priority: -1 },
+        { id: 'free' },
+      ], {}, 8);
+      const r = await run(g, { a: ms(100), b: ms(100), c: ms(100), huge: ms(100), free: ms(100) }, { cpus: 8, limits: { memory: 6 * G } });
+      assert.deepEqual(r.starts, [['a', 0], ['b', 0], ['free', 0], ['c', 100], ['huge', 200]]);
+    });
+  });
+
+  describe('SPEC §8 pause/resume and start holds', () => {
+    it('pause holds new starts for as long as it lasts; running actions and retries go on; events mark it', async () => {
+      const clock = new FakeClock(1000);
+      const g = makeGraph([{ id: 'a', retries: 1 }, { id: 'b' }, { id: 'c', deps: ['a'] }]);
+      const launcher = new FakeExecutor(clock, { a: [{ ms: 50, exit: { kind: 'exit', code: 1 } }, { ms: 50 }], b: ms(10), c: ms(10) });
+      const pause = new PauseSwitch();
+      clock.setTimer(5, () => pause.pause());
+      clock.setTimer(500, () => pause.resume());
+      const events: RunEvent[] = [];
+      await clock.run(
+        runGraph({ jobs: jobsOf(g), resources: [], options: { runId: 'r', cpus: 1, keepGoing: false }, executor: launcher, pause, signal: new AbortController().signal, clock, onEvent: (e) => events.push(e) }),
+      );
+      assert.deepEqual(launcher.launches.map((l) => [l.id, l.attempt, l.at - 1000]), [['a', 1, 0], ['a', 2, 50], ['b', 1, 500], ['c', 1, 510]]);
+      const marks = events.filter((e) => e.type === 'run-paused' || e.type === 'run-resumed').map((e) => [e.type, e.time - 1000]);
+      assert.deepEqual(marks, [['run-paused', 5], ['run-resumed', 500]]);
+    });
+
+    it('a hold (maxLoad/minFreeMemory) blocks starts only while something runs, and is re-asked when it changes', async () => {
+      const clock = new FakeClock(1000);
+      const g = makeGraph([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+      const launcher = new FakeExecutor(clock, { a: ms(300), b: ms(10), c: ms(10) });
+      let blocked: string | null = 'load 9 >= maxLoad 4';
+      let notify: () => void = () => {};
+      const hold: StartHold = { blocked: () => blocked, subscribe: (cb) => ((notify = cb), () => {}) };
+      clock.setTimer(100, () => {
+        blocked = null;
+        notify();
+      });
+      await clock.run(
+        runGraph({ jobs: jobsOf(g), resources: [], options: { runId: 'r', cpus: 3, keepGoing: false }, executor: launcher, hold, signal: new AbortController().signal, clock, onEvent: () => {} }),
+      );
+      assert.deepEqual(launcher.launches.map((l) => [l.id, l.at - 1000]), [['a', 0], ['b', 100], ['c', 100]]);
+    });
   });
 
   it('retries: attempts carry the previous end; succeeds on the third attempt', async () => {

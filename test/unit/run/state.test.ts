@@ -184,3 +184,33 @@ describe('reduceRun: events read from a damaged file', () => {
     assert.equal(s.result, null);
   });
 });
+
+describe('reduceRun: SPEC §8 pause intervals and attempt usage', () => {
+  it('run-paused / run-resumed keep the paused flag and the intervals; run-finished closes an open one', () => {
+    const evs: RunEvent[] = [
+      { type: 'run-started', runId: 'r', time: 0, cpus: 1, actions: ['a'] },
+      { type: 'run-paused', time: 10 },
+      { type: 'run-paused', time: 11 },
+      { type: 'run-resumed', time: 20 },
+      { type: 'run-paused', time: 30 },
+    ];
+    const s = evs.reduce(reduceRun, initialRunState());
+    assert.equal(s.paused, true);
+    assert.deepEqual(s.pauses, [{ start: 10, end: 20 }, { start: 30, end: null }]);
+    const f = reduceRun(s, { type: 'run-finished', time: 40, result: 'canceled' });
+    assert.equal(f.paused, false);
+    assert.deepEqual(f.pauses, [{ start: 10, end: 20 }, { start: 30, end: 40 }]);
+  });
+
+  it('peakRssBytes / cpuTimeMs land on the attempt they measured (previous on a retry, the last on finish)', () => {
+    const evs: RunEvent[] = [
+      { type: 'run-started', runId: 'r', time: 0, cpus: 1, actions: ['a'] },
+      { type: 'action-started', action: 'a', time: 1, attempt: 1, pid: 5 },
+      { type: 'action-started', action: 'a', time: 5, attempt: 2, pid: 6, previous: { finishedAt: 4, reason: 'exit code 1', exitCode: 1, signal: null, peakRssBytes: 1000, cpuTimeMs: 3 } },
+      { type: 'action-finished', action: 'a', time: 9, state: 'succeeded', reason: null, exitCode: 0, signal: null, attempts: 2, peakRssBytes: 2000, cpuTimeMs: 7 },
+    ];
+    const s = evs.reduce(reduceRun, initialRunState());
+    const at = s.actions.get('a')!.attempts;
+    assert.deepEqual([at[0]!.peakRssBytes, at[0]!.cpuTimeMs, at[1]!.peakRssBytes, at[1]!.cpuTimeMs], [1000, 3, 2000, 7]);
+  });
+});

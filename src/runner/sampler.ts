@@ -1,0 +1,326 @@
+import * as fs from 'node:fs';
+import type { Executor, JobHandle, OutputSink } from '../core/run/executor';
+import { formatBytes } from '../core/bytes';
+import type { ProcessExit } from '../core/run/outcome';
+import type { Job } from '../core/run/plan';
+
+/**
+ * Resource use of running attempts (SPEC §8), Linux `/proc`: every `intervalMs` (≤ 200 ms)
+ * each running attempt's process tree is walked from its root through
+ * `/proc/<pid>/task/<pid>/children`, reading `/proc/<pid>/stat` of each member: resident
+ * memory (rss pages) and CPU time (utime + stime + the reaped children's cutime + cstime).
+ * Cost is proportional to the processes of our trees, not to the machine's (no /proc scan).
+ * The attempt records its peak resident memory (sum over the tree at one sample) and its
+ * CPU time as of its last sample. A tree past its `memoryLimit` is killed at the first sample
+ * that sees it (so within one interval of crossing it).
+ *
+ * Limits, said plainly: a process that leaves the tree (reparented to init after its parent
+ * died) is no longer counted; CPU time used in the last interval before the end, and by
+ * processes that lived less than one interval, is not seen (a final sample is taken when the
+ * exit is reported, but the tree is gone by then). Elsewhere than Linux nothing is measured.
+ */
+
+export interface AttemptUsage {
+  /** Peak of the tree's summed resident memory over the samples, bytes. */
+  readonly peakRssBytes: number;
+  /** User + system CPU time of the tree as of the last sample, ms. */
+  readonly cpuTimeMs: number;
+  /** Samples taken. */
+  readonly samples: number;
+}
+
+const PAGE = 4096;
+let ticksPerSecond = 100; // USER_HZ: 100 on every Linux ABI Node runs on
+export const sampling = { supported: process.platform === 'linux' && fs.existsSync('/proc/self/stat') };
+
+/**
+ * Reads small /proc files through kept-open descriptors: one pread per read instead of
+ * open + read + close (the sampler's cost is mostly syscalls). A descriptor not used in a
+ * sampling pass is closed by `sweep()` (its process is gone or left the tree).
+ */
+class ProcFiles {
+  private readonly fds = new Map<string, number>();
+  private readonly used = new Set<string>();
+  private readonly buf = Buffer.allocUnsafe(4096);
+
+  read(file: string): string | null {
+    this.used.add(file);
+    let fd = this.fds.get(file);
+    if (fd === undefined) {
+      try {
+        fd = fs.openSync(file, 'r');
+      } catch {
+        return null;
+      }
+      this.fds.set(file, fd);
+    }
+    try {
+      const n = fs.readSync(fd, this.buf, 0, this.buf.length, 0);
+      if (n > 0) return this.buf.toString('latin1', 0, n);
+    } catch {
+      // ESRCH: the process is gone
+    }
+    this.drop(file);
+    return null;
+  }
+
+  private drop(file: string): void {
+    const fd = this.fds.get(file);
+    if (fd !== undefined) {
+      this.fds.delete(file);
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  sweep(): void {
+    for (const file of [...this.fds.keys()]) if (!this.used.has(file)) this.drop(file);
+    this.used.clear();
+  }
+}
+
+const proc = new ProcFiles();
+
+/** Fields of /proc/<pid>/stat after the command name. */
+function readStat(pid: number): { cpuTicks: number; rssPages: number } | null {
+  const text = proc.read(`/proc/${pid}/stat`);
+  if (text === null) return null;
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  // After ") ": field 3 (state) is f[0]; utime = field 14 → f[11], stime f[12], cutime f[13], cstime f[14], rss = field 24 → f[21]
+  const f = text.slice(close + 2, close + 2 + 400).split(' ', 22);
+  const state = f[0];
+  if (state === 'Z' || state === 'X') return { cpuTicks: 0, rssPages: 0 };
+  return { cpuTicks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]), rssPages: Number(f[21]) };
+}
+
+function childrenOf(pid: number): number[] {
+  const text = proc.read(`/proc/${pid}/task/${pid}/children`);
+  if (text === null) return [];
+  const out: number[] = [];
+  for (const s of text.split(' ')) if (s !== '' && s !== '\n') out.push(Number(s));
+  return out;
+}
+
+export interface TreeSample {
+  readonly rssBytes: number;
+  readonly cpuTimeMs: number;
+  readonly processes: number;
+}
+
+/**
+ * One sample of the tree under `root`. `includeRoot: false` measures only its descendants
+ * (the helper launcher's `root` is the long-lived helper shell; the action is its child).
+ */
+export function sampleTree(root: number, includeRoot: boolean): TreeSample {
+  let rss = 0;
+  let ticks = 0;
+  let n = 0;
+  const stack = includeRoot ? [root] : childrenOf(root);
+  const seen = new Set<number>();
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    if (seen.has(pid) || seen.size > 10_000) continue;
+    seen.add(pid);
+    const st = readStat(pid);
+    if (st === null) continue;
+    n++;
+    rss += st.rssPages * PAGE;
+    ticks += st.cpuTicks;
+    for (const c of childrenOf(pid)) stack.push(c);
+  }
+  return { rssBytes: rss, cpuTimeMs: (ticks * 1000) / ticksPerSecond, processes: n };
+}
+
+let memoryEventsFile: string | null | undefined;
+
+/** The kernel's count of OOM kills in this process's cgroup (v2 `memory.events`), or null. The file is located once. */
+export function oomKillCount(): number | null {
+  if (memoryEventsFile === undefined) {
+    try {
+      const cg = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
+      const rel = cg === undefined ? '' : cg.slice(3).trim();
+      memoryEventsFile = `/sys/fs/cgroup${rel === '/' ? '' : rel}/memory.events`;
+      fs.accessSync(memoryEventsFile, fs.constants.R_OK);
+    } catch {
+      memoryEventsFile = null;
+    }
+  }
+  if (memoryEventsFile === null) return null;
+  const text = proc.read(memoryEventsFile);
+  const m = text === null ? null : /^oom_kill (\d+)$/m.exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+interface Watch {
+  readonly root: number;
+  readonly includeRoot: boolean;
+  readonly limit: number | undefined;
+  peak: number;
+  cpu: number;
+  samples: number;
+  exceeded: number | null;
+  readonly onExceeded: (rss: number) => void;
+}
+
+/** One timer for all running attempts. */
+export class Sampler {
+  private readonly watches = new Set<Watch>();
+  private timer: NodeJS.Timeout | null = null;
+  /** Wall time spent sampling (ms) and ticks, for the cost figure. */
+  readonly cost = { ms: 0, ticks: 0 };
+
+  constructor(readonly intervalMs = 200) {}
+
+  watch(root: number, includeRoot: boolean, limit: number | undefined, onExceeded: (rss: number) => void): { stop(): AttemptUsage; exceeded(): number | null } {
+    const w: Watch = { root, includeRoot, limit, peak: 0, cpu: 0, samples: 0, exceeded: null, onExceeded };
+    this.watches.add(w);
+    this.sampleOne(w);
+    if (this.timer === null) {
+      this.timer = setInterval(() => this.tick(), this.intervalMs);
+      this.timer.unref();
+    }
+    return {
+      stop: () => {
+        this.sampleOne(w);
+        this.watches.delete(w);
+        if (this.watches.size === 0 && this.timer !== null) {
+          clearInterval(this.timer);
+          this.timer = null;
+        }
+        return { peakRssBytes: w.peak, cpuTimeMs: Math.round(w.cpu), samples: w.samples };
+      },
+      exceeded: () => w.exceeded,
+    };
+  }
+
+  private tick(): void {
+    const t0 = performance.now();
+    for (const w of this.watches) this.sampleOne(w);
+    proc.sweep();
+    this.cost.ms += performance.now() - t0;
+    this.cost.ticks++;
+  }
+
+  private sampleOne(w: Watch): void {
+    const s = sampleTree(w.root, w.includeRoot);
+    if (s.processes === 0) return;
+    w.samples++;
+    if (s.rssBytes > w.peak) w.peak = s.rssBytes;
+    if (s.cpuTimeMs > w.cpu) w.cpu = s.cpuTimeMs;
+    if (w.limit !== undefined && w.exceeded === null && s.rssBytes > w.limit) {
+      w.exceeded = s.rssBytes;
+      w.onExceeded(s.rssBytes);
+    }
+  }
+
+  close(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.watches.clear();
+    helperShells.clear();
+    proc.sweep();
+    proc.sweep();
+  }
+}
+
+/** The reason of an attempt killed past its memoryLimit: `memory limit exceeded: 1.2 GiB > 1 GiB`. */
+export function memoryLimitReason(rss: number, limit: number): string {
+  return `memory limit exceeded: ${formatBytes(rss)} > ${formatBytes(limit)}`;
+}
+
+/**
+ * Wraps a local executor: every attempt with a pid is sampled; `usage()` on its handle gives
+ * the figures once it exited; a tree past the job's `memoryLimit` is killed and its exit
+ * becomes `{kind: 'memory-limit'}`; a SIGKILL while the cgroup's OOM-kill count went up is
+ * reported as an OOM kill.
+ */
+/**
+ * Whether `pid` is a helper shell of the helper launcher (`/bin/bash -c 'set -m…'`): then the
+ * action is its child and the helper itself is not measured. The Node launcher's pid (also
+ * the helper launcher's per-action fallback) is the action's own process.
+ */
+const helperShells = new Map<number, boolean>();
+
+export function isHelperShell(pid: number): boolean {
+  const known = helperShells.get(pid);
+  if (known !== undefined) return known;
+  const is = readIsHelperShell(pid);
+  // Helpers live for the whole run and run many actions: remember them (not other pids, which get reused).
+  if (is) helperShells.set(pid, true);
+  return is;
+}
+
+function readIsHelperShell(pid: number): boolean {
+  try {
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+    return argv[0] === '/bin/bash' && argv[1] === '-c' && (argv[2] ?? '').startsWith('set -m\n');
+  } catch {
+    return false;
+  }
+}
+
+export function withSampling(inner: Executor, sampler: Sampler): Executor {
+  if (!sampling.supported) return inner;
+  return {
+    start(job: Job, attempt: number, onOutput: OutputSink): JobHandle {
+      const h = inner.start(job, attempt, onOutput);
+      if (h.pid === null) return h;
+      const oomBefore = oomKillCount();
+      const limit = job.memoryLimit;
+      const root = h.pid;
+      const rootIsWrapper = isHelperShell(root);
+      const w = sampler.watch(root, !rootIsWrapper, limit, () => {
+        // Past the limit: SIGKILL the tree's process group(s) now (no grace: memory is the emergency), then let the launcher finish its kill.
+        const groups = rootIsWrapper ? childrenOf(root) : [root];
+        for (const g of groups) {
+          try {
+            process.kill(-g, 'SIGKILL');
+          } catch {
+            // gone already
+          }
+        }
+        h.kill();
+      });
+      let usage: AttemptUsage | null = null;
+      const exited = h.exited.then((exit): ProcessExit => {
+        usage = w.stop();
+        const over = w.exceeded();
+        if (over !== null && limit !== undefined && !(exit.kind === 'exit' && exit.code === 0)) {
+          return { kind: 'memory-limit', rssBytes: over, limitBytes: limit };
+        }
+        if (exit.kind === 'signal' && exit.signal === 'SIGKILL' && oomBefore !== null) {
+          const after = oomKillCount();
+          if (after !== null && after > oomBefore) return { kind: 'signal', signal: 'SIGKILL', oom: true };
+        }
+        return exit;
+      });
+      return {
+        pid: h.pid,
+        ...(h.ref !== undefined ? { ref: h.ref } : {}),
+        exited,
+        kill: () => h.kill(),
+        usage: () => usage,
+      };
+    },
+    ...forwarded(inner),
+  };
+}
+
+/** An executor's members other than `start`, for wrappers (every optional one that exists). */
+export function forwarded(inner: Executor): Omit<Executor, 'start'> {
+  return {
+    logOf: (id) => inner.logOf(id),
+    ...(inner.logErrorOf !== undefined ? { logErrorOf: (id: string) => inner.logErrorOf?.(id) ?? null } : {}),
+    ...(inner.prepare !== undefined ? { prepare: (n: number) => inner.prepare?.(n) ?? Promise.resolve() } : {}),
+    killAllNow: () => inner.killAllNow(),
+    close: () => inner.close(),
+  };
+}
+
+export function setTicksPerSecondForTests(n: number): void {
+  ticksPerSecond = n;
+}
