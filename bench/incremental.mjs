@@ -2,7 +2,10 @@
 // Incremental runs (issue 9, docs/runner.md "Incremental runs"): ActionTree's no-op run vs
 // GNU make's no-op on the same graph, and the cold first run's hashing overhead.
 //
-//   node bench/incremental.mjs [--actions N] [--files F] [--reps N] [--cold-reps N] [--quick]
+//   node bench/incremental.mjs [--actions N] [--files F] [--reps N] [--cold-reps N] [--quick] [--keep DIR]
+//
+// --keep DIR: build the no-op graph in DIR and keep it (reused when it is already there: the
+// cold builds are skipped), e.g. to profile `node --cpu-prof bin/actiontree.js run` in it.
 //
 // The graph: N actions (default 2,000), each reading F input files (default 10: 20,000 in
 // all) in its own folder, and the output file of up to two earlier actions (its
@@ -127,11 +130,14 @@ const results = { node: process.version, make: spawnSync('make', ['--version']).
 console.log(`incremental bench: ${N} actions, ${N * F} input files, ${results.make}, node ${process.version}, ${results.cpus} cpus; load average ${results.loadBefore}`);
 
 // (a) no-op
-const inc = path.join(work, 'inc');
-setup(inc, true);
+const keep = opt('keep', undefined);
+const inc = keep ? path.resolve(keep) : path.join(work, 'inc');
 const run = ['run', '--cpus', '2'];
-time('make', ['-r', '-R', '-j2', '-s'], inc); // make builds (outputs shared with ActionTree: same files)
-time(process.execPath, [cli, ...run], inc); // ActionTree: cold (hashes, records)
+if (!keep || !fs.existsSync(path.join(inc, 'b.actiontree.jsonc'))) {
+  setup(inc, true);
+  time('make', ['-r', '-R', '-j2', '-s'], inc); // make builds (outputs shared with ActionTree: same files)
+  time(process.execPath, [cli, ...run], inc); // ActionTree: cold (hashes, records)
+}
 const second = time(process.execPath, [cli, ...run], inc); // settles the stat cache
 if (!/skipped/.test(second.stdout + second.stderr)) console.error('warning: the second run did not report skipped actions');
 const makeMs = [];
@@ -208,7 +214,8 @@ function save() {
   fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
   fs.writeFileSync(path.join(root, 'bench', 'results', 'incremental.json'), JSON.stringify(results, null, 2) + '\n');
 }
-if (coldReps === 0) {
+if (coldReps === 0 || keep) {
+  // (a kept folder stays a settled no-op graph: no cold runs in it)
   save();
   fs.rmSync(work, { recursive: true, force: true });
   process.exit(0);

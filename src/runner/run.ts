@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeText, hasErrors, MAX_ANALYZE_SIZE } from '../core/analyze';
 import type { Diagnostic } from '../core/diagnostics';
+import { topologicalOrder } from '../core/graph';
 import type { Graph } from '../core/model';
 import type { RunEvent } from '../core/run/events';
 import type { PauseSwitch } from '../core/run/pause';
@@ -230,7 +231,10 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const onExit = (): void => executor.killAllNow();
   process.on('exit', onExit);
   // Helpers start before the clock does: an action's time is its own, not a helper's start-up.
-  await executor.prepare?.(Math.min(cpus, plan.jobs.length));
+  // None when every selected action is up to date (a no-op run starts no process; should one
+  // run after all — a caller's gate, a file changed meanwhile — a helper starts on demand).
+  const mayRun = session.presume(topologicalOrder(graph, new Set(plan.selection)));
+  await executor.prepare?.(mayRun ? Math.min(cpus, plan.jobs.length) : 0);
   const summary = await runGraph({
     jobs: plan.jobs,
     resources,

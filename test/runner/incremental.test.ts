@@ -493,3 +493,49 @@ describe('incremental runs through the CLI', function () {
     assert.equal((await plan('nope')).code, 2);
   });
 });
+
+/** Live bash processes whose parent is this process (the helper launcher's helpers). */
+function childShells(): number {
+  let n = 0;
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (comm === 'bash' && Number(rest[1]) === process.pid && rest[0] !== 'Z') n++;
+    } catch {
+      // gone
+    }
+  }
+  return n;
+}
+
+describe('incremental runs: no processes for a run with nothing to do', () => {
+  it('a run where every action is up to date starts no helper; one where an action runs still has its helpers ready first', async () => {
+    const dir = tmpDir('at-inc-');
+    const file = chain(dir);
+    const seen: number[] = [];
+    const gate = { beforeStart: () => (seen.push(childShells()), { skip: false as const }) };
+    const first = await runGraphFile(file, { spawn: 'helper', gate });
+    assert.deepEqual(ran(first), ['gen', 'use']);
+    assert.ok((seen[0] ?? 0) >= 1, `helpers were started before the first action (saw ${seen.join(',')})`);
+    seen.length = 0;
+    const second = await runGraphFile(file, { spawn: 'helper', gate });
+    assert.deepEqual(ran(second), []);
+    // The extra gate is only asked about what the incremental session lets run: nothing here.
+    assert.deepEqual(seen, []);
+    assert.equal(childShells(), 0);
+    // Asked during a no-op run (an extra gate that skips): no helper exists.
+    const during: number[] = [];
+    const third = await runGraphFile(file, { spawn: 'helper', onEvent: (e) => void (e.type === 'action-finished' && during.push(childShells())) });
+    assert.deepEqual(ran(third), []);
+    assert.deepEqual(during, [0, 0], 'no bash helper was started for a run that ran nothing');
+    // A changed input: that action runs (through a helper started on demand or ahead), and the fast path is left.
+    write(dir, 'src/a.txt', 'changed\n');
+    const fourth = await runGraphFile(file, { spawn: 'helper' });
+    assert.deepEqual(ran(fourth), ['gen', 'use']);
+    assert.deepEqual(why(fourth, 'use'), ["dependency 'gen' changed"]);
+    assert.deepEqual(why(fourth, 'gen'), ['input changed: src/a.txt']);
+  });
+});

@@ -77,6 +77,12 @@ export interface DecideInput {
   /** Input files that could not be read (each makes the action run). */
   readonly unreadable: readonly string[];
   readonly probeOutput: OutputProbe;
+  /**
+   * The fingerprint of `parts` (the runner's hash of canonicalParts). When it equals the
+   * record's, the parts are equal and are not compared one by one (nor read: a stored
+   * record's parts are parsed only when needed).
+   */
+  readonly fingerprint?: string;
 }
 
 const q = (s: string): string => `'${s}'`;
@@ -96,23 +102,41 @@ export function decide(inp: DecideInput): DecisionResult {
   const reasons: string[] = [];
   for (const p of inp.unreadable) reasons.push(`input unreadable: ${p}`);
   const rec = inp.record;
-  const depReasons: string[] = [];
-  for (const [dep, view] of inp.deps) {
-    if (view.kind === 'will-run') depReasons.push(`dependency ${q(dep)} will run`);
-    else if (view.kind === 'failed') depReasons.push(`dependency ${q(dep)} ${view.state}`);
-    else if (view.value.startsWith(CHANGED)) depReasons.push(`dependency ${q(dep)} changed`);
-    else if (rec?.state === 'succeeded' && rec.parts.deps[dep] !== view.value) depReasons.push(`dependency ${q(dep)} changed`);
-  }
+  // A dependency's reason, in declaration order; `compared` also compares its value with the record's.
+  const depReasonsOf = (compared: boolean): string[] => {
+    const out: string[] = [];
+    for (const [dep, view] of inp.deps) {
+      if (view.kind === 'will-run') out.push(`dependency ${q(dep)} will run`);
+      else if (view.kind === 'failed') out.push(`dependency ${q(dep)} ${view.state}`);
+      else if (view.value.startsWith(CHANGED)) out.push(`dependency ${q(dep)} changed`);
+      else if (compared && rec?.state === 'succeeded' && rec.parts.deps[dep] !== view.value) out.push(`dependency ${q(dep)} changed`);
+    }
+    return out;
+  };
   if (rec === undefined) {
     reasons.unshift('no previous run');
-    reasons.push(...depReasons.filter((r) => !r.endsWith(' changed')));
+    reasons.push(...depReasonsOf(false).filter((r) => !r.endsWith(' changed')));
     return { decision: 'run', reasons };
   }
   if (rec.state !== 'succeeded') {
     reasons.unshift(rec.state === 'started' ? 'previous run did not finish' : `previous run ${rec.state}`);
-    reasons.push(...depReasons.filter((r) => !r.endsWith(' changed')));
+    reasons.push(...depReasonsOf(false).filter((r) => !r.endsWith(' changed')));
     return { decision: 'run', reasons };
   }
+  if (inp.fingerprint !== undefined && inp.fingerprint === rec.fingerprint && reasons.length === 0) {
+    // Same fingerprint = same parts (deps included): only the dependencies' run-time states and the outputs can differ.
+    const depReasons = depReasonsOf(false);
+    if (depReasons.length === 0) {
+      for (const [p, h] of rec.outputs) {
+        const now = inp.probeOutput(p);
+        if (now === 'missing') reasons.push(`output missing: ${p}`);
+        else if (now === 'unreadable') reasons.push(`output unreadable: ${p}`);
+        else if (now !== h) reasons.push(`output changed: ${p}`);
+      }
+      return reasons.length === 0 ? { decision: 'skip', reasons: ['up to date'] } : { decision: 'run', reasons };
+    }
+  }
+  const depReasons = depReasonsOf(true);
   const cur = inp.parts;
   const old = rec.parts;
   if (cur.command !== old.command) reasons.push('command changed');

@@ -34,6 +34,33 @@ export function isStatEntry(x: unknown): x is StatEntry {
   return typeof x === 'string' && STAT_ENTRY.test(x);
 }
 
+/**
+ * A folder-listing cache entry, one string: `mtimeMs|ctimeMs|ino|listedAt|` then the entries
+ * as `<kind><name>` joined with `/` (a name never holds one), kind `f` file, `d` folder, `l`
+ * link, `o` other. Adding, removing or renaming an entry changes the folder's mtime, so a
+ * listing whose folder times are unchanged (and older than the listing by more than the
+ * time granularity, as for files) is reused without reading the folder.
+ */
+export type DirEntry = string;
+
+const DIR_ENTRY = /^[0-9.e+-]+\|[0-9.e+-]+\|[0-9]+\|[0-9.]+\|/;
+
+export function isDirEntry(x: unknown): x is DirEntry {
+  return typeof x === 'string' && DIR_ENTRY.test(x);
+}
+
+/** One entry of a folder listing. */
+interface Listed {
+  readonly name: string;
+  /** f file, d folder, l link, o other. */
+  readonly kind: string;
+}
+
+/** The modification time is older than `at` by more than the file system's time granularity (not "racily clean"). */
+function settled(mtimeMs: number, at: number): boolean {
+  return mtimeMs < at - (mtimeMs % 1000 === 0 ? 2000 : 50);
+}
+
 export type HashResult = string | 'missing' | 'unreadable';
 
 export interface Expansion {
@@ -51,16 +78,20 @@ function errCode(e: unknown): string {
 
 export class FileSystemView {
   /** Directory listings, valid until `invalidate()` (called whenever an action finishes). */
-  private dirs = new Map<string, fs.Dirent[] | 'unreadable' | 'missing'>();
+  private dirs = new Map<string, Listed[] | 'unreadable' | 'missing'>();
   private readonly matchers = new Map<string, (p: string) => boolean>();
   /** How many files were read and hashed (the rest came from the stat cache). */
   hashed = 0;
   statCacheHits = 0;
+  /** How many folders were read (the rest came from the listing cache). */
+  listed = 0;
 
   constructor(
     readonly root: string,
     /** The stat cache (root-relative path -> entry); updated in place. */
     readonly stat: Map<string, StatEntry>,
+    /** The folder-listing cache (root-relative folder -> entry); updated in place. */
+    readonly dirCache: Map<string, DirEntry> = new Map(),
   ) {}
 
   invalidate(): void {
@@ -121,18 +152,46 @@ export class FileSystemView {
     return sc;
   }
 
-  private list(dirRel: string): fs.Dirent[] | 'unreadable' | 'missing' {
+  private list(dirRel: string): Listed[] | 'unreadable' | 'missing' {
     let l = this.dirs.get(dirRel);
     if (l === undefined) {
-      try {
-        l = fs.readdirSync(dirRel === '' ? this.root : path.join(this.root, dirRel), { withFileTypes: true });
-      } catch (e: unknown) {
-        const c = errCode(e);
-        l = c === 'ENOENT' || c === 'ENOTDIR' ? 'missing' : 'unreadable';
-      }
+      l = this.readList(dirRel);
       this.dirs.set(dirRel, l);
     }
     return l;
+  }
+
+  private readList(dirRel: string): Listed[] | 'unreadable' | 'missing' {
+    const abs = dirRel === '' ? this.root : path.join(this.root, dirRel);
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(abs, { throwIfNoEntry: false });
+    } catch (e: unknown) {
+      const c = errCode(e);
+      return c === 'ENOENT' || c === 'ENOTDIR' ? 'missing' : 'unreadable';
+    }
+    if (st === undefined || !st.isDirectory()) return 'missing';
+    const key = `${st.mtimeMs}|${st.ctimeMs}|${st.ino}|`;
+    const cached = this.dirCache.get(dirRel);
+    if (cached !== undefined && cached.startsWith(key)) {
+      const bar = cached.indexOf('|', key.length);
+      if (bar > 0 && settled(st.mtimeMs, Number(cached.slice(key.length, bar)))) {
+        const body = cached.slice(bar + 1);
+        return body === '' ? [] : body.split('/').map((x) => ({ kind: x.charAt(0), name: x.slice(1) }));
+      }
+    }
+    const listedAt = Date.now();
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(abs, { withFileTypes: true });
+    } catch (e: unknown) {
+      const c = errCode(e);
+      return c === 'ENOENT' || c === 'ENOTDIR' ? 'missing' : 'unreadable';
+    }
+    this.listed++;
+    const out: Listed[] = entries.map((e) => ({ name: e.name, kind: e.isFile() ? 'f' : e.isDirectory() ? 'd' : e.isSymbolicLink() ? 'l' : 'o' }));
+    this.dirCache.set(dirRel, `${key}${listedAt}|${out.map((e) => e.kind + e.name).join('/')}`);
+    return out;
   }
 
   /**
@@ -205,9 +264,9 @@ export class FileSystemView {
       }
       for (const e of entries) {
         const rel = dir === '' ? e.name : `${dir}/${e.name}`;
-        let isDir = e.isDirectory();
-        let isFile = e.isFile();
-        if (e.isSymbolicLink()) {
+        let isDir = e.kind === 'd';
+        let isFile = e.kind === 'f';
+        if (e.kind === 'l') {
           isDir = false; // never follow a link into a folder (no loops)
           try {
             const st = fs.statSync(path.join(this.root, rel), { throwIfNoEntry: false });
@@ -244,8 +303,7 @@ export class FileSystemView {
       // A file modified within the file system's time granularity of the moment it was hashed
       // could change again without its times changing ("racily clean", as git says): re-read it.
       const hashedAt = Number(cached.slice(key.length + 33));
-      const coarse = st.mtimeMs % 1000 === 0;
-      if (st.mtimeMs < hashedAt - (coarse ? 2000 : 50)) {
+      if (settled(st.mtimeMs, hashedAt)) {
         this.statCacheHits++;
         return cached.slice(key.length, key.length + 32);
       }

@@ -11,7 +11,7 @@ import {
 } from '../../core/incremental/decide';
 import type { ActionModel, Graph } from '../../core/model';
 import type { FinalActionState } from '../../core/run/events';
-import { contentHash, FileSystemView, type StatEntry } from './files';
+import { contentHash, FileSystemView, type DirEntry, type StatEntry } from './files';
 import { acquireLock, loadState, StateWriter } from './store';
 
 /**
@@ -80,23 +80,33 @@ export class IncrementalSession {
   private readonly entries = new Map<string, Entry>();
   private readonly records: Map<string, ActionRecord>;
   private readonly stat: Map<string, StatEntry>;
+  private readonly dirs: Map<string, DirEntry>;
   private readonly fsv: FileSystemView;
   private writer: StateWriter | null = null;
   private releaseLock: (() => void) | null = null;
   /** False when the state cannot be written: nothing is skipped (a failure could not be remembered). */
   private usable: boolean;
   private readonly warned = new Set<string>();
+  /**
+   * Skips decided before the run started (presume()), each with every dependency presumed
+   * skipped too; valid while no action of this run has run (cleared when one does).
+   */
+  private presumed = new Map<string, DecisionResult>();
+  /** The state was read from an older version of its file: compacted (upgraded) at the end even when nothing changed. */
+  private readonly outdated: boolean;
 
   private constructor(
     private readonly o: SessionOptions,
     usable: boolean,
   ) {
     this.usable = usable;
-    const loaded = usable ? loadState(o.graphFile) : { records: new Map<string, ActionRecord>(), stat: new Map<string, StatEntry>(), warnings: [] };
+    const loaded = usable ? loadState(o.graphFile) : { records: new Map<string, ActionRecord>(), stat: new Map<string, StatEntry>(), dirs: new Map<string, DirEntry>(), warnings: [], outdated: false };
+    this.outdated = loaded.outdated;
     this.records = loaded.records;
     this.stat = loaded.stat;
     this.warnings.push(...loaded.warnings);
-    this.fsv = new FileSystemView(path.dirname(path.resolve(o.graphFile)), this.stat);
+    this.dirs = loaded.dirs;
+    this.fsv = new FileSystemView(path.dirname(path.resolve(o.graphFile)), this.stat, this.dirs);
     const selected = new Set(o.selection);
     for (const a of o.graph.actions) if (selected.has(a.id)) this.entries.set(a.id, { action: a, done: deferred(), started: false });
   }
@@ -199,6 +209,7 @@ export class IncrementalSession {
       deps,
       unreadable,
       probeOutput: (p) => this.fsv.hash(p),
+      fingerprint: e.fingerprint,
     });
     if (!this.usable && result.decision === 'run' && result.reasons[0] === 'no previous run' && usesIncremental(this.o.graph)) {
       return { decision: 'run', reasons: ['incremental state unavailable', ...result.reasons.slice(1)] };
@@ -218,7 +229,34 @@ export class IncrementalSession {
     return Promise.all(waiting.map((d) => d.done.promise)).then(() => this.checkNow(e));
   }
 
+  /**
+   * Before the run: decides the selected actions in topological order, as if each dependency
+   * were skipped, until one would run. True when one would (or the state is not used): the
+   * run needs processes. False when every selected action is up to date: the run starts no
+   * helper. The skips found are reused by the gate as long as nothing has run (a dependency
+   * that ran could change them); they were taken moments before with the same files.
+   */
+  presume(order: readonly string[]): boolean {
+    if (!this.usable || this.o.force) return true;
+    for (const id of order) {
+      const e = this.entries.get(id);
+      if (e === undefined) continue;
+      const views = e.action.deps.map((dep) => [dep, this.viewFromRecord(dep)] as [string, DependencyView]);
+      let r: DecisionResult;
+      try {
+        r = this.decideWith(e, views);
+      } catch {
+        return true;
+      }
+      if (r.decision !== 'skip') return true;
+      this.presumed.set(id, r);
+    }
+    return false;
+  }
+
   private checkNow(e: Entry): DecisionResult {
+    const presumed = this.presumed.get(e.action.id);
+    if (presumed !== undefined) return presumed;
     const views: [string, DependencyView][] = [];
     for (const dep of e.action.deps) {
       const d = this.entries.get(dep);
@@ -246,6 +284,7 @@ export class IncrementalSession {
     const e = this.entries.get(id);
     if (e === undefined) return { skip: false };
     if (r.decision === 'skip') return { skip: true, reason: UP_TO_DATE };
+    this.presumed.clear(); // this one runs: what depends on it must be decided afresh
     e.why = r.reasons;
     e.started = true;
     if (this.tracked(e.action)) this.append(id, { state: 'started', time: Date.now() });
@@ -270,6 +309,7 @@ export class IncrementalSession {
     const e = this.entries.get(id);
     if (e === undefined || e.finalState !== undefined) return;
     e.finalState = state;
+    if (state !== 'skipped') this.presumed.clear();
     const a = e.action;
     try {
       if (state === 'skipped') {
@@ -351,8 +391,8 @@ export class IncrementalSession {
   close(): void {
     if (this.writer !== null) {
       // A run that recorded nothing and read no file afresh leaves the state as it was.
-      if (this.writer.dirty || this.fsv.hashed > 0) {
-        const err = this.writer.compact(this.records, this.stat);
+      if (this.writer.dirty || this.fsv.hashed > 0 || this.fsv.listed > 0 || this.outdated) {
+        const err = this.writer.compact(this.records, this.stat, this.dirs);
         if (err !== null) this.warn('compact', `cannot write the incremental state (${err}); the journal keeps what finished`);
       }
       this.writer.close();

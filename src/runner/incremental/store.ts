@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ActionRecord } from '../../core/incremental/decide';
-import { isStatEntry, type StatEntry } from './files';
+import type { ActionRecord, FileHash, FingerprintParts } from '../../core/incremental/decide';
+import { isDirEntry, isStatEntry, type DirEntry, type StatEntry } from './files';
 
 /**
  * The incremental state of one graph file under `.actiontree/state/` beside it:
@@ -20,7 +20,9 @@ import { isStatEntry, type StatEntry } from './files';
  * file naming another is ignored with a warning.
  */
 
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
+/** Versions this runner reads: 2 kept each record's `parts` as an object, 3 as JSON text (read lazily). */
+const READABLE_VERSIONS: readonly unknown[] = [2, 3];
 
 export function stateDir(graphFile: string): string {
   return path.join(path.dirname(graphFile), '.actiontree', 'state');
@@ -50,6 +52,51 @@ const isPairs = (x: unknown): boolean =>
 const isStrMap = (x: unknown, nullable = false): boolean =>
   isObj(x) && Object.values(x).every((v) => typeof v === 'string' || (nullable && v === null));
 
+function validParts(p: unknown): p is FingerprintParts {
+  if (!isObj(p) || typeof p['command'] !== 'string' || typeof p['cwd'] !== 'string') return false;
+  return isStrMap(p['env']) && isStrMap(p['envInputs'], true) && isPairs(p['inputs']) && isStrMap(p['deps']);
+}
+
+/**
+ * Parts that equal no action's: what a record whose stored parts turn out malformed compares
+ * as (its action runs; the fingerprint, stored apart, still decides a skip — see decide()).
+ */
+const UNREADABLE_PARTS: FingerprintParts = { command: '\u0000unreadable record', cwd: '\u0000', env: {}, envInputs: {}, inputs: [], deps: {} };
+
+/**
+ * A succeeded record from the compacted state whose `parts` are kept as the JSON text they
+ * were stored as, and parsed only when asked for: a no-op run compares fingerprints and never
+ * needs them (loading thousands of parts objects cost more than all the checks' garbage).
+ */
+class LazyRecord {
+  readonly state = 'succeeded' as const;
+  private parsed: FingerprintParts | undefined;
+  constructor(
+    readonly fingerprint: string,
+    readonly outputs: readonly FileHash[],
+    readonly time: number,
+    /** The parts as stored (JSON text). */
+    readonly partsText: string,
+  ) {}
+
+  get parts(): FingerprintParts {
+    if (this.parsed === undefined) {
+      let p: unknown;
+      try {
+        p = JSON.parse(this.partsText);
+      } catch {
+        p = undefined;
+      }
+      this.parsed = validParts(p) ? p : UNREADABLE_PARTS;
+    }
+    return this.parsed;
+  }
+
+  toJSON(): unknown {
+    return { state: this.state, fingerprint: this.fingerprint, parts: this.parts, outputs: this.outputs, time: this.time };
+  }
+}
+
 /** A record read from disk, or undefined when its shape is wrong (then the action runs). */
 export function validRecord(x: unknown): ActionRecord | undefined {
   if (!isObj(x) || typeof x['time'] !== 'number') return undefined;
@@ -57,15 +104,26 @@ export function validRecord(x: unknown): ActionRecord | undefined {
   if (st === 'failed' || st === 'canceled' || st === 'started') return x as ActionRecord;
   if (st !== 'succeeded' || typeof x['fingerprint'] !== 'string' || !isPairs(x['outputs'])) return undefined;
   const p = x['parts'];
-  if (!isObj(p) || typeof p['command'] !== 'string' || typeof p['cwd'] !== 'string') return undefined;
-  if (!isStrMap(p['env']) || !isStrMap(p['envInputs'], true) || !isPairs(p['inputs']) || !isStrMap(p['deps'])) return undefined;
+  if (typeof p === 'string') return new LazyRecord(x['fingerprint'], x['outputs'] as FileHash[], x['time'], p);
+  if (!validParts(p)) return undefined;
   return x as ActionRecord;
+}
+
+/** A record as the compacted state stores it: `parts` as JSON text (kept as read when never parsed). */
+function storedRecord(r: ActionRecord): unknown {
+  if (r.state !== 'succeeded') return r;
+  const text = r instanceof LazyRecord ? r.partsText : JSON.stringify(r.parts);
+  return { state: r.state, fingerprint: r.fingerprint, parts: text, outputs: r.outputs, time: r.time };
 }
 
 export interface LoadedState {
   readonly records: Map<string, ActionRecord>;
   readonly stat: Map<string, StatEntry>;
+  /** Folder listings (version 3; a cache like `stat`). */
+  readonly dirs: Map<string, DirEntry>;
   readonly warnings: string[];
+  /** The compacted state is of an older version this runner still reads: rewrite it at the end of the run. */
+  readonly outdated: boolean;
 }
 
 /** Reads the compacted state and replays the journal. Never throws: problems become warnings (and the actions concerned run). */
@@ -74,7 +132,9 @@ export function loadState(graphFile: string): LoadedState {
   const abs = path.resolve(graphFile);
   const records = new Map<string, ActionRecord>();
   const stat = new Map<string, StatEntry>();
+  const dirs = new Map<string, DirEntry>();
   const warnings: string[] = [];
+  let outdated = false;
   const file = `${base}.json`;
   let text: string | undefined;
   try {
@@ -89,11 +149,12 @@ export function loadState(graphFile: string): LoadedState {
     } catch {
       data = undefined;
     }
-    if (!isObj(data) || data['version'] !== STATE_VERSION || !isObj(data['records']) || !isObj(data['stat'])) {
+    if (!isObj(data) || !READABLE_VERSIONS.includes(data['version']) || !isObj(data['records']) || !isObj(data['stat'])) {
       warnings.push(`ignoring the incremental state ${file}: it is corrupt or of another version; incremental actions run`);
     } else if (data['graphFile'] !== abs) {
       warnings.push(`ignoring the incremental state ${file}: it belongs to ${JSON.stringify(data['graphFile'])}; incremental actions run`);
     } else {
+      outdated = data['version'] !== STATE_VERSION;
       let bad = 0;
       for (const [id, r] of Object.entries(data['records'])) {
         const v = validRecord(r);
@@ -101,6 +162,8 @@ export function loadState(graphFile: string): LoadedState {
         else bad++;
       }
       for (const [p, e] of Object.entries(data['stat'])) if (isStatEntry(e)) stat.set(p, e);
+      const d = data['dirs'];
+      if (isObj(d)) for (const [p, e] of Object.entries(d)) if (isDirEntry(e)) dirs.set(p, e);
       if (bad > 0) warnings.push(`ignoring ${bad} malformed record${bad === 1 ? '' : 's'} in ${file}; those actions run`);
     }
   }
@@ -146,7 +209,7 @@ export function loadState(graphFile: string): LoadedState {
     }
     if (bad > 0) warnings.push(`ignoring ${bad} malformed line${bad === 1 ? '' : 's'} of ${base}.journal; the actions concerned run`);
   }
-  return { records, stat, warnings };
+  return { records, stat, dirs, warnings, outdated };
 }
 
 /** Appends records to the journal and compacts the state at the end. */
@@ -200,15 +263,16 @@ export class StateWriter {
   }
 
   /** Writes the compacted state (temp + rename) and empties the journal. Returns an error message or null. */
-  compact(records: ReadonlyMap<string, ActionRecord>, stat: ReadonlyMap<string, StatEntry>): string | null {
+  compact(records: ReadonlyMap<string, ActionRecord>, stat: ReadonlyMap<string, StatEntry>, dirs: ReadonlyMap<string, DirEntry> = new Map()): string | null {
     const file = `${this.base}.json`;
     const tmp = `${this.base}.json.${process.pid}.tmp`;
     try {
       const data = {
         version: STATE_VERSION,
         graphFile: path.resolve(this.graphFile),
-        records: Object.fromEntries(records),
+        records: Object.fromEntries([...records].map(([id, r]) => [id, storedRecord(r)])),
         stat: Object.fromEntries(stat),
+        dirs: Object.fromEntries(dirs),
       };
       fs.writeFileSync(tmp, JSON.stringify(data));
       fs.renameSync(tmp, file);

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ActionRecord } from '../../../src/core/incremental/decide';
+import { decide, type ActionRecord } from '../../../src/core/incremental/decide';
 import { acquireLock, loadState, stateBase, StateWriter } from '../../../src/runner/incremental/store';
 
 /** The incremental state on disk: journal replay, torn lines, compaction, the lock (real files, real pids). */
@@ -51,6 +51,45 @@ describe('incremental state store', () => {
     st = loadState(file);
     assert.deepEqual([...st.records.keys()], ['a', 'b']);
     assert.equal(st.stat.get('a.txt'), `1|2|3|4|${'0'.repeat(32)}|5`);
+  });
+
+  it('compaction keeps parts as text, read back equal (and again after a second compaction); version 2 files still load', () => {
+    const file = graphFileIn();
+    const opened = StateWriter.open(file);
+    assert.ok(opened.ok);
+    assert.equal(opened.writer.compact(new Map([['a', ok('fa')]]), new Map()), null);
+    const raw = JSON.parse(fs.readFileSync(`${stateBase(file)}.json`, 'utf8')) as { version: number; records: { a: { parts: unknown } } };
+    assert.equal(raw.version, 3);
+    assert.equal(typeof raw.records.a.parts, 'string', 'stored as JSON text, parsed only when needed');
+    let st = loadState(file);
+    assert.equal(st.outdated, false);
+    const a = st.records.get('a');
+    assert.ok(a?.state === 'succeeded');
+    assert.deepEqual(a.parts, ok('fa').state === 'succeeded' ? (ok('fa') as Extract<ActionRecord, { state: 'succeeded' }>).parts : undefined);
+    // A record loaded and never parsed is stored back as it was.
+    const w = StateWriter.open(file);
+    assert.ok(w.ok);
+    assert.equal(w.writer.compact(st.records, new Map()), null);
+    st = loadState(file);
+    const again = st.records.get('a');
+    assert.ok(again?.state === 'succeeded');
+    assert.equal(again.parts.command, '"x"');
+    // An older state file (parts as objects) is read, and marked for rewriting.
+    fs.writeFileSync(`${stateBase(file)}.json`, JSON.stringify({ version: 2, graphFile: file, records: { a: ok('fa') }, stat: {} }));
+    st = loadState(file);
+    assert.equal(st.outdated, true);
+    assert.equal(st.records.get('a')?.state, 'succeeded');
+  });
+
+  it('stored parts that are not valid make the action run unless its fingerprint matches', () => {
+    const file = graphFileIn();
+    fs.mkdirSync(path.dirname(stateBase(file)), { recursive: true });
+    fs.writeFileSync(`${stateBase(file)}.json`, JSON.stringify({ version: 3, graphFile: file, records: { a: { state: 'succeeded', fingerprint: 'fa', parts: '{"command":1', outputs: [], time: 1 } }, stat: {} }));
+    const rec = loadState(file).records.get('a');
+    const parts = (ok('fa') as Extract<ActionRecord, { state: 'succeeded' }>).parts;
+    const base = { id: 'a', parts, record: rec, force: false, deps: [], unreadable: [], probeOutput: () => 'missing' as const };
+    assert.equal(decide({ ...base, fingerprint: 'other' }).decision, 'run');
+    assert.deepEqual(decide({ ...base, fingerprint: 'fa' }), { decision: 'skip', reasons: ['up to date'] });
   });
 
   it('a record of the wrong shape is dropped with a warning (that action runs); a state of another graph file is ignored', () => {
