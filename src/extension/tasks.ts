@@ -60,7 +60,10 @@ export class ActionTaskProvider implements vscode.TaskProvider {
   ) {}
 
   async provideTasks(): Promise<vscode.Task[]> {
+    // VS Code asks for tasks only on a user's request (Run Task, tasks.json, preLaunchTask):
+    // list the graph files afresh, so a file the watcher has not reported yet is still a task.
     await this.graphs.ready();
+    await this.graphs.rescan();
     const tasks: vscode.Task[] = [];
     for (const g of this.graphs.list()) {
       const folder = folderOf(g.uri);
