@@ -113,9 +113,18 @@ describe('issue 11: the editor experience', function () {
     });
     assert.match(next.description, /^waiting for a CPU slot \(1 of 1 in use\) · \d+ s$/);
     assert.match(next.tooltip, /waiting for a CPU slot \(1 of 1 in use\)/);
-    await vscode.commands.executeCommand('actiontree.internal.treeRedraws'); // start a clean log
-    await sleep(2500); // the 1 s ticker fires twice or more
-    const redraws = (await vscode.commands.executeCommand('actiontree.internal.treeRedraws')) as ('all' | string[])[];
+    // Watch 2.5 s windows (the 1 s ticker fires twice or more in each). Events that are not
+    // this run's (an earlier suite's run records loading, a graph file re-read) may legitimately
+    // redraw in one window: up to three windows, and one must be clean. The old tree redrew
+    // every row every second, so every window failed.
+    const clean = (rs: ('all' | string[])[]): boolean => !rs.includes('all') && rs.flat().every((k) => k.startsWith(uri.toString()));
+    let redraws: ('all' | string[])[] = [];
+    for (let i = 0; i < 3; i++) {
+      await vscode.commands.executeCommand('actiontree.internal.treeRedraws'); // start a clean log
+      await sleep(2500);
+      redraws = (await vscode.commands.executeCommand('actiontree.internal.treeRedraws')) as ('all' | string[])[];
+      if (clean(redraws) && redraws.length >= 1) break;
+    }
     fs.writeFileSync(flag, '');
     assert.equal((await wait(r.session!)).result, 'succeeded');
     assert.ok(redraws.length >= 1, 'the elapsed times advanced');
