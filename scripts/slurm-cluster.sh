@@ -113,6 +113,15 @@ stop)
   for f in slurmd.pid slurmctld.pid munged.pid; do
     [ -s "$D/$f" ] && pids+=("$(cat "$D/$f")")
   done
+  # The step daemons of this cluster's jobs (detached from slurmd, working in $D) and what
+  # they run outlive the daemons unless taken with them.
+  real="$(cd "$D" && pwd -P)"
+  for p in $(pgrep slurmstepd 2>/dev/null || true); do
+    if [ "$(readlink "/proc/$p/cwd" 2>/dev/null)" = "$real" ]; then
+      pids+=("$p")
+      for c in $(pgrep -P "$p" 2>/dev/null || true); do pids+=("$c"); done
+    fi
+  done
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for _ in $(seq 1 50); do
     alive=0
