@@ -1,5 +1,5 @@
 /** Finding and reading graph files for CLI commands (Node only). */
-import { promises as fs, type Stats } from 'node:fs';
+import { existsSync, promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { kindOfFile, readRegularFile, textOf } from '../runner/safeRead';
 
@@ -14,6 +14,29 @@ export type ResolvedFile =
       readonly display: string;
     }
   | { readonly ok: false; readonly message: string };
+
+/**
+ * `[FILE] [ACTION...]` as `run` and `plan` take them: the first argument is FILE when it ends
+ * in the graph suffix or names an existing file or folder; the rest are action names. With
+ * `only`, at least one action is needed. The message is raw (callers escape it for a terminal).
+ */
+export async function resolveFileAndActions(
+  positionals: readonly string[],
+  only: boolean,
+  cwd: string,
+): Promise<{ readonly ok: true; readonly graph: Extract<ResolvedFile, { ok: true }>; readonly actions: string[] } | { readonly ok: false; readonly message: string }> {
+  const actions = positionals.slice();
+  let fileArg: string | undefined;
+  const first = actions[0];
+  if (first !== undefined && (first.endsWith(GRAPH_SUFFIX) || existsSync(path.resolve(cwd, first)))) {
+    fileArg = first;
+    actions.shift();
+  }
+  if (only && actions.length === 0) return { ok: false, message: '--only needs at least one ACTION' };
+  const graph = await resolveGraphFile(fileArg, cwd);
+  if (!graph.ok) return graph;
+  return { ok: true, graph, actions };
+}
 
 /**
  * The graph file a command works on. With `arg` it is that file (or, when `arg` is a

@@ -1,9 +1,7 @@
 /** `actiontree plan [FILE] [ACTION...] [--only] [--force] [--json]` (SPEC §7, docs/cli.md). */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { planDecisions } from '../runner/incremental/plan';
 import { EXIT_OK, EXIT_USAGE, parseArgs, type CliCommand, type CliIO } from './command';
-import { GRAPH_SUFFIX, resolveGraphFile } from './files';
+import { resolveFileAndActions } from './files';
 import { escapeControls, formatDiagnostic, jsonForTerminal } from '../core/format';
 
 const USAGE = `Usage: actiontree plan [FILE] [ACTION...] [--only] [--force] [--json]
@@ -48,22 +46,14 @@ export const planCommand: CliCommand = {
       io.stdout(`${USAGE}\n`);
       return EXIT_OK;
     }
-    let fileArg: string | undefined;
-    const names = parsed.positionals.slice();
-    const first = names[0];
-    if (first !== undefined && (first.endsWith(GRAPH_SUFFIX) || fs.existsSync(path.resolve(io.cwd, first)))) {
-      fileArg = first;
-      names.shift();
-    }
-    if (parsed.values['only'] === true && names.length === 0) {
-      io.stderr('actiontree plan: --only needs at least one ACTION\n');
+    const target = await resolveFileAndActions(parsed.positionals, parsed.values['only'] === true, io.cwd);
+    if (!target.ok) {
+      io.stderr(`actiontree plan: ${escapeControls(target.message)}
+`);
       return EXIT_USAGE;
     }
-    const resolved = await resolveGraphFile(fileArg, io.cwd);
-    if (!resolved.ok) {
-      io.stderr(`actiontree plan: ${escapeControls(resolved.message)}\n`);
-      return EXIT_USAGE;
-    }
+    const resolved = target.graph;
+    const names = target.actions;
     const out = planDecisions(resolved.file, {
       actions: names,
       only: parsed.values['only'] === true,

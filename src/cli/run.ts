@@ -1,5 +1,4 @@
 /** `actiontree run [FILE] [ACTION...] [--cpus N] [--keep-going] [--json]` (SPEC §5, docs/runner.md). */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../core/run/events';
 import { formatMs } from '../core/run/outcome';
@@ -9,7 +8,7 @@ import { OutputTails } from '../core/run/tail';
 import { spawnModeFromEnv } from '../runner/executor';
 import { executeRun } from '../runner/run';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, parseIntOption, type CliCommand, type CliIO } from './command';
-import { GRAPH_SUFFIX, resolveGraphFile } from './files';
+import { GRAPH_SUFFIX, resolveFileAndActions } from './files';
 import { escapeControls, formatDiagnostic, jsonForTerminal } from '../core/format';
 
 const USAGE = `Usage: actiontree run [FILE] [ACTION...] [--only] [--force] [--cpus N] [--keep-going] [--executor local|slurm] [--json]
@@ -99,22 +98,14 @@ export const runCommand: CliCommand = {
     const json = parsed.values['json'] === true;
     const keepGoing = parsed.values['keep-going'] === true ? true : undefined;
 
-    let fileArg: string | undefined;
-    const names = parsed.positionals.slice();
-    const first = names[0];
-    if (first !== undefined && (first.endsWith(GRAPH_SUFFIX) || fs.existsSync(path.resolve(io.cwd, first)))) {
-      fileArg = first;
-      names.shift();
-    }
-    if (parsed.values['only'] === true && names.length === 0) {
-      io.stderr('actiontree run: --only needs at least one ACTION\n');
+    const target = await resolveFileAndActions(parsed.positionals, parsed.values['only'] === true, io.cwd);
+    if (!target.ok) {
+      io.stderr(`actiontree run: ${escapeControls(target.message)}
+`);
       return EXIT_USAGE;
     }
-    const resolved = await resolveGraphFile(fileArg, io.cwd);
-    if (!resolved.ok) {
-      io.stderr(`actiontree run: ${escapeControls(resolved.message)}\n`);
-      return EXIT_USAGE;
-    }
+    const resolved = target.graph;
+    const names = target.actions;
 
     const ui = new Progress(io, json);
     const ac = new AbortController();
