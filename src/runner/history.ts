@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { analyzeText, MAX_ANALYZE_SIZE } from '../core/analyze';
 import { graphInfo, parseEventsJsonl, type GraphInfo } from '../core/gantt/input';
 import type { RunEvent } from '../core/run/events';
-import { addEstimates, graphFileFromHead, recordedGraphFile } from '../core/run/history';
+import { addEstimates, addLearnedMemory, graphFileFromHead, recordedGraphFile } from '../core/run/history';
 import { runsDir } from './paths';
 import { readRegularFile, sameSig, sigOf, textOf, type FileSig, type SafeRead } from './safeRead';
 
@@ -386,11 +386,28 @@ export class RunHistory {
    * skipped.
    */
   async loadEstimates(graphFile: string, wanted?: ReadonlySet<string>, maxReports = MAX_ESTIMATE_REPORTS): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
+    return (await this.loadHints(graphFile, wanted, false, maxReports)).estimates;
+  }
+
+  /**
+   * One pass over the newest reports of `graphFile` for what the next run learns from them:
+   * duration estimates and, with `memory`, each action's learned peak memory (SPEC §8: the
+   * peak of its last attempt in the newest report where it succeeded and was measured).
+   * Same reading rules and bounds as loadEstimates.
+   */
+  async loadHints(
+    graphFile: string,
+    wanted: ReadonlySet<string> | undefined,
+    memory: boolean,
+    maxReports = MAX_ESTIMATE_REPORTS,
+  ): Promise<{ estimates: Map<string, number>; memory: Map<string, number> }> {
+    const estimates = new Map<string, number>();
+    const learned = new Map<string, number>();
+    const done = (m: Map<string, number>): boolean => wanted !== undefined && m.size >= wanted.size;
     let read = 0;
     for await (const ref of this.runsOf(graphFile, { withReport: true })) {
       if (read >= maxReports) break;
-      if (wanted !== undefined && out.size >= wanted.size) break;
+      if (done(estimates) && (!memory || done(learned))) break;
       const r = await readReportFile(path.join(ref.dir, 'report.json'));
       if (!r.ok) continue;
       let data: unknown;
@@ -401,15 +418,21 @@ export class RunHistory {
       }
       read++;
       if (!(await this.belongs(recordedGraphFile(data), graphFile))) continue;
-      addEstimates(data, out, wanted);
+      addEstimates(data, estimates, wanted);
+      if (memory) addLearnedMemory(data, learned, wanted);
     }
-    return out;
+    return { estimates, memory: learned };
   }
 }
 
 /** Shorthands with a throw-away cache (one-shot callers: the CLI, the runner). */
 export function loadEstimates(graphFile: string, wanted?: ReadonlySet<string>, maxReports?: number): Promise<Map<string, number>> {
   return new RunHistory().loadEstimates(graphFile, wanted, maxReports);
+}
+
+/** Estimates and (with `memory`) learned peaks of the next run, in one pass over the reports. */
+export function loadRunHints(graphFile: string, wanted: ReadonlySet<string>, memory: boolean): Promise<{ estimates: Map<string, number>; memory: Map<string, number> }> {
+  return new RunHistory().loadHints(graphFile, wanted, memory);
 }
 
 /**

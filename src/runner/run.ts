@@ -17,10 +17,10 @@ import type { OutputGate } from './launcher';
 import { createSlurmExecutor, prepareSlurm, slurmSettingsFromGraph, type ExecutorKind, type SlurmRunOptions } from './slurm/setup';
 import { newRunId } from './paths';
 import { readRegularFileSync } from './safeRead';
-import { loadEstimates } from './history';
+import { loadRunHints } from './history';
 import { withAffinity } from './affinity';
 import { LoadHold } from './hold';
-import { AttemptLog, buildReport, createRunDir, EventsWriter, loadLearnedMemory, writeReportAtomic } from './records';
+import { AttemptLog, buildReport, createRunDir, EventsWriter, writeReportAtomic } from './records';
 import { Sampler, withSampling } from './sampler';
 
 /** How often running trees are sampled (SPEC §8: at most 200 ms). */
@@ -139,8 +139,9 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const cpus = req.cpus ?? (graph.cpus === 'auto' ? os.availableParallelism() : graph.cpus);
   const keepGoing = req.keepGoing ?? graph.keepGoing;
 
-  const estimates = await loadEstimates(req.graphFile, new Set(graph.actions.map((a) => a.id)));
-  const learnedMemory = graph.limits?.memory !== undefined ? loadLearnedMemory(req.graphFile, new Set(graph.actions.map((a) => a.id))) : undefined;
+  const hints = await loadRunHints(req.graphFile, new Set(graph.actions.map((a) => a.id)), graph.limits?.memory !== undefined);
+  const estimates = hints.estimates;
+  const learnedMemory = graph.limits?.memory !== undefined ? hints.memory : undefined;
   const plan = planRun(graph, requested, estimates, req.only === true, {
     baseDir: path.dirname(req.graphFile),
     resolve: path.resolve,

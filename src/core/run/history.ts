@@ -51,6 +51,20 @@ export function addEstimates(report: unknown, out: Map<string, number>, wanted?:
   }
 }
 
+/** Adds each action's learned peak memory (SPEC §8) from one report: succeeded and measured, first seen wins. */
+export function addLearnedMemory(report: unknown, out: Map<string, number>, wanted?: ReadonlySet<string>): void {
+  if (!isObj(report)) return;
+  const actions = report['actions'];
+  if (!isObj(actions)) return;
+  for (const id of Object.keys(actions)) {
+    if (out.has(id) || (wanted !== undefined && !wanted.has(id))) continue;
+    const a = actions[id];
+    if (!isObj(a) || a['state'] !== 'succeeded') continue;
+    const peak = a['peakRssBytes'];
+    if (typeof peak === 'number' && Number.isFinite(peak) && peak > 0) out.set(id, peak);
+  }
+}
+
 /**
  * Why a list of events (an `events.jsonl`) cannot be replayed, or null when it can: the first
  * event must be a `run-started` with a `runId` and an `actions` list of strings.
