@@ -232,6 +232,9 @@ class Progress {
         this.running.add(e.action);
         if (e.attempt > 1 && !this.json) this.line(`↻ ${escapeControls(e.action)}: attempt ${e.attempt} (previous: ${escapeControls(e.previous?.reason ?? 'failed')})`);
         break;
+      case 'service-ready':
+        if (!this.json && !this.live) this.line(`● ${escapeControls(e.action)}: ready (serving)`);
+        break;
       case 'action-output':
         this.tails.add(e.action, e.text);
         break;

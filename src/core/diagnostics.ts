@@ -18,7 +18,9 @@ export type DiagnosticCode =
   | 'empty-graph'
   | 'unknown-group'
   | 'unknown-problem-matcher'
-  | 'invalid-problem-matcher';
+  | 'invalid-problem-matcher'
+  /** SPEC §10: a `service` that cannot run (no or several probes, bad regex, URL or port). */
+  | 'invalid-service';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

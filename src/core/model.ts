@@ -1,6 +1,7 @@
 import type { GraphLimits, RetryKind } from './limits';
 import type { ExecutorSettings, SlurmSettings } from './slurm-settings';
 import type { ProblemMatcher } from './problemMatchers';
+import type { ServiceSpec } from './service';
 import type { Span } from './text';
 
 /**
@@ -79,6 +80,8 @@ export interface ActionModel {
   readonly envInputs?: readonly string[];
   /** SPEC §8 fields (defaults applied); undefined when none is set. */
   readonly limits?: ActionLimits;
+  /** SPEC §10: a long-running service; its dependents start once it is ready (service.ts). */
+  readonly service?: ServiceSpec;
 }
 
 /** An action's SPEC §8 limits, resolved. */

@@ -12,6 +12,7 @@ import { unmatchableReason } from './incremental/globs';
 import type { ActionLimits, ActionModel, Command, Graph, ResourceDecl, ResourceUse, StringRef } from './model';
 import { closest } from './suggest';
 import { parseProblemMatchers } from './problemMatcherParse';
+import { parseService, type ServiceSpec } from './service';
 import type { ProblemMatcher } from './problemMatchers';
 import type { Span } from './text';
 
@@ -63,9 +64,11 @@ export const ACTION_KEYS = [
   'group',
   'retryOn',
   'retryDelay',
+  // SPEC §10 (service.ts)
+  'service',
 ] as const;
 const LIMIT_ACTION_KEY_SET: ReadonlySet<string> = new Set(['memory', 'memoryLimit', 'group', 'retryOn', 'retryDelay']);
-export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn');
+export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn' && k !== 'service');
 
 /** An action under construction; `deps` is filled by analyze.ts. */
 export type MutableAction = { -readonly [K in keyof ActionModel]: ActionModel[K] } & { deps: string[] };
@@ -702,6 +705,7 @@ interface Fields {
   envInputs?: string[];
   /** SPEC §8 fields (limits.ts). */
   limits?: ActionLimitFields;
+  service?: ServiceSpec;
 }
 
 interface Env {
@@ -1017,6 +1021,12 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
         f.envInputs = names;
         break;
       }
+      case 'service': {
+        // SPEC §10; not in defaults (DEFAULTS_KEYS leaves it out: checkUnknownKeys warns there).
+        const sv = parseService(v, sink, where);
+        if (sv !== undefined) f.service = sv;
+        break;
+      }
       default:
         if (LIMIT_ACTION_KEY_SET.has(name)) parseActionLimitField((f.limits ??= {}), name, v, sink, where);
         break;
@@ -1270,6 +1280,7 @@ export function parseGraph(text: string): ParseResult {
           description: f.description ?? defaults.description,
         };
         if (f.cpusSpan) a.cpusSpan = f.cpusSpan;
+        if (f.service !== undefined) a.service = f.service;
         const slurm = f.slurm ?? defaults.slurm;
         if (slurm !== undefined) a.slurm = slurm;
         const pm = f.problemMatchers ?? defaults.problemMatchers;

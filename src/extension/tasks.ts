@@ -279,6 +279,9 @@ export class ActionTaskTerminal implements vscode.Pseudoterminal {
         else this.line(`${yellow('⊘')} ${e.action}: ${e.state}${e.reason ? ` (${e.reason})` : ''}`);
         break;
       }
+      case 'service-ready':
+        this.line(`${green('●')} ${e.action}: ready (serving)`);
+        break;
       case 'run-paused':
         this.line(`${yellow('⏸')} paused: nothing new starts until Resume Run`);
         break;

@@ -53,6 +53,8 @@ const ICONS: Readonly<Record<ActionState, [string, string | undefined]>> = {
   pending: ['circle-outline', 'descriptionForeground'],
   ready: ['clock', 'charts.yellow'],
   running: ['sync~spin', 'charts.blue'],
+  // SPEC §10: a ready service, still running (its dependents may run). Distinct from running (spinning).
+  serving: ['broadcast', 'charts.green'],
   succeeded: ['pass', 'testing.iconPassed'],
   failed: ['error', 'testing.iconFailed'],
   canceled: ['circle-slash', 'actiontree.canceledForeground'],
@@ -398,7 +400,7 @@ function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefin
   // A Slurm job waiting in the cluster's queue: `ready` (or a retry's `running`) with queuedAt, shown apart from running.
   const queued = a !== undefined && live && a.queuedAt !== null && (a.state === 'ready' || a.state === 'running');
   item.iconPath = queued ? new vscode.ThemeIcon('watch', new vscode.ThemeColor('charts.purple')) : state ? stateIcon(state) : new vscode.ThemeIcon('circle-large-outline');
-  item.contextValue = state === 'running' || live ? 'actiontree.action.running' : 'actiontree.action';
+  item.contextValue = state === 'running' || state === 'serving' || live ? 'actiontree.action.running' : 'actiontree.action';
   const why = queued ? 'queued: submitted to Slurm, waiting for the cluster to start it' : a && r && live && g ? waitingText(r.view.state, g.analysis.graph, node.action) : null;
   item.description = r ? describe(r, why) : '';
   const upToDate = state === 'skipped' && a?.reason === 'up to date';
@@ -452,6 +454,8 @@ function describe(r: ActionResult, why: string | null): string {
     }
     case 'running':
       return a.startedAt !== null ? `running ${elapsed(now - a.startedAt)}` : 'running';
+    case 'serving':
+      return a.servingAt !== undefined ? `serving ${elapsed(now - a.servingAt)}` : 'serving';
     case 'succeeded':
     case 'failed': {
       const d = a.startedAt !== null && a.finishedAt !== null ? formatDuration(a.finishedAt - a.startedAt) : '';

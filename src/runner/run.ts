@@ -22,6 +22,7 @@ import { withAffinity } from './affinity';
 import { LoadHold } from './hold';
 import { AttemptLog, buildReport, createRunDir, EventsWriter, writeReportAtomic } from './records';
 import { Sampler, withSampling } from './sampler';
+import { withServices } from './readiness';
 
 /** How often running trees are sampled (SPEC §8: at most 200 ms). */
 const SAMPLE_INTERVAL_MS = 200;
@@ -165,6 +166,14 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   let resources = plan.resources;
   let licenses: ReadonlySet<string> = new Set();
   if (onSlurm) {
+    // SPEC §10 services are local only (docs/slurm.md): a probe would have to run on the job's node.
+    const services = plan.jobs.filter((j) => j.service !== undefined).map((j) => `'${j.id}'`);
+    if (services.length > 0) {
+      return {
+        kind: 'error',
+        message: `services cannot run on the Slurm executor (${services.slice(0, 5).join(', ')}${services.length > 5 ? ', …' : ''} ${services.length === 1 ? 'is a service' : 'are services'}); run this graph with --executor local`,
+      };
+    }
     const prep = await prepareSlurm(plan, req.cpus, { ...(req.slurm ?? {}), env: req.slurm?.env ?? req.env ?? process.env });
     if (!prep.ok) return { kind: 'error', message: prep.message };
     runCpus = prep.cpus;
@@ -222,7 +231,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     });
     // SPEC §8: peak memory / CPU time of every attempt, memoryLimit enforcement (Linux /proc).
     const pinned = plan.limits.cpuAffinity ? withAffinity(local) : local;
-    return req.sampling === false ? pinned : withSampling(pinned, sampler);
+    // SPEC §10: readiness probes of services (a no-op for other jobs).
+    return withServices(req.sampling === false ? pinned : withSampling(pinned, sampler));
   };
   const executor: Executor = slurmExecutor ?? localExecutor();
   // If this process exits before the run ends (process.exit elsewhere, a fatal error), take
@@ -295,6 +305,8 @@ function composeGates(session: IncrementalSession, extra: SchedulerGate | undefi
   const extraAfter = extra?.afterFinish?.bind(extra);
   return {
     beforeStart: (job) => {
+      // SPEC §10: a service always runs (its dependents need it running, not its outputs).
+      if (job.service !== undefined) return extraBefore !== undefined ? extraBefore(job) : { skip: false };
       const mine = session.beforeStart(job.id);
       if (extraBefore === undefined) return mine;
       const then = (d: GateDecision): GateDecision | Promise<GateDecision> => (d.skip ? d : extraBefore(job));

@@ -73,7 +73,7 @@ export type WebviewToHost = ReadyMessage | RevealOutputMessage | RenderedMessage
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
-const STATES: ReadonlySet<string> = new Set<ActionState>(['pending', 'ready', 'running', 'succeeded', 'failed', 'canceled', 'skipped']);
+const STATES: ReadonlySet<string> = new Set<ActionState>(['pending', 'ready', 'running', 'serving', 'succeeded', 'failed', 'canceled', 'skipped']);
 const RESULTS: ReadonlySet<unknown> = new Set([null, 'succeeded', 'failed', 'canceled']);
 const MAX_ID = 1000;
 const MAX_TEXT = 100_000;

@@ -187,7 +187,7 @@ export interface ParsedReport {
 
 export type ReportParse = { readonly ok: true; readonly report: ParsedReport } | { readonly ok: false; readonly error: string };
 
-const STATES: ReadonlySet<string> = new Set(['pending', 'ready', 'running', 'succeeded', 'failed', 'canceled', 'skipped']);
+const STATES: ReadonlySet<string> = new Set(['pending', 'ready', 'running', 'serving', 'succeeded', 'failed', 'canceled', 'skipped']);
 
 function isObj(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);

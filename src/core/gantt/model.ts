@@ -226,7 +226,7 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
 
   let t0 = input.startedAt;
   let t1 = input.finishedAt ?? nowT ?? input.startedAt;
-  const counts: Record<ActionState, number> = { pending: 0, ready: 0, running: 0, succeeded: 0, failed: 0, canceled: 0, skipped: 0 };
+  const counts: Record<ActionState, number> = { pending: 0, ready: 0, running: 0, serving: 0, succeeded: 0, failed: 0, canceled: 0, skipped: 0 };
   const rows: GanttRow[] = new Array<GanttRow>(n);
   for (let i = 0; i < n; i++) {
     const a = input.actions[i]!;

@@ -103,6 +103,7 @@ export const STATE_GLYPH: Readonly<Record<ActionState, string>> = {
   pending: '○',
   ready: '◔',
   running: '▶',
+  serving: '●',
   succeeded: '✓',
   failed: '✗',
   canceled: '⊘',

@@ -42,6 +42,7 @@ export function countActions(items: Iterable<{ readonly state: ActionState; read
         c.skipped++;
         break;
       case 'running':
+      case 'serving': // a ready service (SPEC §10) is still running
         c.running++;
         break;
       case 'pending':

@@ -4,7 +4,8 @@
  * Times are milliseconds since the Unix epoch (fractions allowed).
  */
 
-export type ActionState = 'pending' | 'ready' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'skipped';
+/** `serving` (SPEC §10): a service that is ready and still running (its dependents may start). */
+export type ActionState = 'pending' | 'ready' | 'running' | 'serving' | 'succeeded' | 'failed' | 'canceled' | 'skipped';
 export type FinalActionState = 'succeeded' | 'failed' | 'canceled' | 'skipped';
 export type RunResult = 'succeeded' | 'failed' | 'canceled';
 export type OutputStream = 'stdout' | 'stderr';
@@ -90,6 +91,18 @@ export interface ActionFinishedEvent {
   readonly cpuTimeMs?: number;
 }
 
+/**
+ * SPEC §10: a service's readiness probe succeeded: its dependents may start (their
+ * `action-ready` events follow). The service keeps running (`serving`) until it is stopped.
+ */
+export interface ServiceReadyEvent {
+  readonly type: 'service-ready';
+  readonly action: string;
+  readonly time: number;
+  /** The attempt that became ready (1-based). */
+  readonly attempt: number;
+}
+
 /** SPEC §8: nothing new starts until `run-resumed`; running actions go on. */
 export interface RunPausedEvent {
   readonly type: 'run-paused';
@@ -112,6 +125,7 @@ export type RunEvent =
   | ActionReadyEvent
   | ActionQueuedEvent
   | ActionStartedEvent
+  | ServiceReadyEvent
   | ActionOutputEvent
   | ActionFinishedEvent
   | RunPausedEvent

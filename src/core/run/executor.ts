@@ -29,6 +29,12 @@ export interface JobHandle {
   kill(): void;
   /** SPEC §8: what the attempt used, once `exited` resolved; null/absent when not measured. */
   usage?(): { readonly peakRssBytes: number; readonly cpuTimeMs: number } | null;
+  /**
+   * SPEC §10, a service's attempt: resolves with the time (epoch ms) its readiness probe first
+   * succeeded, or null once the attempt ended without being ready. Never rejects. Absent for
+   * jobs without `service`. The scheduler owns the `readyTimeout` timer.
+   */
+  readonly ready?: Promise<number | null>;
 }
 
 /** Called with decoded output text, in arrival order per stream. */
@@ -37,6 +43,12 @@ export type OutputSink = (stream: OutputStream, text: string) => void;
 /** What the scheduler needs: start an attempt (1-based) of a job. */
 export interface JobStarter {
   start(job: Job, attempt: number, onOutput: OutputSink): JobHandle;
+  /**
+   * SPEC §10: asked before a service's first attempt starts (it holds its slots meanwhile): a
+   * reason it must not start (e.g. "port 5432 is already in use by another process"), or null.
+   * Never rejects (a rejection counts as null).
+   */
+  checkService?(job: Job): Promise<string | null>;
 }
 
 export interface Executor extends JobStarter {

@@ -20,7 +20,12 @@ export type Outcome =
   | { readonly kind: 'timeout'; readonly afterMs: number }
   /** Killed because its group ran past the group's timeout (SPEC §8). */
   | { readonly kind: 'group-timeout'; readonly group: string; readonly afterMs: number }
-  | { readonly kind: 'canceled' };
+  | { readonly kind: 'canceled' }
+  /**
+   * SPEC §10: a service that did not become ready: it exited first (`exit`), or its
+   * `readyTimeout` passed (`timedOut`; its tree was killed). `message` is the report's reason.
+   */
+  | { readonly kind: 'not-ready'; readonly message: string; readonly timedOut: boolean; readonly exit?: ProcessExit };
 
 export function isSuccess(o: Outcome): boolean {
   return o.kind === 'exit' && o.code === 0;
@@ -57,6 +62,8 @@ export function outcomeReason(o: Outcome): string | null {
       return groupTimeoutReason(o.group, o.afterMs);
     case 'canceled':
       return 'run canceled';
+    case 'not-ready':
+      return o.message;
     default: {
       const never: never = o;
       return never;
@@ -85,6 +92,8 @@ export function retryKind(o: Outcome): 'failure' | 'timeout' | 'memory' | null {
       return 'failure';
     case 'timeout':
       return 'timeout';
+    case 'not-ready':
+      return o.timedOut ? 'timeout' : 'failure';
     case 'group-timeout':
     case 'canceled':
       return null;
@@ -96,9 +105,11 @@ export function retryKind(o: Outcome): 'failure' | 'timeout' | 'memory' | null {
 }
 
 export function outcomeExitCode(o: Outcome): number | null {
+  if (o.kind === 'not-ready') return o.exit !== undefined && !o.timedOut ? outcomeExitCode(o.exit) : null;
   return o.kind === 'exit' ? o.code : null;
 }
 
 export function outcomeSignal(o: Outcome): string | null {
+  if (o.kind === 'not-ready') return o.exit !== undefined && !o.timedOut ? outcomeSignal(o.exit) : null;
   return o.kind === 'signal' ? o.signal : o.kind === 'memory-limit' ? 'SIGKILL' : null;
 }

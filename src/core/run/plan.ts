@@ -1,6 +1,7 @@
 import { criticalPath, selectionClosure } from '../graph';
 import type { RetryKind } from '../limits';
 import type { ActionModel, Command, Graph } from '../model';
+import type { ServiceSpec } from '../service';
 
 /**
  * The execution plan: what a run will execute, resolved from the editor's model (SPEC §3, §7–§10).
@@ -69,6 +70,8 @@ export interface Job {
   readonly outputs?: readonly string[];
   /** Names of inherited environment variables that count as inputs. */
   readonly envInputs?: readonly string[];
+  /** SPEC §10: a service — dependents start once it is ready; stopped when none remains to run. */
+  readonly service?: ServiceSpec;
 }
 
 export interface ResourceCapacity {
@@ -188,6 +191,7 @@ export function jobOf(a: ActionModel, cwd: string, remaining = 1): Job {
     ...(a.limits?.group !== undefined ? { group: a.limits.group } : {}),
     ...(a.limits?.retryOn !== undefined ? { retryOn: a.limits.retryOn } : {}),
     ...(a.limits?.retryDelayMs !== undefined ? { retryDelayMs: a.limits.retryDelayMs } : {}),
+    ...(a.service !== undefined ? { service: a.service } : {}),
     // inputs / outputs / envInputs: copied here once the model has them (SPEC §7).
   };
 }

@@ -2,7 +2,7 @@ import type { ActionFinishedEvent, FinalActionState, RunEvent, RunResult } from 
 import type { JobHandle, JobStarter } from './executor';
 import { Heap } from './heap';
 import type { PauseSwitch, StartHold } from './pause';
-import { groupTimeoutReason, isSuccess, outcomeExitCode, outcomeReason, outcomeSignal, retryKind, runTimeoutReason, type Outcome, type ProcessExit } from './outcome';
+import { formatMs, groupTimeoutReason, isSuccess, outcomeExitCode, outcomeReason, outcomeSignal, retryKind, runTimeoutReason, type Outcome, type ProcessExit } from './outcome';
 import type { Job, PlanGroup, ResourceCapacity } from './plan';
 import { SlotPool, type Need } from './slots';
 
@@ -128,7 +128,24 @@ interface Node {
   finished: ActionFinishedEvent | null;
   /** A finally job after a keepGoing-false stop: how many of its (transitive) dependencies are unfinished; else null. */
   afterStop: number | null;
+  /** Holds its slots (from its start until it ends or — a service — until it is ready). */
+  holding: boolean;
+  /** SPEC §10 services: when the running attempt became ready (null: not ready). */
+  servingAt: number | null;
+  /** Its dependents were released at readiness (its end must not count them down again). */
+  released: boolean;
+  /** The readyTimeout timer of the running attempt. */
+  readyTimer: (() => void) | null;
+  /** Killed for not being ready in time: the reason. */
+  notReady: string | null;
+  /** Asked to stop because nothing that depends on it remains to run. */
+  stopRequested: boolean;
+  /** Waiting for the executor's checkService answer before the first attempt. */
+  checking: boolean;
 }
+
+/** The reason of a service stopped after serving its dependents (state `succeeded`). */
+export const SERVICE_STOPPED_REASON = 'stopped after its dependents finished';
 
 const RUN: GateDecision = { skip: false };
 
@@ -220,6 +237,13 @@ class Run {
         killedByCancel: false,
         finished: null,
         afterStop: null,
+        holding: false,
+        servingAt: null,
+        released: false,
+        readyTimer: null,
+        notReady: null,
+        stopRequested: false,
+        checking: false,
       };
       this.nodes.push(node);
       this.byId.set(job.id, node);
@@ -402,13 +426,45 @@ class Run {
   private startAction(n: Node): void {
     this.running++;
     this.pool.acquire(n.need);
+    n.holding = true;
     n.state = 'running';
-    this.launchAttempt(n, undefined);
+    const check = n.job.service !== undefined ? this.p.executor.checkService?.(n.job) : undefined;
+    if (check === undefined) {
+      this.launchAttempt(n, undefined);
+      return;
+    }
+    // SPEC §10: e.g. a port probe's port already held by another process. The job keeps its slots meanwhile.
+    n.checking = true;
+    check.then(
+      (reason) => this.serviceChecked(n, typeof reason === 'string' ? reason : null),
+      () => this.serviceChecked(n, null),
+    );
+  }
+
+  private serviceChecked(n: Node, reason: string | null): void {
+    n.checking = false;
+    if (n.state !== 'running' || this.ended) return;
+    if (this.canceled) this.finish(n, 'canceled', this.cancelReason, null, null);
+    else if (n.groupKilled !== null) this.finish(n, 'failed', groupTimeoutReason(n.groupKilled, this.groups.get(n.groupKilled)?.timeoutMs ?? 0), null, null);
+    else if (reason !== null) this.finish(n, 'failed', reason, null, null);
+    else if (n.stopRequested || (this.stopping && n.dependents.every((d) => d.state !== 'pending' && d.state !== 'ready' && d.state !== 'running'))) {
+      this.finish(n, 'canceled', this.stopReason(), null, null);
+    } else this.launchAttempt(n, undefined);
+  }
+
+  /** Gives back a job's slots (at its end, or when a service becomes ready). */
+  private releaseSlots(n: Node): void {
+    if (!n.holding) return;
+    n.holding = false;
+    this.running--;
+    this.pool.release(n.need);
   }
 
   private launchAttempt(n: Node, previous: { finishedAt: number; reason: string; exitCode: number | null; signal: string | null } | undefined): void {
     n.attempt++;
     n.timedOut = false;
+    n.notReady = null;
+    n.servingAt = null;
     const attempt = n.attempt;
     const id = n.job.id;
     const proc = this.p.executor.start(n.job, attempt, (stream, text) => {
@@ -436,6 +492,18 @@ class Run {
         ...(previous !== undefined ? { previous } : {}),
         ...ref(),
       });
+      const service = n.job.service;
+      if (service !== undefined && n.servingAt === null) {
+        // SPEC §10: not ready within readyTimeout (from the attempt's real start) → its tree is killed, it fails.
+        const limit = service.readyTimeoutMs;
+        n.readyTimer = this.p.clock.setTimer(Math.max(0, limit - Math.max(0, this.now() - at)), () => {
+          n.readyTimer = null;
+          if (n.proc === proc && n.state === 'running' && n.servingAt === null && !n.stopRequested) {
+            n.notReady = `not ready after ${formatMs(limit)}`;
+            proc.kill();
+          }
+        });
+      }
       const timeoutMs = n.job.timeoutMs;
       if (timeoutMs !== undefined && timeoutMs > 0) {
         n.cancelTimer = this.p.clock.setTimer(Math.max(0, timeoutMs - Math.max(0, this.now() - at)), () => {
@@ -447,6 +515,19 @@ class Run {
         });
       }
     };
+    if (n.job.service !== undefined) {
+      if (proc.ready === undefined) {
+        // An executor that cannot probe readiness: the service counts as ready once it started.
+        void Promise.resolve().then(() => this.serviceReady(n, proc, attempt, this.now()));
+      } else {
+        proc.ready.then(
+          (at) => {
+            if (at !== null) this.serviceReady(n, proc, attempt, at);
+          },
+          () => {},
+        );
+      }
+    }
     if (proc.began === undefined) begin(time);
     else {
       // A queueing executor (a cluster): the attempt holds its slots while it waits; it starts when the executor says so.
@@ -472,6 +553,8 @@ class Run {
     if (n.proc !== proc || n.state !== 'running') return;
     n.cancelTimer?.();
     n.cancelTimer = null;
+    n.readyTimer?.();
+    n.readyTimer = null;
     n.proc = null;
     const u = proc.usage?.() ?? null;
     n.usage = u === null ? null : { peakRssBytes: u.peakRssBytes, cpuTimeMs: u.cpuTimeMs };
@@ -480,6 +563,24 @@ class Run {
     else if (n.groupKilled !== null && !isSuccess(exit)) outcome = { kind: 'group-timeout', group: n.groupKilled, afterMs: this.groups.get(n.groupKilled)?.timeoutMs ?? 0 };
     else if (n.timedOut) outcome = { kind: 'timeout', afterMs: n.job.timeoutMs ?? 0 };
     this.endTime = proc.endTime?.();
+    if (n.job.service !== undefined && outcome.kind !== 'canceled') {
+      // SPEC §10 (docs/runner.md "Services"): how a service's attempt ends.
+      if (n.stopRequested) {
+        if (n.servingAt !== null) this.finish(n, 'succeeded', SERVICE_STOPPED_REASON, null, null);
+        else this.finish(n, 'canceled', this.stopReason(), null, null);
+        return;
+      }
+      if (n.servingAt !== null) {
+        // Exited on its own (or was killed by a limit) after it was ready: its dependents were already released.
+        if (isSuccess(outcome)) this.finish(n, 'succeeded', 'exited on its own after it was ready', 0, null);
+        else this.finish(n, 'failed', `${outcomeReason(outcome) ?? 'failed'} while serving`, outcomeExitCode(outcome), outcomeSignal(outcome));
+        return;
+      }
+      if (n.notReady !== null) outcome = { kind: 'not-ready', message: n.notReady, timedOut: true, exit };
+      else if (outcome.kind === 'exit' || outcome.kind === 'signal') {
+        outcome = { kind: 'not-ready', message: `exited before it was ready (${outcome.kind === 'exit' ? `exit code ${outcome.code}` : outcomeReason(outcome) ?? 'failed'})`, timedOut: false, exit };
+      }
+    }
     if (isSuccess(outcome)) {
       this.finish(n, 'succeeded', null, 0, null);
       return;
@@ -507,7 +608,7 @@ class Run {
 
   /** Another attempt? Only within `retries`, for a kind listed in `retryOn` (default all), never after a cancel. */
   private retries(n: Node, outcome: Outcome): boolean {
-    if (this.canceled || n.attempt > n.job.retries) return false;
+    if (this.canceled || n.attempt > n.job.retries || n.servingAt !== null || n.stopRequested) return false;
     const kind = retryKind(outcome);
     if (kind === null) return false;
     return n.job.retryOn === undefined || n.job.retryOn.includes(kind);
@@ -569,10 +670,54 @@ class Run {
     }
     this.propagate(n);
     if (stopNow) this.cancelNotStarted(this.stopReasonText);
-    this.running--;
-    this.pool.release(n.need);
+    this.releaseSlots(n);
     this.schedule();
     this.checkDone();
+  }
+
+  /**
+   * SPEC §10: a service's probe succeeded. It gives back its slots (a serving service mostly
+   * waits; holding them could keep its own dependents from ever starting), its dependents are
+   * released as after a success, and it is stopped at once when none of them remains to run.
+   */
+  private serviceReady(n: Node, proc: JobHandle, attempt: number, at: number): void {
+    if (this.ended || n.proc !== proc || n.state !== 'running' || n.attempt !== attempt || n.servingAt !== null || n.notReady !== null || n.stopRequested) return;
+    n.readyTimer?.();
+    n.readyTimer = null;
+    const now = this.now();
+    n.servingAt = Math.min(now, Math.max(at, n.startedAt ?? at));
+    this.emit({ type: 'service-ready', action: n.job.id, time: n.servingAt, attempt });
+    this.releaseSlots(n);
+    if (this.finallyWaits.size > 0) this.releaseFinally(n);
+    this.propagate(n, true);
+    this.maybeStopService(n);
+    this.schedule();
+    this.checkDone();
+  }
+
+  /**
+   * Stops a running service when nothing that depends on it (directly) remains to run. Before
+   * it is ready it is left to become ready (a service nothing depends on still starts and
+   * stops at once), except during a keepGoing-false stop, when it is stopped (canceled).
+   */
+  private maybeStopService(s: Node): void {
+    if (s.job.service === undefined || s.state !== 'running' || s.stopRequested || this.canceled) return;
+    if (s.servingAt === null && !this.stopping) return;
+    for (const d of s.dependents) {
+      if (d.state === 'running' || d.state === 'ready') return;
+      // A finally job waiting out a stop may be waiting for this (unready) service itself.
+      if (d.state === 'pending' && !(this.stopping && d.afterStop !== null && s.servingAt === null)) return;
+    }
+    s.stopRequested = true;
+    s.readyTimer?.();
+    s.readyTimer = null;
+    if (s.proc !== null) s.proc.kill();
+    else if (s.retryTimer !== null) {
+      s.retryTimer();
+      s.retryTimer = null;
+      this.finish(s, 'canceled', this.stopReason(), null, null);
+    }
+    // (checking: serviceChecked sees the stop.)
   }
 
   private record(n: Node, state: FinalActionState, reason: string | null, exitCode: number | null, signal: string | null): void {
@@ -604,14 +749,21 @@ class Run {
     }
     this.emit(e);
     if (this.finallyWaits.size > 0) this.releaseFinally(n);
+    for (const dep of n.job.deps) {
+      const s = this.byId.get(dep);
+      if (s !== undefined && s.job.service !== undefined && s.state === 'running') this.maybeStopService(s);
+    }
   }
 
   /** Dependents of a finished node: count down, or cancel (cascading) when they don't accept the failure. */
-  private propagate(root: Node): void {
+  private propagate(root: Node, serviceReady = false): void {
+    // A service released its dependents when it became ready; its end does not count them again.
+    if (root.released) return;
+    if (serviceReady) root.released = true;
     const stack: Node[] = [root];
     while (stack.length > 0) {
       const n = stack.pop() as Node;
-      const ok = n.state === 'succeeded' || n.state === 'skipped';
+      const ok = (serviceReady && n === root) || n.state === 'succeeded' || n.state === 'skipped';
       for (const d of n.dependents) {
         if (d.state !== 'pending' || d.afterStop !== null) continue; // a finally after a stop: see releaseFinally
         if (ok || d.job.acceptFailedDependencies) {
@@ -660,6 +812,7 @@ class Run {
     }
     if (kept.length === 0) {
       this.ready.drain();
+      this.stopIdleServices();
       return;
     }
     for (const f of kept) {
@@ -674,6 +827,7 @@ class Run {
           if (d === undefined || seen.has(d)) continue;
           seen.add(d);
           stack.push(d);
+          if (d.released) continue; // a ready service counts as done for its dependents
           if (d.state === 'pending' || d.state === 'ready' || d.state === 'running') {
             waiting++;
             let list = this.finallyWaits.get(d);
@@ -685,6 +839,12 @@ class Run {
       f.afterStop = waiting;
     }
     for (const f of kept) if (f.state === 'pending' && f.afterStop === 0) this.makeReady(f);
+    this.stopIdleServices();
+  }
+
+  /** After a stop: services that nothing remaining depends on are stopped. */
+  private stopIdleServices(): void {
+    for (const n of this.nodes) if (n.job.service !== undefined && n.state === 'running') this.maybeStopService(n);
   }
 
   /** After a stop: ancestor → the finally jobs waiting for it to finish. */
@@ -708,6 +868,8 @@ class Run {
     this.cancelNotStarted(reason);
     for (const n of this.nodes) {
       if (n.state !== 'running') continue;
+      n.readyTimer?.();
+      n.readyTimer = null;
       if (n.proc !== null) {
         n.killedByCancel = true;
         n.proc.kill();

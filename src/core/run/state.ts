@@ -56,6 +56,8 @@ export interface ActionRunState {
   readonly signal: string | null;
   /** Number of action-output events seen (the text itself is not kept). */
   readonly outputEvents: number;
+  /** SPEC §10: when a service became ready (service-ready; its state is `serving` until it ends); absent otherwise. */
+  readonly servingAt?: number;
 }
 
 export type RunStatus = 'idle' | 'running' | 'finished';
@@ -64,6 +66,8 @@ export interface RunCounts {
   readonly pending: number;
   readonly ready: number;
   readonly running: number;
+  /** SPEC §10: services that are ready and still running. */
+  readonly serving: number;
   readonly succeeded: number;
   readonly failed: number;
   readonly canceled: number;
@@ -102,7 +106,7 @@ export interface PauseInterval {
   readonly end: number | null;
 }
 
-const zeroCounts: RunCounts = { pending: 0, ready: 0, running: 0, succeeded: 0, failed: 0, canceled: 0, skipped: 0 };
+const zeroCounts: RunCounts = { pending: 0, ready: 0, running: 0, serving: 0, succeeded: 0, failed: 0, canceled: 0, skipped: 0 };
 
 type Fields = Omit<RunState, 'order' | 'actions'>;
 
@@ -267,14 +271,22 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
         exitCode: null,
         signal: null,
       });
+      const { servingAt: _servedBefore, ...rest } = base;
       const next: ActionRunState = {
-        ...base,
+        ...rest,
         state: 'running',
         readyAt: base.readyAt ?? event.time,
         queuedAt: null,
         startedAt: base.startedAt ?? event.time,
         attempts,
       };
+      return withAction(state, next, prev?.state ?? null, event.time);
+    }
+    case 'service-ready': {
+      const { prev, base } = lookup(state, event.action);
+      // Only a live attempt becomes `serving` (a late or replayed event after the end changes nothing).
+      if (prev !== undefined && FINAL_STATES.has(prev.state)) return state;
+      const next: ActionRunState = { ...base, state: 'serving', servingAt: event.time };
       return withAction(state, next, prev?.state ?? null, event.time);
     }
     case 'action-output': {

@@ -224,7 +224,8 @@ export class IncrementalSession {
   check(id: string): DecisionResult | Promise<DecisionResult> {
     const e = this.entries.get(id);
     if (e === undefined) return { decision: 'run', reasons: ['not selected'] };
-    const waiting = e.action.deps.map((d) => this.entries.get(d)).filter((d): d is Entry => d !== undefined && d.finalState === undefined);
+    // A service (SPEC §10) releases its dependents while it still runs: they do not wait for its end.
+    const waiting = e.action.deps.map((d) => this.entries.get(d)).filter((d): d is Entry => d !== undefined && d.finalState === undefined && d.action.service === undefined);
     if (waiting.length === 0) return this.checkNow(e);
     return Promise.all(waiting.map((d) => d.done.promise)).then(() => this.checkNow(e));
   }
@@ -261,6 +262,8 @@ export class IncrementalSession {
     for (const dep of e.action.deps) {
       const d = this.entries.get(dep);
       if (d === undefined) views.push([dep, this.viewFromRecord(dep)]);
+      // A service contributes no files: a constant, so its dependents can still be up to date.
+      else if (d.action.service !== undefined && d.finalState === undefined) views.push([dep, { kind: 'known', value: 'service' }]);
       else if (d.finalState === 'failed' || d.finalState === 'canceled') views.push([dep, { kind: 'failed', state: d.finalState }]);
       else views.push([dep, { kind: 'known', value: d.depValue ?? `${CHANGED}:${this.o.runId}` }]);
     }
