@@ -144,6 +144,8 @@ export interface ReportAction {
   readonly fingerprint?: string | null;
   /** Why it ran (SPEC §7 reasons), when it ran. */
   readonly why?: readonly string[];
+  /** Services (SPEC §10) only: when it became ready (its service-ready event); null when it never did. `readyAt` keeps its SPEC §4 meaning (dependencies done). */
+  readonly servingAt?: number | null;
 }
 
 export interface Report {
@@ -269,6 +271,7 @@ export function buildReport(args: {
           readyAt: s.readyAt,
           startedAt: s.startedAt,
           finishedAt: s.finishedAt,
+          ...(s.servingAt !== undefined ? { servingAt: s.servingAt } : {}),
           durationMs: last !== undefined && last.finishedAt !== null ? last.finishedAt - last.startedAt : null,
           cpus: a?.needs.cpus ?? 1,
           resources,

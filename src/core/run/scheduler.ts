@@ -91,6 +91,8 @@ export interface ActionSummary {
   readonly readyAt: number | null;
   readonly startedAt: number | null;
   readonly finishedAt: number;
+  /** SPEC §10, services only: when the last attempt became ready (service-ready); null when it never did. */
+  readonly servingAt?: number | null;
 }
 
 export interface RunSummary {
@@ -916,6 +918,7 @@ class Run {
           readyAt: n.readyAt,
           startedAt: n.startedAt,
           finishedAt: f.time,
+          ...(n.job.service !== undefined ? { servingAt: n.servingAt } : {}),
         };
       }),
     });

@@ -3,6 +3,7 @@ import type { Executor, JobHandle, OutputSink } from '../../../src/core/run/exec
 import type { ProcessExit } from '../../../src/core/run/outcome';
 import { jobOf, type Job } from '../../../src/core/run/plan';
 import type { Clock } from '../../../src/core/run/scheduler';
+import type { ServiceSpec } from '../../../src/core/service';
 
 const sp = { offset: 0, length: 0 };
 
@@ -18,6 +19,8 @@ export interface ActionSpec {
   command?: Command;
   /** SPEC §8 fields (memory, group, retryOn, retryDelayMs…). */
   limits?: ActionLimits;
+  /** SPEC §10. */
+  service?: ServiceSpec;
 }
 
 /** Builds a Graph model directly (no parser), for scheduler tests. */
@@ -40,6 +43,7 @@ export function makeGraph(actions: ActionSpec[], resources: Record<string, numbe
     env: {},
     description: undefined,
     ...(a.limits !== undefined ? { limits: a.limits } : {}),
+    ...(a.service !== undefined ? { service: a.service } : {}),
   }));
   const decls: ResourceDecl[] = Object.entries(resources).map(([name, capacity]) => ({ name, capacity, keySpan: sp, span: sp }));
   return { version: 1, name: 'test', cpus, keepGoing: false, resources: decls, actions: models, byId: new Map(models.map((m) => [m.id, m])) };
@@ -110,18 +114,30 @@ export interface AttemptScript {
   out?: string;
   /** Ignores kill() (exits only at the end of its duration, like a child ignoring SIGTERM until SIGKILL). */
   killMs?: number;
+  /** A service's attempt: its probe succeeds this many ms after the start (never when absent). */
+  readyMs?: number;
 }
 
 /** Scripted processes: `scripts[id][attempt-1]` (the last entry repeats); default 10 ms, exit 0. */
 export class FakeExecutor implements Executor {
   readonly launches: { id: string; attempt: number; at: number }[] = [];
   readonly kills: { id: string; at: number }[] = [];
+  /** checkService calls (SPEC §10), by job id. */
+  readonly checks: string[] = [];
   private nextPid = 100;
 
   constructor(
     private readonly clock: FakeClock,
     private readonly scripts: Record<string, AttemptScript[]> = {},
+    /** checkService answers by job id (default null), after `checkMs` ms. */
+    private readonly checkAnswers: Record<string, string | null> = {},
+    private readonly checkMs = 0,
   ) {}
+
+  checkService(job: Job): Promise<string | null> {
+    this.checks.push(job.id);
+    return new Promise((resolve) => this.clock.setTimer(this.checkMs, () => resolve(this.checkAnswers[job.id] ?? null)));
+  }
 
   start(job: Job, attempt: number, onOutput: OutputSink): JobHandle {
     const id = job.id;
@@ -147,9 +163,17 @@ export class FakeExecutor implements Executor {
     }
     const cancelEnd = this.clock.setTimer(s.ms, () => end(exit));
     let killed = false;
+    let ready: Promise<number | null> | undefined;
+    if (job.service !== undefined) {
+      ready = new Promise<number | null>((r) => {
+        void exited.then(() => r(null));
+        if (s.readyMs !== undefined) this.clock.setTimer(s.readyMs, () => r(done || killed ? null : this.clock.now()));
+      });
+    }
     return {
       pid: this.nextPid++,
       exited,
+      ...(ready !== undefined ? { ready } : {}),
       kill: () => {
         if (killed || done) return;
         killed = true;

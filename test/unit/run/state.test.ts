@@ -26,7 +26,7 @@ describe('reduceRun', () => {
     assert.equal(s0.status, 'idle');
     assert.equal(s.status, 'finished');
     assert.equal(s.result, 'failed');
-    assert.deepEqual(s.counts, { pending: 0, ready: 0, running: 0, succeeded: 1, failed: 1, canceled: 1, skipped: 0 });
+    assert.deepEqual(s.counts, { pending: 0, ready: 0, running: 0, serving: 0, succeeded: 1, failed: 1, canceled: 1, skipped: 0 });
     assert.equal(doneCount(s), 3);
     const a = s.actions.get('a')!;
     assert.equal(a.readyAt, 100);
@@ -179,7 +179,7 @@ describe('reduceRun: events read from a damaged file', () => {
     ] as unknown as RunEvent[];
     const s = bad.reduce(reduceRun, initialRunState());
     assert.deepEqual(s.order, ['b']);
-    assert.deepEqual(s.counts, { pending: 0, ready: 1, running: 0, succeeded: 0, failed: 0, canceled: 0, skipped: 0 });
+    assert.deepEqual(s.counts, { pending: 0, ready: 1, running: 0, serving: 0, succeeded: 0, failed: 0, canceled: 0, skipped: 0 });
     assert.equal(s.status, 'finished');
     assert.equal(s.result, null);
   });
