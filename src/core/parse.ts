@@ -1022,7 +1022,11 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
         break;
       }
       case 'service': {
-        // SPEC §10; not in defaults (DEFAULTS_KEYS leaves it out: checkUnknownKeys warns there).
+        // SPEC §10: per action only (a default would make every action a service).
+        if (isDefaults) {
+          sink.error(`'service' cannot be set in defaults: mark each service action itself`, spanOf(key));
+          break;
+        }
         const sv = parseService(v, sink, where);
         if (sv !== undefined) f.service = sv;
         break;
