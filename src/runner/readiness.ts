@@ -211,25 +211,41 @@ function startPolling(
   timer = setTimeout(tick, 0);
 }
 
-/** Whether a TCP connection to host:port is accepted within `ms`. Never rejects. */
+/**
+ * Whether a TCP connection to host:port is accepted within `ms`. Never rejects. An accepted
+ * connection is closed gently (FIN, whatever the server sends is read and dropped, reset only
+ * after 500 ms): a server that greets its clients must not hit a write error because of a probe.
+ */
 export function tcpOpen(host: string, port: number, ms: number, inflight: (() => void)[]): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const sock = net.connect({ host, port });
     let settled = false;
-    const end = (v: boolean): void => {
+    const settle = (v: boolean): void => {
       if (settled) return;
       settled = true;
       clearTimeout(t);
-      sock.destroy();
       const i = inflight.indexOf(abort);
       if (i >= 0) inflight.splice(i, 1);
       resolve(v);
     };
-    const abort = (): void => end(false);
+    const abort = (): void => {
+      settle(false);
+      sock.destroy();
+    };
     inflight.push(abort);
-    const t = setTimeout(() => end(false), ms);
-    sock.once('connect', () => end(true));
-    sock.once('error', () => end(false));
+    const t = setTimeout(abort, ms);
+    sock.on('error', () => {
+      settle(false);
+      sock.destroy();
+    });
+    sock.once('connect', () => {
+      settle(true);
+      sock.resume();
+      sock.end();
+      const linger = setTimeout(() => sock.destroy(), 500);
+      linger.unref();
+      sock.once('close', () => clearTimeout(linger));
+    });
   });
 }
 
