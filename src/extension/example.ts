@@ -32,9 +32,16 @@ export const EXAMPLE_GRAPH = `// An example ActionTree graph. Run it with "Actio
       "command": "sleep 0.7 && echo '42 passing'",
       "dependsOn": ["build"]
     },
+    "db:server": {
+      // A service: the tests that depend on it start once it is ready (the line below
+      // appears in its output), and it is stopped when they are done.
+      "command": "echo 'starting the database'; sleep 0.3; echo 'listening on port 5432'; while :; do sleep 1; done",
+      "service": { "readyWhen": { "logMatches": "listening on port" }, "readyTimeout": "10s" },
+      "description": "A throwaway database server for the tests"
+    },
     "test:db": {
       "command": "sleep 0.5 && echo 'migrations ok'",
-      "dependsOn": ["build"],
+      "dependsOn": ["build", "db:server"],
       "resources": { "db": 1 },
       "description": "Integration tests against the database"
     },

@@ -129,7 +129,7 @@ for (const theme of ['dark', 'light'] as const) {
       // The example's editor is active: Run Graph runs it without asking.
       await wb.runCommand('ActionTree: Show Gantt Chart');
       const chart = await wb.webviewFrame();
-      await waitFinished(chart, 6);
+      await waitFinished(chart, 7);
       assert.equal(await chart.locator('.label.crit').count() >= 3, true, 'a critical path of at least 3 actions');
       await wb.screenshot(`gantt-example-${theme}`);
     });

@@ -40,6 +40,12 @@ describe('the "Create Example Graph" graph (src/extension/example.ts)', function
     fs.symlinkSync(sleep, path.join(bin, 'sleep'));
     const { report } = await runGraphFile(file, { env: { ...markedEnv, PATH: bin } });
     assert.equal(report.result, 'succeeded', JSON.stringify(report.actions, null, 1).slice(0, 2000));
-    assert.equal(Object.keys(report.actions).length, 6);
+    assert.equal(Object.keys(report.actions).length, 7);
+    // The service (SPEC §10) served test:db, then was stopped.
+    const db = report.actions['db:server']!;
+    assert.equal(db.state, 'succeeded');
+    assert.equal(db.reason, 'stopped after its dependents finished');
+    const t = report.actions['test:db']!;
+    assert.ok(db.servingAt != null && t.startedAt! >= db.servingAt && t.finishedAt! <= db.finishedAt!);
   });
 });
