@@ -106,7 +106,7 @@ function attempt(x: unknown): GanttAttempt {
 
 function action(x: unknown): GanttAction {
   need(isObj(x), 'action');
-  const { id, dependsOn, state, readyAt, attempts, finishedAt, reason, exitCode, signal, command, description, estimateMs, waiting, group, peakRssBytes, cpuTimeMs } = x;
+  const { id, dependsOn, state, readyAt, attempts, finishedAt, reason, exitCode, signal, command, description, estimateMs, waiting, group, peakRssBytes, cpuTimeMs, servingAt } = x;
   need(isId(id), 'action.id');
   need(Array.isArray(dependsOn) && dependsOn.every(isId), `action ${id}: dependsOn`);
   need(typeof state === 'string' && STATES.has(state), `action ${id}: state`);
@@ -116,6 +116,7 @@ function action(x: unknown): GanttAction {
   need(waiting === undefined || isStrOrNull(waiting, 500), `action ${id}: waiting`);
   need(group === undefined || isStrOrNull(group), `action ${id}: group`);
   need((peakRssBytes === undefined || isNumOrNull(peakRssBytes)) && (cpuTimeMs === undefined || isNumOrNull(cpuTimeMs)), `action ${id}: usage`);
+  need(servingAt === undefined || isNumOrNull(servingAt), `action ${id}: servingAt`);
   return {
     id,
     dependsOn: (dependsOn as string[]).slice(),
@@ -133,6 +134,7 @@ function action(x: unknown): GanttAction {
     ...(typeof group === 'string' ? { group } : {}),
     ...(typeof peakRssBytes === 'number' ? { peakRssBytes } : {}),
     ...(typeof cpuTimeMs === 'number' ? { cpuTimeMs } : {}),
+    ...(typeof servingAt === 'number' ? { servingAt } : {}),
   };
 }
 

@@ -29,6 +29,11 @@ export const EXPORT_CSS = `
 .gantt .st-canceled.bar { fill: var(--cancel); } .gantt .st-skipped.bar { fill: var(--skip); }
 .gantt .bar.skip { fill: var(--skip); fill-opacity: .35; stroke: var(--skip); stroke-width: 1.5; }
 .gantt .bar.crit { stroke: var(--crit); stroke-width: 2; }
+.gantt .bar.serve { fill: var(--run); fill-opacity: .45; stroke: var(--run); stroke-width: 1.5; }
+.gantt .bar.serve.st-succeeded { fill: var(--ok); stroke: var(--ok); }
+.gantt .bar.serve.st-failed { fill: var(--fail); stroke: var(--fail); }
+.gantt .bar.serve.st-canceled { fill: var(--cancel); stroke: var(--cancel); }
+.gantt .glyph.st-serving { fill: var(--ok); }
 .gantt .glyph.st-succeeded { fill: var(--ok); } .gantt .glyph.st-failed { fill: var(--fail); }
 .gantt .glyph.st-running { fill: var(--run); } .gantt .glyph.st-canceled { fill: var(--cancel); }
 .gantt .glyph.st-pending, .gantt .glyph.st-ready, .gantt .glyph.st-skipped { fill: var(--muted); }

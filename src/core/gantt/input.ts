@@ -130,6 +130,7 @@ export function inputFromRunState(state: RunState, info?: GraphInfo, title?: str
       description: i?.description ?? null,
       estimateMs: typeof est === 'number' && Number.isFinite(est) ? est : null,
       group: i?.group ?? null,
+      ...(a.servingAt !== undefined ? { servingAt: a.servingAt } : {}),
       ...usageOf(a.attempts),
       ...(waiting && (a.state === 'pending' || a.state === 'ready') ? { waiting: waiting(id) } : {}),
     });
@@ -173,6 +174,8 @@ export interface ReportAction {
   readonly dependsOn: readonly string[] | null;
   readonly command: string | null;
   readonly description: string | null;
+  /** SPEC §10: when a service became ready; null otherwise. */
+  readonly servingAt: number | null;
 }
 
 export interface ParsedReport {
@@ -251,6 +254,7 @@ export function parseReport(text: string): ReportParse {
         dependsOn,
         command,
         description: strOrNull(raw['description']),
+        servingAt: numOrNull(raw['servingAt']) ?? null,
       },
     ]);
   }
@@ -305,6 +309,7 @@ export function inputFromReport(report: ParsedReport, info?: GraphInfo, events?:
       description: a.description ?? i?.description ?? null,
       estimateMs: null,
       group: i?.group ?? null,
+      ...(replayed?.servingAt !== undefined ? { servingAt: replayed.servingAt } : a.servingAt !== null ? { servingAt: a.servingAt } : {}),
       ...(replayed ? usageOf(replayed.attempts) : {}),
     });
   }

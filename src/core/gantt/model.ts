@@ -40,6 +40,8 @@ export interface GanttAction {
   readonly cpuTimeMs?: number | null;
   /** SPEC §8: the group the action belongs to (with its timeout, for display), when any. */
   readonly group?: string | null;
+  /** SPEC §10: when a service's last attempt became ready (the bar is drawn as serving from then on); absent/null otherwise. */
+  readonly servingAt?: number | null;
 }
 
 /** A whole run as the chart sees it. `actions` is in row order (topological order). */
@@ -62,7 +64,8 @@ export interface GanttPause {
 
 /** 'queue': submitted to a cluster, waiting for it to start the job (Slurm). */
 /** 'skip': a mark where an action was skipped without running (up to date); start = end. */
-export type BarKind = 'wait' | 'queue' | 'run' | 'estimate' | 'skip';
+/** 'serve': the part of a service's last attempt after it became ready (SPEC §10). */
+export type BarKind = 'wait' | 'queue' | 'run' | 'serve' | 'estimate' | 'skip';
 
 export interface GanttBar {
   readonly kind: BarKind;
@@ -165,7 +168,14 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
       if (at.queuedAt !== undefined && at.startedAt > at.queuedAt) {
         bars.push({ kind: 'queue', start: at.queuedAt, end: at.startedAt, state: 'ready', attempt: k + 1, open: false });
       }
-      bars.push({ kind: 'run', start: at.startedAt, end: Math.max(end, at.startedAt), state, attempt: k + 1, open: open && nowT !== null });
+      const serving = last && a.servingAt !== undefined && a.servingAt !== null && a.servingAt >= at.startedAt && a.servingAt <= Math.max(end, at.startedAt) ? a.servingAt : null;
+      if (serving === null) {
+        bars.push({ kind: 'run', start: at.startedAt, end: Math.max(end, at.startedAt), state, attempt: k + 1, open: open && nowT !== null });
+      } else {
+        // A service: starting up (run), then serving until it was stopped.
+        bars.push({ kind: 'run', start: at.startedAt, end: serving, state: open ? 'running' : state, attempt: k + 1, open: false });
+        bars.push({ kind: 'serve', start: serving, end: Math.max(end, serving), state: open ? 'serving' : state, attempt: k + 1, open: open && nowT !== null });
+      }
     });
 
     if (pendingQueue !== null) {

@@ -80,6 +80,11 @@ export function tooltipLines(row: GanttRow, model: GanttModel, clock: (t: number
     if (at.queuedAt !== undefined) lines.push(`${label}queued ${rel(at.queuedAt)}, waited ${formatDuration(Math.max(0, at.startedAt - at.queuedAt))} in the cluster's queue`);
     lines.push(`${label}started ${rel(at.startedAt)}${end !== null ? `, ran ${formatDuration(end - at.startedAt)}` : ', running'}`);
   });
+  if (a.servingAt !== undefined && a.servingAt !== null) {
+    const last = a.attempts[a.attempts.length - 1];
+    const end = a.finishedAt;
+    lines.push(`serving from ${rel(a.servingAt)}${last ? ` (ready ${formatDuration(Math.max(0, a.servingAt - last.startedAt))} after its start)` : ''}${end !== null ? `, for ${formatDuration(Math.max(0, end - a.servingAt))}` : ''}`);
+  }
   const first = a.attempts[0];
   if (a.readyAt !== null && first) lines.push(`waited ${formatDuration(Math.max(0, (first.queuedAt ?? first.startedAt) - a.readyAt))}`);
   if (a.queuedAt !== undefined && a.queuedAt !== null) lines.push(`queued ${rel(a.queuedAt)}: waiting for the cluster to start it`);
@@ -259,6 +264,10 @@ function barEl(b: GanttBar, row: GanttRow, x: (t: number) => number, y: number, 
     // A fixed-size mark centered on the moment it was skipped (its duration is zero).
     return el('rect', { class: 'bar skip st-skipped', x: r(x1 - SKIP_MARK / 2), y: y + 5, width: SKIP_MARK, height: RH - 10, rx: 2 });
   }
+  if (b.kind === 'serve') {
+    // SPEC §10: a ready service — the same color as its state, lighter and outlined, so the start-up part stands out.
+    return el('rect', { class: `bar serve st-${b.state}${b.open ? ' open' : ''}`, x: r(x1), y: y + 4, width: r(w), height: RH - 8, rx: 2 });
+  }
   if (b.kind === 'estimate') {
     return el('rect', { class: 'bar est', x: r(x1), y: r(y + 4.5), width: r(w), height: RH - 9, rx: 2 });
   }
@@ -283,6 +292,7 @@ export const LEGEND: readonly (readonly [string, string])[] = [
   ['bar wait', 'waiting (ready)'],
   ['bar queue', 'queued (cluster)'],
   ['bar run st-running', 'running'],
+  ['bar serve st-serving', 'serving (service ready)'],
   ['bar run st-succeeded', 'succeeded'],
   ['bar run st-failed', 'failed'],
   ['bar run st-canceled', 'canceled'],
