@@ -1,6 +1,8 @@
 import { formatUsage } from '../../core/bytes';
 import { MarkupKind, type Hover } from 'vscode-languageserver/node';
 import type { ActionModel, ResourceDecl } from '../../core/model';
+import { formatMs } from '../../core/run/outcome';
+import type { ServiceSpec } from '../../core/service';
 import type { DocAnalysis } from '../documents';
 import { toRange } from '../convert';
 import { locate } from '../locate';
@@ -72,6 +74,20 @@ export function needsLine(a: ActionModel, resources: readonly ResourceDecl[] = [
   return `Needs ${parts.join(' · ')}`;
 }
 
+/** SPEC §10: "Service — ready when a line matches `listening on` (within 30s); stopped when its dependents are done". */
+export function serviceLine(s: ServiceSpec): string {
+  const p = s.readyWhen;
+  const when =
+    p.kind === 'log'
+      ? `a line of its output matches ${codeSpan(p.pattern, 200)}`
+      : p.kind === 'port'
+        ? `127.0.0.1:${p.port} accepts connections`
+        : p.kind === 'http'
+          ? `${codeSpan(p.url, 200)} answers 2xx/3xx`
+          : `${codeSpan(p.path, 200)} appears`;
+  return `Service — ready when ${when} (within ${formatMs(s.readyTimeoutMs)}); its dependents start then, and it is stopped once they are done`;
+}
+
 export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, resources: readonly ResourceDecl[] = [], nextRun?: string): string {
   const parts: string[] = [`**${mdText(a.id)}**` + (a.description !== undefined ? ` — ${mdText(a.description)}` : '')];
   if (a.command !== undefined) {
@@ -79,6 +95,7 @@ export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, resou
   }
   parts.push(a.dependsOn.length === 0 ? 'No dependencies.' : `Depends on: ${a.dependsOn.map((d) => codeSpan(d.value)).join(', ')}`);
   parts.push(needsLine(a, resources));
+  if (a.service !== undefined) parts.push(serviceLine(a.service));
   if (a.inputs !== undefined) {
     const list = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.map((x) => codeSpan(x)).join(', '));
     let line = `Incremental — inputs: ${list(a.inputs)}`;
