@@ -9,8 +9,9 @@
  * cwd, appears or changes). The probes themselves run in the runner (src/runner/readiness.ts);
  * the scheduler only knows "ready". Pure: no node:*.
  */
-import type { DiagnosticSink, LNode } from './parse';
-import { describeNode, objectProps, spanOf } from './parse';
+import type { DiagnosticSink } from './parse/sink';
+import { objectProps } from './parse/props';
+import { describeNode, spanOf, type LNode } from './parse/tree';
 import { parseDuration } from './duration';
 import { closest } from './suggest';
 
