@@ -160,7 +160,7 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
   }
 }
 
-const eventTypes = new Set(['run-started', 'action-ready', 'action-queued', 'action-started', 'action-output', 'action-finished', 'run-paused', 'run-resumed', 'run-finished']);
+const eventTypes = new Set(['run-started', 'action-ready', 'action-queued', 'action-started', 'service-ready', 'action-output', 'action-finished', 'run-paused', 'run-resumed', 'run-finished']);
 const results = new Set(['succeeded', 'failed', 'canceled']);
 
 /** Validates a message received by the extension (shape-level: type tags and field types). */

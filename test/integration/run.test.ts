@@ -166,6 +166,32 @@ describe('running graphs from VS Code', function () {
     );
   });
 
+  it('shows a ready service as serving in the tree while its dependent runs, then succeeded once stopped (SPEC §10)', async () => {
+    const uri = install('service.actiontree.jsonc');
+    const flag = path.join(path.dirname(uri.fsPath), 'open.flag');
+    fs.rmSync(flag, { force: true });
+    const r = (await vscode.commands.executeCommand('actiontree.runGraph', uri)) as RunResult;
+    assert.equal(r.ok, true, r.message);
+    const serving = await until('db serving and uses running', async () => {
+      const n = await graphNode('service');
+      const db = n?.children.find((c) => c.label === 'db');
+      const uses = n?.children.find((c) => c.label === 'uses');
+      return db?.icon === 'broadcast' && uses?.icon === 'sync~spin' ? n : undefined;
+    });
+    const db = serving.children.find((c) => c.label === 'db')!;
+    assert.match(db.description, /^serving/);
+    assert.match(db.tooltip, /db — serving/);
+    assert.equal(db.contextValue, 'actiontree.action.running', 'a serving service can be canceled like a running action');
+    fs.writeFileSync(flag, 'open');
+    const s = await wait(r.session!);
+    assert.equal(s.result, 'succeeded');
+    assert.deepEqual(s.states, { db: 'succeeded', uses: 'succeeded' });
+    await until('final states in the tree', async () => {
+      const n = await graphNode('service');
+      return n && n.children.every((c) => c.icon === 'pass') ? n : undefined;
+    });
+  });
+
   it('tells in the tree why a ready action waits (a resource held by another action)', async () => {
     const uri = install('resource.actiontree.jsonc');
     const flag = path.join(path.dirname(uri.fsPath), 'db.flag');

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { LineWatcher } from '../../../src/runner/readiness';
+import { parseWorkerMessage } from '../../../src/shared/runner-protocol';
 
 /** The logMatches probe's line matching (SPEC §10): lines split across chunks, colours, carriage returns, streams apart. */
 describe('readiness: LineWatcher (logMatches)', () => {
@@ -26,5 +27,15 @@ describe('readiness: LineWatcher (logMatches)', () => {
     const w = new LineWatcher(/ready/);
     assert.equal(w.feed('stdout', 'x'.repeat(200_000)), false);
     assert.equal(w.feed('stdout', 'ready'), true);
+  });
+});
+
+
+describe('runner protocol: service-ready (SPEC §10)', () => {
+  it('the extension accepts service-ready events from the worker (it dropped them before)', () => {
+    const r = parseWorkerMessage({ type: 'event', event: { type: 'service-ready', action: 'db', time: 1, attempt: 1 } });
+    assert.ok(r.ok, r.ok ? '' : r.error);
+    const bad = parseWorkerMessage({ type: 'event', event: { type: 'service-ready', time: 1, attempt: 1 } });
+    assert.equal(bad.ok, false, 'an action is required');
   });
 });
