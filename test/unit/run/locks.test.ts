@@ -4,6 +4,8 @@ import type { Graph } from '../../../src/core/model';
 import type { RunEvent } from '../../../src/core/run/events';
 import { LockTable, normalizeLocks } from '../../../src/core/run/lockTable';
 import { runGraph, type RunSummary } from '../../../src/core/run/scheduler';
+import { initialRunState, reduceRun } from '../../../src/core/run/state';
+import { capacityOf, formatWaitReason, waitReason, type ActionNeeds } from '../../../src/core/run/waiting';
 import { FakeClock, FakeExecutor, jobsOf, makeGraph, type ActionSpec, type AttemptScript } from './fakes';
 
 interface Result {
@@ -220,5 +222,38 @@ describe('locks (SPEC §10): scheduler admission, fake clock', () => {
       ),
       { numRuns: 300, seed: 12 },
     );
+  });
+});
+
+describe('locks: waiting reason (tree and chart)', () => {
+  const needs: Record<string, ActionNeeds> = {
+    a: { deps: [], cpus: 1, resources: [], locks: [{ name: 'db', mode: 'shared' }] },
+    b: { deps: [], cpus: 1, resources: [], locks: [{ name: 'db', mode: 'shared' }] },
+    c: { deps: [], cpus: 1, resources: [], locks: [{ name: 'db', mode: 'shared' }] },
+    w: { deps: [], cpus: 1, resources: [], locks: [{ name: 'db', mode: 'exclusive' }] },
+    v: { deps: [], cpus: 1, resources: [], locks: [{ name: 'db', mode: 'exclusive' }] },
+  };
+  const needsOf = (id: string): ActionNeeds | undefined => needs[id];
+  const start: RunEvent = { type: 'run-started', runId: 'r', time: 0, cpus: 8, actions: ['a', 'b', 'c', 'w', 'v'] };
+  const ready = (action: string): RunEvent => ({ type: 'action-ready', action, time: 0 });
+  const started = (action: string): RunEvent => ({ type: 'action-started', action, time: 1, attempt: 1, pid: 1 });
+  const text = (events: RunEvent[], id: string): string | null => {
+    const s = events.reduce(reduceRun, initialRunState());
+    const r = waitReason(s, id, needsOf, capacityOf(8, []));
+    return r === null ? null : formatWaitReason(r);
+  };
+
+  it('an exclusive request held shared names the shared holders', () => {
+    assert.equal(text([start, ready('a'), ready('b'), ready('w'), started('a'), started('b')], 'w'), 'waiting for lock db (exclusive, held shared by a, b)');
+  });
+  it('a request on a lock held exclusively names its holder', () => {
+    assert.equal(text([start, ready('w'), ready('a'), ready('v'), started('w')], 'a'), 'waiting for lock db (shared, held exclusive by w)');
+    assert.equal(text([start, ready('w'), ready('a'), ready('v'), started('w')], 'v'), 'waiting for lock db (exclusive, held exclusive by w)');
+  });
+  it('a shared request behind a waiting exclusive one says so (writer preference)', () => {
+    assert.equal(text([start, ready('a'), ready('w'), ready('c'), started('a')], 'c'), 'waiting for lock db (shared, behind exclusive w)');
+  });
+  it('many holders are elided', () => {
+    assert.equal(text([start, ready('a'), ready('b'), ready('c'), ready('w'), started('a'), started('b'), started('c')], 'w'), 'waiting for lock db (exclusive, held shared by a, b +1)');
   });
 });
