@@ -11,6 +11,8 @@ import { checkActionLimits, parseActionLimitField, parseTopLimits, type ActionLi
 import { unmatchableReason } from './incremental/globs';
 import type { ActionLimits, ActionModel, Command, Graph, ResourceDecl, ResourceUse, StringRef } from './model';
 import { closest } from './suggest';
+import { parseArtifactList } from './artifacts';
+import { mergeLockUses, parseLockDecls, parseLockUses, type LockDecl, type LockUse } from './locks';
 import { parseProblemMatchers } from './problemMatcherParse';
 import type { ProblemMatcher } from './problemMatchers';
 import type { Span } from './text';
@@ -39,6 +41,8 @@ export const TOP_LEVEL_KEYS = [
   'groups',
   // SPEC §9 (slurm-settings.ts)
   'executor',
+  // SPEC §10 (locks.ts)
+  'locks',
 ] as const;
 export const ACTION_KEYS = [
   'command',
@@ -63,9 +67,13 @@ export const ACTION_KEYS = [
   'group',
   'retryOn',
   'retryDelay',
+  // SPEC §10 (artifacts.ts, locks.ts)
+  'provides',
+  'requires',
+  'locks',
 ] as const;
 const LIMIT_ACTION_KEY_SET: ReadonlySet<string> = new Set(['memory', 'memoryLimit', 'group', 'retryOn', 'retryDelay']);
-export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn');
+export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn' && k !== 'provides' && k !== 'requires');
 
 /** An action under construction; `deps` is filled by analyze.ts. */
 export type MutableAction = { -readonly [K in keyof ActionModel]: ActionModel[K] } & { deps: string[] };
@@ -702,6 +710,10 @@ interface Fields {
   envInputs?: string[];
   /** SPEC §8 fields (limits.ts). */
   limits?: ActionLimitFields;
+  /** SPEC §10 (artifacts.ts, locks.ts). */
+  provides?: StringRef[];
+  requires?: StringRef[];
+  locks?: Map<string, LockUse>;
 }
 
 interface Env {
@@ -709,6 +721,9 @@ interface Env {
   readonly resources: ReadonlyMap<string, ResourceDecl>;
   readonly graphCpus: number | 'auto';
   readonly usedResources: Set<string>;
+  /** SPEC §10 declared locks, and every lock name an action or defaults mentions. */
+  readonly locks: ReadonlyMap<string, LockDecl>;
+  readonly usedLocks: Set<string>;
 }
 
 /** Fields with every property present (one object shape for all actions). */
@@ -733,6 +748,9 @@ function newFields(): Fields {
     outputs: undefined,
     envInputs: undefined,
     limits: undefined,
+    provides: undefined,
+    requires: undefined,
+    locks: undefined,
   };
 }
 
@@ -1017,6 +1035,23 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
         f.envInputs = names;
         break;
       }
+      case 'provides':
+      case 'requires': {
+        if (isDefaults) {
+          sink.error(`'${name}' cannot be set in defaults`, spanOf(key));
+          break;
+        }
+        const refs = parseArtifactList(v, sink, where, name);
+        if (refs === undefined) break;
+        if (name === 'provides') f.provides = refs;
+        else f.requires = refs;
+        break;
+      }
+      case 'locks': {
+        const uses = parseLockUses(v, sink, where, env.locks, env.usedLocks, isDefaults ? undefined : ownerName);
+        if (uses !== undefined) f.locks = uses;
+        break;
+      }
       default:
         if (LIMIT_ACTION_KEY_SET.has(name)) parseActionLimitField((f.limits ??= {}), name, v, sink, where);
         break;
@@ -1177,7 +1212,12 @@ export function parseGraph(text: string): ParseResult {
     }
   }
 
-  const env: Env = { sink, resources: resMap, graphCpus: cpus, usedResources };
+  // locks (SPEC §10): declared before the actions that take them are read
+  const lockDecls = top.get('locks')?.value !== undefined ? parseLockDecls(top.get('locks')?.value as LNode, sink) : undefined;
+  const lockMap = new Map<string, LockDecl>((lockDecls ?? []).map((l) => [l.name, l]));
+  const usedLocks = new Set<string>();
+
+  const env: Env = { sink, resources: resMap, graphCpus: cpus, usedResources, locks: lockMap, usedLocks };
 
   // defaults
   let defaults: Fields = { commandSet: false };
@@ -1279,6 +1319,10 @@ export function parseGraph(text: string): ParseResult {
         const outputs = mergeLists(defaults.outputs, f.outputs);
         if (outputs !== undefined) a.outputs = outputs;
         if (defaults.envInputs !== undefined || f.envInputs !== undefined) a.envInputs = [...(defaults.envInputs ?? []), ...(f.envInputs ?? [])];
+        if (f.provides !== undefined) a.provides = f.provides;
+        if (f.requires !== undefined) a.requires = f.requires;
+        const locks = mergeLockUses(defaults.locks, f.locks);
+        if (locks !== undefined) a.locks = locks;
         if (f.limits !== undefined || dl !== undefined) {
           const fl = f.limits;
           const group = fl?.group ?? dl?.group;
@@ -1305,6 +1349,20 @@ export function parseGraph(text: string): ParseResult {
   let executor: ExecutorSettings | undefined;
   const pex = top.get('executor');
   if (pex?.value) executor = parseSlurmSettings(pex.value, sink, `'executor'`, true);
-  const graph: Graph = { version, name, cpus, keepGoing, resources, actions, byId, limits, ...(executor !== undefined ? { executor } : {}) };
+  for (const l of lockDecls ?? []) {
+    if (!usedLocks.has(l.name)) sink.add('unused-lock', 'hint', `lock ${q(l.name)} is declared but no action takes it`, l.span, [], { lock: l.name });
+  }
+  const graph: Graph = {
+    version,
+    name,
+    cpus,
+    keepGoing,
+    resources,
+    actions,
+    byId,
+    limits,
+    ...(executor !== undefined ? { executor } : {}),
+    ...(lockDecls !== undefined ? { locks: lockDecls } : {}),
+  };
   return { tree: root, graph, actions, diagnostics: sink.list, usedResources };
 }
