@@ -145,12 +145,3 @@ export function resolveArtifacts(actions: readonly ArtifactAction[], adj: number
   }
   return edges;
 }
-
-/** The provider of `name` (the first, when several provide it), or undefined. */
-export function providerOf<A extends { readonly provides?: readonly StringRef[] | undefined }>(actions: readonly A[], name: string): { action: A; ref: StringRef } | undefined {
-  for (const a of actions) {
-    const ref = a.provides?.find((r) => r.value === name);
-    if (ref !== undefined) return { action: a, ref };
-  }
-  return undefined;
-}
