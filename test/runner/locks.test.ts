@@ -158,4 +158,32 @@ describe('locks and requires/provides through the CLI (real processes)', functio
     assert.match(r.stderr + r.stdout, /unknown-artifact/);
     assert.ok(!fs.existsSync(path.join(dir, 'ran-a')) && !fs.existsSync(path.join(dir, 'ran-b')));
   });
+  it('graph --format json and dot: artifact edges are dependencies; locks, provides and requires are listed', async () => {
+    const dir = tmpDir('at-locks-graph-');
+    const file = writeGraph(dir, {
+      version: 1,
+      locks: ['db'],
+      actions: {
+        gen: { command: 'true', provides: ['schema'], locks: { db: 'exclusive' } },
+        use: { command: 'true', requires: ['schema'], locks: { db: 'shared' } },
+      },
+    });
+    const j = await runCli(['graph', file, '--format', 'json'], dir);
+    assert.equal(j.code, 0, j.stderr);
+    const doc = JSON.parse(j.stdout) as { locks: string[]; order: string[]; actions: Record<string, unknown>[] };
+    assert.deepEqual(doc.locks, ['db']);
+    assert.deepEqual(doc.order, ['gen', 'use']);
+    assert.deepEqual(
+      doc.actions.map((a) => [a['id'], a['dependsOn'], a['provides'], a['requires'], a['locks']]),
+      [
+        ['gen', [], ['schema'], undefined, { db: 'exclusive' }],
+        ['use', ['gen'], undefined, ['schema'], { db: 'shared' }],
+      ],
+    );
+    const dot = await runCli(['graph', file, '--format', 'dot'], dir);
+    assert.equal(dot.code, 0, dot.stderr);
+    assert.match(dot.stdout, /"gen" -> "use"/);
+    const v = await runCli(['validate', file], dir);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+  });
 });
