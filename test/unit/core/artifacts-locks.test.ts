@@ -148,3 +148,40 @@ describe('locks (SPEC §10): model', () => {
     ]);
   });
 });
+
+describe('JSON schema: locks, provides, requires (SPEC §10)', () => {
+  it('accepts them where the validator does and flags a bad mode, provides in defaults and a non-array', async () => {
+    const { readFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { getLanguageService, TextDocument } = await import('vscode-json-languageservice');
+    const schema = JSON.parse(readFileSync(path.join(__dirname, '../../../schema/actiontree.schema.json'), 'utf8')) as object;
+    const ls = getLanguageService({});
+    ls.configure({ validate: true, allowComments: true, schemas: [{ uri: 'file:///s.json', fileMatch: ['*.actiontree.jsonc'], schema }] });
+    const problems = async (text: string): Promise<string[]> => {
+      const doc = TextDocument.create('file:///w/x.actiontree.jsonc', 'jsonc', 1, text);
+      const diags = await ls.doValidation(doc, ls.parseJSONDocument(doc), { trailingCommas: 'ignore', comments: 'ignore' });
+      return diags.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1}`);
+    };
+    const good = `{
+  "version": 1,
+  "locks": ["db"],
+  "defaults": { "locks": { "db": "shared" } },
+  "actions": {
+    "gen": { "command": "g", "provides": ["schema"], "locks": { "db": "exclusive" } },
+    "use": { "command": "u", "requires": ["schema"] }
+  }
+}`;
+    assert.deepEqual(await problems(good), []);
+    assert.deepEqual(analyzeText(good).diagnostics, []);
+    const bad = `{
+  "version": 1,
+  "locks": "db",
+  "defaults": { "provides": ["x"] },
+  "actions": {
+    "gen": { "command": "g", "locks": { "db": "read" } }
+  }
+}`;
+    const p = await problems(bad);
+    for (const line of ['3:', '4:', '6:']) assert.ok(p.some((x) => x.startsWith(line)), `${line} not flagged: ${p.join(' ')}`);
+  });
+});
