@@ -3,9 +3,11 @@ import {
   CodeActionRequest,
   CompletionRequest,
   DefinitionRequest,
+  DocumentSymbolRequest,
   HoverRequest,
   ReferencesRequest,
   type CompletionList,
+  type DocumentSymbol,
   type MarkupContent,
   type Position,
   type Range,
@@ -194,6 +196,20 @@ describe('server: locks and requires/provides (SPEC §10)', function () {
         { uri, range: at(G, '"db"', 2) },
       ]);
     });
+  });
+
+  it('document symbols: the declared locks; each action\'s requires, provides and locks', async () => {
+    const uri = await open(G);
+    const syms = (await c.conn.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } })) as DocumentSymbol[];
+    const shape = (x: DocumentSymbol): unknown => [x.name, x.detail ?? null, (x.children ?? []).map(shape)];
+    assert.deepEqual(syms.map((x) => x.name), ['locks', 'actions']);
+    assert.deepEqual(shape(syms[0]!), ['locks', null, [['db', 'lock', []], ['cache', 'lock', []]]]);
+    const actions = syms[1]!.children!.map(shape);
+    assert.deepEqual(actions.slice(0, 3), [
+      ['gen', 'Generate the schema', [['schema', 'provides', []]]],
+      ['build', 'build', [['schema', 'requires', []], ['db', 'lock, shared', []]]],
+      ['migrate', 'migrate', [['db', 'lock, exclusive', []], ['cache', 'lock, shared', []]]],
+    ]);
   });
 
   describe('quick fixes', () => {
