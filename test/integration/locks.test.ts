@@ -57,4 +57,43 @@ describe('locks and requires/provides in VS Code', function () {
     assert.ok(labels.includes('cache'), labels.join(', '));
     assert.ok(!labels.includes('db'), 'db is taken already');
   });
+  it('the tree says why an action waits for a lock: held shared by the readers; behind the exclusive request', async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const dir = path.join(folder.uri.fsPath, 'locks-run');
+    fs.mkdirSync(dir, { recursive: true });
+    const src = path.join(vscode.extensions.getExtension('actiontree.actiontree')!.extensionPath, 'test', 'integration', 'fixtures', 'run', 'locked.actiontree.jsonc');
+    const file = path.join(dir, 'locked.actiontree.jsonc');
+    fs.copyFileSync(src, file);
+    try {
+      const r = (await vscode.commands.executeCommand('actiontree.runGraph', vscode.Uri.file(file))) as { ok: boolean; session?: number; message?: string };
+      assert.equal(r.ok, true, r.message);
+      type Snap = { label: string; description: string; children: Snap[] };
+      const row = async (action: string): Promise<Snap | undefined> =>
+        ((await vscode.commands.executeCommand('actiontree.internal.tree')) as Snap[]).find((g) => g.label === 'locked')?.children.find((c) => c.label === action);
+      const WRITER = /^waiting for lock db \(exclusive, held shared by reader1, reader2\) · \d+ s$/;
+      const LATE = /^waiting for lock db \(shared, behind exclusive writer\) · \d+ s$/;
+      const deadline = Date.now() + 30_000;
+      let writer: Snap | undefined;
+      let late: Snap | undefined;
+      for (;;) {
+        writer = await row('writer');
+        late = await row('late');
+        // Events arrive one by one: wait until both readers have started (the rows redraw then).
+        if (WRITER.test(writer?.description ?? '') && LATE.test(late?.description ?? '')) break;
+        assert.ok(Date.now() < deadline, `rows did not say why they wait: ${JSON.stringify([writer?.description, late?.description])}`);
+        await new Promise((res) => setTimeout(res, 25));
+      }
+      assert.match(writer!.description, WRITER);
+      assert.match(late!.description, LATE);
+      fs.writeFileSync(path.join(dir, 'lock.flag'), '');
+      const s = (await vscode.commands.executeCommand('actiontree.internal.waitRun', r.session, 30_000)) as { result: string | null };
+      assert.equal(s.result, 'succeeded');
+    } finally {
+      fs.writeFileSync(path.join(dir, 'lock.flag'), '');
+      // Other suites list the workspace's graphs: leave none behind.
+      fs.rmSync(dir, { recursive: true, force: true });
+      await vscode.commands.executeCommand('actiontree.refreshTree');
+    }
+  });
 });
