@@ -177,7 +177,7 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
   /** The span of the first reference from action `from` to id `to`. */
   const refSpan = (from: number, to: string): Span | undefined => actions[from]?.dependsOn.find((r) => r.value === to)?.span;
   /** The `requires` strings that make the edge from -> to (an edge may also be a dependsOn). */
-  const viaSpans = (from: number, to: number): readonly StringRef[] => viaArtifacts?.get(from)?.get(to) ?? NO_REFS;
+  const viaSpans = (from: number, to: number): readonly StringRef[] => viaArtifacts?.(from, to) ?? NO_REFS;
   const name = (i: number) => ids[i] as string;
   // One diagnostic per edge of a cycle (SPEC §2), with a short message: a shortest cycle
   // through that edge, starting at the edge (`cycle: a → b → c → a`). Related information

@@ -46,8 +46,20 @@ export interface ArtifactAction {
   deps: string[];
 }
 
-/** from index -> to index -> the `requires` strings that make that edge (for cycle diagnostics). */
-export type ArtifactEdges = Map<number, Map<number, StringRef[]>>;
+/** The `requires` strings of action `from` that make its edge to action `to` (for cycle diagnostics). */
+export type ArtifactEdges = (from: number, to: number) => readonly StringRef[];
+
+/** The first earlier string in `refs[0..k)` with the same value (short lists scan; long ones use `index`). */
+function repeatOf(refs: readonly StringRef[], k: number, index: Map<string, StringRef> | undefined): StringRef | undefined {
+  const ref = refs[k] as StringRef;
+  if (index !== undefined) {
+    const first = index.get(ref.value);
+    if (first === undefined) index.set(ref.value, ref);
+    return first;
+  }
+  for (let j = 0; j < k; j++) if ((refs[j] as StringRef).value === ref.value) return refs[j];
+  return undefined;
+}
 
 /**
  * Adds each `requires` name's provider(s) to `deps` and `adj` (no self, no repeats) and reports
@@ -59,9 +71,11 @@ export function resolveArtifacts(actions: readonly ArtifactAction[], adj: number
   // name -> its providers' strings, in file order (one per action: its first listing).
   const providers = new Map<string, { action: ArtifactAction; ref: StringRef }[]>();
   for (const a of actions) {
-    const firstHere = new Map<string, StringRef>();
-    for (const ref of a.provides ?? []) {
-      const first = firstHere.get(ref.value);
+    const provides = a.provides ?? [];
+    const index = provides.length > 8 ? new Map<string, StringRef>() : undefined;
+    for (let k = 0; k < provides.length; k++) {
+      const ref = provides[k] as StringRef;
+      const first = repeatOf(provides, k, index);
       if (first !== undefined) {
         sink.add('duplicate-artifact', 'warning', `action ${q(a.id)} lists provided artifact ${q(ref.value)} more than once`, ref.span, [{ span: first.span, message: 'first listed here' }], {
           action: a.id,
@@ -69,7 +83,6 @@ export function resolveArtifacts(actions: readonly ArtifactAction[], adj: number
         });
         continue;
       }
-      firstHere.set(ref.value, ref);
       let list = providers.get(ref.value);
       if (list === undefined) providers.set(ref.value, (list = []));
       list.push({ action: a, ref });
@@ -91,15 +104,15 @@ export function resolveArtifacts(actions: readonly ArtifactAction[], adj: number
     }
   }
   const names = [...providers.keys()];
-  const edges: ArtifactEdges = new Map();
   for (const a of actions) {
     const reqs = a.requires;
     if (reqs === undefined || reqs.length === 0) continue;
     const out = adj[a.index];
     if (out === undefined) continue;
-    const firstHere = new Map<string, StringRef>();
-    for (const ref of reqs) {
-      const first = firstHere.get(ref.value);
+    const index = reqs.length > 8 ? new Map<string, StringRef>() : undefined;
+    for (let k = 0; k < reqs.length; k++) {
+      const ref = reqs[k] as StringRef;
+      const first = repeatOf(reqs, k, index);
       if (first !== undefined) {
         sink.add('duplicate-dependency', 'warning', `action ${q(a.id)} requires ${q(ref.value)} more than once`, ref.span, [{ span: first.span, message: 'first listed here' }], {
           action: a.id,
@@ -107,7 +120,6 @@ export function resolveArtifacts(actions: readonly ArtifactAction[], adj: number
         });
         continue;
       }
-      firstHere.set(ref.value, ref);
       const list = providers.get(ref.value);
       if (list === undefined) {
         const s = closest(ref.value, names);
@@ -135,13 +147,23 @@ export function resolveArtifacts(actions: readonly ArtifactAction[], adj: number
           out.push(to);
           a.deps.push(p.action.id);
         }
-        let m = edges.get(a.index);
-        if (m === undefined) edges.set(a.index, (m = new Map()));
-        let refs = m.get(to);
-        if (refs === undefined) m.set(to, (refs = []));
-        refs.push(ref);
       }
     }
   }
-  return edges;
+  // Asked only for the edges of a cycle (rare): no per-edge bookkeeping for the usual graph.
+  return (from, to) => {
+    const a = actions[from];
+    const target = actions[to];
+    if (a === undefined || target === undefined || a === target) return NO_REFS;
+    const out: StringRef[] = [];
+    const seen = new Set<string>();
+    for (const ref of a.requires ?? []) {
+      if (seen.has(ref.value)) continue; // a repeat (duplicate-dependency) makes no edge of its own
+      seen.add(ref.value);
+      if (providers.get(ref.value)?.some((p) => p.action === target) === true) out.push(ref);
+    }
+    return out;
+  };
 }
+
+const NO_REFS: readonly StringRef[] = [];
