@@ -1,9 +1,10 @@
 import type { ActionFinishedEvent, FinalActionState, RunEvent, RunResult } from './events';
 import type { JobHandle, JobStarter } from './executor';
 import { Heap } from './heap';
+import { LockTable, normalizeLocks } from './lockTable';
 import type { PauseSwitch, StartHold } from './pause';
 import { formatMs, groupTimeoutReason, isSuccess, outcomeExitCode, outcomeReason, outcomeSignal, retryKind, runTimeoutReason, type Outcome, type ProcessExit } from './outcome';
-import type { Job, PlanGroup, ResourceCapacity } from './plan';
+import type { Job, LockNeed, PlanGroup, ResourceCapacity } from './plan';
 import { SlotPool, type Need } from './slots';
 
 /**
@@ -109,6 +110,12 @@ type NodeState = 'pending' | 'ready' | 'running' | FinalActionState;
 interface Node {
   readonly job: Job;
   readonly need: Need;
+  /** SPEC §10 locks, one per name (lockTable.ts). */
+  readonly locks: readonly LockNeed[];
+  /** Takes some lock exclusively. */
+  readonly exclusive: boolean;
+  /** An exclusive request passed over because a lock is held: counted as waiting (lockTable.ts, writer preference). */
+  lockWaiting: boolean;
   readonly remaining: number;
   readonly dependents: Node[];
   /** Unfinished dependencies among the selection. */
@@ -172,6 +179,7 @@ class Run {
   private readonly byId = new Map<string, Node>();
   private readonly ready = new Heap<Node>(before);
   private readonly pool: SlotPool;
+  private readonly lockTable = new LockTable();
   private unfinished = 0;
   private stopping = false;
   private canceled = false;
@@ -220,9 +228,13 @@ class Run {
       }
       const mem = job.needs.memory;
       if (memSlot >= 0 && mem !== undefined && mem > 0) need.push([memSlot, mem]);
+      const locks = normalizeLocks(job.needs.locks);
       const node: Node = {
         job,
         need,
+        locks,
+        exclusive: locks.some((l) => l.mode === 'exclusive'),
+        lockWaiting: false,
         remaining: job.remaining,
         dependents: [],
         waitingFor: 0,
@@ -410,12 +422,21 @@ class Run {
     while (this.ready.size > 0 && !this.pool.full(0)) {
       const n = this.ready.pop() as Node;
       if (n.state !== 'ready') continue; // canceled while queued
-      if (this.pool.fits(n.need, reserved)) {
+      // Locks (SPEC §10) first: an action waiting for a lock reserves no slots (lockTable.ts: writer preference).
+      const locksFit = n.locks.length === 0 || this.lockTable.fits(n.locks, n.lockWaiting);
+      if (locksFit && this.pool.fits(n.need, reserved)) {
         this.startAction(n);
         if (hold !== undefined && hold.blocked() !== null) break;
         continue;
       }
       aside.push(n);
+      if (!locksFit) {
+        if (n.exclusive && !n.lockWaiting) {
+          n.lockWaiting = true;
+          this.lockTable.waiting(n.locks, 1);
+        }
+        continue;
+      }
       if (reserved === undefined) {
         reserved = new Map(this.pool.blocking(n.need));
         // Every action needs a CPU slot: if the reservation takes the rest, nothing else can start.
@@ -429,6 +450,13 @@ class Run {
     this.running++;
     this.pool.acquire(n.need);
     n.holding = true;
+    if (n.locks.length > 0) {
+      if (n.lockWaiting) {
+        n.lockWaiting = false;
+        this.lockTable.waiting(n.locks, -1);
+      }
+      this.lockTable.acquire(n.job.id, n.locks);
+    }
     n.state = 'running';
     const check = n.job.service !== undefined ? this.p.executor.checkService?.(n.job) : undefined;
     if (check === undefined) {
@@ -454,12 +482,13 @@ class Run {
     } else this.launchAttempt(n, undefined);
   }
 
-  /** Gives back a job's slots (at its end, or when a service becomes ready). */
+  /** Gives back a job's slots and locks (at its end, or when a service becomes ready). */
   private releaseSlots(n: Node): void {
     if (!n.holding) return;
     n.holding = false;
     this.running--;
     this.pool.release(n.need);
+    if (n.locks.length > 0) this.lockTable.release(n.job.id, n.locks);
   }
 
   private launchAttempt(n: Node, previous: { finishedAt: number; reason: string; exitCode: number | null; signal: string | null } | undefined): void {
@@ -723,6 +752,10 @@ class Run {
   }
 
   private record(n: Node, state: FinalActionState, reason: string | null, exitCode: number | null, signal: string | null): void {
+    if (n.lockWaiting) {
+      n.lockWaiting = false;
+      this.lockTable.waiting(n.locks, -1);
+    }
     n.state = state;
     const at = this.endTime ?? this.now();
     this.endTime = undefined;
