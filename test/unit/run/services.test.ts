@@ -143,6 +143,14 @@ describe('services (SPEC §10) in the scheduler', () => {
     assert.equal(r.at('action-started', 'b'), 20);
   });
 
+  it('a serving service gives back its locks too: a dependent taking the same exclusive lock still runs', async () => {
+    const g = makeGraph([{ id: 'db', service: svc(), locks: { data: 'exclusive' } }, { id: 'a', deps: ['db'], locks: { data: 'exclusive' } }]);
+    const r = await run(g, { db: serving(10), a: [{ ms: 10 }] });
+    assert.equal(r.summary.result, 'succeeded');
+    assert.equal(r.at('action-started', 'a'), 10);
+    assert.equal(r.fin['db']?.reason, SERVICE_STOPPED_REASON);
+  });
+
   it('cancel stops a serving service (canceled) and leaves nothing running', async () => {
     const g = makeGraph([{ id: 'db', service: svc() }, { id: 'a', deps: ['db'] }]);
     const r = await run(g, { db: serving(10), a: [{ ms: 1000 }] }, { abortAt: 50 });
