@@ -7,6 +7,7 @@ import { cycleEdges, cycleMembers, formatCycle } from './cycles';
 import type { Diagnostic } from './diagnostics';
 import type { Graph } from './model';
 import { DiagnosticSink, EMPTY_GRAPH, parseGraph } from './parse';
+import { checkSelector, selectorBase } from './matrix';
 import { closest } from './suggest';
 import { LineIndex, type Span } from './text';
 
@@ -108,6 +109,7 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
     adj.push(out);
     // Short lists (the usual case) find repeats by scanning; long ones use a map.
     const firstOf = refs.length > 8 ? new Map<string, Span>() : undefined;
+    let sawSelector = false;
     for (let k = 0; k < refs.length; k++) {
       const ref = refs[k] as (typeof refs)[number];
       let first: Span | undefined;
@@ -137,22 +139,44 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
         sink.add('self-dependency', 'error', `action ${q(a.id)} depends on itself`, ref.span, [], { action: a.id, dependency: ref.value });
         continue;
       }
-      const target = graph.byId.get(ref.value);
+      let target = graph.byId.get(ref.value);
+      // SPEC §10: a selector `test[python=3.11]` is an edge to `test` here (cycles are found on the graph as written).
+      let lookup = ref.value;
+      let suffix = '';
+      if (!target && ref.value.includes('[')) {
+        sawSelector = true;
+        const c = checkSelector(graph, a, ref);
+        if (c.kind === 'self') {
+          sink.add('self-dependency', 'error', `action ${q(a.id)} depends on itself (${q(ref.value)} selects its own expansions)`, ref.span, [], { action: a.id, dependency: ref.value });
+          continue;
+        }
+        if (c.kind === 'problem') {
+          sink.add(c.code, 'error', c.message, c.span, c.related, c.data);
+          continue;
+        }
+        if (c.kind === 'ok') target = c.target;
+        else {
+          lookup = c.base;
+          suffix = ref.value.slice(c.base.length);
+        }
+      }
+      if (target && sawSelector && deps.slice(0, resolved).includes(target.id)) continue; // `test` and `test[os=linux]`: one edge
       if (!target) {
-        let s = suggestionCache.get(ref.value);
-        if (!suggestionCache.has(ref.value)) {
+        let s = suggestionCache.get(lookup);
+        if (!suggestionCache.has(lookup)) {
           // Bounded work: thousands of distinct unknown ids in a huge graph get no suggestions.
-          s = suggestionCache.size * ids.length < SUGGESTION_BUDGET ? closest(ref.value, ids) : undefined;
-          suggestionCache.set(ref.value, s);
+          s = suggestionCache.size * ids.length < SUGGESTION_BUDGET ? closest(lookup, ids) : undefined;
+          suggestionCache.set(lookup, s);
         }
         const related = s ? [{ span: (graph.byId.get(s) as { keySpan: Span }).keySpan, message: `action ${q(s)} is defined here` }] : [];
+        const what = suffix === '' ? `${q(ref.value)}, which is not an action in this file` : `${q(ref.value)}, but ${q(lookup)} is not an action in this file`;
         sink.add(
           'unknown-dependency',
           'error',
-          `action ${q(a.id)} depends on ${q(ref.value)}, which is not an action in this file${s ? `; did you mean ${q(s)}?` : ''}`,
+          `action ${q(a.id)} depends on ${what}${s ? `; did you mean ${q(s + suffix)}?` : ''}`,
           ref.span,
           related,
-          s ? { action: a.id, dependency: ref.value, suggestion: s } : { action: a.id, dependency: ref.value },
+          s ? { action: a.id, dependency: ref.value, suggestion: s + suffix } : { action: a.id, dependency: ref.value },
         );
         continue;
       }
@@ -169,7 +193,7 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
   // Cycles: every edge on a cycle, with a (shortest when affordable) cycle through it.
   const { edges } = cycleEdges(adj, ids);
   /** The span of the first reference from action `from` to id `to`. */
-  const refSpan = (from: number, to: string): Span | undefined => actions[from]?.dependsOn.find((r) => r.value === to)?.span;
+  const refSpan = (from: number, to: string): Span | undefined => actions[from]?.dependsOn.find((r) => r.value === to || selectorBase(r.value) === to)?.span;
   const name = (i: number) => ids[i] as string;
   // One diagnostic per edge of a cycle (SPEC §2), with a short message: a shortest cycle
   // through that edge, starting at the edge (`cycle: a → b → c → a`). Related information

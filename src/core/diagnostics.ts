@@ -18,7 +18,17 @@ export type DiagnosticCode =
   | 'empty-graph'
   | 'unknown-group'
   | 'unknown-problem-matcher'
-  | 'invalid-problem-matcher';
+  | 'invalid-problem-matcher'
+  /** SPEC §10 matrix: an axis with no values. */
+  | 'empty-matrix-axis'
+  /** SPEC §10 matrix: more combinations than allowed per action. */
+  | 'matrix-too-large'
+  /** SPEC §10 matrix: `${matrix.x}`, an include/exclude entry or a selector naming no axis. */
+  | 'unknown-matrix-axis'
+  /** SPEC §10 matrix: a malformed selector in dependsOn, or one on an action without a matrix. */
+  | 'invalid-selector'
+  /** SPEC §10 matrix: a selector in dependsOn that selects no expansion. */
+  | 'empty-selector';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

@@ -14,6 +14,8 @@ import { closest } from './suggest';
 import { parseProblemMatchers } from './problemMatcherParse';
 import type { ProblemMatcher } from './problemMatchers';
 import type { Span } from './text';
+import { checkMatrixRefs, parseMatrix } from './matrixParse';
+import type { MatrixModel } from './model';
 
 /** Deeper nesting than this is never a valid graph; refuse it before jsonc-parser recurses. */
 export const MAX_NESTING = 256;
@@ -63,9 +65,11 @@ export const ACTION_KEYS = [
   'group',
   'retryOn',
   'retryDelay',
+  // SPEC §10 (matrixParse.ts)
+  'matrix',
 ] as const;
 const LIMIT_ACTION_KEY_SET: ReadonlySet<string> = new Set(['memory', 'memoryLimit', 'group', 'retryOn', 'retryDelay']);
-export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn');
+export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn' && k !== 'matrix');
 
 /** An action under construction; `deps` is filled by analyze.ts. */
 export type MutableAction = { -readonly [K in keyof ActionModel]: ActionModel[K] } & { deps: string[] };
@@ -702,6 +706,9 @@ interface Fields {
   envInputs?: string[];
   /** SPEC §8 fields (limits.ts). */
   limits?: ActionLimitFields;
+  /** SPEC §10 (matrixParse.ts); matrixWritten: the key is there, even with a broken value. */
+  matrix?: MatrixModel;
+  matrixWritten?: boolean;
 }
 
 interface Env {
@@ -733,6 +740,8 @@ function newFields(): Fields {
     outputs: undefined,
     envInputs: undefined,
     limits: undefined,
+    matrix: undefined,
+    matrixWritten: undefined,
   };
 }
 
@@ -1017,6 +1026,15 @@ function parseField(f: Fields, name: string, key: LNode, v: LNode, env: Env, whe
         f.envInputs = names;
         break;
       }
+      case 'matrix': {
+        if (isDefaults) {
+          sink.error(`'matrix' cannot be set in defaults`, spanOf(key));
+          break;
+        }
+        f.matrixWritten = true;
+        f.matrix = parseMatrix(v, key, sink, where, ownerName);
+        break;
+      }
       default:
         if (LIMIT_ACTION_KEY_SET.has(name)) parseActionLimitField((f.limits ??= {}), name, v, sink, where);
         break;
@@ -1196,6 +1214,7 @@ export function parseGraph(text: string): ParseResult {
 
   // actions (actions without own env/resources share one object: the model is read-only)
   const defaultEnv: Readonly<Record<string, string>> = Object.freeze({ ...defaults.env });
+  const hasMatrixRefs = text.includes('${matrix.');
   const actions: MutableAction[] = [];
   const byId = new Map<string, ActionModel>();
   const pact = top.get('actions');
@@ -1278,6 +1297,8 @@ export function parseGraph(text: string): ParseResult {
         if (inputs !== undefined) a.inputs = inputs;
         const outputs = mergeLists(defaults.outputs, f.outputs);
         if (outputs !== undefined) a.outputs = outputs;
+        if (f.matrix !== undefined) a.matrix = f.matrix;
+        if (hasMatrixRefs && value?.type === 'object') checkMatrixRefs(value, f.matrix, f.matrixWritten === true, sink, where, id);
         if (defaults.envInputs !== undefined || f.envInputs !== undefined) a.envInputs = [...(defaults.envInputs ?? []), ...(f.envInputs ?? [])];
         if (f.limits !== undefined || dl !== undefined) {
           const fl = f.limits;

@@ -8,6 +8,7 @@ import type { Graph } from '../core/model';
 import type { RunEvent } from '../core/run/events';
 import type { PauseSwitch } from '../core/run/pause';
 import { planRun } from '../core/run/plan';
+import { expandGraph, sourceGraph } from '../core/matrix';
 import { runGraph, type Clock, type GateDecision, type RunSummary, type SchedulerGate } from '../core/run/scheduler';
 import { IncrementalSession } from './incremental/session';
 import type { LineIndex } from '../core/text';
@@ -125,7 +126,8 @@ export function loadGraph(graphFile: string): Loaded {
   if (hasErrors(analysis.diagnostics)) {
     return { kind: 'invalid', diagnostics: analysis.diagnostics.filter((d) => d.severity === 'error'), lineIndex: analysis.lineIndex };
   }
-  return { kind: 'graph', graph: analysis.graph, hash: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+  // SPEC §10: the runner, the records and the incremental state see the expanded ids.
+  return { kind: 'graph', graph: expandGraph(analysis.graph), hash: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
 }
 
 export async function executeRun(req: RunRequest): Promise<RunOutcome> {
@@ -150,7 +152,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   });
   if (plan.unknown.length > 0) {
     const names = plan.unknown.map((n) => `'${n}'`).join(', ');
-    const known = graph.actions.length <= 20 ? ` (actions: ${graph.actions.map((a) => a.id).join(', ')})` : '';
+    const src = sourceGraph(graph);
+    const known = src.actions.length <= 20 ? ` (actions: ${src.actions.map((a) => a.id).join(', ')})` : '';
     return { kind: 'error', message: `no such action${plan.unknown.length > 1 ? 's' : ''} in ${path.basename(req.graphFile)}: ${names}${known}` };
   }
 

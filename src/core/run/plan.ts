@@ -1,5 +1,6 @@
 import { criticalPath, selectionClosure } from '../graph';
 import type { RetryKind } from '../limits';
+import { expandGraph, resolveRequested } from '../matrix';
 import type { ActionModel, Command, Graph } from '../model';
 
 /**
@@ -80,7 +81,7 @@ export interface ResourceCapacity {
 export interface RunPlan {
   /** Selected ids in file order (the named actions plus their dependencies — or only them —, or all). */
   readonly selection: string[];
-  /** Requested names that are not actions of the graph. */
+  /** Requested names (action ids, expansion ids, selectors) that select no action of the graph. */
   readonly unknown: string[];
   /** Remaining critical path per selected action, in estimate units (ms when estimates exist). */
   readonly remaining: Map<string, number>;
@@ -133,8 +134,10 @@ export function planRun(
   only = false,
   paths: PlanPaths = {},
 ): RunPlan {
-  const unknown = requested.filter((id) => !graph.byId.has(id));
-  const chosen = requested.length === 0 ? null : only ? new Set(requested) : selectionClosure(graph, requested);
+  // SPEC §10: matrix actions become one action per combination; names may be selectors.
+  graph = expandGraph(graph);
+  const { ids: requestedIds, unknown } = resolveRequested(graph, requested);
+  const chosen = requested.length === 0 ? null : only ? new Set(requestedIds) : selectionClosure(graph, requestedIds);
   const actions = graph.actions.filter((a) => chosen === null || chosen.has(a.id));
   const selection = actions.map((a) => a.id);
   const known = selection.map((id) => estimates.get(id)).filter((x): x is number => x !== undefined && Number.isFinite(x) && x >= 0);
