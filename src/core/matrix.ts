@@ -201,7 +201,7 @@ export function parseSelector(text: string): Selector {
     }
     if (parts.some((p) => p.axis === axis)) return bad(`axis '${axis}' is given twice in the selector`, axisStart, i);
     parts.push({ axis, value, axisStart, valueStart, valueEnd: i });
-    if (i >= text.length) return bad(`missing ']' at the end of the selector`, text.length, text.length);
+    if (i >= text.length) return bad(`missing ']' at the end of the selector`, open, text.length);
     if (text[i] === ',') {
       i++;
       continue;

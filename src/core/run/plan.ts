@@ -170,7 +170,7 @@ export function planRun(
 export function jobOf(a: ActionModel, cwd: string, remaining = 1): Job {
   return {
     id: a.id,
-    actionId: a.id,
+    actionId: a.expansionOf?.action ?? a.id,
     index: a.index,
     command: a.command ?? { kind: 'argv', argv: [] },
     cwd,

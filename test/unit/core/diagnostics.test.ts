@@ -28,6 +28,10 @@ const ALL_CODES: DiagnosticCode[] = [
   'over-capacity',
   'unused-resource',
   'too-large',
+  'empty-matrix-axis',
+  'unknown-matrix-axis',
+  'invalid-selector',
+  'empty-selector',
 ];
 
 describe('diagnostics: one fixture per code, exact ranges', () => {
