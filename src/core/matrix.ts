@@ -407,6 +407,16 @@ export function checkSelector(graph: Graph, owner: ActionModel, ref: StringRef):
         data: { ...data, axis: p.axis },
       };
     }
+    if (!vs.includes(p.value) && p.value.includes('${matrix.')) {
+      return {
+        kind: 'problem',
+        code: 'invalid-selector',
+        message: `selector ${qq(ref.value)}: \${matrix.…} is not substituted in dependsOn; a matrix action's expansions all have the same dependencies`,
+        span: innerSpan(ref, p.valueStart, p.valueEnd - p.valueStart),
+        related: [],
+        data,
+      };
+    }
     if (!vs.includes(p.value)) {
       return {
         kind: 'problem',

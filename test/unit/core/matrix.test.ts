@@ -252,3 +252,14 @@ describe('matrix: a 20 × 20 × 5 matrix', () => {
     assert.equal(p.jobs.length, 1 + 20 + 1);
   });
 });
+
+describe('matrix: ${matrix.x} in a selector', () => {
+  it('is an invalid-selector on the value, saying dependsOn is not substituted', () => {
+    const { text, diagnostics } = graphOf({
+      build: { command: 'x', matrix: { os: ['linux'] } },
+      test: { command: 'x', dependsOn: ['build[os=${matrix.os}]'], matrix: { os: ['linux'] } },
+    });
+    assert.deepEqual(diagnostics.map((d) => [d.code, at(text, d)]), [['invalid-selector', '${matrix.os}']]);
+    assert.match(diagnostics[0]!.message, /is not substituted in dependsOn/);
+  });
+});
