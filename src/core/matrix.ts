@@ -273,6 +273,18 @@ export function selectorBase(ref: string): string {
  */
 export function expandGraph(graph: Graph): Graph {
   if (graph.expandedFrom !== undefined || !graph.actions.some((a) => a.matrix !== undefined)) return graph;
+  let out = expandedCache.get(graph);
+  if (out === undefined) {
+    out = expandNow(graph);
+    expandedCache.set(graph, out);
+  }
+  return out;
+}
+
+/** Graphs are read-only: each is expanded once. */
+const expandedCache = new WeakMap<Graph, Graph>();
+
+function expandNow(graph: Graph): Graph {
   const actions: ActionModel[] = [];
   const byId = new Map<string, ActionModel>();
   for (const a of graph.actions) {

@@ -65,7 +65,7 @@ describe('server: matrix actions (SPEC §10)', function () {
       ['unknown-matrix-axis', r(4, 70, 4, 74), 'arch'],
       ['empty-matrix-axis', r(5, 48, 5, 50), '[]'],
     ]);
-    assert.match(p.diagnostics[1]!.message, /selects nothing: axis 'python' of 'test' has no value '3\.9' \(values: '3\.11'\)/);
+    assert.match(String(p.diagnostics[1]!.message), /selects nothing: axis 'python' of 'test' has no value '3\.9' \(values: '3\.11'\)/);
   });
 
   it('completes selectors in dependsOn: the action (every expansion) and test[axis=value] for each value', async () => {
