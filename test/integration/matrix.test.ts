@@ -26,6 +26,7 @@ interface TreeItemSnap {
 
 const GRAPH = `{
   "version": 1,
+  "name": "mx",
   "actions": {
     "prep": { "command": "echo prep" },
     "test": {
