@@ -33,7 +33,7 @@ const GRAPH = {
     prep: { command: 'mkdir -p out py-3.11 py-3.12 && echo prepared > out/prep.txt' },
     test: {
       description: 'tests on ${matrix.os}',
-      command: 'echo "py=${matrix.python} os=${matrix.os} env=$PYV dir=$(basename "$PWD")" > ../out/test-${matrix.python}-${matrix.os}.txt',
+      command: 'echo "py=${matrix.python} os=${matrix.os} env=$PYV dir=$(basename "$PWD")" > ../out/test-${matrix.python}-${matrix.os}.txt; echo "log of ${matrix.python}/${matrix.os}"',
       cwd: 'py-${matrix.python}',
       env: { PYV: 'v${matrix.python}' },
       dependsOn: ['prep'],
@@ -73,6 +73,10 @@ describe('matrix actions (CLI, real processes)', function () {
       assert.equal(rep.actions[id]!.state, 'succeeded');
       assert.deepEqual(rep.actions[id]!.dependsOn, ['prep']);
     }
+    // One log per expansion, under a file-safe name.
+    const log = rep.actions['test[python=3.12,os=linux]']!.log;
+    assert.equal(log, 'logs/test%5Bpython%3D3.12%2Cos%3Dlinux%5D.log');
+    assert.match(fs.readFileSync(path.join(runDir!, log), 'utf8'), /log of 3\.12\/linux/);
     assert.deepEqual(rep.actions['linuxReport']!.dependsOn, ['test[python=3.11,os=linux]', 'test[python=3.12,os=linux]']);
     assert.deepEqual(rep.actions['all']!.dependsOn, [...EXPANDED, 'linuxReport']);
     // Each expansion ran after prep and linuxReport after both linux expansions.
