@@ -36,7 +36,7 @@ export interface Job {
   readonly id: string;
   /** The action of the graph file this job comes from. */
   readonly actionId: string;
-  /** 0-based file order of the source action (the last tie-break among ready jobs). */
+  /** 0-based file order (the last tie-break among ready jobs); a matrix action's expansions are consecutive, in expansion order. */
   readonly index: number;
   /** Resolved command. A missing one (a schema error: never run) is an empty argv ('empty command'). */
   readonly command: Command;
