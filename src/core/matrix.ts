@@ -416,7 +416,7 @@ export function checkSelector(graph: Graph, owner: ActionModel, ref: StringRef):
         message: `selector ${qq(ref.value)}: ${qq(p.axis)} is not an axis of action ${qq(target.id)} (axes: ${names.map(qq).join(', ')})${s ? `; did you mean ${qq(s)}?` : ''}`,
         span: innerSpan(ref, p.axisStart, p.valueStart - 1 - p.axisStart),
         related,
-        data: { ...data, axis: p.axis },
+        data: { ...data, axis: p.axis, ...(s ? { suggestion: s } : {}) },
       };
     }
     if (!vs.includes(p.value) && p.value.includes('${matrix.')) {

@@ -1,10 +1,12 @@
 import * as assert from 'node:assert/strict';
 import {
+  CodeActionRequest,
   CompletionRequest,
   DefinitionRequest,
   HoverRequest,
   ReferencesRequest,
   RenameRequest,
+  type CodeAction,
   type CompletionList,
   type MarkupContent,
   type Range,
@@ -114,5 +116,38 @@ describe('server: matrix actions (SPEC §10)', function () {
       { range: r(4, 5, 4, 9), newText: 'unit' },
       { range: r(8, 50, 8, 54), newText: 'unit' },
     ]);
+  });
+});
+
+describe('server: matrix quick fixes (SPEC §10)', function () {
+  this.timeout(30_000);
+  let c: TestClient;
+  before(async () => {
+    c = await TestClient.start({ mode: 'push' });
+  });
+  after(async () => {
+    await c.stop();
+  });
+
+  it('did-you-mean for a misspelled axis in ${matrix.x}, a selector and an exclude key; a selector on a plain action', async () => {
+    const text = `{
+  "version": 1,
+  "actions": {
+    "lint": { "command": "true" },
+    "test": { "command": "echo \${matrix.pyton}", "matrix": { "python": ["3.11"], "exclude": [{ "pyhton": "3.11" }] } },
+    "r": { "command": "true", "dependsOn": ["test[pythn=3.11]", "lint[x=1]"] }
+  }
+}`;
+    const uri = 'file:///virtual/matrix-fix.actiontree.jsonc';
+    await c.open(uri, text);
+    const fixes = async (needle: string, delta: number): Promise<{ title: string; newText: string }[]> => {
+      const at = positionOf(text, needle, 0, delta);
+      const res = (await c.conn.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: { start: at, end: at }, context: { diagnostics: [] } })) as CodeAction[];
+      return res.filter((a) => a.title.startsWith('Change to')).map((a) => ({ title: a.title, newText: a.edit!.changes![uri]![0]!.newText }));
+    };
+    assert.deepEqual(await fixes('${matrix.pyton}', 3), [{ title: "Change to 'python'", newText: '${matrix.python}' }]);
+    assert.deepEqual(await fixes('pythn=', 1), [{ title: "Change to 'python'", newText: 'python' }]);
+    assert.deepEqual(await fixes('"pyhton"', 1), [{ title: "Change to 'python'", newText: '"python"' }]);
+    assert.deepEqual(await fixes('"lint[x=1]"', 2), [{ title: "Change to 'lint'", newText: '"lint"' }]);
   });
 });
