@@ -22,7 +22,7 @@ function describe(n: LNode): string {
     case 'array':
       return 'an array';
     case 'string':
-      return `the string ${JSON.stringify(n.value)}`;
+      return `the string ${JSON.stringify(typeof n.value === 'string' && n.value.length > 40 ? `${n.value.slice(0, 37)}...` : n.value)}`;
     case 'number':
       return `the number ${String(n.value)}`;
     case 'boolean':
