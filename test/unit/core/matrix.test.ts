@@ -263,3 +263,34 @@ describe('matrix: ${matrix.x} in a selector', () => {
     assert.match(diagnostics[0]!.message, /is not substituted in dependsOn/);
   });
 });
+
+describe('matrix: properties (random matrices)', () => {
+  it('ids are unique, read back through selectors to their values, and the count is the product minus exclusions plus new inclusions', async () => {
+    const fc = (await import('fast-check')).default;
+    const value = fc.string({ minLength: 0, maxLength: 4, unit: fc.constantFrom('a', 'b', ',', '=', ']', '[', '\\', ' ', '1') });
+    const axes = fc.uniqueArray(fc.constantFrom('x', 'y', 'z', 'w'), { minLength: 1, maxLength: 3 });
+    fc.assert(
+      fc.property(axes, fc.array(fc.uniqueArray(value, { minLength: 1, maxLength: 3 }), { minLength: 3, maxLength: 3 }), fc.nat(5), (names, lists, exSeed) => {
+        const matrix: Record<string, unknown> = {};
+        names.forEach((n, i) => (matrix[n] = lists[i]));
+        // exclude the first value of the first axis when exSeed is odd
+        const excluded = exSeed % 2 === 1;
+        if (excluded) matrix['exclude'] = [{ [names[0]!]: lists[0]![0] }];
+        const { graph, diagnostics } = graphOf({ t: { command: 'x', matrix } });
+        assert.deepEqual(diagnostics.filter((d) => d.severity === 'error'), []);
+        const exps = expansions(graph.byId.get('t')!);
+        const product = names.reduce((p, _n, i) => p * lists[i]!.length, 1);
+        const expected = excluded ? product - product / lists[0]!.length : product;
+        assert.equal(exps.length, expected);
+        assert.equal(new Set(exps.map((e) => e.id)).size, exps.length);
+        for (const e of exps) {
+          assert.deepEqual(selectorMatches(graph, e.id), [e.id]);
+          const sel = parseSelector(e.id);
+          assert.ok(sel.ok);
+          assert.deepEqual(Object.fromEntries(sel.parts.map((p) => [p.axis, p.value])), { ...e.values });
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
