@@ -1,10 +1,11 @@
 /**
  * Parsing an action's `matrix` (SPEC §10) from the light syntax tree, and the check of the
  * `${matrix.x}` references in its strings. Diagnostics point at the matrix entry (or the
- * part of a string) that causes them. Only types are imported from parse.ts (no cycle).
+ * part of a string) that causes them. Only types are imported from parse/ (no import cycle).
  */
 import type { MatrixAxis, MatrixEntry, MatrixModel, StringRef } from './model';
-import type { DiagnosticSink, LNode } from './parse';
+import type { DiagnosticSink } from './parse/sink';
+import type { LNode } from './parse/tree';
 import { AXIS_NAME_RE, innerSpan, MAX_COMBINATIONS, matrixRefs } from './matrix';
 import { closest } from './suggest';
 import type { Span } from './text';
