@@ -73,6 +73,8 @@ describe('matrix actions in VS Code (SPEC §10)', function () {
     const file = path.join(dir(), 'mx.actiontree.jsonc');
     fs.writeFileSync(file, GRAPH);
     uri = vscode.Uri.file(file);
+    // Do not wait for the file watcher (slow after earlier suites): list the graph files again.
+    await vscode.commands.executeCommand('actiontree.refreshTree');
   });
 
   after(async () => {
