@@ -28,7 +28,19 @@ export type DiagnosticCode =
   /** SPEC §10 matrix: a malformed selector in dependsOn, or one on an action without a matrix. */
   | 'invalid-selector'
   /** SPEC §10 matrix: a selector in dependsOn that selects no expansion. */
-  | 'empty-selector';
+  | 'empty-selector'
+  /** SPEC §10 locks: a lock name an action takes that the top-level `locks` does not declare. */
+  | 'unknown-lock'
+  /** A lock name declared twice in the top-level `locks`. */
+  | 'duplicate-lock'
+  /** A declared lock no action takes. */
+  | 'unused-lock'
+  /** SPEC §10 artifacts: a `requires` name no action provides. */
+  | 'unknown-artifact'
+  /** A name two actions provide (on each `provides` string), or one action lists twice. */
+  | 'duplicate-artifact'
+  /** An action that requires a name it provides itself. */
+  | 'self-artifact';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

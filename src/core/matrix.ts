@@ -287,8 +287,11 @@ const expandedCache = new WeakMap<Graph, Graph>();
 function expandNow(graph: Graph): Graph {
   const actions: ActionModel[] = [];
   const byId = new Map<string, ActionModel>();
+  // Artifact name -> the (first) action that provides it (SPEC §10 requires/provides).
+  const providers = new Map<string, string>();
+  for (const a of graph.actions) for (const r of a.provides ?? []) if (!providers.has(r.value)) providers.set(r.value, a.id);
   for (const a of graph.actions) {
-    const deps = expandedDeps(graph, a);
+    const deps = expandedDeps(graph, a, providers);
     if (a.matrix === undefined) {
       const copy: ActionModel = { ...a, index: actions.length, deps };
       actions.push(copy);
@@ -333,30 +336,43 @@ function substituteEnv(env: Readonly<Record<string, string>>, values: Readonly<R
   return out ?? env;
 }
 
-/** An action's dependencies as expanded ids: each resolved dependsOn entry's selection, no repeats, no self. */
-function expandedDeps(graph: Graph, a: ActionModel): string[] {
+/**
+ * An action's dependencies as expanded ids: each resolved dependsOn entry's selection, and
+ * every expansion of the provider of each `requires` name (an artifact a matrix action
+ * provides is provided by all its expansions); no repeats, no self.
+ */
+function expandedDeps(graph: Graph, a: ActionModel, providers: ReadonlyMap<string, string>): string[] {
   if (a.deps.length === 0) return [];
-  // Fast path: plain ids to actions without a matrix.
+  // Fast path: no selector, and no dependency on a matrix action.
   let plain = true;
-  for (const r of a.dependsOn) {
-    if (r.value.includes('[') || graph.byId.get(r.value)?.matrix !== undefined) {
+  for (const d of a.deps) {
+    if (graph.byId.get(d)?.matrix !== undefined) {
       plain = false;
       break;
     }
   }
+  if (plain) for (const r of a.dependsOn) if (r.value.includes('[')) plain = false;
   if (plain) return a.deps as string[];
   const out: string[] = [];
   const seen = new Set<string>();
-  const known = new Set(a.deps);
-  for (const r of a.dependsOn) {
-    const base = selectorBase(r.value);
-    if (base === a.id || !known.has(base)) continue; // self or unresolved: reported by analyze
-    for (const id of selectorMatches(graph, r.value)) {
+  const add = (ids: readonly string[]): void => {
+    for (const id of ids) {
       if (!seen.has(id)) {
         seen.add(id);
         out.push(id);
       }
     }
+  };
+  const known = new Set(a.deps);
+  for (const r of a.dependsOn) {
+    const base = selectorBase(r.value);
+    if (base === a.id || !known.has(base)) continue; // self or unresolved: reported by analyze
+    add(selectorMatches(graph, r.value));
+  }
+  for (const name of a.requires ?? []) {
+    const p = providers.get(name.value);
+    const provider = p === undefined || p === a.id ? undefined : graph.byId.get(p);
+    if (provider !== undefined && known.has(provider.id)) add(expansions(provider).map((e) => e.id));
   }
   return out;
 }

@@ -2,6 +2,7 @@ import type { GraphLimits, RetryKind } from './limits';
 import type { ExecutorSettings, SlurmSettings } from './slurm-settings';
 import type { ProblemMatcher } from './problemMatchers';
 import type { Span } from './text';
+import type { LockDecl, LockUse } from './locks';
 
 /**
  * The graph as written in a `*.actiontree.jsonc` file, with the source spans the editor
@@ -79,6 +80,12 @@ export interface ActionModel {
   readonly envInputs?: readonly string[];
   /** SPEC §8 fields (defaults applied); undefined when none is set. */
   readonly limits?: ActionLimits;
+  /** SPEC §10 named artifacts this action makes (`provides`), as written; undefined when not written. */
+  readonly provides?: readonly StringRef[];
+  /** SPEC §10 named artifacts this action needs (`requires`): each adds a dependency on its provider (in `deps`). */
+  readonly requires?: readonly StringRef[];
+  /** SPEC §10 locks held while running (defaults' merged, the action's mode wins per name); declared names only. */
+  readonly locks?: readonly LockUse[];
   /** SPEC §10: the action's `matrix` as written (source graph only; see matrix.ts). */
   readonly matrix?: MatrixModel;
   /** SPEC §10: set on the actions of an expanded graph that come from a matrix action. */
@@ -151,4 +158,6 @@ export interface Graph {
   readonly executor?: ExecutorSettings;
   /** SPEC §10: on an expanded graph (matrix.ts `expandGraph`), the graph as written. */
   readonly expandedFrom?: Graph;
+  /** SPEC §10 declared lock names (top-level `locks`), first occurrence of each; undefined when not written. */
+  readonly locks?: readonly LockDecl[];
 }

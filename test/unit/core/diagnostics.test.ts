@@ -32,6 +32,12 @@ const ALL_CODES: DiagnosticCode[] = [
   'unknown-matrix-axis',
   'invalid-selector',
   'empty-selector',
+  'unknown-lock',
+  'duplicate-lock',
+  'unused-lock',
+  'unknown-artifact',
+  'duplicate-artifact',
+  'self-artifact',
 ];
 
 describe('diagnostics: one fixture per code, exact ranges', () => {

@@ -294,3 +294,20 @@ describe('matrix: properties (random matrices)', () => {
     );
   });
 });
+
+describe('matrix: with requires/provides', () => {
+  it('requiring an artifact a matrix action provides waits for every expansion; a plain provider stays one id', () => {
+    const { graph, diagnostics } = graphOf({
+      gen: { command: 'x', provides: ['schema'] },
+      build: { command: 'x ${matrix.os}', provides: ['bin'], requires: ['schema'], matrix: { os: ['linux', 'mac'] } },
+      pack: { command: 'x', requires: ['bin'], dependsOn: ['gen'] },
+      one: { command: 'x', requires: ['bin'], dependsOn: ['build[os=mac]'] },
+    });
+    assert.deepEqual(diagnostics, []);
+    const g = expandGraph(graph);
+    assert.deepEqual(g.byId.get('build[os=linux]')!.deps, ['gen']);
+    assert.deepEqual(g.byId.get('pack')!.deps, ['gen', 'build[os=linux]', 'build[os=mac]']);
+    // A selector and a requires on the same action: the requires wins (every expansion).
+    assert.deepEqual(g.byId.get('one')!.deps, ['build[os=mac]', 'build[os=linux]']);
+  });
+});
