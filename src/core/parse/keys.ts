@@ -49,12 +49,12 @@ export const ACTION_KEYS = [
   'group',
   'retryOn',
   'retryDelay',
-  // SPEC §10 (matrixParse.ts)
-  'matrix',
   // SPEC §10 (artifacts.ts, locks.ts)
   'provides',
   'requires',
   'locks',
+  // SPEC §10 (matrixParse.ts)
+  'matrix',
 ] as const;
 export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn' && k !== 'matrix' && k !== 'provides' && k !== 'requires');
 
