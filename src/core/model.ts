@@ -1,3 +1,4 @@
+import type { GraphHooks } from './hooks';
 import type { GraphLimits, RetryKind } from './limits';
 import type { ExecutorSettings, SlurmSettings } from './slurm-settings';
 import type { ProblemMatcher } from './problemMatchers';
@@ -109,4 +110,6 @@ export interface Graph {
   readonly limits?: GraphLimits;
   /** The file's `executor` (SPEC §9), when written. */
   readonly executor?: ExecutorSettings;
+  /** SPEC §10 hooks (src/core/hooks.ts); undefined when the file declares none that can run. */
+  readonly hooks?: GraphHooks;
 }

@@ -7,6 +7,7 @@ import { parseSlurmSettings, type ExecutorSettings, type SlurmSettings } from '.
 import { createScanner, printParseErrorCode, visit, type ParseError, type ParseErrorCode } from 'jsonc-parser';
 import type { Diagnostic, DiagnosticCode, RelatedInfo, Severity } from './diagnostics';
 import { parseDuration } from './duration';
+import { parseHooks } from './hooks';
 import { checkActionLimits, parseActionLimitField, parseTopLimits, type ActionLimitFields } from './limits';
 import { unmatchableReason } from './incremental/globs';
 import type { ActionLimits, ActionModel, Command, Graph, ResourceDecl, ResourceUse, StringRef } from './model';
@@ -39,6 +40,9 @@ export const TOP_LEVEL_KEYS = [
   'groups',
   // SPEC §9 (slurm-settings.ts)
   'executor',
+  // SPEC §10 (hooks.ts)
+  'hooks',
+  'hookTimeout',
 ] as const;
 export const ACTION_KEYS = [
   'command',
@@ -1305,6 +1309,8 @@ export function parseGraph(text: string): ParseResult {
   let executor: ExecutorSettings | undefined;
   const pex = top.get('executor');
   if (pex?.value) executor = parseSlurmSettings(pex.value, sink, `'executor'`, true);
-  const graph: Graph = { version, name, cpus, keepGoing, resources, actions, byId, limits, ...(executor !== undefined ? { executor } : {}) };
+  // SPEC §10 hooks (hooks.ts)
+  const hooks = parseHooks(top, defaultEnv, sink);
+  const graph: Graph = { version, name, cpus, keepGoing, resources, actions, byId, limits, ...(executor !== undefined ? { executor } : {}), ...(hooks !== undefined ? { hooks } : {}) };
   return { tree: root, graph, actions, diagnostics: sink.list, usedResources };
 }

@@ -22,6 +22,7 @@ import { withAffinity } from './affinity';
 import { LoadHold } from './hold';
 import { AttemptLog, buildReport, createRunDir, EventsWriter, writeReportAtomic } from './records';
 import { Sampler, withSampling } from './sampler';
+import { HookRunner } from './hooks';
 
 /** How often running trees are sampled (SPEC §8: at most 200 ms). */
 const SAMPLE_INTERVAL_MS = 200;
@@ -208,6 +209,23 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
         options: { ...(req.slurm ?? {}), env: req.slurm?.env ?? req.env ?? process.env, defaults: { ...fromFile.defaults, ...(req.slurm?.defaults ?? {}) }, perAction: fromFile.perAction },
       })
     : null;
+  // SPEC §10 hooks: queued by the run's events, run beside the scheduler (src/runner/hooks.ts).
+  const hooks =
+    graph.hooks !== undefined
+      ? new HookRunner({
+          hooks: graph.hooks,
+          runId,
+          runDir: created.dir,
+          graphFile: path.resolve(req.graphFile),
+          baseEnv: req.env ?? process.env,
+          graceMs: req.graceMs ?? 3000,
+          now: realClock.now,
+          emit: (e) => {
+            writer.write(e);
+            req.onEvent?.(e);
+          },
+        })
+      : undefined;
   const sampler = new Sampler(SAMPLE_INTERVAL_MS);
   const localExecutor = (): Executor => {
     // (outputGate, the --json backpressure, applies to local processes: a Slurm job's output is read from its log file.)
@@ -258,8 +276,11 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
       attempts.observe(e);
       slurmExecutor?.observe(e);
       req.onEvent?.(e);
+      hooks?.observe(e);
     },
   });
+  // Hooks still queued or running get one more hookTimeout (docs/runner.md "Hooks").
+  await hooks?.drain();
   process.removeListener('exit', onExit);
   sampler.close();
   hold?.close();
@@ -277,13 +298,32 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     logOf: (id) => executor.logOf(id),
     incremental: { fingerprintOf: (id) => session.fingerprintOf(id), whyOf: (id) => session.whyOf(id), warnings: session.warnings },
     logErrorOf: (id) => executor.logErrorOf?.(id) ?? null,
+    ...(hooks !== undefined ? { hooks: hooks.records.slice() } : {}),
   });
-  writer.close();
   let reportFile: string;
+  let reportError: string | null = null;
   try {
     reportFile = writeReportAtomic(created.dir, report);
   } catch (e: unknown) {
-    return { kind: 'error', message: `the run finished (${summary.result}) but its report could not be written: ${e instanceof Error ? e.message : String(e)}` };
+    reportFile = '';
+    reportError = e instanceof Error ? e.message : String(e);
+  }
+  if (hooks !== undefined) {
+    // SPEC §10: onRunFinished runs once report.json is written (ACTIONTREE_REPORT); its own
+    // record is added to the report afterwards (written again, atomically).
+    const last = await hooks.runFinished(summary.result);
+    hooks.close();
+    if (last !== null && reportError === null) {
+      try {
+        writeReportAtomic(created.dir, { ...report, hooks: hooks.records.slice() });
+      } catch (e: unknown) {
+        reportError = e instanceof Error ? e.message : String(e);
+      }
+    }
+  }
+  writer.close();
+  if (reportError !== null) {
+    return { kind: 'error', message: `the run finished (${summary.result}) but its report could not be written: ${reportError}` };
   }
   const logErrors = Object.entries(report.actions).flatMap(([action, a]) => (a.logError !== null ? [{ action, error: a.logError }] : []));
   return { kind: 'finished', runDir: created.dir, reportFile, summary, graph, logErrors, warnings: [...session.warnings] };
