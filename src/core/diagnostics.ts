@@ -18,7 +18,9 @@ export type DiagnosticCode =
   | 'empty-graph'
   | 'unknown-group'
   | 'unknown-problem-matcher'
-  | 'invalid-problem-matcher';
+  | 'invalid-problem-matcher'
+  /** Machine-aware (the CLI, the language server): with `cpuAffinity`, a `cpus` value larger than the machine's cores. */
+  | 'more-cpus-than-cores';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

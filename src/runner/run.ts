@@ -173,6 +173,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     licenses = prep.licenses;
   }
 
+  const machineWarnings = onSlurm ? [] : affinityWarnings(plan, runCpus, os.availableParallelism());
+
   const runId = newRunId();
   // Incremental state and the lock against a second run of this graph file (SPEC §7).
   const opened = IncrementalSession.forRun({
@@ -326,7 +328,25 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     return { kind: 'error', message: `the run finished (${summary.result}) but its report could not be written: ${reportError}` };
   }
   const logErrors = Object.entries(report.actions).flatMap(([action, a]) => (a.logError !== null ? [{ action, error: a.logError }] : []));
-  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph, logErrors, warnings: [...session.warnings] };
+  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph, logErrors, warnings: [...machineWarnings, ...session.warnings] };
+}
+
+/**
+ * Issue 10, "more cores pinned than exist": with cpuAffinity, CPU slots (the run's, or one
+ * action's) beyond the machine's cores mean pinned actions share cores. The same check as the
+ * `more-cpus-than-cores` diagnostic of `validate`, here for what only the run knows (`--cpus`).
+ */
+export function affinityWarnings(plan: { readonly limits: { readonly cpuAffinity: boolean }; readonly jobs: readonly { readonly id: string; readonly needs: { readonly cpus: number } }[] }, runCpus: number, cores: number): string[] {
+  if (!plan.limits.cpuAffinity) return [];
+  const out: string[] = [];
+  const n = (k: number): string => `${k} core${k === 1 ? '' : 's'}`;
+  if (runCpus > cores) out.push(`cpuAffinity: the run has ${runCpus} CPU slots but this machine has ${n(cores)}: running actions share cores`);
+  const big = plan.jobs.filter((j) => j.needs.cpus > cores);
+  for (const j of big.slice(0, 5)) {
+    out.push(`cpuAffinity: action '${j.id}' needs ${j.needs.cpus} CPU slots but this machine has ${n(cores)}: it is pinned to all ${cores}, shared`);
+  }
+  if (big.length > 5) out.push(`cpuAffinity: ${big.length - 5} more actions need more CPU slots than this machine's ${n(cores)}`);
+  return out;
 }
 
 /** The incremental session decides first; a caller's gate (tests, future steps) may still skip what it would run, and hears every end. */
