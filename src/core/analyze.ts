@@ -7,6 +7,7 @@ import { cycleEdges, cycleMembers, formatCycle } from './cycles';
 import type { Diagnostic } from './diagnostics';
 import type { Graph } from './model';
 import { DiagnosticSink, EMPTY_GRAPH, parseGraph, spanOf, type LNode } from './parse';
+import { parseDuration } from './duration';
 import { closest } from './suggest';
 import { LineIndex, type Span } from './text';
 
@@ -221,6 +222,14 @@ function analyzeUnchecked(text: string, options: AnalyzeOptions): { graph: Graph
     if (!usedResources.has(r.name)) {
       sink.add('unused-resource', 'hint', `resource ${q(r.name)} is declared but no action uses it`, r.keySpan, [], { resource: r.name });
     }
+  }
+
+  // `retryDelay` in defaults when no action retries (issue 10 "bad input"; an action's own
+  // retryDelay without retries is flagged by the parser).
+  const defaultDelay = propValue(propValue(parsed.tree, 'defaults'), 'retryDelay');
+  const delayOk = defaultDelay !== undefined && (defaultDelay.type === 'string' || defaultDelay.type === 'number') && parseDuration(defaultDelay.value).ok;
+  if (defaultDelay !== undefined && delayOk && actions.length > 0 && actions.every((a) => a.retries === 0)) {
+    sink.warning(`defaults: 'retryDelay' has no effect: no action has 'retries' (each action is attempted once)`, spanOf(defaultDelay));
   }
 
   // Machine-aware (issue 10): with cpuAffinity, more cores pinned than the machine has.
