@@ -90,7 +90,7 @@ describe('server: diagnostics (push)', function () {
     const p = await got;
     assert.deepEqual(p.diagnostics.map(brief), ['more-cpus-than-cores 2:52-2:58']);
     assert.equal(p.diagnostics[0]!.severity, 2);
-    assert.match(p.diagnostics[0]!.message, /^action 'wide' needs 100000 CPU slots pinned to distinct cores \('cpuAffinity'\), but this machine has \d+ cores?/);
+    assert.match(String(p.diagnostics[0]!.message), /^action 'wide' needs 100000 CPU slots pinned to distinct cores \('cpuAffinity'\), but this machine has \d+ cores?/);
   });
 
   it('clears the diagnostics of a closed document that is not in the workspace', async () => {
