@@ -6,7 +6,9 @@
  */
 import { parseDuration, formatDuration } from './duration';
 import type { HookName } from './run/events';
-import { describeNode, objectProps, spanOf, type DiagnosticSink, type LNode, type PropList } from './parse';
+import { objectProps, type PropList } from './parse/props';
+import type { DiagnosticSink } from './parse/sink';
+import { describeNode, spanOf, type LNode } from './parse/tree';
 import { closest } from './suggest';
 import type { Span } from './text';
 
