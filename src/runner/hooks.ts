@@ -241,7 +241,16 @@ export class HookRunner {
       killTimer = undefined;
       killSent = true;
       killTree(pid, 'SIGKILL');
-      if (exited !== null) end();
+      if (exited !== null) afterKill();
+    };
+    /** SIGKILL is delivered asynchronously: the call ends once no live process is left in the group (at most 2 s). */
+    const afterKill = (): void => {
+      const until = Date.now() + 2000;
+      const poll = (): void => {
+        if (!groupLive(pid) || Date.now() >= until) return end();
+        killTimer = setTimeout(poll, 20);
+      };
+      poll();
     };
     const live: Live = {
       child,
@@ -277,8 +286,11 @@ export class HookRunner {
     });
     child.once('exit', (code, signal) => {
       exited = { code, signal };
-      // A hook being stopped: done once its group is gone, or once SIGKILL went to what is left.
-      if (error !== null && !killSent && groupExists(pid)) return;
+      // A hook being stopped: done once its group is gone, or once SIGKILL has ended what was left.
+      if (error !== null && groupExists(pid)) {
+        if (killSent) afterKill();
+        return; // else the SIGKILL timer comes
+      }
       end();
     });
   }
@@ -335,6 +347,36 @@ function killTree(pid: number | undefined, signal: NodeJS.Signals): void {
   } catch {
     // ESRCH: the group is already gone
   }
+}
+
+/**
+ * True while a process of the group led by `pid` is alive. Zombies do not count: a killed
+ * grandchild is reparented to PID 1 and may wait there to be reaped; it holds nothing but its
+ * pid. Linux reads /proc; elsewhere, any member (zombies included) counts.
+ */
+function groupLive(pid: number | undefined): boolean {
+  if (!groupExists(pid)) return false;
+  if (process.platform !== 'linux') return true;
+  let names: string[];
+  try {
+    names = fs.readdirSync('/proc');
+  } catch {
+    return true;
+  }
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid pgrp ...; comm may contain spaces and parentheses.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(rest[2]) === pid && rest[0] !== 'Z' && rest[0] !== 'X') return true;
+  }
+  return false;
 }
 
 /** True while any process (zombies included) is in the group led by `pid`. */
