@@ -40,7 +40,9 @@ export type DiagnosticCode =
   /** A name two actions provide (on each `provides` string), or one action lists twice. */
   | 'duplicate-artifact'
   /** An action that requires a name it provides itself. */
-  | 'self-artifact';
+  | 'self-artifact'
+  /** Machine-aware (the CLI, the language server): with `cpuAffinity`, a `cpus` value larger than the machine's cores. */
+  | 'more-cpus-than-cores';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

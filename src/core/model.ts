@@ -1,3 +1,4 @@
+import type { GraphHooks } from './hooks';
 import type { GraphLimits, RetryKind } from './limits';
 import type { ExecutorSettings, SlurmSettings } from './slurm-settings';
 import type { ProblemMatcher } from './problemMatchers';
@@ -160,4 +161,6 @@ export interface Graph {
   readonly expandedFrom?: Graph;
   /** SPEC §10 declared lock names (top-level `locks`), first occurrence of each; undefined when not written. */
   readonly locks?: readonly LockDecl[];
+  /** SPEC §10 hooks (src/core/hooks.ts); undefined when the file declares none that can run. */
+  readonly hooks?: GraphHooks;
 }

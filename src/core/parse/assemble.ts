@@ -6,6 +6,7 @@
  */
 import type { ParseError } from 'jsonc-parser';
 import type { Diagnostic } from '../diagnostics';
+import { parseHooks } from '../hooks';
 import { checkActionLimits, parseTopLimits } from '../limits';
 import { checkMatrixRefs } from '../matrixParse';
 import { mergeLockUses, parseLockDecls, type LockDecl } from '../locks';
@@ -301,6 +302,8 @@ export function parseGraph(text: string): ParseResult {
   let executor: ExecutorSettings | undefined;
   const pex = top.get('executor');
   if (pex?.value) executor = parseSlurmSettings(pex.value, sink, `'executor'`, true);
+  // SPEC §10 hooks (hooks.ts)
+  const hooks = parseHooks(top, defaultEnv, sink);
   for (const l of lockDecls ?? []) {
     if (!usedLocks.has(l.name)) sink.add('unused-lock', 'hint', `lock ${q(l.name)} is declared but no action takes it`, l.span, [], { lock: l.name });
   }
@@ -315,6 +318,7 @@ export function parseGraph(text: string): ParseResult {
     limits,
     ...(executor !== undefined ? { executor } : {}),
     ...(lockDecls !== undefined ? { locks: lockDecls } : {}),
+    ...(hooks !== undefined ? { hooks } : {}),
   };
   return { tree: root, graph, actions, diagnostics: sink.list, usedResources };
 }

@@ -25,6 +25,9 @@ export const TOP_LEVEL_KEYS = [
   'executor',
   // SPEC §10 (locks.ts)
   'locks',
+  // SPEC §10 (hooks.ts)
+  'hooks',
+  'hookTimeout',
 ] as const;
 export const ACTION_KEYS = [
   'command',
