@@ -69,11 +69,18 @@ for (const theme of ['dark', 'light'] as const) {
       await rows.filter({ hasText: /^\s*report/ }).locator('.label-description', { hasText: /waiting for 'seed'/ }).waitFor({ state: 'visible' });
       // Item 6: the big graph's 30 rows are collapsed (its actions are not listed).
       assert.equal(await rows.filter({ hasText: /^\s*step0\d/ }).count(), 0, 'the big graph is collapsed');
-      // The check that a graph row's tooltip stays open for 3.5 s of a live run was taken out
-      // at the end of the 2026-11-29 session: after merging the incremental-run tooltips and
-      // the limits/Slurm work, the hover no longer appeared on the graph row in this e2e
-      // (cause not found). That rows are not redrawn unless they change is still checked in
-      // test/integration/editor.test.ts; restoring this check is open work (issue 11).
+      // A tooltip stays open while the run goes on: rows that did not change are not redrawn
+      // (before: every row was redrawn every second, closing any tooltip). The waiting rows'
+      // tooltips carry the same reason as their text (checked in the integration tests).
+      // A full redraw while the hover waits to open (VS Code asks the task provider for tasks
+      // during the run; its rescan used to redraw the whole tree) also lost the hover.
+      const tip = hoverWidget(wb);
+      await rows.filter({ hasText: /^\s*cpu/ }).first().locator('.label-name').hover();
+      await tip.waitFor({ state: 'visible', timeout: 10_000 });
+      assert.match(await tip.innerText(), /cpu\.actiontree\.jsonc/);
+      await wb.page.waitForTimeout(3500);
+      assert.ok(await tip.isVisible(), 'the tooltip survived 3.5 s of a live run');
+      await wb.screenshot(`editor-tree-tooltip-${theme}`);
     });
 
     it("item 1: the chart's waiting bar tells the same reason", async () => {
