@@ -391,7 +391,9 @@ function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunView | undef
   item.iconPath = g?.hasErrors
     ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsErrorIcon.foreground'))
     : running
-      ? new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'))
+      ? s.state.paused === true
+        ? new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('charts.yellow'))
+        : new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'))
       : s?.state.result === 'failed'
         ? stateIcon('failed')
         : s?.state.result === 'succeeded'

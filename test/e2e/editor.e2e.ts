@@ -148,6 +148,8 @@ for (const theme of ['dark', 'light'] as const) {
         await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'build.actiontree.jsonc' }).first().click();
         const editor = wb.page.locator('.editor-instance .monaco-editor').first();
         await editor.waitFor({ state: 'visible' });
+        // The language server has the document (its code lenses are drawn) before typing.
+        await wb.page.locator('.editor-instance .codelens-decoration', { hasText: 'Run with dependencies' }).first().waitFor({ state: 'visible', timeout: 60_000 });
         // Put the cursor after `"description": "Check the sources"` of lint and add a dependsOn.
         await wb.page.locator('.editor-instance .view-lines').first().click();
         await wb.page.keyboard.press('Control+f');
@@ -160,9 +162,18 @@ for (const theme of ['dark', 'light'] as const) {
         // (strings: off) no list opens here; the extension's configurationDefaults turn it on
         // for graph files (checked against both settings while fixing issue 11, item 9).
         await wb.page.keyboard.type(', "dependsOn": [', { delay: 60 });
+        // Under load the keys above land late, and the `"` and `:` in them are trigger
+        // characters too: the property-name completion they open may still be on screen (or
+        // its request in flight) when the `"` under test is typed, and then no list opened for
+        // that `"` (4 of 16 tries with two e2e runs in parallel; 0 of 16 after this). So: wait
+        // until the editor shows every key typed so far, close that earlier list, and only
+        // then type the `"` whose completion must open by itself.
+        await wb.page.locator('.editor-instance .view-line', { hasText: /"dependsOn":\s\[\]/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
+        await wb.page.keyboard.press('Escape');
+        await wb.page.locator('.suggest-widget.visible').waitFor({ state: 'hidden', timeout: 30_000 });
         await wb.page.keyboard.type('"', { delay: 60 });
         const suggest = wb.page.locator('.suggest-widget.visible .monaco-list-row', { hasText: 'compile' }).first();
-        await suggest.waitFor({ state: 'visible', timeout: 30_000 });
+        await suggest.waitFor({ state: 'visible', timeout: 60_000 });
         // "compile" depends on lint: it would close a cycle, and says so on its line.
         await wb.page.locator('.suggest-widget.visible .monaco-list-row', { hasText: 'would close a cycle' }).first().waitFor({ state: 'visible' });
         await wb.screenshot(`editor-completion-${theme}`);
