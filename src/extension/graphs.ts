@@ -31,12 +31,28 @@ export class GraphIndex implements vscode.Disposable {
 
   constructor() {
     const w = vscode.workspace.createFileSystemWatcher(GRAPH_GLOB);
+    const folders = vscode.workspace.createFileSystemWatcher('**/*', true, true, false);
     this.disposables.push(
       w,
       w.onDidCreate((u) => void this.load(u)),
       w.onDidChange((u) => void this.load(u)),
       w.onDidDelete((u) => {
         if (this.entries.delete(u.toString())) this.changeEmitter.fire();
+      }),
+      // A deleted folder is reported as the folder only, which the graph-file glob does not
+      // match: drop the graph files that were under it.
+      folders,
+      folders.onDidDelete((u) => {
+        const prefix = u.toString().endsWith('/') ? u.toString() : `${u.toString()}/`;
+        let gone = false;
+        for (const k of [...this.entries.keys()]) {
+          if (k.startsWith(prefix)) {
+            this.entries.delete(k);
+            this.texts.delete(k);
+            gone = true;
+          }
+        }
+        if (gone) this.changeEmitter.fire();
       }),
       vscode.workspace.onDidSaveTextDocument((d) => {
         if (isGraphUri(d.uri)) void this.load(d.uri);
