@@ -3,9 +3,10 @@
  * text -> Graph + sorted diagnostics. Never throws, whatever the input.
  */
 import { parseTree, type Node } from 'jsonc-parser';
+import { resolveArtifacts } from './artifacts';
 import { cycleEdges, cycleMembers, formatCycle } from './cycles';
 import type { Diagnostic } from './diagnostics';
-import type { Graph } from './model';
+import type { Graph, StringRef } from './model';
 import { DiagnosticSink, EMPTY_GRAPH, parseGraph } from './parse';
 import { closest } from './suggest';
 import { LineIndex, type Span } from './text';
@@ -84,6 +85,8 @@ function lazyAnalysis(graph: Graph, diagnostics: Diagnostic[], text: string, has
     },
   };
 }
+
+const NO_REFS: readonly StringRef[] = [];
 
 const q = (s: string): string => `'${s.length > 60 ? `${s.slice(0, 57)}...` : s}'`;
 
@@ -166,10 +169,15 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
     a.deps = deps;
   }
 
+  // Named artifacts (SPEC §10): each `requires` adds an edge to its provider, like dependsOn.
+  const viaArtifacts = resolveArtifacts(actions, adj, sink);
+
   // Cycles: every edge on a cycle, with a (shortest when affordable) cycle through it.
   const { edges } = cycleEdges(adj, ids);
   /** The span of the first reference from action `from` to id `to`. */
   const refSpan = (from: number, to: string): Span | undefined => actions[from]?.dependsOn.find((r) => r.value === to)?.span;
+  /** The `requires` strings that make the edge from -> to (an edge may also be a dependsOn). */
+  const viaSpans = (from: number, to: number): readonly StringRef[] => viaArtifacts?.(from, to) ?? NO_REFS;
   const name = (i: number) => ids[i] as string;
   // One diagnostic per edge of a cycle (SPEC §2), with a short message: a shortest cycle
   // through that edge, starting at the edge (`cycle: a → b → c → a`). Related information
@@ -180,31 +188,42 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
     e.cycle.tail.length === 0 ? [...e.cycle.head].map(name).sort().join('\u0000') : `long:${e.cycle.total}`;
   const firstOfCycle = new Map<string, number>();
   for (const e of edges) {
-    const span = refSpan(e.from, name(e.to));
-    if (!span) continue;
     const k = keyOf(e);
-    const seen = firstOfCycle.get(k);
-    if (seen === undefined || span.offset < seen) firstOfCycle.set(k, span.offset);
+    for (const span of [refSpan(e.from, name(e.to)), ...viaSpans(e.from, e.to).map((r) => r.span)]) {
+      if (!span) continue;
+      const seen = firstOfCycle.get(k);
+      if (seen === undefined || span.offset < seen) firstOfCycle.set(k, span.offset);
+    }
   }
   for (const e of edges) {
     const from = name(e.from);
     const to = name(e.to);
     const span = refSpan(e.from, to);
+    const via = viaSpans(e.from, e.to);
+    /** The members (with who depends on whom) on the cycle's first edge in the file, else nothing. */
+    const relatedAt = (at: Span) => {
+      if (firstOfCycle.get(keyOf(e)) !== at.offset) return [];
+      const members = cycleMembers(e.cycle);
+      const all = e.cycle.tail.length === 0 ? (e.cycle.head as number[]) : undefined;
+      return members.map((m, k) => {
+        const nextId = all ? name(all[(k + 1) % all.length] as number) : undefined;
+        const a = actions[m];
+        return {
+          span: a ? a.keySpan : at,
+          message: nextId !== undefined ? `${q(name(m))} depends on ${q(nextId)}` : `${q(name(m))} is in the cycle`,
+        };
+      });
+    };
+    // A `requires` edge (SPEC §10) is reported on the required name, like a dependsOn string.
+    for (const r of via) {
+      sink.add('cycle', 'error', `cycle through artifact ${q(r.value)} (provided by ${q(to)}): ${formatCycle(e.cycle, name)}`, r.span, relatedAt(r.span), {
+        action: from,
+        dependency: to,
+        artifact: r.value,
+      });
+    }
     if (!span) continue;
-    const members = cycleMembers(e.cycle);
-    const all = e.cycle.tail.length === 0 ? (e.cycle.head as number[]) : undefined;
-    const related =
-      firstOfCycle.get(keyOf(e)) !== span.offset
-        ? []
-        : members.map((m, k) => {
-            const nextId = all ? name(all[(k + 1) % all.length] as number) : undefined;
-            const a = actions[m];
-            return {
-              span: a ? a.keySpan : span,
-              message: nextId !== undefined ? `${q(name(m))} depends on ${q(nextId)}` : `${q(name(m))} is in the cycle`,
-            };
-          });
-    sink.add('cycle', 'error', `cycle: ${formatCycle(e.cycle, name)}`, span, related, { action: from, dependency: to });
+    sink.add('cycle', 'error', `cycle: ${formatCycle(e.cycle, name)}`, span, relatedAt(span), { action: from, dependency: to });
   }
 
   // Resources nobody uses.

@@ -18,7 +18,19 @@ export type DiagnosticCode =
   | 'empty-graph'
   | 'unknown-group'
   | 'unknown-problem-matcher'
-  | 'invalid-problem-matcher';
+  | 'invalid-problem-matcher'
+  /** SPEC §10 locks: a lock name an action takes that the top-level `locks` does not declare. */
+  | 'unknown-lock'
+  /** A lock name declared twice in the top-level `locks`. */
+  | 'duplicate-lock'
+  /** A declared lock no action takes. */
+  | 'unused-lock'
+  /** SPEC §10 artifacts: a `requires` name no action provides. */
+  | 'unknown-artifact'
+  /** A name two actions provide (on each `provides` string), or one action lists twice. */
+  | 'duplicate-artifact'
+  /** An action that requires a name it provides itself. */
+  | 'self-artifact';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

@@ -2,6 +2,7 @@ import type { GraphLimits, RetryKind } from './limits';
 import type { ExecutorSettings, SlurmSettings } from './slurm-settings';
 import type { ProblemMatcher } from './problemMatchers';
 import type { Span } from './text';
+import type { LockDecl, LockUse } from './locks';
 
 /**
  * The graph as written in a `*.actiontree.jsonc` file, with the source spans the editor
@@ -79,6 +80,12 @@ export interface ActionModel {
   readonly envInputs?: readonly string[];
   /** SPEC §8 fields (defaults applied); undefined when none is set. */
   readonly limits?: ActionLimits;
+  /** SPEC §10 named artifacts this action makes (`provides`), as written; undefined when not written. */
+  readonly provides?: readonly StringRef[];
+  /** SPEC §10 named artifacts this action needs (`requires`): each adds a dependency on its provider (in `deps`). */
+  readonly requires?: readonly StringRef[];
+  /** SPEC §10 locks held while running (defaults' merged, the action's mode wins per name); declared names only. */
+  readonly locks?: readonly LockUse[];
 }
 
 /** An action's SPEC §8 limits, resolved. */
@@ -109,4 +116,6 @@ export interface Graph {
   readonly limits?: GraphLimits;
   /** The file's `executor` (SPEC §9), when written. */
   readonly executor?: ExecutorSettings;
+  /** SPEC §10 declared lock names (top-level `locks`), first occurrence of each; undefined when not written. */
+  readonly locks?: readonly LockDecl[];
 }

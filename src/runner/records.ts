@@ -139,6 +139,8 @@ export interface ReportAction {
   readonly cpuTimeMs?: number;
   /** SPEC §8: the memory (bytes) it held for admission: declared, or learned from an earlier run. */
   readonly memory?: number;
+  /** SPEC §10: the locks it held while running (name -> "shared" | "exclusive"), when it takes any. */
+  readonly locks?: Readonly<Record<string, 'shared' | 'exclusive'>>;
   readonly attemptDetails: readonly ReportAttempt[];
   /** Incremental runs (SPEC §7): the fingerprint computed for this run; null when the action was never checked (canceled before it was ready). */
   readonly fingerprint?: string | null;
@@ -278,6 +280,7 @@ export function buildReport(args: {
           ...(last?.peakRssBytes !== undefined ? { peakRssBytes: last.peakRssBytes } : {}),
           ...(last?.cpuTimeMs !== undefined ? { cpuTimeMs: last.cpuTimeMs } : {}),
           ...(a?.needs.memory !== undefined ? { memory: a.needs.memory } : {}),
+          ...(a?.needs.locks !== undefined && a.needs.locks.length > 0 ? { locks: Object.fromEntries(a.needs.locks.map((l) => [l.name, l.mode])) } : {}),
           attemptDetails: details,
           ...incrementalFields(args.incremental, s.id, s.startedAt !== null),
         },

@@ -1,4 +1,5 @@
 import type { ActionModel, ResourceDecl, ResourceUse, StringRef } from '../core/model';
+import type { LockDecl, LockUse } from '../core/locks';
 import type { Graph } from '../core/model';
 import { dependents } from '../core/graph';
 import { spanContains } from '../core/text';
@@ -18,7 +19,32 @@ export type Target =
       readonly use: ResourceUse;
       readonly decl: ResourceDecl | undefined;
     }
-  | { readonly kind: 'resource-decl'; readonly decl: ResourceDecl };
+  | { readonly kind: 'resource-decl'; readonly decl: ResourceDecl }
+  /** SPEC §10: a `requires` string, with the action that provides it (the first, when several do). */
+  | { readonly kind: 'requires'; readonly owner: ActionModel; readonly ref: StringRef; readonly provider: { readonly action: ActionModel; readonly ref: StringRef } | undefined }
+  | { readonly kind: 'provides'; readonly owner: ActionModel; readonly ref: StringRef }
+  | { readonly kind: 'lock-use'; readonly owner: ActionModel; readonly use: LockUse; readonly decl: LockDecl | undefined }
+  | { readonly kind: 'lock-decl'; readonly decl: LockDecl };
+
+/** The action providing `name` (the first in file order when several do), with its `provides` string. */
+export function providerOf(graph: Graph, name: string): { action: ActionModel; ref: StringRef } | undefined {
+  for (const a of graph.actions) {
+    const ref = a.provides?.find((r) => r.value === name);
+    if (ref !== undefined) return { action: a, ref };
+  }
+  return undefined;
+}
+
+/** Every `requires` and `provides` string naming artifact `name`, in file order. */
+export function artifactRefs(graph: Graph, name: string): { owner: ActionModel; ref: StringRef; provides: boolean }[] {
+  const out: { owner: ActionModel; ref: StringRef; provides: boolean }[] = [];
+  for (const a of graph.actions) {
+    const both = [...(a.provides ?? []).map((ref) => ({ ref, provides: true })), ...(a.requires ?? []).map((ref) => ({ ref, provides: false }))];
+    both.sort((x, y) => x.ref.span.offset - y.ref.span.offset);
+    for (const x of both) if (x.ref.value === name) out.push({ owner: a, ...x });
+  }
+  return out;
+}
 
 /** The action whose property span contains the offset (actions are in file order, spans disjoint). */
 export function actionAt(graph: Graph, offset: number): ActionModel | undefined {
@@ -49,10 +75,22 @@ export function locate(graph: Graph, offset: number): Target | undefined {
         return { kind: 'resource-use', owner: action, use, decl: graph.resources.find((r) => r.name === use.name) };
       }
     }
+    for (const ref of action.requires ?? []) {
+      if (spanContains(ref.span, offset)) return { kind: 'requires', owner: action, ref, provider: providerOf(graph, ref.value) };
+    }
+    for (const ref of action.provides ?? []) {
+      if (spanContains(ref.span, offset)) return { kind: 'provides', owner: action, ref };
+    }
+    for (const use of action.locks ?? []) {
+      if (spanContains(use.keySpan, offset)) return { kind: 'lock-use', owner: action, use, decl: graph.locks?.find((l) => l.name === use.name) };
+    }
     return undefined;
   }
   for (const decl of graph.resources) {
     if (spanContains(decl.keySpan, offset)) return { kind: 'resource-decl', decl };
+  }
+  for (const decl of graph.locks ?? []) {
+    if (spanContains(decl.span, offset)) return { kind: 'lock-decl', decl };
   }
   return undefined;
 }

@@ -7,6 +7,7 @@
 import type { ParseError } from 'jsonc-parser';
 import type { Diagnostic } from '../diagnostics';
 import { checkActionLimits, parseTopLimits } from '../limits';
+import { mergeLockUses, parseLockDecls, type LockDecl } from '../locks';
 import type { ActionLimits, ActionModel, Graph, ResourceDecl, ResourceUse, StringRef } from '../model';
 import { parseSlurmSettings, type ExecutorSettings } from '../slurm-settings';
 import type { Span } from '../text';
@@ -158,7 +159,13 @@ export function parseGraph(text: string): ParseResult {
     }
   }
 
-  const env: Env = { sink, resources: resMap, graphCpus: cpus, usedResources };
+  // locks (SPEC §10): declared before the actions that take them are read
+  const plocks = top.get('locks')?.value;
+  const lockDecls = plocks !== undefined ? parseLockDecls(plocks, sink) : undefined;
+  const lockMap = new Map<string, LockDecl>((lockDecls ?? []).map((l) => [l.name, l]));
+  const usedLocks = new Set<string>();
+
+  const env: Env = { sink, resources: resMap, graphCpus: cpus, usedResources, locks: lockMap, usedLocks };
 
   // defaults
   let defaults: Fields = { commandSet: false };
@@ -260,6 +267,10 @@ export function parseGraph(text: string): ParseResult {
         const outputs = mergeLists(defaults.outputs, f.outputs);
         if (outputs !== undefined) a.outputs = outputs;
         if (defaults.envInputs !== undefined || f.envInputs !== undefined) a.envInputs = [...(defaults.envInputs ?? []), ...(f.envInputs ?? [])];
+        if (f.provides !== undefined) a.provides = f.provides;
+        if (f.requires !== undefined) a.requires = f.requires;
+        const actionLocks = mergeLockUses(defaults.locks, f.locks);
+        if (actionLocks !== undefined) a.locks = actionLocks;
         if (f.limits !== undefined || dl !== undefined) {
           const fl = f.limits;
           const group = fl?.group ?? dl?.group;
@@ -286,6 +297,20 @@ export function parseGraph(text: string): ParseResult {
   let executor: ExecutorSettings | undefined;
   const pex = top.get('executor');
   if (pex?.value) executor = parseSlurmSettings(pex.value, sink, `'executor'`, true);
-  const graph: Graph = { version, name, cpus, keepGoing, resources, actions, byId, limits, ...(executor !== undefined ? { executor } : {}) };
+  for (const l of lockDecls ?? []) {
+    if (!usedLocks.has(l.name)) sink.add('unused-lock', 'hint', `lock ${q(l.name)} is declared but no action takes it`, l.span, [], { lock: l.name });
+  }
+  const graph: Graph = {
+    version,
+    name,
+    cpus,
+    keepGoing,
+    resources,
+    actions,
+    byId,
+    limits,
+    ...(executor !== undefined ? { executor } : {}),
+    ...(lockDecls !== undefined ? { locks: lockDecls } : {}),
+  };
   return { tree: root, graph, actions, diagnostics: sink.list, usedResources };
 }

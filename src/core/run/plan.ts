@@ -1,5 +1,6 @@
 import { criticalPath, selectionClosure } from '../graph';
 import type { RetryKind } from '../limits';
+import type { LockMode } from '../locks';
 import type { ActionModel, Command, Graph } from '../model';
 
 /**
@@ -20,6 +21,12 @@ export interface ResourceNeed {
   readonly amount: number;
 }
 
+/** A lock a job holds while it runs (SPEC §10): any number of shared holders at once, or one exclusive holder alone. */
+export interface LockNeed {
+  readonly name: string;
+  readonly mode: LockMode;
+}
+
 /** What a job holds while it runs (admission). Extensible: memory, locks. */
 export interface JobNeeds {
   /** CPU slots (>= 0; 1 by default). */
@@ -28,6 +35,8 @@ export interface JobNeeds {
   readonly resources: readonly ResourceNeed[];
   /** Bytes held against the run's memory capacity (SPEC §8): declared, else learned; 0/undefined = none. */
   readonly memory?: number;
+  /** SPEC §10 locks (names and modes); undefined/empty = none. */
+  readonly locks?: readonly LockNeed[];
 }
 
 export interface Job {
@@ -176,6 +185,7 @@ export function jobOf(a: ActionModel, cwd: string, remaining = 1): Job {
       cpus: a.cpus,
       resources: a.resources.map((r) => ({ name: r.name, amount: r.amount })),
       ...(a.limits?.memory !== undefined ? { memory: a.limits.memory } : {}),
+      ...(a.locks !== undefined && a.locks.length > 0 ? { locks: a.locks.map((l) => ({ name: l.name, mode: l.mode })) } : {}),
     },
     deps: a.deps,
     timeoutMs: a.timeoutMs,

@@ -1,7 +1,7 @@
 import { ResponseError, ErrorCodes, type Location, type Range, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver/node';
 import type { DocAnalysis } from '../documents';
 import { innerSpan, toRange } from '../convert';
-import { locate, referencesTo } from '../locate';
+import { artifactRefs, locate, referencesTo } from '../locate';
 
 /** Action ids (SPEC §1). */
 export const ACTION_ID = /^[A-Za-z0-9_.:/-]+$/;
@@ -19,6 +19,17 @@ export function definition(da: DocAnalysis, offset: number): Location[] {
       return t.decl === undefined ? [] : [{ uri: da.uri, range: toRange(li, t.decl.keySpan) }];
     case 'resource-decl':
       return [{ uri: da.uri, range: toRange(li, t.decl.keySpan) }];
+    case 'requires':
+      // Every provider (one, unless the file has a duplicate-artifact error).
+      return artifactRefs(da.analysis.graph, t.ref.value)
+        .filter((x) => x.provides)
+        .map((x) => ({ uri: da.uri, range: toRange(li, x.ref.span) }));
+    case 'provides':
+      return [{ uri: da.uri, range: toRange(li, t.ref.span) }];
+    case 'lock-use':
+      return t.decl === undefined ? [] : [{ uri: da.uri, range: toRange(li, t.decl.span) }];
+    case 'lock-decl':
+      return [{ uri: da.uri, range: toRange(li, t.decl.span) }];
     default: {
       const never: never = t;
       return never;
@@ -38,6 +49,22 @@ export function references(da: DocAnalysis, offset: number, includeDeclaration: 
     if (includeDeclaration && decl !== undefined) out.push({ uri: da.uri, range: toRange(li, decl.keySpan) });
     for (const a of graph.actions) {
       for (const u of a.resources) if (u.name === name) out.push({ uri: da.uri, range: toRange(li, u.keySpan) });
+    }
+    return out;
+  }
+  if (t.kind === 'requires' || t.kind === 'provides') {
+    // The providers' strings are the declaration; every `requires` string a reference.
+    return artifactRefs(graph, t.ref.value)
+      .filter((x) => includeDeclaration || !x.provides)
+      .map((x) => ({ uri: da.uri, range: toRange(li, x.ref.span) }));
+  }
+  if (t.kind === 'lock-use' || t.kind === 'lock-decl') {
+    const name = t.kind === 'lock-use' ? t.use.name : t.decl.name;
+    const out: Location[] = [];
+    const decl = graph.locks?.find((l) => l.name === name);
+    if (includeDeclaration && decl !== undefined) out.push({ uri: da.uri, range: toRange(li, decl.span) });
+    for (const a of graph.actions) {
+      for (const u of a.locks ?? []) if (u.name === name) out.push({ uri: da.uri, range: toRange(li, u.keySpan) });
     }
     return out;
   }

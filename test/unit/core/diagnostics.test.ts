@@ -28,6 +28,12 @@ const ALL_CODES: DiagnosticCode[] = [
   'over-capacity',
   'unused-resource',
   'too-large',
+  'unknown-lock',
+  'duplicate-lock',
+  'unused-lock',
+  'unknown-artifact',
+  'duplicate-artifact',
+  'self-artifact',
 ];
 
 describe('diagnostics: one fixture per code, exact ranges', () => {
