@@ -180,14 +180,14 @@ async function pickAction(svc: Services, args: unknown[], title: string): Promis
 }
 
 /** The session a cancel / show command is about. */
-async function pickSession(svc: Services, arg: unknown, which: 'active' | 'any'): Promise<RunSession | undefined> {
+async function pickSession(svc: Services, arg: unknown, which: 'active' | 'any', placeHolder = 'Run to cancel'): Promise<RunSession | undefined> {
   const uri = toUri(arg);
   if (uri) return which === 'active' ? svc.runs.activeFor(uri.fsPath) : svc.runs.latest(uri.fsPath);
   const list = which === 'active' ? svc.runs.active : [...svc.runs.all].reverse();
   if (list.length <= 1 || which === 'any') return list[0];
   const pick = await vscode.window.showQuickPick(
     list.map((s) => ({ label: path.basename(s.graphFile), description: `${s.request.label} · ${s.state.actions.size} actions`, s })),
-    { placeHolder: 'Run to cancel' },
+    { placeHolder },
   );
   return pick?.s;
 }
@@ -229,7 +229,7 @@ export const commandTable: Readonly<Record<string, Handler>> = {
   },
 
   'actiontree.pauseRun': async (svc, arg) => {
-    const s = await pickSession(svc, arg, 'active');
+    const s = await pickSession(svc, arg, 'active', 'Run to pause');
     if (!s) {
       vscode.window.setStatusBarMessage('ActionTree: no run in progress.', 3000);
       return false;
@@ -239,7 +239,7 @@ export const commandTable: Readonly<Record<string, Handler>> = {
   },
 
   'actiontree.resumeRun': async (svc, arg) => {
-    const s = await pickSession(svc, arg, 'active');
+    const s = await pickSession(svc, arg, 'active', 'Run to resume');
     if (!s) {
       vscode.window.setStatusBarMessage('ActionTree: no run in progress.', 3000);
       return false;

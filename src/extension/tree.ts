@@ -157,7 +157,11 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         if (e.element.kind === 'graph') this.expanded.add(e.element.uri.toString());
       }),
       view.onDidCollapseElement((e) => {
-        if (e.element.kind === 'graph') this.expanded.delete(e.element.uri.toString());
+        if (e.element.kind !== 'graph') return;
+        this.expanded.delete(e.element.uri.toString());
+        // Its action rows are no longer drawn: VS Code asks for them again on expand.
+        const prefix = `${e.element.uri.toString()}#`;
+        for (const k of this.shown.keys()) if (k.startsWith(prefix)) this.shown.delete(k);
       }),
     );
   }
@@ -199,7 +203,18 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       this.pending = undefined;
     }
     this.note('all');
+    // VS Code asks for every row it draws again. Until it does, nothing is "shown": rows of
+    // a graph file that was deleted, or of actions renamed away, are never asked for again
+    // and must not be compared forever (they were "redrawn" on every tick: issue 11, item 1).
+    this.shown.clear();
+    for (const [k, n] of this.nodes) if (!this.exists(n)) this.nodes.delete(k);
     this.changeEmitter.fire(undefined);
+  }
+
+  /** The node's graph file is still listed (and, for an action row, still has that action). */
+  private exists(n: TreeNode): boolean {
+    const g = this.graphs.get(n.uri);
+    return g !== undefined && (n.kind === 'graph' || g.analysis.graph.byId.has(n.action));
   }
 
   private note(r: 'all' | string[]): void {
@@ -220,7 +235,8 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     const changed: TreeNode[] = [];
     for (const [k, n] of this.nodes) {
       const before = this.shown.get(k);
-      if (before === undefined) continue; // never drawn (collapsed graph): nothing to update
+      if (before === undefined) continue; // not drawn (collapsed graph, or not asked for since a full redraw)
+      if (!this.exists(n)) continue; // gone from the index: VS Code no longer shows it
       if (signature(this.item(n)) !== before) changed.push(n);
     }
     if (changed.length === 0) return;
@@ -390,7 +406,9 @@ function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunView | undef
   item.iconPath = g?.hasErrors
     ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsErrorIcon.foreground'))
     : running
-      ? new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'))
+      ? s.state.paused === true
+        ? new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('charts.yellow'))
+        : new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'))
       : s?.state.result === 'failed'
         ? stateIcon('failed')
         : s?.state.result === 'succeeded'
