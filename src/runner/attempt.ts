@@ -125,7 +125,8 @@ export class Attempt implements JobHandle {
   private resolveExit!: (e: ProcessExit) => void;
   private st: AttemptState = { kind: 'starting', exit: null };
   private readonly ended: Record<OutputStream, boolean> = { stdout: false, stderr: false };
-  private readonly decoders: Record<OutputStream, StringDecoder> = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  /** Created on a stream's first bytes (most short actions write nothing). */
+  private readonly decoders: Record<OutputStream, StringDecoder | null> = { stdout: null, stderr: null };
   private readonly batch: OutputBatcher;
   private readonly valve: Valve;
   private readonly pending = new Set<() => void>();
@@ -181,14 +182,17 @@ export class Attempt implements JobHandle {
     if (this.ended[stream] || this.st.kind === 'settled' || chunk.length === 0) return;
     // While stopping, read what is left whoever is behind: a killed attempt must be able to end.
     applyBackpressure(this.valve, this.log, this.log.write(chunk), this.st.kind === 'stopping' ? undefined : this.o.gate);
-    this.batch.queue(stream, this.decoders[stream].write(chunk));
+    let d = this.decoders[stream];
+    if (d === null) d = this.decoders[stream] = new StringDecoder('utf8');
+    this.batch.queue(stream, d.write(chunk));
   }
 
   /** No more bytes will come on this stream (idempotent). */
   end(stream: OutputStream): void {
     if (this.ended[stream]) return;
     this.ended[stream] = true;
-    this.batch.queue(stream, this.decoders[stream].end());
+    const d = this.decoders[stream];
+    if (d !== null) this.batch.queue(stream, d.end());
     this.maybeSettle();
   }
 
@@ -350,6 +354,8 @@ export interface Launch {
 
 export interface LaunchContext {
   readonly baseEnv: NodeJS.ProcessEnv;
+  /** exec's size limits, with the base environment measured once (ExecSize). */
+  readonly execSize: ExecSize;
   /** A reason the cwd cannot be used, else null (launchers may cache). */
   checkCwd(cwd: string): string | null;
   /** Plain command lines exec'd without a shell (POSIX). */
@@ -377,7 +383,7 @@ export function resolveLaunch(job: Job, attempt: number, ctx: LaunchContext): La
     const problem = ctx.checkProgram(argv[0] as string, cwd, env);
     if (problem !== null) return { error: problem };
   }
-  const tooLarge = execSizeProblem(argv ?? ['/bin/sh', '-c', line], { ...ctx.baseEnv, ...env }, argv === null);
+  const tooLarge = ctx.execSize.problem(argv ?? ['/bin/sh', '-c', line], env, argv === null);
   if (tooLarge !== null) return { error: tooLarge };
   return { job, cwd, env, argv, line, program: argv !== null ? (argv[0] as string) : 'shell' };
 }
@@ -522,17 +528,64 @@ function systemArgMax(): number {
  */
 export function execSizeProblem(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, shellLine: boolean): string | null {
   if (process.platform !== 'linux') return null;
-  const limit = MAX_ARG_STRLEN.toLocaleString('en-US');
   let total = 0;
   for (const k in env) {
     const v = env[k];
     if (v === undefined) continue;
     const size = Buffer.byteLength(k) + 1 + Buffer.byteLength(v) + 1;
-    if (size > MAX_ARG_STRLEN) {
-      return `environment variable ${k} is too large (${size.toLocaleString('en-US')} bytes; Linux passes at most ${limit} bytes per variable or argument) (E2BIG)`;
-    }
+    if (size > MAX_ARG_STRLEN) return varTooLarge(k, size);
     total += size + 8;
   }
+  return argvProblem(argv, shellLine, total);
+}
+
+/**
+ * execSizeProblem for `{...base, ...env}` with the base environment measured once: per attempt
+ * only the attempt's own variables and arguments are measured (the base is the same for every
+ * attempt of a run, and usually far larger). Where several variables are too large, the first
+ * of the base (not overridden) is named before the attempt's own.
+ */
+export class ExecSize {
+  private readonly sizes = new Map<string, number>();
+  private readonly baseTotal: number = 0;
+  private readonly tooLarge: string[] = [];
+
+  constructor(base: Readonly<Record<string, string | undefined>>) {
+    if (process.platform !== 'linux') return;
+    let total = 0;
+    for (const k in base) {
+      const v = base[k];
+      if (v === undefined) continue;
+      const size = Buffer.byteLength(k) + 1 + Buffer.byteLength(v) + 1;
+      this.sizes.set(k, size);
+      if (size > MAX_ARG_STRLEN) this.tooLarge.push(k);
+      total += size + 8;
+    }
+    this.baseTotal = total;
+  }
+
+  problem(argv: readonly string[], env: Readonly<Record<string, string>>, shellLine: boolean): string | null {
+    if (process.platform !== 'linux') return null;
+    for (const k of this.tooLarge) if (!Object.hasOwn(env, k)) return varTooLarge(k, this.sizes.get(k) ?? 0);
+    let total = this.baseTotal;
+    for (const k in env) {
+      const size = Buffer.byteLength(k) + 1 + Buffer.byteLength(env[k] as string) + 1;
+      if (size > MAX_ARG_STRLEN) return varTooLarge(k, size);
+      const old = this.sizes.get(k);
+      if (old !== undefined) total -= old + 8;
+      total += size + 8;
+    }
+    return argvProblem(argv, shellLine, total);
+  }
+}
+
+function varTooLarge(k: string, size: number): string {
+  return `environment variable ${k} is too large (${size.toLocaleString('en-US')} bytes; Linux passes at most ${MAX_ARG_STRLEN.toLocaleString('en-US')} bytes per variable or argument) (E2BIG)`;
+}
+
+function argvProblem(argv: readonly string[], shellLine: boolean, envTotal: number): string | null {
+  const limit = MAX_ARG_STRLEN.toLocaleString('en-US');
+  let total = envTotal;
   for (let i = 0; i < argv.length; i++) {
     const size = Buffer.byteLength(argv[i] as string) + 1;
     if (size > MAX_ARG_STRLEN) {

@@ -7,7 +7,7 @@ import type { OutputStream } from '../core/run/events';
 import type { ProcessExit } from '../core/run/outcome';
 import type { Executor, JobHandle, OutputSink } from '../core/run/executor';
 import type { Job } from '../core/run/plan';
-import { Attempt, attemptOptions, beginAttempt, type AttemptServices, type LaunchContext, type LocalLauncher, type ProcessPort } from './attempt';
+import { Attempt, attemptOptions, beginAttempt, ExecSize, type AttemptServices, type LaunchContext, type LocalLauncher, type ProcessPort } from './attempt';
 import { NodeLauncher, type NodeLauncherOptions } from './launcher';
 import { signalGroup } from './process-tree';
 
@@ -88,6 +88,7 @@ export class HelperLauncher implements Executor, LocalLauncher {
   private readonly idle: Helper[] = [];
   private readonly helpers = new Set<Helper>();
   private readonly programs = new Map<string, string | null>();
+  private readonly cwdFound = new Set<string>();
   private readonly fallback: NodeLauncher;
   private readonly launch: LaunchContext;
   /** Sampling and affinity (withSampling/withAffinity), shared with the fallback. */
@@ -103,12 +104,17 @@ export class HelperLauncher implements Executor, LocalLauncher {
     this.fallback = new NodeLauncher(opts, this.services);
     this.launch = {
       baseEnv: this.baseEnv,
+      execSize: new ExecSize(this.baseEnv),
+      // As NodeLauncher: a folder once found is not looked at again (a failure is: it may appear later).
       checkCwd: (cwd) => {
+        if (this.cwdFound.has(cwd)) return null;
         try {
-          return fs.statSync(cwd).isDirectory() ? null : `cwd is not a directory: ${cwd}`;
+          if (!fs.statSync(cwd).isDirectory()) return `cwd is not a directory: ${cwd}`;
         } catch {
           return `cwd does not exist: ${cwd}`;
         }
+        this.cwdFound.add(cwd);
+        return null;
       },
       directExec: true,
       checkProgram: (file, cwd, env) => this.checkProgram(file, cwd, env['PATH'] ?? this.baseEnv['PATH'] ?? ''),

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { OutputStream } from '../core/run/events';
 import type { Executor, JobHandle, OutputSink } from '../core/run/executor';
 import type { Job } from '../core/run/plan';
-import { Attempt, attemptOptions, beginAttempt, spawnMessage, type AttemptServices, type LaunchContext, type LocalLauncher, type OutputGate } from './attempt';
+import { Attempt, attemptOptions, beginAttempt, ExecSize, spawnMessage, type AttemptServices, type LaunchContext, type LocalLauncher, type OutputGate } from './attempt';
 import { logFileName } from './paths';
 
 // Moved to ./attempt and ./process-tree (one attempt lifecycle for both launchers); re-exported for existing importers.
@@ -67,7 +67,7 @@ export class NodeLauncher implements Executor, LocalLauncher {
     this.baseEnv = { ...(opts.env ?? process.env), ...opts.runEnv };
     this.graceMs = opts.graceMs ?? 3000;
     this.flushMs = opts.flushMs ?? 30;
-    this.launch = { baseEnv: this.baseEnv, checkCwd: (cwd) => this.checkCwd(cwd), directExec: !isWindows };
+    this.launch = { baseEnv: this.baseEnv, execSize: new ExecSize(this.baseEnv), checkCwd: (cwd) => this.checkCwd(cwd), directExec: !isWindows };
   }
 
   start(job: Job, attempt: number, onOutput: OutputSink): JobHandle {
@@ -147,7 +147,9 @@ export class NodeLauncher implements Executor, LocalLauncher {
   logFor(id: string): LogFile {
     let l = this.logs.get(id);
     if (l === undefined) {
-      l = new LogFile(this.opts.logDir === null ? null : path.join(this.opts.logDir, logFileName(id)));
+      const dir = this.opts.logDir;
+      // The name is worked out on the first byte: most short actions write nothing.
+      l = new LogFile(dir === null ? null : () => path.join(dir, logFileName(id)));
       this.logs.set(id, l);
     }
     return l;
@@ -203,7 +205,8 @@ export class LogFile {
   /** Why the log is incomplete (null while all is well). */
   error: string | null = null;
 
-  constructor(private readonly file: string | null) {}
+  /** @param file the log's path, or how to get it (asked once, on the first byte); null = no log. */
+  constructor(private readonly file: string | null | (() => string)) {}
 
   /** True once the file exists (it was opened), even if a later write failed. */
   get created(): boolean {
@@ -214,7 +217,7 @@ export class LogFile {
   write(chunk: Buffer): boolean {
     if (this.file === null || this.error !== null) return true;
     if (this.stream === null) {
-      const s = fs.createWriteStream(this.file, { flags: 'a' });
+      const s = fs.createWriteStream(typeof this.file === 'string' ? this.file : this.file(), { flags: 'a' });
       this.stream = s;
       s.once('open', () => (this.opened = true));
       s.on('error', (e) => this.fail(s, e));

@@ -9,6 +9,8 @@ import { isLocalLauncher } from './attempt';
  * `/proc/<pid>/task/<pid>/children`, reading `/proc/<pid>/stat` of each member: resident
  * memory (rss pages) and CPU time (utime + stime + the reaped children's cutime + cstime).
  * Cost is proportional to the processes of our trees, not to the machine's (no /proc scan).
+ * A new attempt is first sampled at the next tick, so one that ends sooner has no samples
+ * (peak and CPU time 0): it costs the runner nothing per action (issue 10 item 8).
  * The attempt records its peak resident memory (sum over the tree at one sample) and its
  * CPU time as of its last sample. A tree past its `memoryLimit` is killed at the first sample
  * that sees it (so within one interval of crossing it).
@@ -177,7 +179,8 @@ export class Sampler {
   watch(root: number, includeRoot: boolean, limit: number | undefined, onExceeded: (rss: number) => void): { stop(): AttemptUsage; exceeded(): number | null } {
     const w: Watch = { root, includeRoot, limit, peak: 0, cpu: 0, samples: 0, exceeded: null, onExceeded };
     this.watches.add(w);
-    this.sampleOne(w);
+    // First sample at the next tick (≤ intervalMs), not now: most attempts of a large graph
+    // live a few milliseconds, and a sample as they start sees only the forked shell.
     if (this.timer === null) {
       this.timer = setInterval(() => this.tick(), this.intervalMs);
       this.timer.unref();

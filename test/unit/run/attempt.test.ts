@@ -3,7 +3,7 @@ import type { OutputStream } from '../../../src/core/run/events';
 import type { ProcessExit } from '../../../src/core/run/outcome';
 import type { Job } from '../../../src/core/run/plan';
 import { jobsOf, makeGraph } from './fakes';
-import { Attempt, beginAttempt, resolveLaunch, type AttemptOptions, type AttemptSampler, type LaunchContext, type LogSink, type OutputGate, type ProcessPort, type Timers } from '../../../src/runner/attempt';
+import { Attempt, beginAttempt, ExecSize, execSizeProblem, resolveLaunch, type AttemptOptions, type AttemptSampler, type LaunchContext, type LogSink, type OutputGate, type ProcessPort, type Timers } from '../../../src/runner/attempt';
 import { CoreSet } from '../../../src/runner/affinity';
 
 /**
@@ -414,7 +414,7 @@ describe('attempt lifecycle (fake process port)', () => {
 
 describe('attempt launch resolution (shared by both launchers)', () => {
   const job = (command: Job['command'], extra: Partial<Job> = {}): Job => ({ ...(jobsOf(makeGraph([{ id: 'a', command }]))[0] as Job), cwd: '/tmp', ...extra });
-  const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({ baseEnv: { PATH: '/usr/bin:/bin' }, checkCwd: () => null, directExec: true, ...over });
+  const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({ baseEnv: { PATH: '/usr/bin:/bin' }, execSize: new ExecSize({ PATH: '/usr/bin:/bin' }), checkCwd: () => null, directExec: true, ...over });
 
   it('plain lines are exec’d directly, shell syntax goes to the shell, argv stays argv', () => {
     const plain = resolveLaunch(job({ kind: 'shell', line: 'sleep 1' }), 1, ctx());
@@ -461,5 +461,21 @@ describe('attempt launch resolution (shared by both launchers)', () => {
     const bad = beginAttempt(job({ kind: 'shell', line: 'x' }), 1, { ...services, cores: fresh }, log, ctx({ checkCwd: () => 'cwd does not exist: /tmp' }));
     assert.ok('handle' in bad);
     assert.deepEqual(fresh.take(1), [0], 'the failed start gave its core back');
+  });
+
+  it('ExecSize (base measured once) gives the same answers as measuring the merged environment', function () {
+    if (process.platform !== 'linux') this.skip();
+    const base = { PATH: '/usr/bin', BIG: 'b'.repeat(140_000), MID: 'm'.repeat(100_000) };
+    const sizer = new ExecSize(base);
+    const cases: [Record<string, string>, string[]][] = [
+      [{ BIG: 'small' }, ['true']],
+      [{ BIG: 'small', NEW: 'x'.repeat(200_000) }, ['true']],
+      [{ BIG: 'small', ...Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`V${i}`, 'v'.repeat(100_000)])) }, ['true']],
+      [{ BIG: 'small' }, ['x'.repeat(140_000)]],
+      [{ BIG: 'small', MID: 'é'.repeat(70_000) }, ['true']],
+      [{}, ['true']],
+    ];
+    for (const [env, argv] of cases) assert.equal(sizer.problem(argv, env, false), execSizeProblem(argv, { ...base, ...env }, false), JSON.stringify(Object.keys(env)));
+    assert.match(sizer.problem(['true'], {}, false) ?? '', /environment variable BIG is too large/);
   });
 });
