@@ -187,7 +187,10 @@ export class Sampler {
     }
     return {
       stop: () => {
-        this.sampleOne(w);
+        // A last look at what is left of a tree that was sampled before (processes it left
+        // running); an attempt that ended before its first sample is gone: not looked for
+        // (opening /proc files of a dead pid costs an exception each).
+        if (w.samples > 0) this.sampleOne(w);
         this.watches.delete(w);
         if (this.watches.size === 0 && this.timer !== null) {
           clearInterval(this.timer);
