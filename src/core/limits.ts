@@ -1,6 +1,6 @@
 /**
  * Real limits (SPEC §8): the fields of the format that bound memory, CPU, load and time, as
- * written in the file (with spans for diagnostics). parse.ts calls in here for these keys; the
+ * written in the file (with spans for diagnostics). parse/fields.ts calls in here for these keys; the
  * plan (run/plan.ts) turns them into Job needs and limits. Pure: no node:*.
  */
 import { formatBytes } from './bytes';
@@ -8,7 +8,9 @@ import { parseDuration } from './duration';
 
 export { formatBytes };
 import type { StringRef } from './model';
-import { describeNode, objectProps, spanOf, type DiagnosticSink, type LNode, type PropList } from './parse';
+import { objectProps, type PropList } from './parse/props';
+import type { DiagnosticSink } from './parse/sink';
+import { describeNode, spanOf, type LNode } from './parse/tree';
 import { closest } from './suggest';
 import type { Span } from './text';
 

@@ -5,7 +5,7 @@ import type { Span } from './text';
 
 /**
  * The graph as written in a `*.actiontree.jsonc` file, with the source spans the editor
- * features need. Produced by `parse.ts` (never throws); effective values already have the
+ * features need. Produced by `parse/` (src/core/parse) (never throws); effective values already have the
  * file's `defaults` applied. Fields may be added; never rename one.
  */
 

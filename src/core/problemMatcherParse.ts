@@ -6,9 +6,9 @@
  * (a regexp that does not compile, a pattern without file/message groups, a group number
  * beyond the regexp's groups), `schema` for wrong types.
  */
-import type { LNode } from './parse';
-import type { DiagnosticSink } from './parse';
-import { describeNode, spanOf } from './parse';
+import type { LNode } from './parse/tree';
+import type { DiagnosticSink } from './parse/sink';
+import { describeNode, spanOf } from './parse/tree';
 import {
   GROUP_KEYS,
   NAMED_MATCHERS,

@@ -1,5 +1,7 @@
-import type { DiagnosticSink, LNode } from './parse';
-import { describeNode, objectProps, spanOf } from './parse';
+import type { DiagnosticSink } from './parse/sink';
+import type { LNode } from './parse/tree';
+import { objectProps } from './parse/props';
+import { describeNode, spanOf } from './parse/tree';
 
 /**
  * The file's `"executor": { "type": "slurm", "partition": …, "account": …, "sbatchArgs": […] }`

@@ -19,7 +19,7 @@ export interface SlurmRunOptions {
   readonly controllerDownMs?: number;
 }
 
-/** The file's `executor` and the actions' `slurm` settings (validated by parse.ts). */
+/** The file's `executor` and the actions' `slurm` settings (validated by parse/). */
 export function slurmSettingsFromGraph(graph: Graph): { kind: ExecutorKind | undefined; defaults: SlurmJobSettings; perAction: Map<string, SlurmJobSettings> } {
   const perAction = new Map<string, SlurmJobSettings>();
   for (const a of graph.actions) if (a.slurm !== undefined) perAction.set(a.id, a.slurm);

@@ -3,7 +3,8 @@ import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import type { ParseError } from 'jsonc-parser';
-import { buildTree, buildTreeWithVisitor } from '../../../src/core/parse';
+import { buildTree } from '../../../src/core/parse';
+import { buildTreeWithVisitor } from './visitor-tree';
 import { readFixture } from './fixtures';
 
 function both(text: string): void {
