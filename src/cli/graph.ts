@@ -94,6 +94,7 @@ export function toJson(graph: Graph, name: string, file: string, cycleEdges: Rea
     cpus: graph.cpus,
     keepGoing: graph.keepGoing,
     resources,
+    ...(graph.locks !== undefined ? { locks: graph.locks.map((l) => l.name) } : {}),
     actions: graph.actions.map((a) => {
       const res = Object.create(null) as Record<string, number>;
       for (const u of a.resources) res[u.name] = u.amount;
@@ -109,6 +110,10 @@ export function toJson(graph: Graph, name: string, file: string, cycleEdges: Rea
         command: a.command === undefined ? null : a.command.kind === 'shell' ? a.command.line : [...a.command.argv],
         cwd: a.cwd ?? null,
         description: a.description ?? null,
+        // SPEC §10, when written: `dependsOn` above already holds the providers of `requires`.
+        ...(a.provides !== undefined ? { provides: a.provides.map((r) => r.value) } : {}),
+        ...(a.requires !== undefined ? { requires: a.requires.map((r) => r.value) } : {}),
+        ...(a.locks !== undefined && a.locks.length > 0 ? { locks: Object.fromEntries(a.locks.map((l) => [l.name, l.mode])) } : {}),
       };
     }),
     order: topologicalOrder(graph),

@@ -285,6 +285,10 @@ export class ActionTaskTerminal implements vscode.Pseudoterminal {
       case 'run-resumed':
         this.line(`${green('▶')} resumed`);
         break;
+      case 'hook-finished':
+        // SPEC §10: a failing hook never fails the run; say so where the run is watched.
+        if (e.error !== null) this.line(`${yellow('⚠')} hook ${e.hook}${e.action !== undefined ? ` (${e.action})` : ''} failed: ${e.error}${e.log !== null ? ` ${dim(`(${e.log})`)}` : ''}`);
+        break;
       case 'action-ready':
       case 'action-queued':
       case 'run-finished':

@@ -6,6 +6,7 @@ import type { Job, RunPlan } from '../core/run/plan';
 import type { RunSummary } from '../core/run/scheduler';
 import type { AttemptState } from '../core/run/state';
 import { RUNNER_FILE, runnerMark } from './history';
+import type { HookRecord } from './hooks';
 import { runsDir } from './paths';
 
 /**
@@ -139,6 +140,8 @@ export interface ReportAction {
   readonly cpuTimeMs?: number;
   /** SPEC §8: the memory (bytes) it held for admission: declared, or learned from an earlier run. */
   readonly memory?: number;
+  /** SPEC §10: the locks it held while running (name -> "shared" | "exclusive"), when it takes any. */
+  readonly locks?: Readonly<Record<string, 'shared' | 'exclusive'>>;
   readonly attemptDetails: readonly ReportAttempt[];
   /** Incremental runs (SPEC §7): the fingerprint computed for this run; null when the action was never checked (canceled before it was ready). */
   readonly fingerprint?: string | null;
@@ -163,6 +166,8 @@ export interface Report {
   readonly actions: Readonly<Record<string, ReportAction>>;
   /** Incremental runs: input patterns that matched no file, state problems (absent when none). */
   readonly warnings?: readonly string[];
+  /** SPEC §10: every hook that ran (or was not run), in the order they ended; absent when the graph has no hooks. */
+  readonly hooks?: readonly HookRecord[];
 }
 
 /** Collects per-attempt details from the event stream (the summary only has the totals). */
@@ -243,6 +248,8 @@ export function buildReport(args: {
     whyOf(id: string): readonly string[] | undefined;
     readonly warnings: readonly string[];
   };
+  /** SPEC §10: the hooks' records (omitted: the graph has no hooks). */
+  hooks?: readonly HookRecord[];
 }): Report {
   const { plan, summary } = args;
   const jobs = new Map<string, Job>();
@@ -278,6 +285,7 @@ export function buildReport(args: {
           ...(last?.peakRssBytes !== undefined ? { peakRssBytes: last.peakRssBytes } : {}),
           ...(last?.cpuTimeMs !== undefined ? { cpuTimeMs: last.cpuTimeMs } : {}),
           ...(a?.needs.memory !== undefined ? { memory: a.needs.memory } : {}),
+          ...(a?.needs.locks !== undefined && a.needs.locks.length > 0 ? { locks: Object.fromEntries(a.needs.locks.map((l) => [l.name, l.mode])) } : {}),
           attemptDetails: details,
           ...incrementalFields(args.incremental, s.id, s.startedAt !== null),
         },
@@ -303,6 +311,7 @@ export function buildReport(args: {
     result: summary.result,
     actions,
     ...(args.incremental !== undefined && args.incremental.warnings.length > 0 ? { warnings: args.incremental.warnings } : {}),
+    ...(args.hooks !== undefined ? { hooks: args.hooks } : {}),
   };
 }
 

@@ -1,6 +1,8 @@
 import type { ActionModel, ResourceDecl, ResourceUse, StringRef } from '../core/model';
+import type { LockDecl, LockUse } from '../core/locks';
 import type { Graph } from '../core/model';
 import { dependents } from '../core/graph';
+import { selectorBase } from '../core/matrix';
 import { spanContains } from '../core/text';
 
 /** What the cursor is on, in terms of the graph model. */
@@ -18,7 +20,32 @@ export type Target =
       readonly use: ResourceUse;
       readonly decl: ResourceDecl | undefined;
     }
-  | { readonly kind: 'resource-decl'; readonly decl: ResourceDecl };
+  | { readonly kind: 'resource-decl'; readonly decl: ResourceDecl }
+  /** SPEC §10: a `requires` string, with the action that provides it (the first, when several do). */
+  | { readonly kind: 'requires'; readonly owner: ActionModel; readonly ref: StringRef; readonly provider: { readonly action: ActionModel; readonly ref: StringRef } | undefined }
+  | { readonly kind: 'provides'; readonly owner: ActionModel; readonly ref: StringRef }
+  | { readonly kind: 'lock-use'; readonly owner: ActionModel; readonly use: LockUse; readonly decl: LockDecl | undefined }
+  | { readonly kind: 'lock-decl'; readonly decl: LockDecl };
+
+/** The action providing `name` (the first in file order when several do), with its `provides` string. */
+export function providerOf(graph: Graph, name: string): { action: ActionModel; ref: StringRef } | undefined {
+  for (const a of graph.actions) {
+    const ref = a.provides?.find((r) => r.value === name);
+    if (ref !== undefined) return { action: a, ref };
+  }
+  return undefined;
+}
+
+/** Every `requires` and `provides` string naming artifact `name`, in file order. */
+export function artifactRefs(graph: Graph, name: string): { owner: ActionModel; ref: StringRef; provides: boolean }[] {
+  const out: { owner: ActionModel; ref: StringRef; provides: boolean }[] = [];
+  for (const a of graph.actions) {
+    const both = [...(a.provides ?? []).map((ref) => ({ ref, provides: true })), ...(a.requires ?? []).map((ref) => ({ ref, provides: false }))];
+    both.sort((x, y) => x.ref.span.offset - y.ref.span.offset);
+    for (const x of both) if (x.ref.value === name) out.push({ owner: a, ...x });
+  }
+  return out;
+}
 
 /** The action whose property span contains the offset (actions are in file order, spans disjoint). */
 export function actionAt(graph: Graph, offset: number): ActionModel | undefined {
@@ -41,7 +68,8 @@ export function locate(graph: Graph, offset: number): Target | undefined {
     if (spanContains(action.keySpan, offset)) return { kind: 'action-key', action };
     for (const ref of action.dependsOn) {
       if (spanContains(ref.span, offset)) {
-        return { kind: 'dependency', owner: action, ref, target: graph.byId.get(ref.value) };
+        // SPEC §10: a selector `test[python=3.11]` refers to the matrix action `test`.
+        return { kind: 'dependency', owner: action, ref, target: graph.byId.get(ref.value) ?? (ref.value.includes('[') ? graph.byId.get(selectorBase(ref.value)) : undefined) };
       }
     }
     for (const use of action.resources) {
@@ -49,10 +77,22 @@ export function locate(graph: Graph, offset: number): Target | undefined {
         return { kind: 'resource-use', owner: action, use, decl: graph.resources.find((r) => r.name === use.name) };
       }
     }
+    for (const ref of action.requires ?? []) {
+      if (spanContains(ref.span, offset)) return { kind: 'requires', owner: action, ref, provider: providerOf(graph, ref.value) };
+    }
+    for (const ref of action.provides ?? []) {
+      if (spanContains(ref.span, offset)) return { kind: 'provides', owner: action, ref };
+    }
+    for (const use of action.locks ?? []) {
+      if (spanContains(use.keySpan, offset)) return { kind: 'lock-use', owner: action, use, decl: graph.locks?.find((l) => l.name === use.name) };
+    }
     return undefined;
   }
   for (const decl of graph.resources) {
     if (spanContains(decl.keySpan, offset)) return { kind: 'resource-decl', decl };
+  }
+  for (const decl of graph.locks ?? []) {
+    if (spanContains(decl.span, offset)) return { kind: 'lock-decl', decl };
   }
   return undefined;
 }
@@ -66,11 +106,11 @@ export function actionIdAt(graph: Graph, offset: number): string | undefined {
   return undefined;
 }
 
-/** Every `dependsOn` string naming `id`, in file order. */
+/** Every `dependsOn` string naming `id` (or a selector of its expansions, `id[axis=value]`), in file order. */
 export function referencesTo(graph: Graph, id: string): { owner: ActionModel; ref: StringRef }[] {
   const out: { owner: ActionModel; ref: StringRef }[] = [];
   for (const a of graph.actions) {
-    for (const ref of a.dependsOn) if (ref.value === id) out.push({ owner: a, ref });
+    for (const ref of a.dependsOn) if (ref.value === id || (ref.value.includes('[') && selectorBase(ref.value) === id)) out.push({ owner: a, ref });
   }
   return out;
 }

@@ -13,7 +13,7 @@ describe('examples/release.actiontree.jsonc (the quick-start demo)', function ()
     fs.copyFileSync(path.join(repoRoot, 'examples', 'release.actiontree.jsonc'), file);
     const { report } = await runGraphFile(file);
     assert.equal(report.result, 'succeeded');
-    assert.equal(Object.keys(report.actions).length, 11);
+    assert.equal(Object.keys(report.actions).length, 12);
     const flaky = report.actions['test:integration']!;
     assert.equal(flaky.attempts, 2);
     assert.equal(flaky.attemptDetails[0]!.reason, 'exit code 1');
@@ -40,6 +40,6 @@ describe('the "Create Example Graph" graph (src/extension/example.ts)', function
     fs.symlinkSync(sleep, path.join(bin, 'sleep'));
     const { report } = await runGraphFile(file, { env: { ...markedEnv, PATH: bin } });
     assert.equal(report.result, 'succeeded', JSON.stringify(report.actions, null, 1).slice(0, 2000));
-    assert.equal(Object.keys(report.actions).length, 6);
+    assert.equal(Object.keys(report.actions).length, 7);
   });
 });

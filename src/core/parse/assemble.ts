@@ -6,7 +6,10 @@
  */
 import type { ParseError } from 'jsonc-parser';
 import type { Diagnostic } from '../diagnostics';
+import { parseHooks } from '../hooks';
 import { checkActionLimits, parseTopLimits } from '../limits';
+import { checkMatrixRefs } from '../matrixParse';
+import { mergeLockUses, parseLockDecls, type LockDecl } from '../locks';
 import type { ActionLimits, ActionModel, Graph, ResourceDecl, ResourceUse, StringRef } from '../model';
 import { parseSlurmSettings, type ExecutorSettings } from '../slurm-settings';
 import type { Span } from '../text';
@@ -158,7 +161,13 @@ export function parseGraph(text: string): ParseResult {
     }
   }
 
-  const env: Env = { sink, resources: resMap, graphCpus: cpus, usedResources };
+  // locks (SPEC §10): declared before the actions that take them are read
+  const plocks = top.get('locks')?.value;
+  const lockDecls = plocks !== undefined ? parseLockDecls(plocks, sink) : undefined;
+  const lockMap = new Map<string, LockDecl>((lockDecls ?? []).map((l) => [l.name, l]));
+  const usedLocks = new Set<string>();
+
+  const env: Env = { sink, resources: resMap, graphCpus: cpus, usedResources, locks: lockMap, usedLocks };
 
   // defaults
   let defaults: Fields = { commandSet: false };
@@ -177,6 +186,7 @@ export function parseGraph(text: string): ParseResult {
 
   // actions (actions without own env/resources share one object: the model is read-only)
   const defaultEnv: Readonly<Record<string, string>> = Object.freeze({ ...defaults.env });
+  const hasMatrixRefs = text.includes('${matrix.');
   const actions: MutableAction[] = [];
   const byId = new Map<string, ActionModel>();
   const pact = top.get('actions');
@@ -259,7 +269,13 @@ export function parseGraph(text: string): ParseResult {
         if (inputs !== undefined) a.inputs = inputs;
         const outputs = mergeLists(defaults.outputs, f.outputs);
         if (outputs !== undefined) a.outputs = outputs;
+        if (f.matrix !== undefined) a.matrix = f.matrix;
+        if (hasMatrixRefs && value?.type === 'object') checkMatrixRefs(value, f.matrix, f.matrixWritten === true, sink, where, id);
         if (defaults.envInputs !== undefined || f.envInputs !== undefined) a.envInputs = [...(defaults.envInputs ?? []), ...(f.envInputs ?? [])];
+        if (f.provides !== undefined) a.provides = f.provides;
+        if (f.requires !== undefined) a.requires = f.requires;
+        const actionLocks = mergeLockUses(defaults.locks, f.locks);
+        if (actionLocks !== undefined) a.locks = actionLocks;
         if (f.limits !== undefined || dl !== undefined) {
           const fl = f.limits;
           const group = fl?.group ?? dl?.group;
@@ -286,6 +302,23 @@ export function parseGraph(text: string): ParseResult {
   let executor: ExecutorSettings | undefined;
   const pex = top.get('executor');
   if (pex?.value) executor = parseSlurmSettings(pex.value, sink, `'executor'`, true);
-  const graph: Graph = { version, name, cpus, keepGoing, resources, actions, byId, limits, ...(executor !== undefined ? { executor } : {}) };
+  // SPEC §10 hooks (hooks.ts)
+  const hooks = parseHooks(top, defaultEnv, sink);
+  for (const l of lockDecls ?? []) {
+    if (!usedLocks.has(l.name)) sink.add('unused-lock', 'hint', `lock ${q(l.name)} is declared but no action takes it`, l.span, [], { lock: l.name });
+  }
+  const graph: Graph = {
+    version,
+    name,
+    cpus,
+    keepGoing,
+    resources,
+    actions,
+    byId,
+    limits,
+    ...(executor !== undefined ? { executor } : {}),
+    ...(lockDecls !== undefined ? { locks: lockDecls } : {}),
+    ...(hooks !== undefined ? { hooks } : {}),
+  };
   return { tree: root, graph, actions, diagnostics: sink.list, usedResources };
 }

@@ -9,8 +9,11 @@
  */
 import { parseDuration } from '../duration';
 import { unmatchableReason } from '../incremental/globs';
+import { parseArtifactList } from '../artifacts';
 import { parseActionLimitField, type ActionLimitFields } from '../limits';
-import type { Command, ResourceDecl, ResourceUse, StringRef } from '../model';
+import { parseLockUses, type LockDecl, type LockUse } from '../locks';
+import type { Command, MatrixModel, ResourceDecl, ResourceUse, StringRef } from '../model';
+import { parseMatrix } from '../matrixParse';
 import { parseProblemMatchers } from '../problemMatcherParse';
 import type { ProblemMatcher } from '../problemMatchers';
 import { parseSlurmSettings, type SlurmSettings } from '../slurm-settings';
@@ -43,6 +46,13 @@ export interface Fields {
   envInputs?: string[];
   /** SPEC §8 fields (limits.ts). */
   limits?: ActionLimitFields;
+  /** SPEC §10 (matrixParse.ts); matrixWritten: the key is there, even with a broken value. */
+  matrix?: MatrixModel;
+  matrixWritten?: boolean;
+  /** SPEC §10 (artifacts.ts, locks.ts). */
+  provides?: StringRef[];
+  requires?: StringRef[];
+  locks?: Map<string, LockUse>;
 }
 
 /** Fields with every property present (one object shape for all actions: keep in step with Fields). */
@@ -67,6 +77,11 @@ export function newFields(): Fields {
     outputs: undefined,
     envInputs: undefined,
     limits: undefined,
+    matrix: undefined,
+    matrixWritten: undefined,
+    provides: undefined,
+    requires: undefined,
+    locks: undefined,
   };
 }
 
@@ -76,6 +91,9 @@ export interface Env {
   readonly resources: ReadonlyMap<string, ResourceDecl>;
   readonly graphCpus: number | 'auto';
   readonly usedResources: Set<string>;
+  /** SPEC §10 declared locks, and every lock name an action or defaults mentions. */
+  readonly locks: ReadonlyMap<string, LockDecl>;
+  readonly usedLocks: Set<string>;
 }
 
 /** What a field parser knows about the object it reads. */
@@ -316,7 +334,38 @@ export const FIELD_PARSERS: { readonly [K in ActionKey]: FieldParser } = {
   group: limitField,
   retryOn: limitField,
   retryDelay: limitField,
+
+  // SPEC §10 (artifacts.ts, locks.ts)
+  provides: artifactField,
+  requires: artifactField,
+  locks(v, f, { sink, where, isDefaults, ownerName, locks, usedLocks }) {
+    const uses = parseLockUses(v, sink, where, locks, usedLocks, isDefaults ? undefined : ownerName);
+    if (uses !== undefined) f.locks = uses;
+  },
+
+  // SPEC §10 (matrixParse.ts)
+  matrix(v, f, { sink, where, isDefaults, ownerName }, key) {
+    if (isDefaults) {
+      sink.error(`'matrix' cannot be set in defaults`, spanOf(key));
+      return;
+    }
+    f.matrixWritten = true;
+    f.matrix = parseMatrix(v, key, sink, where, ownerName);
+  },
 };
+
+/** `provides` / `requires` (SPEC §10): lists of names; not in defaults (they name one action's own artifacts). */
+function artifactField(v: LNode, f: Fields, { sink, where, isDefaults }: FieldContext, key: LNode): void {
+  const name = key.value as 'provides' | 'requires';
+  if (isDefaults) {
+    sink.error(`'${name}' cannot be set in defaults`, spanOf(key));
+    return;
+  }
+  const refs = parseArtifactList(v, sink, where, name);
+  if (refs === undefined) return;
+  if (name === 'provides') f.provides = refs;
+  else f.requires = refs;
+}
 
 /** The SPEC §8 fields, parsed by limits.ts into `f.limits`. */
 function limitField(v: LNode, f: Fields, { sink, where }: FieldContext, key: LNode): void {
@@ -338,7 +387,7 @@ export function parseFields(obj: LNode, env: Env, where: string, isDefaults: boo
   const skip = repeatedKeys(keys, sink, where);
   // command/dependsOn in defaults get their own error from their parser.
   checkUnknownKeys(keys, skip, ACTION_KEYS, ACTION_KEY_SET, sink, where);
-  const cx: FieldContext = { sink, resources: env.resources, graphCpus: env.graphCpus, usedResources: env.usedResources, where, isDefaults, ownerName };
+  const cx: FieldContext = { sink, resources: env.resources, graphCpus: env.graphCpus, usedResources: env.usedResources, locks: env.locks, usedLocks: env.usedLocks, where, isDefaults, ownerName };
   for (let i = 0; i < keys.length; i++) {
     if (skip?.[i] === 1) continue;
     const v = values[i];

@@ -23,6 +23,11 @@ export const TOP_LEVEL_KEYS = [
   'groups',
   // SPEC §9 (slurm-settings.ts)
   'executor',
+  // SPEC §10 (locks.ts)
+  'locks',
+  // SPEC §10 (hooks.ts)
+  'hooks',
+  'hookTimeout',
 ] as const;
 export const ACTION_KEYS = [
   'command',
@@ -47,8 +52,14 @@ export const ACTION_KEYS = [
   'group',
   'retryOn',
   'retryDelay',
+  // SPEC §10 (artifacts.ts, locks.ts)
+  'provides',
+  'requires',
+  'locks',
+  // SPEC §10 (matrixParse.ts)
+  'matrix',
 ] as const;
-export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn');
+export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn' && k !== 'matrix' && k !== 'provides' && k !== 'requires');
 
 export type TopLevelKey = (typeof TOP_LEVEL_KEYS)[number];
 export type ActionKey = (typeof ACTION_KEYS)[number];

@@ -1,9 +1,10 @@
 import type { ActionFinishedEvent, FinalActionState, RunEvent, RunResult } from './events';
 import type { JobHandle, JobStarter } from './executor';
 import { Heap } from './heap';
+import { LockTable, normalizeLocks } from './lockTable';
 import type { PauseSwitch, StartHold } from './pause';
 import { groupTimeoutReason, isSuccess, outcomeExitCode, outcomeReason, outcomeSignal, retryKind, runTimeoutReason, type Outcome, type ProcessExit } from './outcome';
-import type { Job, PlanGroup, ResourceCapacity } from './plan';
+import type { Job, LockNeed, PlanGroup, ResourceCapacity } from './plan';
 import { SlotPool, type Need } from './slots';
 
 /**
@@ -107,6 +108,12 @@ type NodeState = 'pending' | 'ready' | 'running' | FinalActionState;
 interface Node {
   readonly job: Job;
   readonly need: Need;
+  /** SPEC §10 locks, one per name (lockTable.ts). */
+  readonly locks: readonly LockNeed[];
+  /** Takes some lock exclusively. */
+  readonly exclusive: boolean;
+  /** An exclusive request passed over because a lock is held: counted as waiting (lockTable.ts, writer preference). */
+  lockWaiting: boolean;
   readonly remaining: number;
   readonly dependents: Node[];
   /** Unfinished dependencies among the selection. */
@@ -153,6 +160,7 @@ class Run {
   private readonly byId = new Map<string, Node>();
   private readonly ready = new Heap<Node>(before);
   private readonly pool: SlotPool;
+  private readonly lockTable = new LockTable();
   private unfinished = 0;
   private stopping = false;
   private canceled = false;
@@ -201,9 +209,13 @@ class Run {
       }
       const mem = job.needs.memory;
       if (memSlot >= 0 && mem !== undefined && mem > 0) need.push([memSlot, mem]);
+      const locks = normalizeLocks(job.needs.locks);
       const node: Node = {
         job,
         need,
+        locks,
+        exclusive: locks.some((l) => l.mode === 'exclusive'),
+        lockWaiting: false,
         remaining: job.remaining,
         dependents: [],
         waitingFor: 0,
@@ -384,12 +396,21 @@ class Run {
     while (this.ready.size > 0 && !this.pool.full(0)) {
       const n = this.ready.pop() as Node;
       if (n.state !== 'ready') continue; // canceled while queued
-      if (this.pool.fits(n.need, reserved)) {
+      // Locks (SPEC §10) first: an action waiting for a lock reserves no slots (lockTable.ts: writer preference).
+      const locksFit = n.locks.length === 0 || this.lockTable.fits(n.locks, n.lockWaiting);
+      if (locksFit && this.pool.fits(n.need, reserved)) {
         this.startAction(n);
         if (hold !== undefined && hold.blocked() !== null) break;
         continue;
       }
       aside.push(n);
+      if (!locksFit) {
+        if (n.exclusive && !n.lockWaiting) {
+          n.lockWaiting = true;
+          this.lockTable.waiting(n.locks, 1);
+        }
+        continue;
+      }
       if (reserved === undefined) {
         reserved = new Map(this.pool.blocking(n.need));
         // Every action needs a CPU slot: if the reservation takes the rest, nothing else can start.
@@ -402,6 +423,13 @@ class Run {
   private startAction(n: Node): void {
     this.running++;
     this.pool.acquire(n.need);
+    if (n.locks.length > 0) {
+      if (n.lockWaiting) {
+        n.lockWaiting = false;
+        this.lockTable.waiting(n.locks, -1);
+      }
+      this.lockTable.acquire(n.job.id, n.locks);
+    }
     n.state = 'running';
     this.launchAttempt(n, undefined);
   }
@@ -571,11 +599,16 @@ class Run {
     if (stopNow) this.cancelNotStarted(this.stopReasonText);
     this.running--;
     this.pool.release(n.need);
+    if (n.locks.length > 0) this.lockTable.release(n.job.id, n.locks);
     this.schedule();
     this.checkDone();
   }
 
   private record(n: Node, state: FinalActionState, reason: string | null, exitCode: number | null, signal: string | null): void {
+    if (n.lockWaiting) {
+      n.lockWaiting = false;
+      this.lockTable.waiting(n.locks, -1);
+    }
     n.state = state;
     const at = this.endTime ?? this.now();
     this.endTime = undefined;

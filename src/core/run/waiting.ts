@@ -12,6 +12,8 @@ export interface ActionNeeds {
   readonly deps: readonly string[];
   readonly cpus: number;
   readonly resources: readonly { readonly name: string; readonly amount: number }[];
+  /** SPEC §10 locks it takes while running. */
+  readonly locks?: readonly { readonly name: string; readonly mode: 'shared' | 'exclusive' }[];
 }
 
 /** How much exists: the run's CPU slots and each declared resource's capacity (Infinity = unlimited). */
@@ -25,6 +27,18 @@ export type WaitReason =
   | { readonly kind: 'dependencies'; readonly on: readonly string[] }
   /** Ready, but a resource is exhausted: `holders` are the running actions that hold it. */
   | { readonly kind: 'resource'; readonly resource: string; readonly inUse: number; readonly capacity: number; readonly holders: readonly string[] }
+  /**
+   * Ready, but a lock it takes is held (`held`: how, by `holders`), or — `held` null — it asks
+   * for it shared while exclusive requests wait for it (`behind`; the scheduler's writer preference).
+   */
+  | {
+      readonly kind: 'lock';
+      readonly lock: string;
+      readonly mode: 'shared' | 'exclusive';
+      readonly held: 'shared' | 'exclusive' | null;
+      readonly holders: readonly string[];
+      readonly behind: readonly string[];
+    }
   /** Ready, but every CPU slot is taken. */
   | { readonly kind: 'cpu'; readonly inUse: number; readonly capacity: number; readonly holders: readonly string[] }
   /** Ready and it would fit: it is queued behind actions ranked higher (or about to start). */
@@ -52,7 +66,31 @@ export function waitReason(state: RunState, id: string, needsOf: (id: string) =>
     const o = state.actions.get(other);
     if (o !== undefined && o.state === 'running') running.push(o);
   }
-  // Resources first: they name what is exhausted and who holds it.
+  // Locks first (SPEC §10): a held lock names its holders.
+  const behind: { lock: string; ids: string[] }[] = [];
+  for (const l of need?.locks ?? []) {
+    const holders: string[] = [];
+    let held: 'shared' | 'exclusive' | null = null;
+    for (const o of running) {
+      const m = needsOf(o.id)?.locks?.find((x) => x.name === l.name)?.mode;
+      if (m === undefined) continue;
+      holders.push(o.id);
+      if (m === 'exclusive' || held === null) held = m;
+    }
+    if (held === 'exclusive' || (held === 'shared' && l.mode === 'exclusive')) {
+      const shown = held === 'exclusive' ? holders.filter((h) => needsOf(h)?.locks?.some((x) => x.name === l.name && x.mode === 'exclusive')) : holders;
+      return { kind: 'lock', lock: l.name, mode: l.mode, held, holders: shown, behind: [] };
+    }
+    if (l.mode === 'shared' && !(need?.locks ?? []).some((x) => x.mode === 'exclusive')) {
+      const ids: string[] = [];
+      for (const other of state.order) {
+        if (other === id || state.actions.get(other)?.state !== 'ready') continue;
+        if (needsOf(other)?.locks?.some((x) => x.name === l.name && x.mode === 'exclusive')) ids.push(other);
+      }
+      if (ids.length > 0) behind.push({ lock: l.name, ids });
+    }
+  }
+  // Resources next: they name what is exhausted and who holds it.
   for (const r of need?.resources ?? []) {
     const cap = capacity.resources.get(r.name) ?? Infinity;
     const holders: string[] = [];
@@ -74,6 +112,8 @@ export function waitReason(state: RunState, id: string, needsOf: (id: string) =>
     inUse += needsOf(o.id)?.cpus ?? 1;
   }
   if (!fits(inUse, cpus, capacity.cpus)) return { kind: 'cpu', inUse, capacity: capacity.cpus, holders };
+  const b = behind[0];
+  if (b !== undefined) return { kind: 'lock', lock: b.lock, mode: 'shared', held: null, holders: [], behind: b.ids };
   return { kind: 'queued' };
 }
 
@@ -100,6 +140,7 @@ function amount(n: number): string {
 
 /**
  * One line: `waiting for 'build'`, `waiting for db (held by migrate)`,
+ * `waiting for lock db (exclusive, held shared by a, b)`,
  * `waiting for a CPU slot (2 of 2 in use)`, `queued behind higher-ranked actions`.
  */
 export function formatWaitReason(r: WaitReason): string {
@@ -110,6 +151,10 @@ export function formatWaitReason(r: WaitReason): string {
       return r.holders.length > 0
         ? `waiting for ${r.resource} (held by ${holderList(r.holders)})`
         : `waiting for ${r.resource} (${amount(r.inUse)} of ${amount(r.capacity)} in use)`;
+    case 'lock':
+      return r.held !== null
+        ? `waiting for lock ${r.lock} (${r.mode}, held ${r.held} by ${holderList(r.holders)})`
+        : `waiting for lock ${r.lock} (${r.mode}, behind exclusive ${holderList(r.behind)})`;
     case 'cpu':
       return `waiting for a CPU slot (${r.inUse} of ${r.capacity} in use)`;
     case 'queued':

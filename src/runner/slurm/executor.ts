@@ -381,6 +381,7 @@ export class SlurmExecutor implements Executor {
       if (d.acceptFailedDependencies) continue; // afterany would start it before the scheduler decides
       if (d.inputs !== undefined) continue; // incremental: the gate may find it up to date and skip it
       if (d.needs.resources.some((r) => r.amount > 0 && !this.o.licenses.has(r.name))) continue; // runner-counted
+      if ((d.needs.locks?.length ?? 0) > 0) continue; // SPEC §10 locks are admitted by the runner's scheduler, not by Slurm
       if (this.precheck(d) !== null) continue; // let the scheduler report it
       const ids: string[] = [];
       let ok = true;

@@ -10,11 +10,20 @@ import {
 import type { DocAnalysis } from '../documents';
 import { toRange } from '../convert';
 import { transitiveDependents } from '../locate';
+import { axisValues, escapeValue, expansions, selectorMatches } from '../../core/matrix';
 
 /** Where in the graph the cursor is, for the completions the schema cannot know. */
 type SemanticContext =
   | { readonly kind: 'dependency'; readonly actionId: string; readonly index: number; readonly node: JsonNode | undefined }
-  | { readonly kind: 'resource-key'; readonly actionId: string | undefined; readonly node: JsonNode | undefined };
+  | { readonly kind: 'resource-key'; readonly actionId: string | undefined; readonly node: JsonNode | undefined }
+  /** SPEC §10: an entry of an action's `requires`. */
+  | { readonly kind: 'artifact'; readonly actionId: string; readonly node: JsonNode | undefined }
+  /** A key of an action's (or defaults') `locks`. */
+  | { readonly kind: 'lock-key'; readonly actionId: string | undefined; readonly node: JsonNode | undefined }
+  /** The mode of a lock in an action's (or defaults') `locks`. */
+  | { readonly kind: 'lock-mode'; readonly node: JsonNode | undefined }
+  /** An entry of the top-level `locks` declaration. */
+  | { readonly kind: 'lock-decl'; readonly node: JsonNode | undefined };
 
 export function semanticContext(text: string, offset: number): SemanticContext | undefined {
   const loc = getLocation(text, offset);
@@ -23,6 +32,16 @@ export function semanticContext(text: string, offset: number): SemanticContext |
   const node = prev !== undefined && prev.type === 'string' && offset > prev.offset && offset <= prev.offset + prev.length ? prev : undefined;
   if (p.length === 4 && p[0] === 'actions' && typeof p[1] === 'string' && p[2] === 'dependsOn' && typeof p[3] === 'number') {
     return { kind: 'dependency', actionId: p[1], index: p[3], node };
+  }
+  if (p.length === 4 && p[0] === 'actions' && typeof p[1] === 'string' && p[2] === 'requires' && typeof p[3] === 'number') {
+    return { kind: 'artifact', actionId: p[1], node };
+  }
+  if (p.length === 2 && p[0] === 'locks' && typeof p[1] === 'number') return { kind: 'lock-decl', node };
+  const inActionLocks = p.length === 4 && p[0] === 'actions' && typeof p[1] === 'string' && p[2] === 'locks';
+  const inDefaultLocks = p.length === 3 && p[0] === 'defaults' && p[1] === 'locks';
+  if (inActionLocks || inDefaultLocks) {
+    if (loc.isAtPropertyKey) return { kind: 'lock-key', actionId: inActionLocks ? (p[1] as string) : undefined, node };
+    return { kind: 'lock-mode', node };
   }
   if (loc.isAtPropertyKey) {
     if (p.length === 4 && p[0] === 'actions' && typeof p[1] === 'string' && p[2] === 'resources') {
@@ -47,6 +66,9 @@ function replaceRange(da: DocAnalysis, offset: number, node: JsonNode | undefine
   }
   return { start: { ...start }, end: { ...end } };
 }
+
+/** At most this many `id[axis=value]` selectors offered per matrix action. */
+export const MAX_SELECTORS_PER_ACTION = 100;
 
 /** At most this many action ids in one completion list. */
 export const MAX_ITEMS = 1000;
@@ -102,7 +124,104 @@ export function semanticCompletion(da: DocAnalysis, offset: number): CompletionL
         item.labelDetails = { description: 'would close a cycle' };
       }
       items.push(item);
+      if (a.matrix !== undefined) {
+        // SPEC §10: `test` is every expansion; offer `test[axis=value]` for each value of each axis.
+        item.labelDetails = { ...item.labelDetails, detail: ` (${expansions(a).length} expansions)` };
+        let k = 0;
+        for (const [axis, values] of axisValues(a)) {
+          for (const v of values) {
+            if (k >= MAX_SELECTORS_PER_ACTION) break;
+            const sel = `${a.id}[${axis}=${escapeValue(v)}]`;
+            if (listed.has(sel) || (huge && !sel.toLowerCase().includes(typed))) continue;
+            const selText = JSON.stringify(sel);
+            items.push({
+              label: sel,
+              kind: CompletionItemKind.Reference,
+              detail: `${selectorMatches(graph, sel).length} of ${expansions(a).length} expansions of '${a.id}'${cycle ? ' (would close a cycle)' : ''}`,
+              filterText: selText,
+              sortText: `${cycle ? '1' : '0'}${pad(a.index)}.${pad(k++)}`,
+              textEdit: { range, newText: selText },
+              ...(cycle ? { tags: [CompletionItemTag.Deprecated] } : {}),
+            });
+          }
+        }
+      }
     }
+  } else if (ctx.kind === 'artifact') {
+    // Names other actions provide, not yet required here; never the action's own (self-artifact).
+    const self = graph.byId.get(ctx.actionId);
+    const listed = new Set<string>();
+    self?.requires?.forEach((r) => {
+      if (ctx.node === undefined || r.span.offset !== ctx.node.offset) listed.add(r.value);
+    });
+    self?.provides?.forEach((r) => listed.add(r.value));
+    const closing = transitiveDependents(graph, ctx.actionId);
+    const seen = new Set<string>();
+    for (const a of graph.actions) {
+      for (const ref of a.provides ?? []) {
+        if (a.id === ctx.actionId || listed.has(ref.value) || seen.has(ref.value)) continue;
+        seen.add(ref.value);
+        if (items.length >= MAX_ITEMS) {
+          incomplete = true;
+          break;
+        }
+        const text = JSON.stringify(ref.value);
+        const cycle = closing.has(a.id);
+        const item: CompletionItem = {
+          label: ref.value,
+          kind: CompletionItemKind.Reference,
+          detail: cycle ? `would close a cycle: '${a.id}' depends on '${ctx.actionId}'` : `provided by '${a.id}'`,
+          filterText: text,
+          sortText: `${cycle ? '1' : '0'}${pad(a.index)}`,
+          textEdit: { range, newText: text },
+        };
+        if (cycle) {
+          item.tags = [CompletionItemTag.Deprecated];
+          item.labelDetails = { description: 'would close a cycle' };
+        }
+        items.push(item);
+      }
+    }
+  } else if (ctx.kind === 'lock-key') {
+    const owner = ctx.actionId === undefined ? undefined : graph.byId.get(ctx.actionId);
+    const used = new Set<string>();
+    owner?.locks?.forEach((u) => {
+      if (ctx.node === undefined || u.keySpan.offset !== ctx.node.offset) used.add(u.name);
+    });
+    (graph.locks ?? []).forEach((l, i) => {
+      if (used.has(l.name)) return;
+      const text = JSON.stringify(l.name);
+      items.push({
+        label: l.name,
+        kind: CompletionItemKind.Variable,
+        detail: 'lock: shared or exclusive',
+        filterText: text,
+        sortText: pad(i),
+        insertTextFormat: InsertTextFormat.Snippet,
+        textEdit: { range, newText: ctx.node === undefined ? `${snippetEscape(text)}: "\${1|exclusive,shared|}"` : snippetEscape(text) },
+      });
+    });
+  } else if (ctx.kind === 'lock-mode') {
+    const modes = [
+      ['exclusive', 'alone: no other holder of this lock at the same time'],
+      ['shared', 'together with other shared holders, never beside an exclusive one'],
+    ] as const;
+    modes.forEach(([mode, detail], i) => {
+      const text = JSON.stringify(mode);
+      items.push({ label: text, kind: CompletionItemKind.EnumMember, detail, filterText: text, sortText: pad(i), textEdit: { range, newText: text } });
+    });
+  } else if (ctx.kind === 'lock-decl') {
+    // Names actions take but the declaration lacks (what an unknown-lock error asks for).
+    const declared = new Set((graph.locks ?? []).map((l) => l.name));
+    const wanted = new Set<string>();
+    for (const d of da.analysis.diagnostics) {
+      const name = d.code === 'unknown-lock' ? d.data?.lock : undefined;
+      if (name !== undefined && !declared.has(name)) wanted.add(name);
+    }
+    [...wanted].forEach((name, i) => {
+      const text = JSON.stringify(name);
+      items.push({ label: name, kind: CompletionItemKind.Variable, detail: 'taken by an action, not declared yet', filterText: text, sortText: pad(i), textEdit: { range, newText: text } });
+    });
   } else {
     const owner = ctx.actionId === undefined ? undefined : graph.byId.get(ctx.actionId);
     const used = new Set<string>();

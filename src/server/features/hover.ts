@@ -1,6 +1,8 @@
 import { formatUsage } from '../../core/bytes';
 import { MarkupKind, type Hover } from 'vscode-languageserver/node';
-import type { ActionModel, ResourceDecl } from '../../core/model';
+import { expansions, selectorMatches } from '../../core/matrix';
+import type { ActionModel, Graph, ResourceDecl } from '../../core/model';
+import { artifactRefs } from '../locate';
 import type { DocAnalysis } from '../documents';
 import { toRange } from '../convert';
 import { locate } from '../locate';
@@ -69,8 +71,32 @@ export function needsLine(a: ActionModel, resources: readonly ResourceDecl[] = [
     const d = resources.find((r) => r.name === u.name);
     parts.push(`${codeSpan(u.name)} ${u.amount} of ${d === undefined ? '? (not declared)' : cap(d.capacity)}`);
   }
+  for (const l of a.locks ?? []) parts.push(`lock ${codeSpan(l.name)} ${l.mode}`);
   return `Needs ${parts.join(' · ')}`;
 }
+
+/** SPEC §10 lines of an action's hover: what it provides and requires. */
+function artifactLines(a: ActionModel): string[] {
+  const list = (xs: readonly { value: string }[]): string => xs.map((x) => codeSpan(x.value)).join(', ');
+  const out: string[] = [];
+  if (a.provides !== undefined && a.provides.length > 0) out.push(`Provides: ${list(a.provides)}`);
+  if (a.requires !== undefined && a.requires.length > 0) out.push(`Requires: ${list(a.requires)}`);
+  return out;
+}
+
+/** Who takes lock `name`, by mode: "exclusive: `a` · shared: `b`, `c`". */
+function lockHolders(graph: Graph, name: string): string {
+  const by = (mode: 'shared' | 'exclusive'): string[] => graph.actions.filter((a) => a.locks?.some((l) => l.name === name && l.mode === mode)).map((a) => codeSpan(a.id));
+  const ex = by('exclusive');
+  const sh = by('shared');
+  if (ex.length === 0 && sh.length === 0) return 'Taken by no action.';
+  return [ex.length > 0 ? `exclusive: ${ex.join(', ')}` : '', sh.length > 0 ? `shared: ${sh.join(', ')}` : ''].filter((x) => x !== '').join(' · ');
+}
+
+const LOCK_MODE_TEXT = {
+  shared: 'runs together with other shared holders, never beside an exclusive one',
+  exclusive: 'runs alone on it: no other holder, shared or exclusive, at the same time',
+} as const;
 
 export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, resources: readonly ResourceDecl[] = [], nextRun?: string): string {
   const parts: string[] = [`**${mdText(a.id)}**` + (a.description !== undefined ? ` — ${mdText(a.description)}` : '')];
@@ -78,7 +104,9 @@ export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, resou
     parts.push(codeBlock(a.command.kind === 'shell' ? a.command.line : a.command.argv.map((x) => JSON.stringify(x)).join(' ')));
   }
   parts.push(a.dependsOn.length === 0 ? 'No dependencies.' : `Depends on: ${a.dependsOn.map((d) => codeSpan(d.value)).join(', ')}`);
+  if (a.matrix !== undefined) parts.push(matrixLine(a));
   parts.push(needsLine(a, resources));
+  parts.push(...artifactLines(a));
   if (a.inputs !== undefined) {
     const list = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.map((x) => codeSpan(x)).join(', '));
     let line = `Incremental — inputs: ${list(a.inputs)}`;
@@ -88,7 +116,23 @@ export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, resou
   } else if (a.outputs !== undefined) {
     parts.push(`Always runs (no \`inputs\`) — outputs: ${a.outputs.length === 0 ? 'none' : a.outputs.map((x) => codeSpan(x)).join(', ')}`);
   }
-  if (run !== undefined) {
+  if (run !== undefined && a.matrix !== undefined) {
+    // SPEC §10: the run recorded the expansions; count their states.
+    const counts = new Map<string, number>();
+    let selected = 0;
+    const all = expansions(a);
+    for (const e of all) {
+      const rec = run.actions.get(e.id);
+      if (rec === undefined) continue;
+      selected++;
+      counts.set(rec.state, (counts.get(rec.state) ?? 0) + 1);
+    }
+    parts.push(
+      selected === 0
+        ? `Last run ${codeSpan(run.runId, 100)}: not selected`
+        : `Last run: ${[...counts].map(([st, n]) => `${n} **${mdText(st, 40)}**`).join(', ')} of ${all.length} expansions — run ${codeSpan(run.runId, 100)}`,
+    );
+  } else if (run !== undefined) {
     const rec = run.actions.get(a.id);
     if (rec !== undefined) {
       const dur =
@@ -104,6 +148,31 @@ export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, resou
   }
   if (nextRun !== undefined) parts.push(nextRun);
   return parts.join('\n\n');
+}
+
+/** Expansions listed in a hover: the first ones, then a count. */
+export const HOVER_EXPANSIONS = 10;
+
+/** "Matrix `python` × `os` → 4 expansions: `test[…]`, … and 2 more" (SPEC §10). */
+export function matrixLine(a: ActionModel, selector?: string): string {
+  const m = a.matrix;
+  if (m === undefined) return '';
+  const all = expansions(a);
+  const ids = selector === undefined ? all.map((e) => e.id) : selectorMatches(graphOfOne(a), selector);
+  const axes = m.axes.map((x) => `${codeSpan(x.name, 60)} (${x.values.length})`).join(' × ');
+  const head = selector === undefined ? `Matrix ${axes} → ${plural(all.length, 'expansion')}` : `${codeSpan(selector)} selects ${ids.length} of ${plural(all.length, 'expansion')}`;
+  if (ids.length === 0) return `${head}.`;
+  const shown = ids.slice(0, HOVER_EXPANSIONS).map((id) => codeSpan(id, 200)).join(', ');
+  return `${head}: ${shown}${ids.length > HOVER_EXPANSIONS ? ` … and ${ids.length - HOVER_EXPANSIONS} more` : ''}`;
+}
+
+function plural(n: number, w: string): string {
+  return `${n.toLocaleString('en-US')} ${w}${n === 1 ? '' : 's'}`;
+}
+
+/** A graph holding only `a`, for selectorMatches on one action. */
+function graphOfOne(a: ActionModel): Graph {
+  return { version: 1, name: undefined, cpus: 1, keepGoing: false, resources: [], actions: [a], byId: new Map([[a.id, a]]) };
 }
 
 /**
@@ -131,6 +200,10 @@ export async function semanticHover(
       if (t.target === undefined) {
         return { contents: { kind: MarkupKind.Markdown, value: `Unknown action ${codeSpan(t.ref.value)}` }, range: toRange(li, t.ref.span) };
       }
+      if (t.ref.value !== t.target.id && t.target.matrix !== undefined) {
+        // A selector: what it selects, then the action.
+        return { contents: { kind: MarkupKind.Markdown, value: `${matrixLine(t.target, t.ref.value)}\n\n${await md(t.target)}` }, range: toRange(li, t.ref.span) };
+      }
       return { contents: { kind: MarkupKind.Markdown, value: await md(t.target) }, range: toRange(li, t.ref.span) };
     case 'resource-use': {
       const cap = t.decl === undefined ? 'not declared' : t.decl.capacity === Infinity ? 'unlimited' : `capacity ${t.decl.capacity}`;
@@ -146,6 +219,29 @@ export async function semanticHover(
         contents: { kind: MarkupKind.Markdown, value: `Resource **${mdText(t.decl.name)}** (${cap})\n\nUsed by: ${users.length === 0 ? 'no action' : users.join(', ')}` },
         range: toRange(li, t.decl.keySpan),
       };
+    }
+    case 'requires': {
+      const graph = da.analysis.graph;
+      const providers = artifactRefs(graph, t.ref.value).filter((x) => x.provides);
+      const head = `Artifact **${mdText(t.ref.value)}**`;
+      let value: string;
+      if (t.provider === undefined) value = `${head}: no action provides it`;
+      else if (providers.length > 1) value = `${head}: provided by ${providers.map((x) => codeSpan(x.owner.id)).join(', ')} (only one may provide it)`;
+      else value = `${head}, provided by ${codeSpan(t.provider.action.id)}\n\n---\n\n${await md(t.provider.action)}`;
+      return { contents: { kind: MarkupKind.Markdown, value }, range: toRange(li, t.ref.span) };
+    }
+    case 'provides': {
+      const users = artifactRefs(da.analysis.graph, t.ref.value).filter((x) => !x.provides).map((x) => codeSpan(x.owner.id));
+      const value = `Artifact **${mdText(t.ref.value)}**, provided by ${codeSpan(t.owner.id)}\n\nRequired by: ${users.length === 0 ? 'no action' : users.join(', ')}`;
+      return { contents: { kind: MarkupKind.Markdown, value }, range: toRange(li, t.ref.span) };
+    }
+    case 'lock-use': {
+      const value = `Lock **${mdText(t.use.name)}** (${t.use.mode}): this action ${LOCK_MODE_TEXT[t.use.mode]}\n\n${lockHolders(da.analysis.graph, t.use.name)}`;
+      return { contents: { kind: MarkupKind.Markdown, value }, range: toRange(li, t.use.keySpan) };
+    }
+    case 'lock-decl': {
+      const value = `Lock **${mdText(t.decl.name)}**: any number of shared holders at once, or one exclusive holder alone\n\n${lockHolders(da.analysis.graph, t.decl.name)}`;
+      return { contents: { kind: MarkupKind.Markdown, value }, range: toRange(li, t.decl.span) };
     }
     default: {
       const never: never = t;

@@ -1,7 +1,7 @@
 import { ResponseError, ErrorCodes, type Location, type Range, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver/node';
 import type { DocAnalysis } from '../documents';
 import { innerSpan, toRange } from '../convert';
-import { locate, referencesTo } from '../locate';
+import { artifactRefs, locate, referencesTo } from '../locate';
 
 /** Action ids (SPEC §1). */
 export const ACTION_ID = /^[A-Za-z0-9_.:/-]+$/;
@@ -19,6 +19,17 @@ export function definition(da: DocAnalysis, offset: number): Location[] {
       return t.decl === undefined ? [] : [{ uri: da.uri, range: toRange(li, t.decl.keySpan) }];
     case 'resource-decl':
       return [{ uri: da.uri, range: toRange(li, t.decl.keySpan) }];
+    case 'requires':
+      // Every provider (one, unless the file has a duplicate-artifact error).
+      return artifactRefs(da.analysis.graph, t.ref.value)
+        .filter((x) => x.provides)
+        .map((x) => ({ uri: da.uri, range: toRange(li, x.ref.span) }));
+    case 'provides':
+      return [{ uri: da.uri, range: toRange(li, t.ref.span) }];
+    case 'lock-use':
+      return t.decl === undefined ? [] : [{ uri: da.uri, range: toRange(li, t.decl.span) }];
+    case 'lock-decl':
+      return [{ uri: da.uri, range: toRange(li, t.decl.span) }];
     default: {
       const never: never = t;
       return never;
@@ -41,6 +52,22 @@ export function references(da: DocAnalysis, offset: number, includeDeclaration: 
     }
     return out;
   }
+  if (t.kind === 'requires' || t.kind === 'provides') {
+    // The providers' strings are the declaration; every `requires` string a reference.
+    return artifactRefs(graph, t.ref.value)
+      .filter((x) => includeDeclaration || !x.provides)
+      .map((x) => ({ uri: da.uri, range: toRange(li, x.ref.span) }));
+  }
+  if (t.kind === 'lock-use' || t.kind === 'lock-decl') {
+    const name = t.kind === 'lock-use' ? t.use.name : t.decl.name;
+    const out: Location[] = [];
+    const decl = graph.locks?.find((l) => l.name === name);
+    if (includeDeclaration && decl !== undefined) out.push({ uri: da.uri, range: toRange(li, decl.span) });
+    for (const a of graph.actions) {
+      for (const u of a.locks ?? []) if (u.name === name) out.push({ uri: da.uri, range: toRange(li, u.keySpan) });
+    }
+    return out;
+  }
   const id = t.kind === 'action-key' ? t.action.id : t.ref.value;
   const target = graph.byId.get(id);
   const out: Location[] = [];
@@ -55,6 +82,7 @@ export function prepareRename(da: DocAnalysis, offset: number): { range: Range; 
   if (t?.kind === 'action-key') return { range: toRange(li, innerSpan(t.action.keySpan)), placeholder: t.action.id };
   if (t?.kind === 'dependency') {
     if (t.target === undefined) throw new ResponseError(ErrorCodes.InvalidRequest, `'${t.ref.value}' is not an action of this graph.`);
+    if (t.ref.value !== t.target.id) return { range: toRange(li, { offset: t.ref.span.offset + 1, length: t.target.id.length }), placeholder: t.target.id };
     return { range: toRange(li, innerSpan(t.ref.span)), placeholder: t.ref.value };
   }
   throw new ResponseError(ErrorCodes.InvalidRequest, 'Only action ids can be renamed.');
@@ -74,6 +102,10 @@ export function rename(da: DocAnalysis, offset: number, newName: string): Worksp
   const target = graph.byId.get(id);
   const edits: TextEdit[] = [];
   if (target !== undefined) edits.push({ range: toRange(li, innerSpan(target.keySpan)), newText: newName });
-  for (const { ref } of referencesTo(graph, id)) edits.push({ range: toRange(li, innerSpan(ref.span)), newText: newName });
+  for (const { ref } of referencesTo(graph, id)) {
+    // A selector `id[axis=value]`: only its action id changes (ids never need escapes in JSON).
+    const span = ref.value === id ? innerSpan(ref.span) : { offset: ref.span.offset + 1, length: id.length };
+    edits.push({ range: toRange(li, span), newText: newName });
+  }
   return { changes: { [da.uri]: edits } };
 }

@@ -24,6 +24,7 @@ export function documentSymbols(da: DocAnalysis): DocumentSymbol[] {
     const end = Math.max(...spans.map((s) => s.offset + s.length));
     return { offset: start, length: end - start };
   };
+  const spanWithin = (x: Span, outer: Span): boolean => x.offset >= outer.offset && x.offset + x.length <= outer.offset + outer.length;
   const out: DocumentSymbol[] = [];
   if (graph.resources.length > 0) {
     const children = graph.resources.map((r) =>
@@ -32,6 +33,12 @@ export function documentSymbols(da: DocAnalysis): DocumentSymbol[] {
     const all = enclosing(graph.resources.map((r) => r.span));
     out.push(sym('resources', SymbolKind.Namespace, all, all, undefined, children));
   }
+  const locks = graph.locks ?? [];
+  if (locks.length > 0) {
+    // SPEC §10: each declared lock name
+    const all = enclosing(locks.map((l) => l.span));
+    out.push(sym('locks', SymbolKind.Namespace, all, all, undefined, locks.map((l) => sym(l.name, SymbolKind.Variable, l.span, l.span, 'lock'))));
+  }
   if (graph.actions.length > 0) {
     // a very large graph gets a flat list of actions: the outline stays responsive
     const flat = graph.actions.length > MAX_ACTIONS_WITH_CHILDREN;
@@ -39,6 +46,9 @@ export function documentSymbols(da: DocAnalysis): DocumentSymbol[] {
       const kids: DocumentSymbol[] = flat ? [] : [
         ...a.dependsOn.map((d) => sym(d.value, SymbolKind.Key, d.span, d.span, 'dependency')),
         ...a.resources.map((u) => sym(u.name, SymbolKind.Variable, u.keySpan, u.keySpan, `resource × ${u.amount}`)),
+        ...(a.requires ?? []).map((r) => sym(r.value, SymbolKind.Key, r.span, r.span, 'requires')),
+        ...(a.provides ?? []).map((r) => sym(r.value, SymbolKind.Key, r.span, r.span, 'provides')),
+        ...(a.locks ?? []).filter((l) => spanWithin(l.keySpan, a.span)).map((l) => sym(l.name, SymbolKind.Variable, l.keySpan, l.keySpan, `lock, ${l.mode}`)),
       ];
       const detail = a.description ?? (a.command === undefined ? undefined : a.command.kind === 'shell' ? a.command.line : a.command.argv.join(' '));
       return sym(a.id, SymbolKind.Function, a.span, a.keySpan, detail, kids);

@@ -28,6 +28,16 @@ const ALL_CODES: DiagnosticCode[] = [
   'over-capacity',
   'unused-resource',
   'too-large',
+  'empty-matrix-axis',
+  'unknown-matrix-axis',
+  'invalid-selector',
+  'empty-selector',
+  'unknown-lock',
+  'duplicate-lock',
+  'unused-lock',
+  'unknown-artifact',
+  'duplicate-artifact',
+  'self-artifact',
 ];
 
 describe('diagnostics: one fixture per code, exact ranges', () => {

@@ -18,6 +18,8 @@ export interface ActionSpec {
   command?: Command;
   /** SPEC §8 fields (memory, group, retryOn, retryDelayMs…). */
   limits?: ActionLimits;
+  /** SPEC §10 locks: name -> mode (declared automatically in the graph). */
+  locks?: Record<string, 'shared' | 'exclusive'>;
 }
 
 /** Builds a Graph model directly (no parser), for scheduler tests. */
@@ -40,9 +42,20 @@ export function makeGraph(actions: ActionSpec[], resources: Record<string, numbe
     env: {},
     description: undefined,
     ...(a.limits !== undefined ? { limits: a.limits } : {}),
+    ...(a.locks !== undefined ? { locks: Object.entries(a.locks).map(([name, mode]) => ({ name, mode, keySpan: sp })) } : {}),
   }));
   const decls: ResourceDecl[] = Object.entries(resources).map(([name, capacity]) => ({ name, capacity, keySpan: sp, span: sp }));
-  return { version: 1, name: 'test', cpus, keepGoing: false, resources: decls, actions: models, byId: new Map(models.map((m) => [m.id, m])) };
+  const lockNames = [...new Set(actions.flatMap((a) => Object.keys(a.locks ?? {})))];
+  return {
+    version: 1,
+    name: 'test',
+    cpus,
+    keepGoing: false,
+    resources: decls,
+    actions: models,
+    byId: new Map(models.map((m) => [m.id, m])),
+    ...(lockNames.length > 0 ? { locks: lockNames.map((name) => ({ name, span: sp })) } : {}),
+  };
 }
 
 /** The jobs of `graph` restricted to `selection` (file order), with optional remaining critical paths. */
