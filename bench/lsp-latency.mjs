@@ -2,7 +2,11 @@
 // Latency of the ActionTree language server from a didChange to the diagnostics of that
 // version, on a 10,000-action document, with the server spawned as a process over stdio.
 //
-//   node bench/lsp-latency.mjs [--actions 10000] [--edits 50] [--server dist/server.js]
+//   node bench/lsp-latency.mjs [--actions 10000] [--edits 50] [--server dist/server.js] [--graphs plain,matrix]
+//
+// SPEC §10: `matrix` is a document of N/100 matrix actions of 10 × 10 that expand to N actions
+// (selectors in dependsOn), measured beside the plain N-action document, fresh servers each;
+// for both, hover on an action key and completion in dependsOn are timed too (median of 20).
 //
 // Without --server, src/server/main.ts is bundled first (same esbuild options as esbuild.mjs)
 // into a temp folder. Two modes are measured on fresh servers:
@@ -19,7 +23,8 @@ import * as esbuild from 'esbuild';
 import lsp from 'vscode-languageserver/node';
 
 const { createProtocolConnection, InitializeRequest, InitializedNotification, DidOpenTextDocumentNotification,
-  DidChangeTextDocumentNotification, PublishDiagnosticsNotification, DocumentDiagnosticRequest, ShutdownRequest, ExitNotification } = lsp;
+  DidChangeTextDocumentNotification, PublishDiagnosticsNotification, DocumentDiagnosticRequest, ShutdownRequest, ExitNotification,
+  HoverRequest, CompletionRequest } = lsp;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, def) => {
@@ -31,6 +36,7 @@ const EDITS = Number(arg('edits', '50'));
 /** Extra node flags for the server process (e.g. --node-args=--max-semi-space-size=32). */
 const NODE_ARGS = (arg('node-args', '') ?? '').split(' ').filter(Boolean);
 const MODES = (arg('modes', 'push,pull') ?? '').split(',');
+const GRAPHS = (arg('graphs', 'plain,matrix') ?? '').split(',');
 
 async function serverPath() {
   const given = arg('server', undefined);
@@ -60,6 +66,37 @@ function makeGraph(n) {
   }
   lines.push('  }', '}', '');
   return lines.join('\n');
+}
+
+/** SPEC §10: n/100 matrix actions of 10 × 10 (n expansions), each depending on up to 2 earlier ones (whole or by selector). */
+function makeMatrixGraph(n) {
+  const m = Math.max(2, Math.round(n / 100));
+  const lines = ['{', '  "version": 1,', '  "resources": { "db": 2, "gpu": 1 },', '  "actions": {'];
+  let seed = 42;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const vals = (p) => `[${Array.from({ length: 10 }, (_, k) => `"${p}${k}"`).join(', ')}]`;
+  for (let i = 0; i < m; i++) {
+    const deps = new Set();
+    for (let k = 0; k < 2 && i > 0; k++) if (rnd() < 0.8) deps.add(rnd() < 0.5 ? `suite-${Math.floor(rnd() * i)}` : `suite-${Math.floor(rnd() * i)}[a=a${Math.floor(rnd() * 10)}]`);
+    const parts = [`"command": "make target-${i} A=\${matrix.a} B=\${matrix.b}"`, `"description": "Suite ${i} of the pipeline"`];
+    if (deps.size) parts.push(`"dependsOn": [${[...deps].map((d) => JSON.stringify(d)).join(', ')}]`);
+    parts.push(`"matrix": { "a": ${vals('a')}, "b": ${vals('b')} }`);
+    if (i % 50 === 0) parts.push('"resources": { "db": 1 }');
+    lines.push(`    "suite-${i}": { ${parts.join(', ')} }${i === m - 1 ? '' : ','}`);
+  }
+  lines.push('  }', '}', '');
+  return lines.join('\n');
+}
+
+/** Median time of `k` requests. */
+async function timed(k, f) {
+  const xs = [];
+  for (let i = 0; i < k; i++) {
+    const t = performance.now();
+    await f();
+    xs.push(performance.now() - t);
+  }
+  return stats(xs).median;
 }
 
 function stats(xs) {
@@ -143,6 +180,10 @@ async function run(mode, server, text) {
   // sanity: the last version's diagnostics are those of the last text (one unknown id per 10 edits)
   const expected = initial.length + Math.floor(EDITS / 10);
   if (counts[counts.length - 1] !== expected) throw new Error(`${mode}: expected ${expected} diagnostics at the end, got ${counts[counts.length - 1]}`);
+  // Hover on the edited action's key and completion at the start of its dependsOn.
+  const keyAt = { line: lineNo, character: line.indexOf('"') + 2 };
+  const hoverMs = await timed(20, () => conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: keyAt }));
+  const completionMs = await timed(20, () => conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: lineNo, character: depAt } }));
   const rss = rssMb(proc.pid);
   // and once the server has been idle for a second (it collects garbage when idle)
   await new Promise((r) => setTimeout(r, 1000));
@@ -151,18 +192,22 @@ async function run(mode, server, text) {
   await conn.sendNotification(ExitNotification.type);
   await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
   conn.dispose();
-  return { mode, openMs, initial: initial.length, diagnosticCounts: [...new Set(counts)].sort((a, b) => a - b), ...stats(times), rss, rssIdle, cpuPerEdit };
+  return { mode, openMs, initial: initial.length, diagnosticCounts: [...new Set(counts)].sort((a, b) => a - b), ...stats(times), rss, rssIdle, cpuPerEdit, hoverMs, completionMs };
 }
 
 const server = await serverPath();
-const text = makeGraph(N);
-console.log(`document: ${N} actions, ${(text.length / 1024 / 1024).toFixed(2)} MB, ${text.split('\n').length} lines; ${EDITS} edits per mode`);
 console.log(`node ${process.version}, ${os.cpus().length} cpus, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}${NODE_ARGS.length ? `, server flags ${NODE_ARGS.join(' ')}` : ''}`);
-for (const mode of MODES) {
-  const r = await run(mode, server, text);
-  const f = (x) => x.toFixed(1);
-  console.log(
-    `${mode.padEnd(4)}  open->diagnostics ${f(r.openMs)} ms | didChange->diagnostics median ${f(r.median)} ms, p95 ${f(r.p95)} ms, min ${f(r.min)} ms, max ${f(r.max)} ms | server CPU ${f(r.cpuPerEdit)} ms/edit | server RSS ${f(r.rss)} MB after the edits, ${f(r.rssIdle)} MB idle 1 s later | diagnostics per version ${r.diagnosticCounts.join('/')}`,
-  );
+for (const kind of GRAPHS) {
+  const text = kind === 'matrix' ? makeMatrixGraph(N) : makeGraph(N);
+  const what = kind === 'matrix' ? `${Math.max(2, Math.round(N / 100))} matrix actions expanding to ${N}` : `${N} actions`;
+  console.log(`document (${kind}): ${what}, ${(text.length / 1024 / 1024).toFixed(2)} MB, ${text.split('\n').length} lines; ${EDITS} edits per mode`);
+  for (const mode of MODES) {
+    const r = await run(mode, server, text);
+    const f = (x) => x.toFixed(1);
+    console.log(
+      `${kind.padEnd(6)} ${mode.padEnd(4)}  open->diagnostics ${f(r.openMs)} ms | didChange->diagnostics median ${f(r.median)} ms, p95 ${f(r.p95)} ms, min ${f(r.min)} ms, max ${f(r.max)} ms | hover ${f(r.hoverMs)} ms, completion ${f(r.completionMs)} ms (medians of 20) | server CPU ${f(r.cpuPerEdit)} ms/edit | server RSS ${f(r.rss)} MB after the edits, ${f(r.rssIdle)} MB idle 1 s later | diagnostics per version ${r.diagnosticCounts.join('/')}`,
+    );
+  }
 }
+console.log(`load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log('targets: median < 50 ms, p95 < 100 ms, RSS < 150 MB');

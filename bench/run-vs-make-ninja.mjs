@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // actiontree run vs GNU make vs ninja on the same generated graphs (issue 3, docs/runner.md).
 //
-//   node bench/run-vs-make-ninja.mjs [--reps N] [--sleep-reps N] [--only a,b,c] [--quick]
+//   node bench/run-vs-make-ninja.mjs [--reps N] [--sleep-reps N] [--only a,b,c] [--quick] [--baseline CLI.js]
+//
+// --baseline CLI.js: another ActionTree CLI bundle (e.g. built from an earlier commit with the
+// same esbuild options) run as a fourth tool in the same alternation, for before/after figures
+// measured side by side; its paired ratio to the current sources is printed too.
 //
 // (a) 2,000 no-op actions (`true`), layers of W = 50, 2 slots: wall time per tool.
 // (b) 200 sleeps, lognormal durations (median 150 ms, sigma 1, cap 3 s), W = 3, 2 slots,
@@ -27,6 +31,8 @@ const quick = args.includes('--quick');
 const reps = Number(opt('reps', quick ? 2 : 5));
 const sleepReps = Number(opt('sleep-reps', quick ? 1 : 2));
 const only = new Set(opt('only', 'a,b,c').split(','));
+const baseline = opt('baseline', null);
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
 function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -75,6 +81,7 @@ const tools = {
   make: (dir, slots) => ['make', ['-s', `-j${slots}`, 'all']],
   ninja: (dir, slots) => ['ninja', [`-j${slots}`, 'all']],
 };
+if (baseline !== null) tools.baseline = (dir, slots) => [process.execPath, [path.resolve(baseline), 'run', 'bench.actiontree.jsonc', '--cpus', String(slots)]];
 
 /** Runs a tool once; wall time in ms (and peak RSS in MB with GNU time). */
 function runOnce(tool, dir, slots, { measureRss = false } = {}) {
@@ -119,11 +126,11 @@ function table(title, header, rows) {
 
 /** A B C, A B C, …: returns per-tool arrays of results. */
 function alternate(dir, slots, n, extra) {
-  const out = { actiontree: [], make: [], ninja: [] };
+  const out = { actiontree: [], make: [], ninja: [], ...(baseline !== null ? { baseline: [] } : {}) };
   for (let i = 0; i < n; i++) {
     for (const tool of Object.keys(out)) {
       const r = runOnce(tool, dir, slots, extra);
-      if (tool === 'actiontree') r.internalMs = lastReportSpan(dir);
+      if (tool === 'actiontree' || tool === 'baseline') r.internalMs = lastReportSpan(dir);
       out[tool].push(r);
       process.stderr.write('.');
     }
@@ -140,15 +147,20 @@ if (only.has('a')) {
   const nodes = layeredDag({ n, width: 50, seed: 1, duration: () => 0 });
   const dir = writeGraphs('noop', nodes, 2);
   runOnce('actiontree', dir, 2); // warm the file cache
+  const loadBefore = load();
   const r = alternate(dir, 2, reps);
+  const loadAfter = load();
   const ninjaMed = median(r.ninja.map((x) => x.ms));
   const rows = Object.entries(r).map(([tool, xs]) => {
     const ms = xs.map((x) => x.ms);
     const ratios = xs.map((x, i) => x.ms / r.ninja[i].ms);
-    return [tool, f(median(ms), 0), f((median(ms) * 1000) / n, 0), f(median(ms) / ninjaMed), f(median(ratios)), tool === 'actiontree' ? f(median(xs.map((x) => x.internalMs)), 0) : ''];
+    const makeRatios = xs.map((x, i) => x.ms / r.make[i].ms);
+    return [tool, f(median(ms), 0), f((median(ms) * 1000) / n, 0), f(median(ms) / ninjaMed), f(median(ratios)), f(median(makeRatios)), tool === 'actiontree' || tool === 'baseline' ? f(median(xs.map((x) => x.internalMs)), 0) : ''];
   });
-  table(`(a) ${n} no-op actions (true), W=50, 2 slots — wall time, median of ${reps}`, ['tool', 'ms', 'µs/action', '÷ninja (medians)', '÷ninja (paired, median)', 'run only ms'], rows);
-  results.a = { n, raw: r };
+  table(`(a) ${n} no-op actions (true), W=50, 2 slots — wall time, median of ${reps}`, ['tool', 'ms', 'µs/action', '÷ninja (medians)', '÷ninja (paired, median)', '÷make (paired, median)', 'run only ms'], rows);
+  if (baseline !== null) console.log(`actiontree ÷ baseline (paired, median): ${f(median(r.actiontree.map((x, i) => x.ms / r.baseline[i].ms)), 3)}`);
+  console.log(`load average (1, 5, 15 min) before: ${loadBefore}; after: ${loadAfter}`);
+  results.a = { n, raw: r, loadBefore, loadAfter };
 }
 
 function sleepCase(label, key, nodes, width) {

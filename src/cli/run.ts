@@ -261,6 +261,13 @@ class Progress {
         break;
       case 'run-finished':
         break;
+      case 'hook-finished':
+        // SPEC §10: a failing hook never fails the run (nor changes the exit status); it is said.
+        if (e.error !== null && !this.json) {
+          this.clearLine();
+          this.io.stderr(`warning: hook ${e.hook}${e.action !== undefined ? ` (${escapeControls(e.action)})` : ''} failed: ${escapeControls(e.error)}${e.log !== null ? ` (output: ${escapeControls(e.log)})` : ''}\n`);
+        }
+        break;
       default: {
         const never: never = e;
         return never;

@@ -1,4 +1,5 @@
 /** `actiontree validate [FILE...]`: diagnostics as `file:line:col: severity code: message`. */
+import * as os from 'node:os';
 import { analyzeText, MAX_ANALYZE_SIZE, tooLargeDiagnostic } from '../core/analyze';
 import type { Diagnostic } from '../core/diagnostics';
 import type { Graph } from '../core/model';
@@ -45,7 +46,8 @@ export async function validateFile(
     const empty = analyzeText('{}').graph;
     return { ok: true, text: '', graph: empty, result: { display, diagnostics: [tooLargeDiagnostic(read.bytes)], lineIndex: new LineIndex('') } };
   }
-  const a = analyzeText(read.text);
+  // Machine-aware checks (more-cpus-than-cores) against the cores this process may use.
+  const a = analyzeText(read.text, { availableCores: os.availableParallelism() });
   return { ok: true, text: read.text, graph: a.graph, result: { display, diagnostics: a.diagnostics, lineIndex: a.lineIndex } };
 }
 

@@ -7,7 +7,9 @@ import { resolveArtifacts } from './artifacts';
 import { cycleEdges, cycleMembers, formatCycle } from './cycles';
 import type { Diagnostic } from './diagnostics';
 import type { Graph, StringRef } from './model';
-import { DiagnosticSink, EMPTY_GRAPH, parseGraph } from './parse';
+import { DiagnosticSink, EMPTY_GRAPH, parseGraph, spanOf, type LNode } from './parse';
+import { checkSelector, selectorBase } from './matrix';
+import { parseDuration } from './duration';
 import { closest } from './suggest';
 import { LineIndex, type Span } from './text';
 
@@ -37,13 +39,22 @@ export function tooLargeDiagnostic(size: number): Diagnostic {
   };
 }
 
-export function analyzeText(text: string): Analysis {
+/** What the analysis may know about the machine (the core cannot ask: it is pure). */
+export interface AnalyzeOptions {
+  /**
+   * Cores this process may use (`os.availableParallelism()`), passed by the CLI, the language
+   * server and the extension: enables the `more-cpus-than-cores` check of `cpuAffinity` graphs.
+   */
+  readonly availableCores?: number;
+}
+
+export function analyzeText(text: string, options: AnalyzeOptions = {}): Analysis {
   if (typeof text !== 'string') text = String(text);
   if (text.length > MAX_ANALYZE_SIZE) {
     return { graph: EMPTY_GRAPH, diagnostics: [tooLargeDiagnostic(text.length)], lineIndex: new LineIndex(''), root: undefined };
   }
   try {
-    const { graph, diagnostics, hasTree } = analyzeUnchecked(text);
+    const { graph, diagnostics, hasTree } = analyzeUnchecked(text, options);
     return lazyAnalysis(graph, diagnostics, text, hasTree);
   } catch (e: unknown) {
     // A bug, not an expected failure: still never throw at the caller.
@@ -90,7 +101,7 @@ const NO_REFS: readonly StringRef[] = [];
 
 const q = (s: string): string => `'${s.length > 60 ? `${s.slice(0, 57)}...` : s}'`;
 
-function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic[]; hasTree: boolean } {
+function analyzeUnchecked(text: string, options: AnalyzeOptions): { graph: Graph; diagnostics: Diagnostic[]; hasTree: boolean } {
   const parsed = parseGraph(text);
   const { graph, actions, usedResources } = parsed;
   // Only whether there is a tree: the light tree itself can be collected from here on.
@@ -111,6 +122,7 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
     adj.push(out);
     // Short lists (the usual case) find repeats by scanning; long ones use a map.
     const firstOf = refs.length > 8 ? new Map<string, Span>() : undefined;
+    let sawSelector = false;
     for (let k = 0; k < refs.length; k++) {
       const ref = refs[k] as (typeof refs)[number];
       let first: Span | undefined;
@@ -140,22 +152,44 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
         sink.add('self-dependency', 'error', `action ${q(a.id)} depends on itself`, ref.span, [], { action: a.id, dependency: ref.value });
         continue;
       }
-      const target = graph.byId.get(ref.value);
+      let target = graph.byId.get(ref.value);
+      // SPEC §10: a selector `test[python=3.11]` is an edge to `test` here (cycles are found on the graph as written).
+      let lookup = ref.value;
+      let suffix = '';
+      if (!target && ref.value.includes('[')) {
+        sawSelector = true;
+        const c = checkSelector(graph, a, ref);
+        if (c.kind === 'self') {
+          sink.add('self-dependency', 'error', `action ${q(a.id)} depends on itself (${q(ref.value)} selects its own expansions)`, ref.span, [], { action: a.id, dependency: ref.value });
+          continue;
+        }
+        if (c.kind === 'problem') {
+          sink.add(c.code, 'error', c.message, c.span, c.related, c.data);
+          continue;
+        }
+        if (c.kind === 'ok') target = c.target;
+        else {
+          lookup = c.base;
+          suffix = ref.value.slice(c.base.length);
+        }
+      }
+      if (target && sawSelector && deps.slice(0, resolved).includes(target.id)) continue; // `test` and `test[os=linux]`: one edge
       if (!target) {
-        let s = suggestionCache.get(ref.value);
-        if (!suggestionCache.has(ref.value)) {
+        let s = suggestionCache.get(lookup);
+        if (!suggestionCache.has(lookup)) {
           // Bounded work: thousands of distinct unknown ids in a huge graph get no suggestions.
-          s = suggestionCache.size * ids.length < SUGGESTION_BUDGET ? closest(ref.value, ids) : undefined;
-          suggestionCache.set(ref.value, s);
+          s = suggestionCache.size * ids.length < SUGGESTION_BUDGET ? closest(lookup, ids) : undefined;
+          suggestionCache.set(lookup, s);
         }
         const related = s ? [{ span: (graph.byId.get(s) as { keySpan: Span }).keySpan, message: `action ${q(s)} is defined here` }] : [];
+        const what = suffix === '' ? `${q(ref.value)}, which is not an action in this file` : `${q(ref.value)}, but ${q(lookup)} is not an action in this file`;
         sink.add(
           'unknown-dependency',
           'error',
-          `action ${q(a.id)} depends on ${q(ref.value)}, which is not an action in this file${s ? `; did you mean ${q(s)}?` : ''}`,
+          `action ${q(a.id)} depends on ${what}${s ? `; did you mean ${q(s + suffix)}?` : ''}`,
           ref.span,
           related,
-          s ? { action: a.id, dependency: ref.value, suggestion: s } : { action: a.id, dependency: ref.value },
+          s ? { action: a.id, dependency: ref.value, suggestion: s + suffix } : { action: a.id, dependency: ref.value },
         );
         continue;
       }
@@ -175,7 +209,7 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
   // Cycles: every edge on a cycle, with a (shortest when affordable) cycle through it.
   const { edges } = cycleEdges(adj, ids);
   /** The span of the first reference from action `from` to id `to`. */
-  const refSpan = (from: number, to: string): Span | undefined => actions[from]?.dependsOn.find((r) => r.value === to)?.span;
+  const refSpan = (from: number, to: string): Span | undefined => actions[from]?.dependsOn.find((r) => r.value === to || selectorBase(r.value) === to)?.span;
   /** The `requires` strings that make the edge from -> to (an edge may also be a dependsOn). */
   const viaSpans = (from: number, to: number): readonly StringRef[] => viaArtifacts?.(from, to) ?? NO_REFS;
   const name = (i: number) => ids[i] as string;
@@ -233,6 +267,19 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
     }
   }
 
+  // `retryDelay` in defaults when no action retries (issue 10 "bad input"; an action's own
+  // retryDelay without retries is flagged by the parser).
+  const defaultDelay = propValue(propValue(parsed.tree, 'defaults'), 'retryDelay');
+  const delayOk = defaultDelay !== undefined && (defaultDelay.type === 'string' || defaultDelay.type === 'number') && parseDuration(defaultDelay.value).ok;
+  if (defaultDelay !== undefined && delayOk && actions.length > 0 && actions.every((a) => a.retries === 0)) {
+    sink.warning(`defaults: 'retryDelay' has no effect: no action has 'retries' (each action is attempted once)`, spanOf(defaultDelay));
+  }
+
+  // Machine-aware (issue 10): with cpuAffinity, more cores pinned than the machine has.
+  if (options.availableCores !== undefined && graph.limits?.cpuAffinity === true) {
+    checkCoresForAffinity(graph, actions, parsed.tree, options.availableCores, sink);
+  }
+
   // jsonc-parser's node and error ranges can reach past the end of an unterminated comment.
   const clamp = (sp: Span): Span => {
     const offset = Math.max(0, Math.min(sp.offset, text.length));
@@ -247,6 +294,62 @@ function analyzeUnchecked(text: string): { graph: Graph; diagnostics: Diagnostic
   });
   const diagnostics = sortDiagnostics(clamped);
   return { graph, diagnostics, hasTree };
+}
+
+/** The value of the first `name` property of an object node of the light tree. */
+function propValue(obj: LNode | undefined, name: string): LNode | undefined {
+  if (obj === undefined || obj.type !== 'object') return undefined;
+  const keys = obj.keys ?? [];
+  for (let i = 0; i < keys.length; i++) if ((keys[i] as LNode).value === name) return obj.values?.[i];
+  return undefined;
+}
+
+/**
+ * `cpuAffinity: true` pins each running action to `cpus` cores no other running action holds;
+ * on a machine with fewer cores than that, actions share cores (src/runner/affinity.ts takes
+ * the least-shared ones). A warning on each `cpus` value that asks for more than `cores`: an
+ * action's own, `defaults`' (once, there), and the graph's (CPU slots of the run) — the graph
+ * still runs, and may run as meant on a bigger machine.
+ */
+function checkCoresForAffinity(graph: Graph, actions: readonly { id: string; cpus: number; cpusSpan?: Span }[], tree: LNode | undefined, cores: number, sink: DiagnosticSink): void {
+  if (!(Number.isInteger(cores) && cores >= 1)) return;
+  const n = (k: number): string => `${k} core${k === 1 ? '' : 's'}`;
+  const data = (extra: Record<string, string>): Record<string, string> => ({ ...extra, cores: String(cores) });
+  if (typeof graph.cpus === 'number' && graph.cpus > cores) {
+    const v = propValue(tree, 'cpus');
+    if (v !== undefined) {
+      sink.add(
+        'more-cpus-than-cores',
+        'warning',
+        `the graph's 'cpus' (${graph.cpus}) with 'cpuAffinity' pins up to ${n(graph.cpus)} at once, but this machine has ${n(cores)}: running actions will share cores`,
+        spanOf(v),
+        [],
+        data({ resource: 'cpus' }),
+      );
+    }
+  }
+  const dv = propValue(propValue(tree, 'defaults'), 'cpus');
+  if (dv !== undefined && dv.type === 'number' && Number.isSafeInteger(dv.value) && (dv.value as number) > cores) {
+    sink.add(
+      'more-cpus-than-cores',
+      'warning',
+      `defaults: 'cpus' ${dv.value as number} with 'cpuAffinity' asks for ${n(dv.value as number)} per action, but this machine has ${n(cores)}: such an action is pinned to all ${cores}, shared`,
+      spanOf(dv),
+      [],
+      data({}),
+    );
+  }
+  for (const a of actions) {
+    if (a.cpusSpan === undefined || a.cpus <= cores) continue;
+    sink.add(
+      'more-cpus-than-cores',
+      'warning',
+      `action ${q(a.id)} needs ${a.cpus} CPU slots pinned to distinct cores ('cpuAffinity'), but this machine has ${n(cores)}: it is pinned to all ${cores}, shared with other actions`,
+      a.cpusSpan,
+      [],
+      data({ action: a.id }),
+    );
+  }
 }
 
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {

@@ -21,6 +21,16 @@ export type DiagnosticCode =
   | 'invalid-problem-matcher'
   /** SPEC §10: a `service` that cannot run (no or several probes, bad regex, URL or port). */
   | 'invalid-service'
+  /** SPEC §10 matrix: an axis with no values. */
+  | 'empty-matrix-axis'
+  /** SPEC §10 matrix: more combinations than allowed per action. */
+  | 'matrix-too-large'
+  /** SPEC §10 matrix: `${matrix.x}`, an include/exclude entry or a selector naming no axis. */
+  | 'unknown-matrix-axis'
+  /** SPEC §10 matrix: a malformed selector in dependsOn, or one on an action without a matrix. */
+  | 'invalid-selector'
+  /** SPEC §10 matrix: a selector in dependsOn that selects no expansion. */
+  | 'empty-selector'
   /** SPEC §10 locks: a lock name an action takes that the top-level `locks` does not declare. */
   | 'unknown-lock'
   /** A lock name declared twice in the top-level `locks`. */
@@ -32,7 +42,9 @@ export type DiagnosticCode =
   /** A name two actions provide (on each `provides` string), or one action lists twice. */
   | 'duplicate-artifact'
   /** An action that requires a name it provides itself. */
-  | 'self-artifact';
+  | 'self-artifact'
+  /** Machine-aware (the CLI, the language server): with `cpuAffinity`, a `cpus` value larger than the machine's cores. */
+  | 'more-cpus-than-cores';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

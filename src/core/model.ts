@@ -1,3 +1,4 @@
+import type { GraphHooks } from './hooks';
 import type { GraphLimits, RetryKind } from './limits';
 import type { ExecutorSettings, SlurmSettings } from './slurm-settings';
 import type { ProblemMatcher } from './problemMatchers';
@@ -89,6 +90,46 @@ export interface ActionModel {
   readonly requires?: readonly StringRef[];
   /** SPEC §10 locks held while running (defaults' merged, the action's mode wins per name); declared names only. */
   readonly locks?: readonly LockUse[];
+  /** SPEC §10: the action's `matrix` as written (source graph only; see matrix.ts). */
+  readonly matrix?: MatrixModel;
+  /** SPEC §10: set on the actions of an expanded graph that come from a matrix action. */
+  readonly expansionOf?: ExpansionOf;
+}
+
+/** One axis of a matrix: its name (the key) and its values, in written order, without repeats. */
+export interface MatrixAxis {
+  readonly name: string;
+  readonly keySpan: Span;
+  /** Values as strings (a number is written as JavaScript prints it), each with its token's span. */
+  readonly values: readonly StringRef[];
+}
+
+/** One `include` or `exclude` entry: axis -> value pairs (known axes only). */
+export interface MatrixEntry {
+  readonly span: Span;
+  readonly values: readonly { readonly axis: string; readonly keySpan: Span; readonly value: StringRef }[];
+}
+
+/** An action's `matrix` (SPEC §10), as written. */
+export interface MatrixModel {
+  /** The `"matrix"` key. */
+  readonly keySpan: Span;
+  /** The matrix object. */
+  readonly span: Span;
+  /** In written order. */
+  readonly axes: readonly MatrixAxis[];
+  readonly include: readonly MatrixEntry[];
+  readonly exclude: readonly MatrixEntry[];
+  /** False when an error makes the expansions meaningless (no axes, an empty axis, too many combinations). */
+  readonly ok: boolean;
+}
+
+/** Where an expanded action comes from. */
+export interface ExpansionOf {
+  /** The matrix action's id as written. */
+  readonly action: string;
+  /** Axis name -> value, in axis order (no prototype). */
+  readonly values: Readonly<Record<string, string>>;
 }
 
 /** An action's SPEC §8 limits, resolved. */
@@ -119,6 +160,10 @@ export interface Graph {
   readonly limits?: GraphLimits;
   /** The file's `executor` (SPEC §9), when written. */
   readonly executor?: ExecutorSettings;
+  /** SPEC §10: on an expanded graph (matrix.ts `expandGraph`), the graph as written. */
+  readonly expandedFrom?: Graph;
   /** SPEC §10 declared lock names (top-level `locks`), first occurrence of each; undefined when not written. */
   readonly locks?: readonly LockDecl[];
+  /** SPEC §10 hooks (src/core/hooks.ts); undefined when the file declares none that can run. */
+  readonly hooks?: GraphHooks;
 }

@@ -1,3 +1,4 @@
+import { resolveRequested } from '../core/matrix';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { topologicalOrder } from '../core/graph';
@@ -121,7 +122,8 @@ async function startRun(
     void vscode.window.showErrorMessage(message);
     return { ok: false, reason: 'invalid', message };
   }
-  const unknown = (actions ?? []).filter((a) => !entry!.analysis.graph.byId.has(a));
+  // SPEC §10: names may be matrix selectors or expansion ids.
+  const unknown = resolveRequested(entry.analysis.graph, actions ?? []).unknown;
   if (unknown.length > 0) {
     const message = `ActionTree: no action ${unknown.map((a) => `'${a}'`).join(', ')} in ${relative(entry.uri)}.`;
     void vscode.window.showErrorMessage(message);
@@ -178,14 +180,14 @@ async function pickAction(svc: Services, args: unknown[], title: string): Promis
 }
 
 /** The session a cancel / show command is about. */
-async function pickSession(svc: Services, arg: unknown, which: 'active' | 'any'): Promise<RunSession | undefined> {
+async function pickSession(svc: Services, arg: unknown, which: 'active' | 'any', placeHolder = 'Run to cancel'): Promise<RunSession | undefined> {
   const uri = toUri(arg);
   if (uri) return which === 'active' ? svc.runs.activeFor(uri.fsPath) : svc.runs.latest(uri.fsPath);
   const list = which === 'active' ? svc.runs.active : [...svc.runs.all].reverse();
   if (list.length <= 1 || which === 'any') return list[0];
   const pick = await vscode.window.showQuickPick(
     list.map((s) => ({ label: path.basename(s.graphFile), description: `${s.request.label} · ${s.state.actions.size} actions`, s })),
-    { placeHolder: 'Run to cancel' },
+    { placeHolder },
   );
   return pick?.s;
 }
@@ -227,7 +229,7 @@ export const commandTable: Readonly<Record<string, Handler>> = {
   },
 
   'actiontree.pauseRun': async (svc, arg) => {
-    const s = await pickSession(svc, arg, 'active');
+    const s = await pickSession(svc, arg, 'active', 'Run to pause');
     if (!s) {
       vscode.window.setStatusBarMessage('ActionTree: no run in progress.', 3000);
       return false;
@@ -237,7 +239,7 @@ export const commandTable: Readonly<Record<string, Handler>> = {
   },
 
   'actiontree.resumeRun': async (svc, arg) => {
-    const s = await pickSession(svc, arg, 'active');
+    const s = await pickSession(svc, arg, 'active', 'Run to resume');
     if (!s) {
       vscode.window.setStatusBarMessage('ActionTree: no run in progress.', 3000);
       return false;
@@ -295,7 +297,7 @@ export const commandTable: Readonly<Record<string, Handler>> = {
       chosen = pick.q;
     }
     const entry = await svc.graphs.fresh(chosen.uri);
-    const ids = entry ? chosen.bad.filter((id) => entry.analysis.graph.byId.has(id)) : [];
+    const ids = entry ? chosen.bad.filter((id) => resolveRequested(entry.analysis.graph, [id]).unknown.length === 0) : [];
     if (!entry || ids.length === 0) {
       const message = `ActionTree: the failed actions of ${chosen.name}'s last run are no longer in the graph.`;
       void vscode.window.showInformationMessage(message);
@@ -473,7 +475,7 @@ async function treeSnapshot(tree: GraphTreeProvider): Promise<TreeSnapshotItem[]
         icon: item.iconPath instanceof vscode.ThemeIcon ? item.iconPath.id : null,
         contextValue: item.contextValue ?? null,
         tooltip: typeof item.tooltip === 'string' ? item.tooltip : '',
-        children: c.kind === 'graph' ? await walk(c) : [],
+        children: await walk(c), // a matrix action's expansions too (SPEC §10)
       });
     }
     return out;

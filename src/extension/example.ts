@@ -29,8 +29,10 @@ export const EXAMPLE_GRAPH = `// An example ActionTree graph. Run it with "Actio
       "description": "Compile"
     },
     "test:unit": {
-      "command": "sleep 0.7 && echo '42 passing'",
-      "dependsOn": ["build"]
+      "command": "sleep 0.4 && echo 'shard \${matrix.shard} of 2: 21 passing'",
+      "dependsOn": ["build"],
+      "matrix": { "shard": ["1", "2"] },
+      "description": "Unit tests in 2 shards (a matrix: test:unit[shard=1], test:unit[shard=2])"
     },
     "db:server": {
       // A service: the tests that depend on it start once it is ready (the line below

@@ -31,12 +31,28 @@ export class GraphIndex implements vscode.Disposable {
 
   constructor() {
     const w = vscode.workspace.createFileSystemWatcher(GRAPH_GLOB);
+    const folders = vscode.workspace.createFileSystemWatcher('**/*', true, true, false);
     this.disposables.push(
       w,
       w.onDidCreate((u) => void this.load(u)),
       w.onDidChange((u) => void this.load(u)),
       w.onDidDelete((u) => {
         if (this.entries.delete(u.toString())) this.changeEmitter.fire();
+      }),
+      // A deleted folder is reported as the folder only, which the graph-file glob does not
+      // match: drop the graph files that were under it.
+      folders,
+      folders.onDidDelete((u) => {
+        const prefix = u.toString().endsWith('/') ? u.toString() : `${u.toString()}/`;
+        let gone = false;
+        for (const k of [...this.entries.keys()]) {
+          if (k.startsWith(prefix)) {
+            this.entries.delete(k);
+            this.texts.delete(k);
+            gone = true;
+          }
+        }
+        if (gone) this.changeEmitter.fire();
       }),
       vscode.workspace.onDidSaveTextDocument((d) => {
         if (isGraphUri(d.uri)) void this.load(d.uri);
@@ -54,11 +70,19 @@ export class GraphIndex implements vscode.Disposable {
 
   async rescan(): Promise<void> {
     const uris = await vscode.workspace.findFiles(GRAPH_GLOB, EXCLUDE, 1000);
+    const before = new Map(this.entries);
     const keep = new Set(uris.map((u) => u.toString()));
     for (const k of [...this.entries.keys()]) if (!keep.has(k)) this.entries.delete(k);
     await Promise.all(uris.map((u) => this.load(u, false)));
-    this.changeEmitter.fire();
+    // Tell views only when the list or a file's content changed: a rescan runs whenever VS
+    // Code asks for tasks and before every Run Graph, and a change redraws the whole Graphs
+    // tree, which closes any open tooltip (issue 11, item 1).
+    const changed = this.scanned === false || before.size !== this.entries.size || [...this.entries].some(([k, e]) => before.get(k) !== e);
+    this.scanned = true;
+    if (changed) this.changeEmitter.fire();
   }
+
+  private scanned = false;
 
   private async load(uri: vscode.Uri, fire = true): Promise<GraphEntry | undefined> {
     if (uri.scheme !== 'file') return undefined;

@@ -1,3 +1,4 @@
+import { expandGraph } from '../core/matrix';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ActionModel } from '../core/model';
@@ -35,7 +36,7 @@ export class ActionProblems implements vscode.Disposable {
   }
 
   private attach(s: RunSession): void {
-    const graph = s.request.graph;
+    const graph = expandGraph(s.request.graph); // SPEC §10: events carry expanded ids
     const withMatchers = graph.actions.filter((a) => a.problemMatchers && a.problemMatchers.length > 0);
     if (withMatchers.length === 0) return;
     const byId = new Map(withMatchers.map((a) => [a.id, a] as const));

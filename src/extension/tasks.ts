@@ -60,8 +60,9 @@ export class ActionTaskProvider implements vscode.TaskProvider {
   ) {}
 
   async provideTasks(): Promise<vscode.Task[]> {
-    // VS Code asks for tasks only on a user's request (Run Task, tasks.json, preLaunchTask):
-    // list the graph files afresh, so a file the watcher has not reported yet is still a task.
+    // VS Code asks for tasks on a user's request (Run Task, tasks.json, preLaunchTask) and at
+    // times of its own (seen during a run): list the graph files afresh, so a file the watcher
+    // has not reported yet is still a task (views are told only if something changed).
     await this.graphs.ready();
     await this.graphs.rescan();
     const tasks: vscode.Task[] = [];
@@ -287,6 +288,10 @@ export class ActionTaskTerminal implements vscode.Pseudoterminal {
         break;
       case 'run-resumed':
         this.line(`${green('▶')} resumed`);
+        break;
+      case 'hook-finished':
+        // SPEC §10: a failing hook never fails the run; say so where the run is watched.
+        if (e.error !== null) this.line(`${yellow('⚠')} hook ${e.hook}${e.action !== undefined ? ` (${e.action})` : ''} failed: ${e.error}${e.log !== null ? ` ${dim(`(${e.log})`)}` : ''}`);
         break;
       case 'action-ready':
       case 'action-queued':

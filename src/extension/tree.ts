@@ -5,6 +5,8 @@ import { formatCounts, plural, runCounts } from '../core/run/counts';
 import { waitingSince, waitingText } from '../core/run/waiting';
 import { stateFromEvents } from '../core/gantt/input';
 import { topologicalOrder } from '../core/graph';
+import { expandGraph, expansions } from '../core/matrix';
+import type { ActionModel } from '../core/model';
 import { formatDuration } from '../core/gantt/format';
 import { formatUsage } from '../core/bytes';
 import type { GraphEntry, GraphIndex } from './graphs';
@@ -41,7 +43,8 @@ export async function loadPastRun(graphFile: string): Promise<RunView | null> {
 
 export type TreeNode =
   | { readonly kind: 'graph'; readonly uri: vscode.Uri }
-  | { readonly kind: 'action'; readonly uri: vscode.Uri; readonly action: string };
+  /** `parent`: for an expansion of a matrix action (SPEC §10), the action as written. */
+  | { readonly kind: 'action'; readonly uri: vscode.Uri; readonly action: string; readonly parent?: string };
 
 export function isTreeNode(x: unknown): x is TreeNode {
   if (typeof x !== 'object' || x === null) return false;
@@ -156,7 +159,11 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         if (e.element.kind === 'graph') this.expanded.add(e.element.uri.toString());
       }),
       view.onDidCollapseElement((e) => {
-        if (e.element.kind === 'graph') this.expanded.delete(e.element.uri.toString());
+        if (e.element.kind !== 'graph') return;
+        this.expanded.delete(e.element.uri.toString());
+        // Its action rows are no longer drawn: VS Code asks for them again on expand.
+        const prefix = `${e.element.uri.toString()}#`;
+        for (const k of this.shown.keys()) if (k.startsWith(prefix)) this.shown.delete(k);
       }),
     );
   }
@@ -198,7 +205,18 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       this.pending = undefined;
     }
     this.note('all');
+    // VS Code asks for every row it draws again. Until it does, nothing is "shown": rows of
+    // a graph file that was deleted, or of actions renamed away, are never asked for again
+    // and must not be compared forever (they were "redrawn" on every tick: issue 11, item 1).
+    this.shown.clear();
+    for (const [k, n] of this.nodes) if (!this.exists(n)) this.nodes.delete(k);
     this.changeEmitter.fire(undefined);
+  }
+
+  /** The node's graph file is still listed (and, for an action row, still has that action). */
+  private exists(n: TreeNode): boolean {
+    const g = this.graphs.get(n.uri);
+    return g !== undefined && (n.kind === 'graph' || g.analysis.graph.byId.has(n.action));
   }
 
   private note(r: 'all' | string[]): void {
@@ -219,7 +237,8 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     const changed: TreeNode[] = [];
     for (const [k, n] of this.nodes) {
       const before = this.shown.get(k);
-      if (before === undefined) continue; // never drawn (collapsed graph): nothing to update
+      if (before === undefined) continue; // not drawn (collapsed graph, or not asked for since a full redraw)
+      if (!this.exists(n)) continue; // gone from the index: VS Code no longer shows it
       if (signature(this.item(n)) !== before) changed.push(n);
     }
     if (changed.length === 0) return;
@@ -252,14 +271,21 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       await this.graphs.ready();
       return this.graphs.list().map((g) => this.node({ kind: 'graph', uri: g.uri }));
     }
-    if (element.kind === 'action') return [];
     const g = this.graphs.get(element.uri);
     if (!g) return [];
+    if (element.kind === 'action') {
+      // SPEC §10: a matrix action's expansions are its children.
+      const a = element.parent === undefined ? g.analysis.graph.byId.get(element.action) : undefined;
+      if (a?.matrix === undefined) return [];
+      return expansions(a).map((e) => this.node({ kind: 'action', uri: element.uri, action: e.id, parent: a.id }));
+    }
     return topologicalOrder(g.analysis.graph).map((id) => this.node({ kind: 'action', uri: element.uri, action: id }));
   }
 
   getParent(element: TreeNode): TreeNode | undefined {
-    return element.kind === 'action' ? this.node({ kind: 'graph', uri: element.uri }) : undefined;
+    if (element.kind !== 'action') return undefined;
+    if (element.parent !== undefined) return this.node({ kind: 'action', uri: element.uri, action: element.parent });
+    return this.node({ kind: 'graph', uri: element.uri });
   }
 
   private readonly past = new Map<string, RunView | null | 'loading'>();
@@ -331,6 +357,11 @@ export class GraphTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       return gi;
     }
     const active = this.runs.activeFor(element.uri.fsPath);
+    const source = element.parent === undefined ? g?.analysis.graph.byId.get(element.action) : undefined;
+    if (source?.matrix !== undefined) {
+      const results = expansions(source).map((e) => this.result(element.uri, e.id));
+      return matrixItem(element, source, results, active);
+    }
     const item = actionItem(element, g, this.result(element.uri, element.action), active);
     // Incremental graph, not running: the tooltip also says what the next run would do. It is
     // left undefined here so that VS Code asks resolveTreeItem when the user hovers (the plan
@@ -377,7 +408,9 @@ function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunView | undef
   item.iconPath = g?.hasErrors
     ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsErrorIcon.foreground'))
     : running
-      ? new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'))
+      ? s.state.paused === true
+        ? new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('charts.yellow'))
+        : new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'))
       : s?.state.result === 'failed'
         ? stateIcon('failed')
         : s?.state.result === 'succeeded'
@@ -391,9 +424,13 @@ function graphItem(node: TreeNode, g: GraphEntry | undefined, s: RunView | undef
 }
 
 function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefined, r: ActionResult | undefined, active: RunView | undefined): vscode.TreeItem {
-  const item = new vscode.TreeItem(node.action, vscode.TreeItemCollapsibleState.None);
+  // An expansion under its matrix action shows only its values: `python=3.11,os=linux`.
+  const label = node.parent !== undefined && node.action.startsWith(`${node.parent}[`) ? node.action.slice(node.parent.length + 1, -1) : node.action;
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
   item.id = `action:${node.uri.toString()}#${node.action}`;
-  const model = g?.analysis.graph.byId.get(node.action);
+  // Expanded (SPEC §10): an expansion's command and description have `${matrix.x}` substituted.
+  const expanded = g === undefined ? undefined : expandGraph(g.analysis.graph);
+  const model = expanded?.byId.get(node.action);
   const a = r?.a;
   const state: ActionState | undefined = a?.state;
   const live = r !== undefined && !r.view.finished;
@@ -401,7 +438,7 @@ function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefin
   const queued = a !== undefined && live && a.queuedAt !== null && (a.state === 'ready' || a.state === 'running');
   item.iconPath = queued ? new vscode.ThemeIcon('watch', new vscode.ThemeColor('charts.purple')) : state ? stateIcon(state) : new vscode.ThemeIcon('circle-large-outline');
   item.contextValue = state === 'running' || state === 'serving' || live ? 'actiontree.action.running' : 'actiontree.action';
-  const why = queued ? 'queued: submitted to Slurm, waiting for the cluster to start it' : a && r && live && g ? waitingText(r.view.state, g.analysis.graph, node.action) : null;
+  const why = queued ? 'queued: submitted to Slurm, waiting for the cluster to start it' : a && r && live && expanded ? waitingText(r.view.state, expanded, node.action) : null;
   item.description = r ? describe(r, why) : '';
   const upToDate = state === 'skipped' && a?.reason === 'up to date';
   const lines: string[] = [`${node.action}${queued ? ' — queued on the cluster' : upToDate ? ' — up to date (skipped: not run)' : state ? ` — ${state}` : ''}`];
@@ -428,6 +465,38 @@ function actionItem(node: TreeNode & { kind: 'action' }, g: GraphEntry | undefin
   item.tooltip = lines.join('\n');
   item.command = { command: 'actiontree.showOutput', title: 'Show Action Output', arguments: [node] };
   item.accessibilityInformation = { label: `${node.action}, ${state ?? 'not run'}${item.description ? `, ${String(item.description)}` : ''}` };
+  return item;
+}
+
+/**
+ * A matrix action (SPEC §10): a parent row over its expansions, with the states of their
+ * newest results counted ("2 running · 1 succeeded of 4") and the most telling state's icon.
+ */
+function matrixItem(node: TreeNode & { kind: 'action' }, a: ActionModel, results: readonly (ActionResult | undefined)[], active: RunView | undefined): vscode.TreeItem {
+  const total = results.length;
+  const item = new vscode.TreeItem(node.action, active !== undefined ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `action:${node.uri.toString()}#${node.action}`;
+  const counts = new Map<ActionState, number>();
+  let live = false;
+  for (const r of results) {
+    if (r === undefined) continue;
+    counts.set(r.a.state, (counts.get(r.a.state) ?? 0) + 1);
+    if (!r.view.finished) live = true;
+  }
+  const order: ActionState[] = ['failed', 'running', 'ready', 'pending', 'canceled', 'succeeded', 'skipped'];
+  const shown = order.filter((st) => (counts.get(st) ?? 0) > 0);
+  const top = shown[0];
+  item.iconPath = top === undefined ? new vscode.ThemeIcon('layers') : stateIcon(top);
+  item.contextValue = live ? 'actiontree.action.running' : 'actiontree.action';
+  const summary = shown.map((st) => `${counts.get(st)} ${st}`).join(' · ');
+  item.description = `${plural(total, 'expansion')}${summary ? ` · ${summary}` : ''}`;
+  const m = a.matrix;
+  const axes = m === undefined ? '' : m.axes.map((x) => `${x.name} (${x.values.length})`).join(' × ');
+  const lines = [`${node.action} — matrix ${axes}: ${plural(total, 'expansion')}`];
+  if (a.description) lines.push(a.description);
+  if (summary) lines.push(summary);
+  item.tooltip = lines.join('\n');
+  item.accessibilityInformation = { label: `${node.action}, matrix of ${plural(total, 'expansion')}${summary ? `, ${summary}` : ''}` };
   return item;
 }
 

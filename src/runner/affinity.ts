@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import type { Executor, JobHandle, OutputSink } from '../core/run/executor';
-import type { Job } from '../core/run/plan';
-import { forwarded } from './sampler';
+import type { Executor } from '../core/run/executor';
+import { isLocalLauncher } from './attempt';
 
 /**
  * SPEC §8 `cpuAffinity` (Linux): each running attempt is pinned to `needs.cpus` cores that no
@@ -65,36 +64,15 @@ export class CoreSet {
   }
 }
 
-/** The job's command under `taskset -c <cores>`. */
-export function pinnedJob(job: Job, cores: readonly number[]): Job {
-  const list = cores.join(',');
-  const argv = job.command.kind === 'argv' ? job.command.argv : ['/bin/sh', '-c', job.command.line];
-  if (argv.length === 0) return job;
-  return { ...job, command: { kind: 'argv', argv: ['taskset', '-c', list, ...argv] } };
-}
+export { pinnedJob } from './attempt';
 
+/**
+ * Pins every attempt of a local launcher (the attempt lifecycle takes the cores when it
+ * starts and gives them back when it settles, src/runner/attempt.ts). Without taskset, or for
+ * an executor that is not a local launcher, the executor is returned as it is.
+ */
 export function withAffinity(inner: Executor, cores: CoreSet = new CoreSet()): Executor {
-  if (!tasksetAvailable()) return inner;
-  return {
-    start(job: Job, attempt: number, onOutput: OutputSink): JobHandle {
-      const held = cores.take(job.needs.cpus);
-      const h = inner.start(pinnedJob(job, held), attempt, onOutput);
-      let given = false;
-      const exited = h.exited.then((e) => {
-        if (!given) {
-          given = true;
-          cores.give(held);
-        }
-        return e;
-      });
-      return {
-        pid: h.pid,
-        ...(h.ref !== undefined ? { ref: h.ref } : {}),
-        exited,
-        kill: () => h.kill(),
-        ...(h.usage !== undefined ? { usage: () => h.usage?.() ?? null } : {}),
-      };
-    },
-    ...forwarded(inner),
-  };
+  if (!tasksetAvailable() || !isLocalLauncher(inner)) return inner;
+  inner.services.cores = cores;
+  return inner;
 }

@@ -3,12 +3,13 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import type { OutputStream } from '../core/run/events';
 import type { ProcessExit } from '../core/run/outcome';
 import type { Executor, JobHandle, OutputSink } from '../core/run/executor';
 import type { Job } from '../core/run/plan';
-import { applyBackpressure, execSizeProblem, failed, LogFile, Valve, type OutputGate, NodeLauncher, OutputBatcher, signalGroup, simpleArgv, terminateGroup, type NodeLauncherOptions } from './launcher';
+import { Attempt, attemptOptions, beginAttempt, ExecSize, type AttemptServices, type LaunchContext, type LocalLauncher, type ProcessPort } from './attempt';
+import { NodeLauncher, type NodeLauncherOptions } from './launcher';
+import { signalGroup } from './process-tree';
 
 /**
  * POSIX launcher that never forks the Node process per action. Node's `spawn` forks the
@@ -33,6 +34,9 @@ import { applyBackpressure, execSizeProblem, failed, LogFile, Valve, type Output
  * Differences from NodeLauncher: `pid` in action-started is the helper's; a death by signal
  * is seen as the status 128+n and reported as that signal. Anything the helper cannot express
  * (Windows, no /bin/bash, env names that are not shell identifiers) goes through NodeLauncher.
+ * The attempt's lifecycle (kill, settle, sampling, memory limit, affinity, output batching,
+ * log backpressure) is src/runner/attempt.ts, shared with NodeLauncher: this file is the
+ * helper pool and the process port (the protocol above, the sentinels).
  */
 
 const SENTINEL_ENV = 'ACTIONTREE_SENTINEL';
@@ -76,7 +80,7 @@ function q(s: string): string {
 
 const signalNames = new Map<number, string>(Object.entries(os.constants.signals).map(([name, n]) => [n, name]));
 
-export class HelperLauncher implements Executor {
+export class HelperLauncher implements Executor, LocalLauncher {
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly graceMs: number;
   private readonly flushMs: number;
@@ -84,7 +88,11 @@ export class HelperLauncher implements Executor {
   private readonly idle: Helper[] = [];
   private readonly helpers = new Set<Helper>();
   private readonly programs = new Map<string, string | null>();
+  private readonly cwdFound = new Set<string>();
   private readonly fallback: NodeLauncher;
+  private readonly launch: LaunchContext;
+  /** Sampling and affinity (withSampling/withAffinity), shared with the fallback. */
+  readonly services: AttemptServices = { sampler: null, oomKillCount: null, cores: null };
   /** Helpers to keep started (prepare()): a retired or dead one is replaced ahead of need. */
   private warm = 0;
   private closing = false;
@@ -93,7 +101,24 @@ export class HelperLauncher implements Executor {
     this.baseEnv = { ...(opts.env ?? process.env), ...opts.runEnv };
     this.graceMs = opts.graceMs ?? 3000;
     this.flushMs = opts.flushMs ?? 30;
-    this.fallback = new NodeLauncher(opts);
+    this.fallback = new NodeLauncher(opts, this.services);
+    this.launch = {
+      baseEnv: this.baseEnv,
+      execSize: new ExecSize(this.baseEnv),
+      // As NodeLauncher: a folder once found is not looked at again (a failure is: it may appear later).
+      checkCwd: (cwd) => {
+        if (this.cwdFound.has(cwd)) return null;
+        try {
+          if (!fs.statSync(cwd).isDirectory()) return `cwd is not a directory: ${cwd}`;
+        } catch {
+          return `cwd does not exist: ${cwd}`;
+        }
+        this.cwdFound.add(cwd);
+        return null;
+      },
+      directExec: true,
+      checkProgram: (file, cwd, env) => this.checkProgram(file, cwd, env['PATH'] ?? this.baseEnv['PATH'] ?? ''),
+    };
   }
 
   static supported(): boolean {
@@ -131,36 +156,21 @@ export class HelperLauncher implements Executor {
   }
 
   start(job: Job, attempt: number, onOutput: OutputSink): JobHandle {
-    const a = job;
-    const cmd = a.command;
-    const env: Record<string, string> = { ...a.env, ACTIONTREE_ACTION: a.id, ACTIONTREE_ATTEMPT: String(attempt) };
-    if (Object.keys(env).some((k) => !IDENT.test(k))) return this.fallback.start(job, attempt, onOutput);
-    const log = this.fallback.logFor(a.id);
-    if (attempt > 1) log.write(Buffer.from(`\n--- actiontree: attempt ${attempt} ---\n`));
-    const cwd = job.cwd;
-    try {
-      if (!fs.statSync(cwd).isDirectory()) return failed(`cwd is not a directory: ${cwd}`);
-    } catch {
-      return failed(`cwd does not exist: ${cwd}`);
-    }
-    if ((cmd.kind === 'argv' && cmd.argv.length === 0) || (cmd.kind === 'shell' && cmd.line.trim() === '')) {
-      return failed('empty command');
-    }
-    const argv = cmd.kind === 'argv' ? cmd.argv : simpleArgv(cmd.line);
-    if (argv !== null) {
-      const problem = this.checkProgram(argv[0] as string, cwd, env['PATH'] ?? this.baseEnv['PATH'] ?? '');
-      if (problem !== null) return failed(problem);
-    }
-    const tooLarge = execSizeProblem(argv ?? ['/bin/sh', '-c', cmd.kind === 'shell' ? cmd.line : ''], { ...this.baseEnv, ...env }, argv === null);
-    if (tooLarge !== null) return failed(tooLarge);
-    const exports = Object.entries(env).map(([k, v]) => `${k}=${q(v)}`);
+    for (const k in job.env) if (!IDENT.test(k)) return this.fallback.start(job, attempt, onOutput);
+    const log = this.fallback.logFor(job.id);
+    const begun = beginAttempt(job, attempt, this.services, log, this.launch);
+    if ('handle' in begun) return begun.handle;
+    const { launch, release } = begun;
+    let exports = '';
+    for (const k in launch.env) exports += ` ${k}=${q(launch.env[k] as string)}`;
     // A command line with shell syntax gets its own `sh -c` (so `$$`, `exit`, traps are its own).
-    const run = argv !== null ? `exec ${argv.map(q).join(' ')}` : `exec /bin/sh -c ${q(cmd.kind === 'shell' ? cmd.line : '')}`;
-    const line = `cd ${q(cwd)} && export ${exports.join(' ')} && ${run}\n`;
+    const run = launch.argv !== null ? `exec ${launch.argv.map(q).join(' ')}` : `exec /bin/sh -c ${q(launch.line)}`;
+    const line = `cd ${q(launch.cwd)} && export${exports} && ${run}\n`;
     let helper = this.idle.pop();
     while (helper !== undefined && helper.dead) helper = this.idle.pop();
     if (helper === undefined) helper = this.newHelper();
-    return helper.run(line, onOutput, log, this.graceMs, this.flushMs, this.opts.outputGate);
+    const options = attemptOptions(launch.job, this.services, { graceMs: this.graceMs, flushMs: this.flushMs, gate: this.opts.outputGate }, release);
+    return helper.run(line, (port) => new Attempt(port, log, onOutput, options));
   }
 
   private release(h: Helper): void {
@@ -227,7 +237,7 @@ class Helper {
   /** The process group of the running action (from its "S" line), else null. */
   actionGroup: number | null = null;
   private readonly child: ChildProcess;
-  private current: HelperAttempt | null = null;
+  private current: SentinelReader | null = null;
   private readonly err: NodeJS.ReadableStream | null;
   private ctl = '';
   private readonly exited: Promise<void>;
@@ -273,14 +283,14 @@ class Helper {
         const s = /^S (\d+)$/.exec(line);
         if (s) {
           this.actionGroup = Number(s[1]);
-          this.current?.started(this.actionGroup);
+          this.current?.attempt.started(this.actionGroup);
           continue;
         }
         const m = /^E (\d+) ([01])$/.exec(line);
         if (m) {
           this.actionGroup = null;
           if (m[2] === '1') this.retired = true;
-          this.current?.status(Number(m[1]));
+          this.current?.attempt.exit(exitOfStatus(Number(m[1])));
         }
       }
     });
@@ -288,7 +298,7 @@ class Helper {
       this.child.on('error', () => {
         this.dead = true;
         this.setReady();
-        this.current?.helperGone(null, 'spawn failed: /bin/sh could not be started');
+        this.current?.helperGone({ kind: 'spawn-error', message: 'spawn failed: /bin/sh could not be started' });
         resolve();
       });
       this.child.on('exit', () => {
@@ -303,7 +313,7 @@ class Helper {
       this.child.on('close', (code, signal) => {
         this.dead = true;
         this.setReady();
-        this.current?.helperGone(signal, null, code);
+        this.current?.helperGone(signal !== null ? { kind: 'signal', signal } : { kind: 'exit', code: code ?? 1 });
       });
     });
   }
@@ -320,12 +330,18 @@ class Helper {
     (this.child.stdio[3] as { destroy?: () => void } | null)?.destroy?.();
   }
 
-  run(line: string, onOutput: OutputSink, log: LogFile, graceMs: number, flushMs: number, gate: OutputGate | undefined): JobHandle {
-    const attempt = new HelperAttempt(this, onOutput, log, graceMs, flushMs, this.sentinel, () => {
-      this.current = null;
-      this.onIdle(this);
-    }, gate);
-    this.current = attempt;
+  /** Sends the attempt's line; `make` builds the attempt on this helper's process port. */
+  run(line: string, make: (port: ProcessPort) => Attempt): JobHandle {
+    const attempt = make({
+      pid: this.pid > 0 ? this.pid : null,
+      pauseOutput: () => this.pause(),
+      resumeOutput: () => this.resume(),
+      settled: () => {
+        this.current = null;
+        this.onIdle(this);
+      },
+    });
+    this.current = new SentinelReader(attempt, this.sentinel);
     this.child.stdin?.write(line);
     return attempt;
   }
@@ -357,47 +373,28 @@ class Helper {
   }
 }
 
-class HelperAttempt implements JobHandle {
-  /** The helper's pid; null if the helper could not be started. */
-  readonly pid: number | null;
-  /** The action's process group (its pid), once the helper has said it started. */
-  private group: number | null = null;
-  private killRequested = false;
-  readonly exited: Promise<ProcessExit>;
-  private resolveExit!: (e: ProcessExit) => void;
+/** A shell status as an exit: 128+n is death by signal n (as the helper's `wait` reports it). */
+function exitOfStatus(st: number): ProcessExit {
+  const sig = st > 128 ? signalNames.get(st - 128) : undefined;
+  return sig !== undefined ? { kind: 'signal', signal: sig } : { kind: 'exit', code: st };
+}
+
+/**
+ * The running attempt's view of the helper's stdout / fd 4: its bytes up to the sentinel the
+ * helper prints after the action exited, then end of stream. Late output of a background
+ * process after the sentinel is not this action's and is dropped.
+ */
+class SentinelReader {
   private readonly done = { stdout: false, stderr: false };
   private readonly carry: Record<OutputStream, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
-  private readonly decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
-  private exit: ProcessExit | null = null;
-  private settled = false;
-  private killing = false;
-  private groupGone = false;
-  private readonly batch: OutputBatcher;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly valve: Valve;
 
   constructor(
-    private readonly helper: Helper,
-    onOutput: OutputSink,
-    private readonly log: LogFile,
-    private readonly graceMs: number,
-    flushMs: number,
+    readonly attempt: Attempt,
     private readonly sentinel: Buffer,
-    private readonly onSettled: () => void,
-    private readonly gate: OutputGate | undefined,
-  ) {
-    this.pid = helper.pid > 0 ? helper.pid : null;
-    this.batch = new OutputBatcher(onOutput, flushMs);
-    this.exited = new Promise((r) => (this.resolveExit = r));
-    this.valve = new Valve(
-      () => helper.pause(),
-      () => helper.resume(),
-    );
-  }
+  ) {}
 
-  /** Bytes from the helper's stdout/stderr: the action's, up to the sentinel. */
   data(stream: OutputStream, chunk: Buffer): void {
-    if (this.done[stream]) return; // late output of a background process: not this action's
+    if (this.done[stream]) return;
     let buf = this.carry[stream].length > 0 ? Buffer.concat([this.carry[stream], chunk]) : chunk;
     const at = buf.indexOf(this.sentinel);
     let ended = false;
@@ -409,97 +406,26 @@ class HelperAttempt implements JobHandle {
       // Hold back a tail that could be the start of the sentinel.
       let k = Math.min(this.sentinel.length - 1, buf.length);
       while (k > 0 && !buf.subarray(buf.length - k).equals(this.sentinel.subarray(0, k))) k--;
-      this.carry[stream] = Buffer.from(buf.subarray(buf.length - k));
+      this.carry[stream] = k > 0 ? Buffer.from(buf.subarray(buf.length - k)) : Buffer.alloc(0);
       buf = buf.subarray(0, buf.length - k);
     }
-    if (buf.length > 0) {
-      applyBackpressure(this.valve, this.log, this.log.write(buf), this.killing || this.killRequested ? undefined : this.gate);
-      this.queue(stream, this.decoders[stream].write(buf));
-    }
-    if (ended) this.endStream(stream);
+    if (buf.length > 0) this.attempt.output(stream, buf);
+    if (ended) this.end(stream);
   }
 
-  private endStream(stream: OutputStream): void {
+  private end(stream: OutputStream): void {
     if (this.done[stream]) return;
-    const rest = this.carry[stream];
-    if (rest.length > 0) {
-      this.log.write(rest);
-      this.queue(stream, this.decoders[stream].write(rest));
-      this.carry[stream] = Buffer.alloc(0);
-    }
-    this.queue(stream, this.decoders[stream].end());
     this.done[stream] = true;
-    this.maybeSettle();
+    const rest = this.carry[stream];
+    this.carry[stream] = Buffer.alloc(0);
+    if (rest.length > 0) this.attempt.output(stream, rest);
+    this.attempt.end(stream);
   }
 
-  started(pgid: number): void {
-    this.group = pgid;
-    if (this.killRequested) this.kill();
-  }
-
-  status(st: number): void {
-    if (this.exit !== null) return;
-    const sig = st > 128 ? signalNames.get(st - 128) : undefined;
-    this.exit = sig !== undefined ? { kind: 'signal', signal: sig } : { kind: 'exit', code: st };
-    this.maybeSettle();
-  }
-
-  /** The helper died (killed with the action's group, or crashed). */
-  helperGone(signal: NodeJS.Signals | null, spawnError: string | null, code?: number | null): void {
-    if (this.exit === null) {
-      this.exit =
-        spawnError !== null
-          ? { kind: 'spawn-error', message: spawnError }
-          : signal !== null
-            ? { kind: 'signal', signal }
-            : { kind: 'exit', code: code ?? 1 };
-    }
-    this.endStream('stdout');
-    this.endStream('stderr');
-  }
-
-  private queue(stream: OutputStream, text: string): void {
-    this.batch.queue(stream, text);
-  }
-
-  private flush(): void {
-    this.batch.flush();
-  }
-
-  private maybeSettle(): void {
-    if (this.settled || this.exit === null || !this.done.stdout || !this.done.stderr) return;
-    if (this.killing && !this.groupGone) return;
-    this.settled = true;
-    this.flush();
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    this.valve.reset();
-    this.onSettled();
-    this.resolveExit(this.exit);
-  }
-
-  private after(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    this.timers.add(t);
-  }
-
-  kill(): void {
-    if (this.killing || this.settled || this.pid === null) return;
-    // Read what is left, whoever is behind: a canceled attempt must be able to end.
-    this.valve.reset();
-    if (this.group === null) {
-      // The helper has not said the action's group yet (its "S" line is on the way).
-      this.killRequested = true;
-      return;
-    }
-    this.killing = true;
-    // Once the group is gone, the helper reports the status and ends both streams.
-    terminateGroup(this.group, this.graceMs, (ms, fn) => this.after(ms, fn), () => {
-      this.groupGone = true;
-      this.maybeSettle();
-    });
+  /** The helper died (killed with the action's group, or crashed): what it said last is all. */
+  helperGone(exit: ProcessExit): void {
+    this.attempt.exit(exit);
+    this.end('stdout');
+    this.end('stderr');
   }
 }

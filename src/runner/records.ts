@@ -6,6 +6,7 @@ import type { Job, RunPlan } from '../core/run/plan';
 import type { RunSummary } from '../core/run/scheduler';
 import type { AttemptState } from '../core/run/state';
 import { RUNNER_FILE, runnerMark } from './history';
+import type { HookRecord } from './hooks';
 import { runsDir } from './paths';
 
 /**
@@ -167,6 +168,8 @@ export interface Report {
   readonly actions: Readonly<Record<string, ReportAction>>;
   /** Incremental runs: input patterns that matched no file, state problems (absent when none). */
   readonly warnings?: readonly string[];
+  /** SPEC §10: every hook that ran (or was not run), in the order they ended; absent when the graph has no hooks. */
+  readonly hooks?: readonly HookRecord[];
 }
 
 /** Collects per-attempt details from the event stream (the summary only has the totals). */
@@ -247,6 +250,8 @@ export function buildReport(args: {
     whyOf(id: string): readonly string[] | undefined;
     readonly warnings: readonly string[];
   };
+  /** SPEC §10: the hooks' records (omitted: the graph has no hooks). */
+  hooks?: readonly HookRecord[];
 }): Report {
   const { plan, summary } = args;
   const jobs = new Map<string, Job>();
@@ -309,6 +314,7 @@ export function buildReport(args: {
     result: summary.result,
     actions,
     ...(args.incremental !== undefined && args.incremental.warnings.length > 0 ? { warnings: args.incremental.warnings } : {}),
+    ...(args.hooks !== undefined ? { hooks: args.hooks } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import type { Graph } from '../core/model';
 import type { RunEvent } from '../core/run/events';
 import type { PauseSwitch } from '../core/run/pause';
 import { planRun } from '../core/run/plan';
+import { expandGraph, sourceGraph } from '../core/matrix';
 import { runGraph, type Clock, type GateDecision, type RunSummary, type SchedulerGate } from '../core/run/scheduler';
 import { IncrementalSession } from './incremental/session';
 import type { LineIndex } from '../core/text';
@@ -23,6 +24,7 @@ import { LoadHold } from './hold';
 import { AttemptLog, buildReport, createRunDir, EventsWriter, writeReportAtomic } from './records';
 import { Sampler, withSampling } from './sampler';
 import { withServices } from './readiness';
+import { HookRunner } from './hooks';
 
 /** How often running trees are sampled (SPEC §8: at most 200 ms). */
 const SAMPLE_INTERVAL_MS = 200;
@@ -126,7 +128,8 @@ export function loadGraph(graphFile: string): Loaded {
   if (hasErrors(analysis.diagnostics)) {
     return { kind: 'invalid', diagnostics: analysis.diagnostics.filter((d) => d.severity === 'error'), lineIndex: analysis.lineIndex };
   }
-  return { kind: 'graph', graph: analysis.graph, hash: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+  // SPEC §10: the runner, the records and the incremental state see the expanded ids.
+  return { kind: 'graph', graph: expandGraph(analysis.graph), hash: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
 }
 
 export async function executeRun(req: RunRequest): Promise<RunOutcome> {
@@ -151,7 +154,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   });
   if (plan.unknown.length > 0) {
     const names = plan.unknown.map((n) => `'${n}'`).join(', ');
-    const known = graph.actions.length <= 20 ? ` (actions: ${graph.actions.map((a) => a.id).join(', ')})` : '';
+    const src = sourceGraph(graph);
+    const known = src.actions.length <= 20 ? ` (actions: ${src.actions.map((a) => a.id).join(', ')})` : '';
     return { kind: 'error', message: `no such action${plan.unknown.length > 1 ? 's' : ''} in ${path.basename(req.graphFile)}: ${names}${known}` };
   }
 
@@ -180,6 +184,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     resources = prep.resources;
     licenses = prep.licenses;
   }
+
+  const machineWarnings = onSlurm ? [] : affinityWarnings(plan, runCpus, os.availableParallelism());
 
   const runId = newRunId();
   // Incremental state and the lock against a second run of this graph file (SPEC §7).
@@ -217,6 +223,23 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
         options: { ...(req.slurm ?? {}), env: req.slurm?.env ?? req.env ?? process.env, defaults: { ...fromFile.defaults, ...(req.slurm?.defaults ?? {}) }, perAction: fromFile.perAction },
       })
     : null;
+  // SPEC §10 hooks: queued by the run's events, run beside the scheduler (src/runner/hooks.ts).
+  const hooks =
+    graph.hooks !== undefined
+      ? new HookRunner({
+          hooks: graph.hooks,
+          runId,
+          runDir: created.dir,
+          graphFile: path.resolve(req.graphFile),
+          baseEnv: req.env ?? process.env,
+          graceMs: req.graceMs ?? 3000,
+          now: realClock.now,
+          emit: (e) => {
+            writer.write(e);
+            req.onEvent?.(e);
+          },
+        })
+      : undefined;
   const sampler = new Sampler(SAMPLE_INTERVAL_MS);
   const localExecutor = (): Executor => {
     // (outputGate, the --json backpressure, applies to local processes: a Slurm job's output is read from its log file.)
@@ -268,8 +291,11 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
       attempts.observe(e);
       slurmExecutor?.observe(e);
       req.onEvent?.(e);
+      hooks?.observe(e);
     },
   });
+  // Hooks still queued or running get one more hookTimeout (docs/runner.md "Hooks").
+  await hooks?.drain();
   process.removeListener('exit', onExit);
   sampler.close();
   hold?.close();
@@ -287,16 +313,53 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     logOf: (id) => executor.logOf(id),
     incremental: { fingerprintOf: (id) => session.fingerprintOf(id), whyOf: (id) => session.whyOf(id), warnings: session.warnings },
     logErrorOf: (id) => executor.logErrorOf?.(id) ?? null,
+    ...(hooks !== undefined ? { hooks: hooks.records.slice() } : {}),
   });
-  writer.close();
   let reportFile: string;
+  let reportError: string | null = null;
   try {
     reportFile = writeReportAtomic(created.dir, report);
   } catch (e: unknown) {
-    return { kind: 'error', message: `the run finished (${summary.result}) but its report could not be written: ${e instanceof Error ? e.message : String(e)}` };
+    reportFile = '';
+    reportError = e instanceof Error ? e.message : String(e);
+  }
+  if (hooks !== undefined) {
+    // SPEC §10: onRunFinished runs once report.json is written (ACTIONTREE_REPORT); its own
+    // record is added to the report afterwards (written again, atomically).
+    const last = await hooks.runFinished(summary.result);
+    hooks.close();
+    if (last !== null && reportError === null) {
+      try {
+        writeReportAtomic(created.dir, { ...report, hooks: hooks.records.slice() });
+      } catch (e: unknown) {
+        reportError = e instanceof Error ? e.message : String(e);
+      }
+    }
+  }
+  writer.close();
+  if (reportError !== null) {
+    return { kind: 'error', message: `the run finished (${summary.result}) but its report could not be written: ${reportError}` };
   }
   const logErrors = Object.entries(report.actions).flatMap(([action, a]) => (a.logError !== null ? [{ action, error: a.logError }] : []));
-  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph, logErrors, warnings: [...session.warnings] };
+  return { kind: 'finished', runDir: created.dir, reportFile, summary, graph, logErrors, warnings: [...machineWarnings, ...session.warnings] };
+}
+
+/**
+ * Issue 10, "more cores pinned than exist": with cpuAffinity, CPU slots (the run's, or one
+ * action's) beyond the machine's cores mean pinned actions share cores. The same check as the
+ * `more-cpus-than-cores` diagnostic of `validate`, here for what only the run knows (`--cpus`).
+ */
+export function affinityWarnings(plan: { readonly limits: { readonly cpuAffinity: boolean }; readonly jobs: readonly { readonly id: string; readonly needs: { readonly cpus: number } }[] }, runCpus: number, cores: number): string[] {
+  if (!plan.limits.cpuAffinity) return [];
+  const out: string[] = [];
+  const n = (k: number): string => `${k} core${k === 1 ? '' : 's'}`;
+  if (runCpus > cores) out.push(`cpuAffinity: the run has ${runCpus} CPU slots but this machine has ${n(cores)}: running actions share cores`);
+  const big = plan.jobs.filter((j) => j.needs.cpus > cores);
+  for (const j of big.slice(0, 5)) {
+    out.push(`cpuAffinity: action '${j.id}' needs ${j.needs.cpus} CPU slots but this machine has ${n(cores)}: it is pinned to all ${cores}, shared`);
+  }
+  if (big.length > 5) out.push(`cpuAffinity: ${big.length - 5} more actions need more CPU slots than this machine's ${n(cores)}`);
+  return out;
 }
 
 /** The incremental session decides first; a caller's gate (tests, future steps) may still skip what it would run, and hears every end. */

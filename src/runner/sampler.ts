@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
-import type { Executor, JobHandle, OutputSink } from '../core/run/executor';
+import type { Executor } from '../core/run/executor';
 import { formatBytes } from '../core/bytes';
-import type { ProcessExit } from '../core/run/outcome';
-import type { Job } from '../core/run/plan';
+import { isLocalLauncher } from './attempt';
 
 /**
  * Resource use of running attempts (SPEC §8), Linux `/proc`: every `intervalMs` (≤ 200 ms)
@@ -10,6 +9,8 @@ import type { Job } from '../core/run/plan';
  * `/proc/<pid>/task/<pid>/children`, reading `/proc/<pid>/stat` of each member: resident
  * memory (rss pages) and CPU time (utime + stime + the reaped children's cutime + cstime).
  * Cost is proportional to the processes of our trees, not to the machine's (no /proc scan).
+ * A new attempt is first sampled at the next tick, so one that ends sooner has no samples
+ * (peak and CPU time 0): it costs the runner nothing per action (issue 10 item 8).
  * The attempt records its peak resident memory (sum over the tree at one sample) and its
  * CPU time as of its last sample. A tree past its `memoryLimit` is killed at the first sample
  * that sees it (so within one interval of crossing it).
@@ -178,14 +179,18 @@ export class Sampler {
   watch(root: number, includeRoot: boolean, limit: number | undefined, onExceeded: (rss: number) => void): { stop(): AttemptUsage; exceeded(): number | null } {
     const w: Watch = { root, includeRoot, limit, peak: 0, cpu: 0, samples: 0, exceeded: null, onExceeded };
     this.watches.add(w);
-    this.sampleOne(w);
+    // First sample at the next tick (≤ intervalMs), not now: most attempts of a large graph
+    // live a few milliseconds, and a sample as they start sees only the forked shell.
     if (this.timer === null) {
       this.timer = setInterval(() => this.tick(), this.intervalMs);
       this.timer.unref();
     }
     return {
       stop: () => {
-        this.sampleOne(w);
+        // A last look at what is left of a tree that was sampled before (processes it left
+        // running); an attempt that ended before its first sample is gone: not looked for
+        // (opening /proc files of a dead pid costs an exception each).
+        if (w.samples > 0) this.sampleOne(w);
         this.watches.delete(w);
         if (this.watches.size === 0 && this.timer !== null) {
           clearInterval(this.timer);
@@ -221,7 +226,6 @@ export class Sampler {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     this.watches.clear();
-    helperShells.clear();
     proc.sweep();
     proc.sweep();
   }
@@ -233,81 +237,18 @@ export function memoryLimitReason(rss: number, limit: number): string {
 }
 
 /**
- * Wraps a local executor: every attempt with a pid is sampled; `usage()` on its handle gives
- * the figures once it exited; a tree past the job's `memoryLimit` is killed and its exit
- * becomes `{kind: 'memory-limit'}`; a SIGKILL while the cgroup's OOM-kill count went up is
- * reported as an OOM kill.
+ * SPEC §8 sampling for a local launcher: every attempt's process group is sampled from the
+ * moment it runs; `usage()` on its handle gives the figures once it exited; a tree past the
+ * job's `memoryLimit` is killed and its exit becomes `{kind: 'memory-limit'}`; a SIGKILL while
+ * the cgroup's OOM-kill count went up is reported as an OOM kill. All of that is the attempt
+ * lifecycle's (src/runner/attempt.ts): this only hands the sampler to the launcher. Executors
+ * that are not local launchers (Slurm) are returned as they are: nothing local to measure.
  */
-/**
- * Whether `pid` is a helper shell of the helper launcher (`/bin/bash -c 'set -m…'`): then the
- * action is its child and the helper itself is not measured. The Node launcher's pid (also
- * the helper launcher's per-action fallback) is the action's own process.
- */
-const helperShells = new Map<number, boolean>();
-
-export function isHelperShell(pid: number): boolean {
-  const known = helperShells.get(pid);
-  if (known !== undefined) return known;
-  const is = readIsHelperShell(pid);
-  // Helpers live for the whole run and run many actions: remember them (not other pids, which get reused).
-  if (is) helperShells.set(pid, true);
-  return is;
-}
-
-function readIsHelperShell(pid: number): boolean {
-  try {
-    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
-    return argv[0] === '/bin/bash' && argv[1] === '-c' && (argv[2] ?? '').startsWith('set -m\n');
-  } catch {
-    return false;
-  }
-}
-
 export function withSampling(inner: Executor, sampler: Sampler): Executor {
-  if (!sampling.supported) return inner;
-  return {
-    start(job: Job, attempt: number, onOutput: OutputSink): JobHandle {
-      const h = inner.start(job, attempt, onOutput);
-      if (h.pid === null) return h;
-      const oomBefore = oomKillCount();
-      const limit = job.memoryLimit;
-      const root = h.pid;
-      const rootIsWrapper = isHelperShell(root);
-      const w = sampler.watch(root, !rootIsWrapper, limit, () => {
-        // Past the limit: SIGKILL the tree's process group(s) now (no grace: memory is the emergency), then let the launcher finish its kill.
-        const groups = rootIsWrapper ? childrenOf(root) : [root];
-        for (const g of groups) {
-          try {
-            process.kill(-g, 'SIGKILL');
-          } catch {
-            // gone already
-          }
-        }
-        h.kill();
-      });
-      let usage: AttemptUsage | null = null;
-      const exited = h.exited.then((exit): ProcessExit => {
-        usage = w.stop();
-        const over = w.exceeded();
-        if (over !== null && limit !== undefined && !(exit.kind === 'exit' && exit.code === 0)) {
-          return { kind: 'memory-limit', rssBytes: over, limitBytes: limit };
-        }
-        if (exit.kind === 'signal' && exit.signal === 'SIGKILL' && oomBefore !== null) {
-          const after = oomKillCount();
-          if (after !== null && after > oomBefore) return { kind: 'signal', signal: 'SIGKILL', oom: true };
-        }
-        return exit;
-      });
-      return {
-        pid: h.pid,
-        ...(h.ref !== undefined ? { ref: h.ref } : {}),
-        exited,
-        kill: () => h.kill(),
-        usage: () => usage,
-      };
-    },
-    ...forwarded(inner),
-  };
+  if (!sampling.supported || !isLocalLauncher(inner)) return inner;
+  inner.services.sampler = sampler;
+  inner.services.oomKillCount = oomKillCount;
+  return inner;
 }
 
 /** An executor's members other than `start`, for wrappers (every optional one that exists). */

@@ -1,5 +1,9 @@
+import * as os from 'node:os';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeText, type Analysis } from '../core/analyze';
+
+/** The machine's cores, for the machine-aware checks (`more-cpus-than-cores`); read once. */
+const availableCores = os.availableParallelism();
 
 /** One analysis of one document version. */
 export interface DocAnalysis {
@@ -23,7 +27,7 @@ export function analyze(uri: string, version: number, text: string, log: (m: str
   const t0 = performance.now();
   let analysis: Analysis;
   try {
-    analysis = analyzeText(text);
+    analysis = analyzeText(text, { availableCores });
   } catch (e) {
     log(`analysis of ${uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     analysis = analyzeText('');

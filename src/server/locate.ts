@@ -2,6 +2,7 @@ import type { ActionModel, ResourceDecl, ResourceUse, StringRef } from '../core/
 import type { LockDecl, LockUse } from '../core/locks';
 import type { Graph } from '../core/model';
 import { dependents } from '../core/graph';
+import { selectorBase } from '../core/matrix';
 import { spanContains } from '../core/text';
 
 /** What the cursor is on, in terms of the graph model. */
@@ -67,7 +68,8 @@ export function locate(graph: Graph, offset: number): Target | undefined {
     if (spanContains(action.keySpan, offset)) return { kind: 'action-key', action };
     for (const ref of action.dependsOn) {
       if (spanContains(ref.span, offset)) {
-        return { kind: 'dependency', owner: action, ref, target: graph.byId.get(ref.value) };
+        // SPEC §10: a selector `test[python=3.11]` refers to the matrix action `test`.
+        return { kind: 'dependency', owner: action, ref, target: graph.byId.get(ref.value) ?? (ref.value.includes('[') ? graph.byId.get(selectorBase(ref.value)) : undefined) };
       }
     }
     for (const use of action.resources) {
@@ -104,11 +106,11 @@ export function actionIdAt(graph: Graph, offset: number): string | undefined {
   return undefined;
 }
 
-/** Every `dependsOn` string naming `id`, in file order. */
+/** Every `dependsOn` string naming `id` (or a selector of its expansions, `id[axis=value]`), in file order. */
 export function referencesTo(graph: Graph, id: string): { owner: ActionModel; ref: StringRef }[] {
   const out: { owner: ActionModel; ref: StringRef }[] = [];
   for (const a of graph.actions) {
-    for (const ref of a.dependsOn) if (ref.value === id) out.push({ owner: a, ref });
+    for (const ref of a.dependsOn) if (ref.value === id || (ref.value.includes('[') && selectorBase(ref.value) === id)) out.push({ owner: a, ref });
   }
   return out;
 }

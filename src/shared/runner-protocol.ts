@@ -160,7 +160,9 @@ export function parseParentMessage(x: unknown): Parsed<ParentToWorker> {
   }
 }
 
-const eventTypes = new Set(['run-started', 'action-ready', 'action-queued', 'action-started', 'service-ready', 'action-output', 'action-finished', 'run-paused', 'run-resumed', 'run-finished']);
+const eventTypes = new Set(['run-started', 'action-ready', 'action-queued', 'action-started', 'service-ready', 'action-output', 'action-finished', 'run-paused', 'run-resumed', 'run-finished', 'hook-finished']);
+/** Events that concern no action (hook-finished's `action` is optional). */
+const runLevel = new Set(['run-started', 'run-finished', 'run-paused', 'run-resumed', 'hook-finished']);
 const results = new Set(['succeeded', 'failed', 'canceled']);
 
 /** Validates a message received by the extension (shape-level: type tags and field types). */
@@ -172,7 +174,7 @@ export function parseWorkerMessage(x: unknown): Parsed<WorkerToParent> {
       if (!isObject(e) || typeof e['type'] !== 'string' || !eventTypes.has(e['type']) || typeof e['time'] !== 'number') {
         return { ok: false, error: 'event: not a run event' };
       }
-      if (e['type'] !== 'run-started' && e['type'] !== 'run-finished' && e['type'] !== 'run-paused' && e['type'] !== 'run-resumed' && typeof e['action'] !== 'string') {
+      if (!runLevel.has(e['type']) && typeof e['action'] !== 'string') {
         return { ok: false, error: 'event: missing action' };
       }
       return { ok: true, value: { type: 'event', event: e as unknown as RunEvent } };

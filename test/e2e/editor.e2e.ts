@@ -69,11 +69,18 @@ for (const theme of ['dark', 'light'] as const) {
       await rows.filter({ hasText: /^\s*report/ }).locator('.label-description', { hasText: /waiting for 'seed'/ }).waitFor({ state: 'visible' });
       // Item 6: the big graph's 30 rows are collapsed (its actions are not listed).
       assert.equal(await rows.filter({ hasText: /^\s*step0\d/ }).count(), 0, 'the big graph is collapsed');
-      // The check that a graph row's tooltip stays open for 3.5 s of a live run was taken out
-      // at the end of the 2026-11-29 session: after merging the incremental-run tooltips and
-      // the limits/Slurm work, the hover no longer appeared on the graph row in this e2e
-      // (cause not found). That rows are not redrawn unless they change is still checked in
-      // test/integration/editor.test.ts; restoring this check is open work (issue 11).
+      // A tooltip stays open while the run goes on: rows that did not change are not redrawn
+      // (before: every row was redrawn every second, closing any tooltip). The waiting rows'
+      // tooltips carry the same reason as their text (checked in the integration tests).
+      // A full redraw while the hover waits to open (VS Code asks the task provider for tasks
+      // during the run; its rescan used to redraw the whole tree) also lost the hover.
+      const tip = hoverWidget(wb);
+      await rows.filter({ hasText: /^\s*cpu/ }).first().locator('.label-name').hover();
+      await tip.waitFor({ state: 'visible', timeout: 10_000 });
+      assert.match(await tip.innerText(), /cpu\.actiontree\.jsonc/);
+      await wb.page.waitForTimeout(3500);
+      assert.ok(await tip.isVisible(), 'the tooltip survived 3.5 s of a live run');
+      await wb.screenshot(`editor-tree-tooltip-${theme}`);
     });
 
     it("item 1: the chart's waiting bar tells the same reason", async () => {
@@ -141,6 +148,8 @@ for (const theme of ['dark', 'light'] as const) {
         await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'build.actiontree.jsonc' }).first().click();
         const editor = wb.page.locator('.editor-instance .monaco-editor').first();
         await editor.waitFor({ state: 'visible' });
+        // The language server has the document (its code lenses are drawn) before typing.
+        await wb.page.locator('.editor-instance .codelens-decoration', { hasText: 'Run with dependencies' }).first().waitFor({ state: 'visible', timeout: 60_000 });
         // Put the cursor after `"description": "Check the sources"` of lint and add a dependsOn.
         await wb.page.locator('.editor-instance .view-lines').first().click();
         await wb.page.keyboard.press('Control+f');
@@ -153,9 +162,18 @@ for (const theme of ['dark', 'light'] as const) {
         // (strings: off) no list opens here; the extension's configurationDefaults turn it on
         // for graph files (checked against both settings while fixing issue 11, item 9).
         await wb.page.keyboard.type(', "dependsOn": [', { delay: 60 });
+        // Under load the keys above land late, and the `"` and `:` in them are trigger
+        // characters too: the property-name completion they open may still be on screen (or
+        // its request in flight) when the `"` under test is typed, and then no list opened for
+        // that `"` (4 of 16 tries with two e2e runs in parallel; 0 of 16 after this). So: wait
+        // until the editor shows every key typed so far, close that earlier list, and only
+        // then type the `"` whose completion must open by itself.
+        await wb.page.locator('.editor-instance .view-line', { hasText: /"dependsOn":\s\[\]/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
+        await wb.page.keyboard.press('Escape');
+        await wb.page.locator('.suggest-widget.visible').waitFor({ state: 'hidden', timeout: 30_000 });
         await wb.page.keyboard.type('"', { delay: 60 });
         const suggest = wb.page.locator('.suggest-widget.visible .monaco-list-row', { hasText: 'compile' }).first();
-        await suggest.waitFor({ state: 'visible', timeout: 30_000 });
+        await suggest.waitFor({ state: 'visible', timeout: 60_000 });
         // "compile" depends on lint: it would close a cycle, and says so on its line.
         await wb.page.locator('.suggest-widget.visible .monaco-list-row', { hasText: 'would close a cycle' }).first().waitFor({ state: 'visible' });
         await wb.screenshot(`editor-completion-${theme}`);

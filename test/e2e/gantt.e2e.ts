@@ -129,7 +129,9 @@ for (const theme of ['dark', 'light'] as const) {
       // The example's editor is active: Run Graph runs it without asking.
       await wb.runCommand('ActionTree: Show Gantt Chart');
       const chart = await wb.webviewFrame();
-      await waitFinished(chart, 7);
+      // 8 rows: test:unit is a matrix of 2 (SPEC §10), drawn as a group; db:server is a service.
+      await waitFinished(chart, 8);
+      assert.equal(await chart.locator('g.matrix-group[data-group="test:unit"]').count(), 1);
       assert.equal(await chart.locator('.label.crit').count() >= 3, true, 'a critical path of at least 3 actions');
       await wb.screenshot(`gantt-example-${theme}`);
     });

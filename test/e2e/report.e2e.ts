@@ -47,7 +47,7 @@ describe('run exports in a browser (actiontree report / trace)', function () {
         s.page.on('pageerror', (e) => errors.push(e.message));
         await s.page.goto(`file://${path.join(dir, 'report.html')}`);
         await s.page.locator('svg.gantt').waitFor({ state: 'visible' });
-        assert.equal(await s.page.locator('table.actions tr').count(), 12, 'a header and 11 actions');
+        assert.equal(await s.page.locator('table.actions tr').count(), 13, 'a header and 12 actions (test:unit is a matrix of 2)');
         assert.match(await s.page.locator('h1').innerText(), /succeeded/);
         // The flaky action needed two attempts; the table says so.
         const flaky = s.page.locator('table.actions tr', { hasText: 'test:integration' });
@@ -67,7 +67,7 @@ describe('run exports in a browser (actiontree report / trace)', function () {
   it('the trace of the real run is valid trace-event JSON: one slice per attempt, tracks never overlap, at most cpus tracks', () => {
     const doc = JSON.parse(fs.readFileSync(path.join(dir, 'trace.json'), 'utf8')) as { traceEvents: { ph: string; ts: number; dur?: number; pid: number; tid: number; name: string }[] };
     const x = doc.traceEvents.filter((e) => e.ph === 'X');
-    assert.equal(x.length, 12, '11 actions, one of them with two attempts');
+    assert.equal(x.length, 13, '12 actions (test:unit is a matrix of 2), one of them with two attempts');
     const tracks = new Map<number, typeof x>();
     for (const e of x) tracks.set(e.tid, [...(tracks.get(e.tid) ?? []), e]);
     assert.ok(tracks.size <= 3, `at most 3 tracks (cpus: 3), got ${tracks.size}`);

@@ -29,3 +29,39 @@ describe('running in an untrusted workspace', () => {
     assert.equal(fs.existsSync(path.join(root.fsPath, '.actiontree')), false, 'no run folder written');
   });
 });
+
+// SPEC §10: hooks are commands from the graph file too: none runs in Restricted Mode.
+describe('hooks in an untrusted workspace', () => {
+  it('a graph with hooks: every run command is refused and no hook runs', async () => {
+    assert.equal(vscode.workspace.isTrusted, false);
+    const root = vscode.workspace.workspaceFolders![0]!.uri;
+    const file = path.join(root.fsPath, 'hooks.actiontree.jsonc');
+    const marker = (name: string): string => path.join(root.fsPath, `hook-ran-${name}`);
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        version: 1,
+        hooks: { onRunStarted: `touch '${marker('started')}'`, onActionFinished: `touch '${marker('action')}'`, onRunFinished: `touch '${marker('finished')}'` },
+        actions: { a: { command: 'true' } },
+      }),
+    );
+    try {
+      const uri = vscode.Uri.file(file);
+      for (const [cmd, args] of [
+        ['actiontree.runGraph', [uri]],
+        ['actiontree.runGraphForce', [uri]],
+        ['actiontree.runAction', [uri.toString(), 'a']],
+        ['actiontree.runActionOnly', [uri.toString(), 'a']],
+        ['actiontree.rerunFailed', [uri]],
+      ] as const) {
+        const r = (await vscode.commands.executeCommand(cmd, ...args)) as { ok: boolean; reason: string };
+        assert.equal(r.ok, false, cmd);
+        assert.equal(r.reason, 'untrusted', cmd);
+      }
+      for (const m of ['started', 'action', 'finished']) assert.equal(fs.existsSync(marker(m)), false, `hook ${m} did not run`);
+      assert.equal(fs.existsSync(path.join(root.fsPath, '.actiontree')), false, 'no run folder written');
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+});

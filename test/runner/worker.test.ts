@@ -98,6 +98,22 @@ describe('runner worker over IPC (dist/runner.js bundle)', function () {
     assert.ok(fs.existsSync(path.join(last.type === 'done' ? last.runDir! : '', 'report.json')));
   });
 
+  it('hooks (SPEC §10): hook-finished events reach the extension (the protocol accepts them), then done; a failing hook does not change the result', async () => {
+    const dir = tmpDir();
+    const file = writeGraph(dir, { version: 1, hooks: { onActionFinished: 'exit 5', onRunFinished: 'true' }, actions: { a: { command: 'true' } } });
+    const s = await startWorker();
+    s.send({ type: 'start', graphFile: file });
+    const { code, messages } = await s.done;
+    assert.equal(code, 0);
+    const last = messages[messages.length - 1]!;
+    assert.ok(last.type === 'done' && last.result === 'succeeded');
+    const hooks = events(messages).filter((e): e is Extract<RunEvent, { type: 'hook-finished' }> => e.type === 'hook-finished');
+    assert.deepEqual(hooks.map((h) => [h.hook, h.action ?? null, h.error]), [
+      ['onActionFinished', 'a', 'exit code 5'],
+      ['onRunFinished', null, null],
+    ]);
+  });
+
   it('start with only: runs the named actions without their dependencies; a non-boolean only is rejected', async () => {
     const dir = tmpDir();
     const file = writeGraph(dir, { version: 1, actions: { a: { command: 'echo A' }, b: { command: 'echo B', dependsOn: ['a'] } } });

@@ -7,7 +7,7 @@
  * re-render. Text is only ever set with textContent / setAttribute.
  */
 import type { El } from '../../src/core/gantt/element';
-import { buildGanttModel, type GanttInput, type GanttModel } from '../../src/core/gantt/model';
+import { buildGanttModel, matrixBase, type GanttInput, type GanttModel } from '../../src/core/gantt/model';
 import { tooltipLines } from '../../src/core/gantt/render';
 import { dependencyClosure, layoutGraph, neighborhood, type GraphLayout } from '../../src/core/graphview/layout';
 import { renderGraph } from '../../src/core/graphview/render';
@@ -72,9 +72,18 @@ function post(m: GraphWebviewMessage): void {
   vscode.postMessage(m);
 }
 
+/** SPEC §10: a matrix action's node shows the most telling state of its expansions. */
+const TELLING = ['failed', 'running', 'ready', 'pending', 'canceled', 'succeeded', 'skipped'];
+
 function statesOf(): Map<string, string> {
   const m = new Map<string, string>();
-  for (const a of chart?.actions ?? []) m.set(a.id, a.state);
+  for (const a of chart?.actions ?? []) {
+    m.set(a.id, a.state);
+    const base = matrixBase(a.id);
+    if (base === undefined) continue;
+    const cur = m.get(base);
+    if (cur === undefined || TELLING.indexOf(a.state) < TELLING.indexOf(cur)) m.set(base, a.state);
+  }
   return m;
 }
 

@@ -16,6 +16,8 @@ export const EXPORT_CSS = `
 .gantt text { fill: var(--fg); }
 .gantt .bg, .gantt .axis-bg { fill: var(--bg); }
 .gantt .row-alt { fill: var(--alt); }
+.gantt .group-band { fill: #6a5acd; opacity: .07; pointer-events: none; }
+.gantt .group-bracket { fill: none; stroke: #6a5acd; stroke-width: 2; }
 .gantt .row-selected { fill: var(--alt); stroke: var(--crit); }
 .gantt .grid, .gantt .tick, .gantt .axis-line, .gantt .label-sep { stroke: var(--grid); stroke-width: 1; }
 .gantt .tick-rel, .gantt .axis-title, .gantt .title { font-weight: 600; }

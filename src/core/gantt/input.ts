@@ -4,6 +4,7 @@
  */
 import type { ActionState, RunEvent } from '../run/events';
 import { initialRunState, reduceRun, type RunState } from '../run/state';
+import { expandGraph } from '../matrix';
 import type { Graph } from '../model';
 import type { GanttAction, GanttInput } from './model';
 import { formatDuration } from '../duration';
@@ -20,6 +21,7 @@ export interface ActionInfo {
 export type GraphInfo = ReadonlyMap<string, ActionInfo>;
 
 export function graphInfo(graph: Graph): GraphInfo {
+  graph = expandGraph(graph); // SPEC §10: runs record expanded ids
   const m = new Map<string, ActionInfo>();
   for (const a of graph.actions) {
     const deps = (a as { deps?: readonly string[] }).deps ?? a.dependsOn.map((d) => d.value);

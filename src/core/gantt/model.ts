@@ -104,6 +104,66 @@ export interface GanttModel {
   readonly counts: Readonly<Record<ActionState, number>>;
   /** Counts that add up (never-run actions are "not run"): the header and summaries use these. */
   readonly tally: ActionCounts;
+  /** SPEC §10: the expansions of each matrix action, as consecutive rows (a band in the chart). */
+  readonly groups: readonly GanttGroup[];
+}
+
+/** Rows `first..last` (inclusive) are the expansions of matrix action `label`. */
+export interface GanttGroup {
+  readonly label: string;
+  readonly first: number;
+  readonly last: number;
+}
+
+/** The matrix action an expansion id (`test[python=3.11]`) comes from; undefined for a plain id. */
+export function matrixBase(id: string): string | undefined {
+  const i = id.indexOf('[');
+  return i > 0 && id.endsWith(']') ? id.slice(0, i) : undefined;
+}
+
+/**
+ * Row order with each matrix action's expansions brought together, right after the first one
+ * (stable otherwise). Topological order is kept: expansions share their dependencies, which
+ * all come before the first expansion.
+ */
+export function groupExpansions(actions: readonly GanttAction[]): GanttAction[] {
+  const byBase = new Map<string, GanttAction[]>();
+  let any = false;
+  for (const a of actions) {
+    const b = matrixBase(a.id);
+    if (b === undefined) continue;
+    any = true;
+    let l = byBase.get(b);
+    if (!l) byBase.set(b, (l = []));
+    l.push(a);
+  }
+  if (!any) return actions as GanttAction[];
+  const out: GanttAction[] = [];
+  for (const a of actions) {
+    const b = matrixBase(a.id);
+    if (b === undefined) out.push(a);
+    else {
+      const l = byBase.get(b);
+      if (l === undefined) continue; // already placed with its first sibling
+      out.push(...l);
+      byBase.delete(b);
+    }
+  }
+  return out;
+}
+
+function groupsOf(actions: readonly GanttAction[]): GanttGroup[] {
+  const out: GanttGroup[] = [];
+  for (let i = 0; i < actions.length; ) {
+    const b = matrixBase(actions[i]!.id);
+    let j = i + 1;
+    if (b !== undefined) {
+      while (j < actions.length && matrixBase(actions[j]!.id) === b) j++;
+      out.push({ label: b, first: i, last: j - 1 });
+    }
+    i = j;
+  }
+  return out;
 }
 
 const FINAL: ReadonlySet<ActionState> = new Set(['succeeded', 'failed', 'canceled', 'skipped']);
@@ -117,6 +177,8 @@ export function isFinal(s: ActionState): boolean {
  * run has finished). Deterministic: the same input and `now` give the same model.
  */
 export function buildGanttModel(input: GanttInput, now: number): GanttModel {
+  const grouped = groupExpansions(input.actions);
+  if (grouped !== input.actions) input = { ...input, actions: grouped };
   const live = input.finishedAt === null;
   const nowT = live ? Math.max(now, input.startedAt) : null;
   const byId = new Map<string, number>();
@@ -254,7 +316,7 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
   }
   if (t1 <= t0) t1 = t0 + 1000;
   const tally = countActions(input.actions.map((a) => ({ state: a.state, ran: a.attempts.length > 0 })));
-  return { input, rows, byId, t0, t1, now: nowT, criticalPath: path, counts, tally };
+  return { input, rows, byId, t0, t1, now: nowT, criticalPath: path, counts, tally, groups: groupsOf(input.actions) };
 }
 
 /** Row indexes in an order where dependencies come first (input order breaks ties; cycles fall back to input order). */

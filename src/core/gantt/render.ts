@@ -191,6 +191,21 @@ export function renderGantt(model: GanttModel, view: GanttView, opts: RenderOpti
     }
   }
 
+  // SPEC §10: a matrix action's expansions: a band across the chart and a bracket by the labels.
+  const groups: El[] = [];
+  for (const gr of model.groups) {
+    if (gr.last < first || gr.first >= last) continue;
+    const y1 = rowY(gr.first);
+    const y2 = rowY(gr.last + 1);
+    const n = gr.last - gr.first + 1;
+    groups.push(
+      el('g', { class: 'matrix-group', 'data-group': gr.label }, [
+        el('rect', { class: 'group-band', x: 0, y: y1, width: W, height: y2 - y1 }),
+        el('path', { class: 'group-bracket', d: `M6,${r(y1 + 2)} H3 V${r(y2 - 2)} H6` }, [el('title', {}, [`matrix ${gr.label}: ${n} expansion${n === 1 ? '' : 's'}`])]),
+      ]),
+    );
+  }
+
   // Axis: relative time on top, wall clock below; grid lines through the plot.
   const step = tickStep(view.msPerPx);
   const tks = ticks(model.input.startedAt, view.start, tEnd, step);
@@ -234,6 +249,7 @@ export function renderGantt(model: GanttModel, view: GanttView, opts: RenderOpti
     defs,
     ...background,
     el('g', { class: 'stripes' }, stripes),
+    el('g', { class: 'groups' }, groups),
     el('g', { class: 'plot', 'clip-path': 'url(#gantt-clip-plot)' }, [
       el('g', { class: 'paused-time' }, paused),
       el('g', { class: 'grid-lines' }, grid),

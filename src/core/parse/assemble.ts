@@ -6,7 +6,9 @@
  */
 import type { ParseError } from 'jsonc-parser';
 import type { Diagnostic } from '../diagnostics';
+import { parseHooks } from '../hooks';
 import { checkActionLimits, parseTopLimits } from '../limits';
+import { checkMatrixRefs } from '../matrixParse';
 import { mergeLockUses, parseLockDecls, type LockDecl } from '../locks';
 import type { ActionLimits, ActionModel, Graph, ResourceDecl, ResourceUse, StringRef } from '../model';
 import { parseSlurmSettings, type ExecutorSettings } from '../slurm-settings';
@@ -184,6 +186,7 @@ export function parseGraph(text: string): ParseResult {
 
   // actions (actions without own env/resources share one object: the model is read-only)
   const defaultEnv: Readonly<Record<string, string>> = Object.freeze({ ...defaults.env });
+  const hasMatrixRefs = text.includes('${matrix.');
   const actions: MutableAction[] = [];
   const byId = new Map<string, ActionModel>();
   const pact = top.get('actions');
@@ -267,6 +270,8 @@ export function parseGraph(text: string): ParseResult {
         if (inputs !== undefined) a.inputs = inputs;
         const outputs = mergeLists(defaults.outputs, f.outputs);
         if (outputs !== undefined) a.outputs = outputs;
+        if (f.matrix !== undefined) a.matrix = f.matrix;
+        if (hasMatrixRefs && value?.type === 'object') checkMatrixRefs(value, f.matrix, f.matrixWritten === true, sink, where, id);
         if (defaults.envInputs !== undefined || f.envInputs !== undefined) a.envInputs = [...(defaults.envInputs ?? []), ...(f.envInputs ?? [])];
         if (f.provides !== undefined) a.provides = f.provides;
         if (f.requires !== undefined) a.requires = f.requires;
@@ -298,6 +303,8 @@ export function parseGraph(text: string): ParseResult {
   let executor: ExecutorSettings | undefined;
   const pex = top.get('executor');
   if (pex?.value) executor = parseSlurmSettings(pex.value, sink, `'executor'`, true);
+  // SPEC §10 hooks (hooks.ts)
+  const hooks = parseHooks(top, defaultEnv, sink);
   for (const l of lockDecls ?? []) {
     if (!usedLocks.has(l.name)) sink.add('unused-lock', 'hint', `lock ${q(l.name)} is declared but no action takes it`, l.span, [], { lock: l.name });
   }
@@ -312,6 +319,7 @@ export function parseGraph(text: string): ParseResult {
     limits,
     ...(executor !== undefined ? { executor } : {}),
     ...(lockDecls !== undefined ? { locks: lockDecls } : {}),
+    ...(hooks !== undefined ? { hooks } : {}),
   };
   return { tree: root, graph, actions, diagnostics: sink.list, usedResources };
 }

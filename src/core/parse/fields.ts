@@ -12,7 +12,8 @@ import { unmatchableReason } from '../incremental/globs';
 import { parseArtifactList } from '../artifacts';
 import { parseActionLimitField, type ActionLimitFields } from '../limits';
 import { parseLockUses, type LockDecl, type LockUse } from '../locks';
-import type { Command, ResourceDecl, ResourceUse, StringRef } from '../model';
+import type { Command, MatrixModel, ResourceDecl, ResourceUse, StringRef } from '../model';
+import { parseMatrix } from '../matrixParse';
 import { parseProblemMatchers } from '../problemMatcherParse';
 import type { ProblemMatcher } from '../problemMatchers';
 import { parseService, type ServiceSpec } from '../service';
@@ -48,6 +49,9 @@ export interface Fields {
   limits?: ActionLimitFields;
   /** SPEC §10 (service.ts). */
   service?: ServiceSpec;
+  /** SPEC §10 (matrixParse.ts); matrixWritten: the key is there, even with a broken value. */
+  matrix?: MatrixModel;
+  matrixWritten?: boolean;
   /** SPEC §10 (artifacts.ts, locks.ts). */
   provides?: StringRef[];
   requires?: StringRef[];
@@ -77,6 +81,8 @@ export function newFields(): Fields {
     envInputs: undefined,
     limits: undefined,
     service: undefined,
+    matrix: undefined,
+    matrixWritten: undefined,
     provides: undefined,
     requires: undefined,
     locks: undefined,
@@ -349,6 +355,16 @@ export const FIELD_PARSERS: { readonly [K in ActionKey]: FieldParser } = {
   locks(v, f, { sink, where, isDefaults, ownerName, locks, usedLocks }) {
     const uses = parseLockUses(v, sink, where, locks, usedLocks, isDefaults ? undefined : ownerName);
     if (uses !== undefined) f.locks = uses;
+  },
+
+  // SPEC §10 (matrixParse.ts)
+  matrix(v, f, { sink, where, isDefaults, ownerName }, key) {
+    if (isDefaults) {
+      sink.error(`'matrix' cannot be set in defaults`, spanOf(key));
+      return;
+    }
+    f.matrixWritten = true;
+    f.matrix = parseMatrix(v, key, sink, where, ownerName);
   },
 };
 

@@ -25,6 +25,9 @@ export const TOP_LEVEL_KEYS = [
   'executor',
   // SPEC §10 (locks.ts)
   'locks',
+  // SPEC §10 (hooks.ts)
+  'hooks',
+  'hookTimeout',
 ] as const;
 export const ACTION_KEYS = [
   'command',
@@ -55,8 +58,10 @@ export const ACTION_KEYS = [
   'provides',
   'requires',
   'locks',
+  // SPEC §10 (matrixParse.ts)
+  'matrix',
 ] as const;
-export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn' && k !== 'service' && k !== 'provides' && k !== 'requires');
+export const DEFAULTS_KEYS = ACTION_KEYS.filter((k) => k !== 'command' && k !== 'dependsOn' && k !== 'matrix' && k !== 'service' && k !== 'provides' && k !== 'requires');
 
 export type TopLevelKey = (typeof TOP_LEVEL_KEYS)[number];
 export type ActionKey = (typeof ACTION_KEYS)[number];

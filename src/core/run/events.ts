@@ -120,6 +120,31 @@ export interface RunFinishedEvent {
   readonly result: RunResult;
 }
 
+/** SPEC §10 hooks (docs/records.md "Hooks"): which moment a hook command belongs to. */
+export type HookName = 'onRunStarted' | 'onActionFinished' | 'onRunFinished';
+
+/**
+ * SPEC §10: a hook command ended (or was never started: `exitCode` null and `error` says why).
+ * Not part of any action's state; the reducer ignores it. onRunFinished's comes after
+ * `run-finished` (the report is written before that hook runs).
+ */
+export interface HookFinishedEvent {
+  readonly type: 'hook-finished';
+  readonly time: number;
+  readonly hook: HookName;
+  /** The action an onActionFinished hook was about; absent for run hooks. */
+  readonly action?: string;
+  /** When the hook's process started; null when it never started. */
+  readonly startedAt: number | null;
+  readonly durationMs: number;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** null when it exited 0; else why it failed ("exit code 3", "timed out after 30s", "spawn failed: …"). */
+  readonly error: string | null;
+  /** Its output, relative to the run folder (`logs/hooks/…`); null when it wrote nothing. */
+  readonly log: string | null;
+}
+
 export type RunEvent =
   | RunStartedEvent
   | ActionReadyEvent
@@ -130,4 +155,5 @@ export type RunEvent =
   | ActionFinishedEvent
   | RunPausedEvent
   | RunResumedEvent
-  | RunFinishedEvent;
+  | RunFinishedEvent
+  | HookFinishedEvent;

@@ -1,5 +1,6 @@
 import { criticalPath, selectionClosure } from '../graph';
 import type { RetryKind } from '../limits';
+import { expandGraph, resolveRequested } from '../matrix';
 import type { LockMode } from '../locks';
 import type { ActionModel, Command, Graph } from '../model';
 import type { ServiceSpec } from '../service';
@@ -45,7 +46,7 @@ export interface Job {
   readonly id: string;
   /** The action of the graph file this job comes from. */
   readonly actionId: string;
-  /** 0-based file order of the source action (the last tie-break among ready jobs). */
+  /** 0-based file order (the last tie-break among ready jobs); a matrix action's expansions are consecutive, in expansion order. */
   readonly index: number;
   /** Resolved command. A missing one (a schema error: never run) is an empty argv ('empty command'). */
   readonly command: Command;
@@ -92,7 +93,7 @@ export interface ResourceCapacity {
 export interface RunPlan {
   /** Selected ids in file order (the named actions plus their dependencies — or only them —, or all). */
   readonly selection: string[];
-  /** Requested names that are not actions of the graph. */
+  /** Requested names (action ids, expansion ids, selectors) that select no action of the graph. */
   readonly unknown: string[];
   /** Remaining critical path per selected action, in estimate units (ms when estimates exist). */
   readonly remaining: Map<string, number>;
@@ -145,8 +146,10 @@ export function planRun(
   only = false,
   paths: PlanPaths = {},
 ): RunPlan {
-  const unknown = requested.filter((id) => !graph.byId.has(id));
-  const chosen = requested.length === 0 ? null : only ? new Set(requested) : selectionClosure(graph, requested);
+  // SPEC §10: matrix actions become one action per combination; names may be selectors.
+  graph = expandGraph(graph);
+  const { ids: requestedIds, unknown } = resolveRequested(graph, requested);
+  const chosen = requested.length === 0 ? null : only ? new Set(requestedIds) : selectionClosure(graph, requestedIds);
   const actions = graph.actions.filter((a) => chosen === null || chosen.has(a.id));
   const selection = actions.map((a) => a.id);
   const known = selection.map((id) => estimates.get(id)).filter((x): x is number => x !== undefined && Number.isFinite(x) && x >= 0);
@@ -179,7 +182,7 @@ export function planRun(
 export function jobOf(a: ActionModel, cwd: string, remaining = 1): Job {
   return {
     id: a.id,
-    actionId: a.id,
+    actionId: a.expansionOf?.action ?? a.id,
     index: a.index,
     command: a.command ?? { kind: 'argv', argv: [] },
     cwd,

@@ -341,6 +341,8 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
         },
         state.actions,
       );
+    case 'hook-finished':
+      return state; // SPEC §10: hooks are records of the run, not action state
     default: {
       const never: never = event;
       return never;

@@ -42,7 +42,9 @@ export type WaitReason =
   /** Ready, but every CPU slot is taken. */
   | { readonly kind: 'cpu'; readonly inUse: number; readonly capacity: number; readonly holders: readonly string[] }
   /** Ready and it would fit: it is queued behind actions ranked higher (or about to start). */
-  | { readonly kind: 'queued' };
+  | { readonly kind: 'queued' }
+  /** Ready and it would fit, but the run is paused (SPEC §8): nothing new starts until it resumes. */
+  | { readonly kind: 'paused' };
 
 const FINAL = new Set(['succeeded', 'failed', 'canceled', 'skipped']);
 
@@ -114,7 +116,7 @@ export function waitReason(state: RunState, id: string, needsOf: (id: string) =>
   if (!fits(inUse, cpus, capacity.cpus)) return { kind: 'cpu', inUse, capacity: capacity.cpus, holders };
   const b = behind[0];
   if (b !== undefined) return { kind: 'lock', lock: b.lock, mode: 'shared', held: null, holders: [], behind: b.ids };
-  return { kind: 'queued' };
+  return state.paused === true ? { kind: 'paused' } : { kind: 'queued' };
 }
 
 /** The start rule of SPEC §3 for one slot. */
@@ -159,6 +161,8 @@ export function formatWaitReason(r: WaitReason): string {
       return `waiting for a CPU slot (${r.inUse} of ${r.capacity} in use)`;
     case 'queued':
       return 'queued: about to start';
+    case 'paused':
+      return 'paused: starts after Resume Run';
     default: {
       const never: never = r;
       return never;

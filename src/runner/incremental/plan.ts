@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { Diagnostic } from '../../core/diagnostics';
 import { selectionClosure, topologicalOrder } from '../../core/graph';
+import { expandGraph, resolveRequested } from '../../core/matrix';
 import type { Graph } from '../../core/model';
 import type { LineIndex } from '../../core/text';
 import { loadGraph } from '../run';
@@ -40,8 +41,9 @@ export type PlanOutcome =
 
 /** Decisions for a graph already parsed (the language server has one). */
 export function planGraph(graphFile: string, graph: Graph, opts: PlanOptions = {}): { decisions: PlanDecision[]; warnings: string[] } {
-  const requested = opts.actions ?? [];
-  const chosen = requested.length === 0 ? null : opts.only === true ? new Set(requested) : selectionClosure(graph, requested);
+  graph = expandGraph(graph); // SPEC §10 (the language server passes the graph as written)
+  const requested = resolveRequested(graph, opts.actions ?? []).ids;
+  const chosen = (opts.actions ?? []).length === 0 ? null : opts.only === true ? new Set(requested) : selectionClosure(graph, requested);
   const selection = graph.actions.filter((a) => chosen === null || chosen.has(a.id)).map((a) => a.id);
   const session = IncrementalSession.forPlan({
     graphFile: path.resolve(graphFile),
@@ -60,7 +62,7 @@ export function planDecisions(graphFile: string, opts: PlanOptions = {}): PlanOu
   const abs = path.resolve(graphFile);
   const loaded = loadGraph(abs);
   if (loaded.kind !== 'graph') return loaded;
-  const unknown = (opts.actions ?? []).filter((id) => !loaded.graph.byId.has(id));
+  const unknown = resolveRequested(loaded.graph, opts.actions ?? []).unknown;
   if (unknown.length > 0) {
     return { kind: 'error', message: `no such action${unknown.length > 1 ? 's' : ''} in ${path.basename(abs)}: ${unknown.map((n) => `'${n}'`).join(', ')}` };
   }

@@ -96,13 +96,23 @@ export function codeActions(da: DocAnalysis, range: Range): CodeAction[] {
     const suggestion = d.data?.suggestion;
     const value = da.text.slice(d.span.offset + 1, d.span.offset + d.span.length - 1);
     // did-you-mean: an unknown dependency or resource, or an unknown property name (schema)
-    if (suggestion !== undefined && (d.code === 'unknown-dependency' || d.code === 'unknown-resource' || d.code === 'schema' || d.code === 'unknown-lock' || d.code === 'unknown-artifact')) {
+    if (suggestion !== undefined && (d.code === 'unknown-dependency' || d.code === 'unknown-resource' || d.code === 'schema' || d.code === 'unknown-lock' || d.code === 'unknown-artifact' || d.code === 'invalid-selector')) {
       fix(`Change to '${suggestion}'`, d, { range: toRange(li, d.span), newText: JSON.stringify(suggestion) }, true);
     }
     const lock = d.code === 'unknown-lock' ? d.data?.lock : undefined;
     if (lock !== undefined) {
       const edit = declareLockEdit(da, lock);
       if (edit !== undefined) fix(`Declare lock '${lock}' in the top-level "locks"`, d, edit, suggestion === undefined);
+    }
+    // SPEC §10: a misspelled axis in `${matrix.x}`, an include/exclude key or a selector.
+    if (suggestion !== undefined && d.code === 'unknown-matrix-axis') {
+      const text = da.text.slice(d.span.offset, d.span.offset + d.span.length);
+      const axis = d.data?.axis;
+      let newText: string | undefined;
+      if (text === `\${matrix.${axis}}`) newText = `\${matrix.${suggestion}}`;
+      else if (text === JSON.stringify(axis)) newText = JSON.stringify(suggestion);
+      else if (text === axis) newText = suggestion;
+      if (newText !== undefined) fix(`Change to '${suggestion}'`, d, { range: toRange(li, d.span), newText }, true);
     }
     if (REMOVABLE.has(d.code)) {
       const edit = removeElementEdit(da, d.span);

@@ -10,6 +10,7 @@ import {
 import type { DocAnalysis } from '../documents';
 import { toRange } from '../convert';
 import { transitiveDependents } from '../locate';
+import { axisValues, escapeValue, expansions, selectorMatches } from '../../core/matrix';
 
 /** Where in the graph the cursor is, for the completions the schema cannot know. */
 type SemanticContext =
@@ -66,6 +67,9 @@ function replaceRange(da: DocAnalysis, offset: number, node: JsonNode | undefine
   return { start: { ...start }, end: { ...end } };
 }
 
+/** At most this many `id[axis=value]` selectors offered per matrix action. */
+export const MAX_SELECTORS_PER_ACTION = 100;
+
 /** At most this many action ids in one completion list. */
 export const MAX_ITEMS = 1000;
 
@@ -120,6 +124,28 @@ export function semanticCompletion(da: DocAnalysis, offset: number): CompletionL
         item.labelDetails = { description: 'would close a cycle' };
       }
       items.push(item);
+      if (a.matrix !== undefined) {
+        // SPEC §10: `test` is every expansion; offer `test[axis=value]` for each value of each axis.
+        item.labelDetails = { ...item.labelDetails, detail: ` (${expansions(a).length} expansions)` };
+        let k = 0;
+        for (const [axis, values] of axisValues(a)) {
+          for (const v of values) {
+            if (k >= MAX_SELECTORS_PER_ACTION) break;
+            const sel = `${a.id}[${axis}=${escapeValue(v)}]`;
+            if (listed.has(sel) || (huge && !sel.toLowerCase().includes(typed))) continue;
+            const selText = JSON.stringify(sel);
+            items.push({
+              label: sel,
+              kind: CompletionItemKind.Reference,
+              detail: `${selectorMatches(graph, sel).length} of ${expansions(a).length} expansions of '${a.id}'${cycle ? ' (would close a cycle)' : ''}`,
+              filterText: selText,
+              sortText: `${cycle ? '1' : '0'}${pad(a.index)}.${pad(k++)}`,
+              textEdit: { range, newText: selText },
+              ...(cycle ? { tags: [CompletionItemTag.Deprecated] } : {}),
+            });
+          }
+        }
+      }
     }
   } else if (ctx.kind === 'artifact') {
     // Names other actions provide, not yet required here; never the action's own (self-artifact).

@@ -2,6 +2,7 @@ import { formatUsage } from '../../core/bytes';
 import { MarkupKind, type Hover } from 'vscode-languageserver/node';
 import { formatMs } from '../../core/run/outcome';
 import type { ServiceSpec } from '../../core/service';
+import { expansions, selectorMatches } from '../../core/matrix';
 import type { ActionModel, Graph, ResourceDecl } from '../../core/model';
 import { artifactRefs } from '../locate';
 import type { DocAnalysis } from '../documents';
@@ -119,6 +120,7 @@ export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, resou
     parts.push(codeBlock(a.command.kind === 'shell' ? a.command.line : a.command.argv.map((x) => JSON.stringify(x)).join(' ')));
   }
   parts.push(a.dependsOn.length === 0 ? 'No dependencies.' : `Depends on: ${a.dependsOn.map((d) => codeSpan(d.value)).join(', ')}`);
+  if (a.matrix !== undefined) parts.push(matrixLine(a));
   parts.push(needsLine(a, resources));
   if (a.service !== undefined) parts.push(serviceLine(a.service));
   parts.push(...artifactLines(a));
@@ -131,7 +133,23 @@ export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, resou
   } else if (a.outputs !== undefined) {
     parts.push(`Always runs (no \`inputs\`) — outputs: ${a.outputs.length === 0 ? 'none' : a.outputs.map((x) => codeSpan(x)).join(', ')}`);
   }
-  if (run !== undefined) {
+  if (run !== undefined && a.matrix !== undefined) {
+    // SPEC §10: the run recorded the expansions; count their states.
+    const counts = new Map<string, number>();
+    let selected = 0;
+    const all = expansions(a);
+    for (const e of all) {
+      const rec = run.actions.get(e.id);
+      if (rec === undefined) continue;
+      selected++;
+      counts.set(rec.state, (counts.get(rec.state) ?? 0) + 1);
+    }
+    parts.push(
+      selected === 0
+        ? `Last run ${codeSpan(run.runId, 100)}: not selected`
+        : `Last run: ${[...counts].map(([st, n]) => `${n} **${mdText(st, 40)}**`).join(', ')} of ${all.length} expansions — run ${codeSpan(run.runId, 100)}`,
+    );
+  } else if (run !== undefined) {
     const rec = run.actions.get(a.id);
     if (rec !== undefined) {
       const dur =
@@ -147,6 +165,31 @@ export function actionMarkdown(a: ActionModel, run: RunRecord | undefined, resou
   }
   if (nextRun !== undefined) parts.push(nextRun);
   return parts.join('\n\n');
+}
+
+/** Expansions listed in a hover: the first ones, then a count. */
+export const HOVER_EXPANSIONS = 10;
+
+/** "Matrix `python` × `os` → 4 expansions: `test[…]`, … and 2 more" (SPEC §10). */
+export function matrixLine(a: ActionModel, selector?: string): string {
+  const m = a.matrix;
+  if (m === undefined) return '';
+  const all = expansions(a);
+  const ids = selector === undefined ? all.map((e) => e.id) : selectorMatches(graphOfOne(a), selector);
+  const axes = m.axes.map((x) => `${codeSpan(x.name, 60)} (${x.values.length})`).join(' × ');
+  const head = selector === undefined ? `Matrix ${axes} → ${plural(all.length, 'expansion')}` : `${codeSpan(selector)} selects ${ids.length} of ${plural(all.length, 'expansion')}`;
+  if (ids.length === 0) return `${head}.`;
+  const shown = ids.slice(0, HOVER_EXPANSIONS).map((id) => codeSpan(id, 200)).join(', ');
+  return `${head}: ${shown}${ids.length > HOVER_EXPANSIONS ? ` … and ${ids.length - HOVER_EXPANSIONS} more` : ''}`;
+}
+
+function plural(n: number, w: string): string {
+  return `${n.toLocaleString('en-US')} ${w}${n === 1 ? '' : 's'}`;
+}
+
+/** A graph holding only `a`, for selectorMatches on one action. */
+function graphOfOne(a: ActionModel): Graph {
+  return { version: 1, name: undefined, cpus: 1, keepGoing: false, resources: [], actions: [a], byId: new Map([[a.id, a]]) };
 }
 
 /**
@@ -173,6 +216,10 @@ export async function semanticHover(
     case 'dependency':
       if (t.target === undefined) {
         return { contents: { kind: MarkupKind.Markdown, value: `Unknown action ${codeSpan(t.ref.value)}` }, range: toRange(li, t.ref.span) };
+      }
+      if (t.ref.value !== t.target.id && t.target.matrix !== undefined) {
+        // A selector: what it selects, then the action.
+        return { contents: { kind: MarkupKind.Markdown, value: `${matrixLine(t.target, t.ref.value)}\n\n${await md(t.target)}` }, range: toRange(li, t.ref.span) };
       }
       return { contents: { kind: MarkupKind.Markdown, value: await md(t.target) }, range: toRange(li, t.ref.span) };
     case 'resource-use': {

@@ -82,6 +82,7 @@ export function prepareRename(da: DocAnalysis, offset: number): { range: Range; 
   if (t?.kind === 'action-key') return { range: toRange(li, innerSpan(t.action.keySpan)), placeholder: t.action.id };
   if (t?.kind === 'dependency') {
     if (t.target === undefined) throw new ResponseError(ErrorCodes.InvalidRequest, `'${t.ref.value}' is not an action of this graph.`);
+    if (t.ref.value !== t.target.id) return { range: toRange(li, { offset: t.ref.span.offset + 1, length: t.target.id.length }), placeholder: t.target.id };
     return { range: toRange(li, innerSpan(t.ref.span)), placeholder: t.ref.value };
   }
   throw new ResponseError(ErrorCodes.InvalidRequest, 'Only action ids can be renamed.');
@@ -101,6 +102,10 @@ export function rename(da: DocAnalysis, offset: number, newName: string): Worksp
   const target = graph.byId.get(id);
   const edits: TextEdit[] = [];
   if (target !== undefined) edits.push({ range: toRange(li, innerSpan(target.keySpan)), newText: newName });
-  for (const { ref } of referencesTo(graph, id)) edits.push({ range: toRange(li, innerSpan(ref.span)), newText: newName });
+  for (const { ref } of referencesTo(graph, id)) {
+    // A selector `id[axis=value]`: only its action id changes (ids never need escapes in JSON).
+    const span = ref.value === id ? innerSpan(ref.span) : { offset: ref.span.offset + 1, length: id.length };
+    edits.push({ range: toRange(li, span), newText: newName });
+  }
   return { changes: { [da.uri]: edits } };
 }

@@ -95,6 +95,20 @@ describe('CLI (the real bundle in a child process)', function () {
     assert.equal(both.stderr, '3 errors in 2 files\n');
   });
 
+  it('validate and run: more cores pinned than this machine has (cpuAffinity) is a warning with its position; the run says it too', () => {
+    mkdirSync(at('cores'));
+    writeFileSync(
+      at('cores', 'pin.actiontree.jsonc'),
+      '{\n  "version": 1, "cpuAffinity": true,\n  "actions": { "wide": { "command": "true", "cpus": 100000 } }\n}\n',
+    );
+    const v = runCli(cli, ['validate'], at('cores'));
+    assert.equal(v.code, 0, 'a warning: the graph still runs');
+    assert.match(v.stdout, /^pin\.actiontree\.jsonc:3:53: warning more-cpus-than-cores: action 'wide' needs 100000 CPU slots pinned to distinct cores \('cpuAffinity'\), but this machine has \d+ cores?: it is pinned to all \d+, shared with other actions\n/);
+    const r = runCli(cli, ['run'], at('cores'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /warning: cpuAffinity: action 'wide' needs 100000 CPU slots but this machine has \d+ cores?: it is pinned to all \d+, shared\n/);
+  });
+
   it('validate: FILE defaults to the only graph file in the folder', () => {
     const r = runCli(cli, ['validate'], at('one'));
     assert.equal(r.code, 0);

@@ -82,6 +82,26 @@ describe('limits (SPEC §8): parsing and diagnostics', () => {
     has(/^schema error '"0s"': action 'b': 'retryDelay': a duration must be positive/);
   });
 
+  it('bad input in defaults and the graph capacity (issue 10 list): each a diagnostic on its value', () => {
+    assert.deepEqual(diags(`{ "version": 1, "memory": "100K", "actions": { "a": { "command": "x" } } }`), [
+      `schema error '"100K"': 'memory' capacity 100 KiB is smaller than any process needs (at least 1M)`,
+    ]);
+    assert.deepEqual(diags(`{ "version": 1, "actions": { "a": { "command": "x", "memoryLimit": 1000 } } }`), [
+      `schema error '1000': action 'a': 'memoryLimit' 1000 B is smaller than any process needs to start (at least 1M)`,
+    ]);
+    assert.deepEqual(diags(`{ "version": 1, "defaults": { "memoryLimit": "100K", "memory": "2 GB", "group": "g", "retryDelay": "1s" }, "actions": { "a": { "command": "x" } } }`), [
+      `schema error '"100K"': defaults: 'memoryLimit' 100 KiB is smaller than any process needs to start (at least 1M)`,
+      `schema error '"2 GB"': defaults: 'memory': invalid memory size "2 GB": no space between the number and the unit; use e.g. "2G"`,
+      `unknown-group error '"g"': defaults is in group 'g', which is not declared in the top-level 'groups' (the graph declares no groups)`,
+      `schema warning '"1s"': defaults: 'retryDelay' has no effect: no action has 'retries' (each action is attempted once)`,
+    ]);
+    // retryDelay in defaults is used as soon as one action retries; a bad one is only its own error.
+    assert.deepEqual(diags(`{ "version": 1, "defaults": { "retryDelay": "1s" }, "actions": { "a": { "command": "x", "retries": 1 }, "b": { "command": "y" } } }`), []);
+    assert.deepEqual(diags(`{ "version": 1, "defaults": { "retryDelay": "0s" }, "actions": { "a": { "command": "x" } } }`), [
+      `schema error '"0s"': defaults: 'retryDelay': a duration must be positive, got "0s"`,
+    ]);
+  });
+
   it('an action needing more memory than the capacity: over-capacity warning (it runs alone)', () => {
     const d = diags(`{ "version": 1, "memory": "1G", "actions": { "big": { "command": "x", "memory": "2G" } } }`);
     assert.deepEqual(d, ["over-capacity warning '\"2G\"': action 'big' needs 2 GiB of memory but the graph's 'memory' capacity is 1 GiB; it will run alone"]);

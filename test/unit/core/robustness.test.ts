@@ -91,7 +91,7 @@ describe('robustness: analyzeText never throws', () => {
   });
 
   it('every top-level key is known to the parser (no warnings for a full file)', () => {
-    assert.deepEqual([...TOP_LEVEL_KEYS].sort(), ['$schema', 'actions', 'cpuAffinity', 'cpus', 'defaults', 'executor', 'groups', 'keepGoing', 'locks', 'maxLoad', 'memory', 'minFreeMemory', 'name', 'resources', 'timeout', 'version']);
+    assert.deepEqual([...TOP_LEVEL_KEYS].sort(), ['$schema', 'actions', 'cpuAffinity', 'cpus', 'defaults', 'executor', 'groups', 'hookTimeout', 'hooks', 'keepGoing', 'locks', 'maxLoad', 'memory', 'minFreeMemory', 'name', 'resources', 'timeout', 'version']);
   });
 
   it('on a 10 MB string value', () => {

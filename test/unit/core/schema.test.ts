@@ -53,6 +53,22 @@ describe('JSON schema', () => {
     assert.deepEqual(await schemaProblems(text), []);
   });
 
+  it('accepts a matrix action and selectors in dependsOn (SPEC §10); flags an empty axis', async () => {
+    const ok = `{
+  "version": 1,
+  "actions": {
+    "test": {
+      "command": "pytest --python \${matrix.python}",
+      "matrix": { "python": ["3.11", 3.12], "os": ["linux"], "exclude": [{ "python": "3.11" }], "include": [{ "python": "3.13", "os": "linux" }] }
+    },
+    "report": { "command": "true", "dependsOn": ["test", "test[python=3.11]"] }
+  }
+}`;
+    assert.deepEqual(await schemaProblems(ok), []);
+    const bad = await schemaProblems(`{ "version": 1, "actions": { "t": { "command": "x", "matrix": { "a": [] } } } }`);
+    assert.equal(bad.length, 1, bad.join('\n'));
+  });
+
   it('flags wrong types, a bad id, an unknown property and a bad duration', async () => {
     const problems = await schemaProblems(`{
   "version": 2,

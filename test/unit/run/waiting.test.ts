@@ -29,6 +29,20 @@ describe('waitReason (core/run/waiting)', () => {
     assert.equal(waitingSince(s.actions.get('test')!), 1000);
   });
 
+  it('a ready action that would fit says the run is paused (not "about to start") until it resumes', () => {
+    const ready: RunEvent[] = [start, { type: 'action-ready', action: 'lint', time: 1000 }, { type: 'action-ready', action: 'migrate', time: 1000 }, { type: 'action-ready', action: 'seed', time: 1000 }];
+    const cap = capacityOf(2, [{ name: 'db', capacity: 1 }]);
+    assert.equal(formatWaitReason(waitReason(state(ready), 'lint', needsOf, cap)!), 'queued: about to start');
+    const paused = state([...ready, { type: 'action-started', action: 'migrate', time: 1001, attempt: 1, pid: 1 }, { type: 'run-paused', time: 1002 }]);
+    assert.deepEqual(waitReason(paused, 'lint', needsOf, cap), { kind: 'paused' });
+    assert.equal(formatWaitReason({ kind: 'paused' }), 'paused: starts after Resume Run');
+    // An exhausted resource is still named while paused; a pending action still names its dependencies.
+    assert.equal(formatWaitReason(waitReason(paused, 'seed', needsOf, cap)!), 'waiting for db (held by migrate)');
+    assert.equal(waitReason(paused, 'test', needsOf, cap)?.kind, 'dependencies');
+    const resumed = state([...ready, { type: 'run-paused', time: 1002 }, { type: 'run-resumed', time: 1003 }]);
+    assert.equal(formatWaitReason(waitReason(resumed, 'lint', needsOf, cap)!), 'queued: about to start');
+  });
+
   it('names an exhausted resource and who holds it', () => {
     const s = state([
       start,

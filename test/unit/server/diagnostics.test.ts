@@ -82,6 +82,17 @@ describe('server: diagnostics (push)', function () {
     assert.ok(versions.length <= 20, `at most one publish per edit (got ${versions.length})`);
   });
 
+  it('knows the machine: with cpuAffinity, cpus above the cores is a more-cpus-than-cores warning on the value (issue 10)', async () => {
+    const uri = 'file:///virtual/cores.actiontree.jsonc';
+    const text = '{\n  "version": 1, "cpuAffinity": true,\n  "actions": { "wide": { "command": "true", "cpus": 100000 } }\n}\n';
+    const got = c.waitForDiagnostics((p) => p.uri === uri, 'diagnostics of the cores document');
+    await c.open(uri, text);
+    const p = await got;
+    assert.deepEqual(p.diagnostics.map(brief), ['more-cpus-than-cores 2:52-2:58']);
+    assert.equal(p.diagnostics[0]!.severity, 2);
+    assert.match(String(p.diagnostics[0]!.message), /^action 'wide' needs 100000 CPU slots pinned to distinct cores \('cpuAffinity'\), but this machine has \d+ cores?/);
+  });
+
   it('clears the diagnostics of a closed document that is not in the workspace', async () => {
     const got = c.waitForDiagnostics((p) => p.uri === URI && p.version === undefined, 'cleared diagnostics');
     await c.close(URI);

@@ -340,6 +340,23 @@ describe('server: language features', function () {
       assert.equal(prop[0]!.result, text.replace('"dependOn"', '"dependsOn"'));
     });
 
+    it('hooks (SPEC §10): hook names complete inside "hooks", hover explains one, a misspelt one has a quick fix', async () => {
+      const text = '{\n  "version": 1,\n  "hooks": { "onRunFinished": "echo done",  },\n  "actions": { "a": { "command": "x" } }\n}\n';
+      const items = await complete(text, positionOf(text, '"echo done",  }', 0, 13));
+      const labels = items.map((i) => i.label).sort();
+      assert.deepEqual(labels.filter((l) => l.startsWith('on')), ['onActionFinished', 'onRunStarted']);
+      const uri = await openDoc(text);
+      const h = await c.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(text, '"onRunFinished"', 0, 3) });
+      assert.ok(h);
+      const value = typeof h.contents === 'object' && 'value' in h.contents ? h.contents.value : JSON.stringify(h.contents);
+      assert.match(value, /report\.json` is written/);
+      const typo = text.replace('"onRunFinished"', '"onRunFinish"');
+      const at = positionOf(typo, '"onRunFinish"', 0, 2);
+      const res = await fixes(typo, r(at.line, at.character, at.line, at.character));
+      assert.deepEqual(res.map((f) => f.title), ["Change to 'onRunFinished'"]);
+      assert.equal(res[0]!.result, text);
+    });
+
     it('nothing to fix where there is no problem', async () => {
       assert.deepEqual(await fixes(CLEAN, r(7, 21, 7, 21)), []);
     });

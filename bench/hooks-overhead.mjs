@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// What an onActionFinished hook costs the run (SPEC §10, docs/runner.md "Hooks").
+//
+//   node bench/hooks-overhead.mjs [--actions N] [--reps N] [--command 'sleep 0.1']
+//
+// N actions (default `true`, no dependencies), 2 CPU slots, run by the bundled CLI:
+//   plain  — no hooks
+//   hooked — "hooks": { "onActionFinished": "true" }: one `sh -c true` per action, at most 2 at once
+// Variants alternate within each repetition. Printed per variant (medians):
+//   makespan — report.json finishedAt - startedAt: the scheduler's run, which hooks must not delay
+//   wall     — the whole `actiontree run` process, including the wait for the last hooks
+// and the paired ratios hooked / plain. The load average is printed before and after.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : def;
+};
+const N = opt('actions', 400);
+const reps = opt('reps', 5);
+const ci = args.indexOf('--command');
+const command = ci >= 0 && args[ci + 1] !== undefined ? args[ci + 1] : 'true';
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'at-bench-hooks-'));
+const esbuild = await import('esbuild');
+const cli = path.join(work, 'cli.js');
+await esbuild.build({
+  entryPoints: [path.join(root, 'src/cli/main.ts')],
+  outfile: cli,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  mainFields: ['module', 'main'],
+  logLevel: 'silent',
+  minify: true,
+});
+
+const actions = Object.fromEntries(Array.from({ length: N }, (_, i) => [`a${i}`, { command }]));
+const variants = {
+  plain: { version: 1, cpus: 2, actions },
+  hooked: { version: 1, cpus: 2, hooks: { onActionFinished: 'true' }, actions },
+};
+for (const [name, g] of Object.entries(variants)) {
+  fs.mkdirSync(path.join(work, name));
+  fs.writeFileSync(path.join(work, name, 'bench.actiontree.jsonc'), JSON.stringify(g));
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function once(name) {
+  const dir = path.join(work, name);
+  fs.rmSync(path.join(dir, '.actiontree'), { recursive: true, force: true });
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [cli, 'run'], { cwd: dir, encoding: 'utf8' });
+  const wall = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${name}: exit ${r.status}\n${r.stderr}`);
+  const runs = path.join(dir, '.actiontree', 'runs');
+  const report = JSON.parse(fs.readFileSync(path.join(runs, fs.readdirSync(runs)[0], 'report.json'), 'utf8'));
+  if (name === 'hooked') {
+    const ok = (report.hooks ?? []).filter((h) => h.error === null).length;
+    if (ok !== N) throw new Error(`hooked: ${ok} of ${N} hooks succeeded`);
+  }
+  return { wall, makespan: report.finishedAt - report.startedAt };
+}
+
+console.log(`hooks overhead: ${N} actions \`${command}\`, 2 slots, ${reps} reps; node ${process.version}; load average before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+once('plain'); // warm-up (page cache, bundle)
+const res = { plain: [], hooked: [] };
+for (let i = 0; i < reps; i++) for (const name of Object.keys(variants)) res[name].push(once(name));
+for (const name of Object.keys(res)) {
+  console.log(`${name.padEnd(7)} makespan ${median(res[name].map((x) => x.makespan)).toFixed(0)} ms   wall ${median(res[name].map((x) => x.wall)).toFixed(0)} ms`);
+}
+const ratio = (k) => median(res.hooked.map((h, i) => h[k] / res.plain[i][k])).toFixed(2);
+console.log(`paired ratio hooked/plain: makespan ${ratio('makespan')}×, wall ${ratio('wall')}×`);
+console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+fs.rmSync(work, { recursive: true, force: true });
