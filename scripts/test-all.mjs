@@ -4,13 +4,18 @@
 //   node scripts/test-all.mjs [--only a,b] [--skip a,b]
 //   stages: setup typecheck build unit runner slurm integration e2e package
 //
+// Every stage runs in a process group of its own under a wall-clock limit (`limit`, seconds,
+// below; ACTIONTREE_STAGE_LIMIT_S=<s> overrides them all, e.g. for a slow machine): a stage
+// that hangs — a synchronous spin that mocha's --timeout cannot stop, a child that never
+// exits — has its process group killed and is reported as `FAILED (HUNG: killed after N s)`,
+// with its last output line and what its processes were doing. CI can never hang on a stage.
+//
 // Prints each stage's result and time, then a plain `N passed, N failed` line (the sum of all
 // test counts). Exits 1 if any stage failed or if no test ran at all. A stage without test
 // files is reported as `no test files` (neither passed nor failed).
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listTests, mochaCounts } from './test-lib.mjs';
+import { listTests, mochaCounts, runLimited } from './test-lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MOCHA = path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
@@ -23,17 +28,19 @@ function summaryCounts(text, word) {
 }
 
 const STAGES = [
-  { name: 'setup', cmd: ['bash', 'scripts/setup-harness.sh'] },
-  { name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] },
-  { name: 'build', cmd: ['npm', 'run', '--silent', 'build'], critical: true },
+  { name: 'setup', limit: 1800, cmd: ['bash', 'scripts/setup-harness.sh'] },
+  { name: 'typecheck', limit: 600, cmd: ['npm', 'run', '--silent', 'typecheck'] },
+  { name: 'build', limit: 600, cmd: ['npm', 'run', '--silent', 'build'], critical: true },
   {
     name: 'unit',
+    limit: 900,
     files: () => listTests(path.join(ROOT, 'test/unit'), '.test.ts').length > 0,
     cmd: [process.execPath, MOCHA, '--config', '.mocharc.unit.json', '--reporter', 'spec', '--no-color', '--forbid-only'],
     counts: mochaCounts,
   },
   {
     name: 'runner',
+    limit: 1500,
     files: () => listTests(path.join(ROOT, 'test/runner'), '.test.ts').length > 0,
     cmd: [process.execPath, MOCHA, '--config', '.mocharc.runner.json', '--reporter', 'spec', '--no-color', '--forbid-only'],
     counts: mochaCounts,
@@ -42,12 +49,14 @@ const STAGES = [
     // Real Slurm (a throwaway cluster on loopback, test/slurm/cluster.ts): skipped tests are
     // reported as pending, never as passed; with CI=true on Debian as root a skip is a failure.
     name: 'slurm',
+    limit: 1500,
     files: () => listTests(path.join(ROOT, 'test/slurm'), '.test.ts').length > 0,
     cmd: [process.execPath, MOCHA, '--config', '.mocharc.slurm.json', '--reporter', 'spec', '--no-color', '--forbid-only'],
     counts: mochaCounts,
   },
   {
     name: 'integration',
+    limit: 1800,
     needs: ['setup', 'build'],
     files: () => listTests(path.join(ROOT, 'test/integration'), '.test.ts').length > 0,
     cmd: [process.execPath, 'test/integration/run.mjs', '--no-build'],
@@ -55,33 +64,30 @@ const STAGES = [
   },
   {
     name: 'e2e',
+    limit: 1800,
     needs: ['setup', 'build'],
     files: () => listTests(path.join(ROOT, 'test/e2e'), '.e2e.ts').length > 0,
     cmd: [process.execPath, 'test/e2e/run.mjs', '--no-build'],
     counts: (t) => summaryCounts(t, 'e2e'),
   },
-  { name: 'package', cmd: [process.execPath, 'scripts/check-vsix.mjs'] },
+  { name: 'package', limit: 600, cmd: [process.execPath, 'scripts/check-vsix.mjs'] },
 ];
 
-function runStage(cmd) {
-  return new Promise((resolve) => {
-    let out = '';
-    const p = spawn(cmd[0], cmd.slice(1), {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // ACTIONTREE_FORBID_ONLY: a committed `.only` fails the run instead of hiding other tests.
-      env: { ...process.env, ACTIONTREE_SKIP_BUILD: '1', ACTIONTREE_FORBID_ONLY: '1', FORCE_COLOR: '0' },
-    });
-    p.stdout.on('data', (b) => {
-      out += b;
-      process.stdout.write(b);
-    });
-    p.stderr.on('data', (b) => {
-      out += b;
-      process.stderr.write(b);
-    });
-    p.on('error', (e) => resolve({ code: 127, out: `${out}\n${e.message}` }));
-    p.on('exit', (code, sig) => resolve({ code: code ?? (sig ? 1 : 0), out }));
+/** Per-stage wall-clock limit in seconds (ACTIONTREE_STAGE_LIMIT_S overrides every stage's). */
+function limitOf(st) {
+  const o = Number(process.env.ACTIONTREE_STAGE_LIMIT_S);
+  return Number.isFinite(o) && o > 0 ? o : st.limit;
+}
+
+function runStage(st) {
+  return runLimited(st.cmd, {
+    name: st.name,
+    limitMs: limitOf(st) * 1000,
+    cwd: ROOT,
+    // ACTIONTREE_FORBID_ONLY: a committed `.only` fails the run instead of hiding other tests.
+    env: { ...process.env, ACTIONTREE_SKIP_BUILD: '1', ACTIONTREE_FORBID_ONLY: '1', FORCE_COLOR: '0' },
+    onOut: (b, stream) => (stream === 'stderr' ? process.stderr : process.stdout).write(b),
+    onHang: (msg) => process.stderr.write(msg),
   });
 }
 
@@ -120,9 +126,9 @@ async function main() {
     const shown = st.cmd.map((a) => (a === process.execPath ? 'node' : path.isAbsolute(a) ? path.relative(ROOT, a) : a));
     console.log(`\n=== ${st.name}: ${shown.join(' ')} ===`);
     const s0 = Date.now();
-    const r = await runStage(st.cmd);
+    const r = await runStage(st);
     const secs = (Date.now() - s0) / 1000;
-    let verdict = r.code === 0 ? 'ok' : `FAILED (exit ${r.code})`;
+    let verdict = r.hung ? `FAILED (HUNG: killed after its ${limitOf(st)} s limit)` : r.code === 0 ? 'ok' : `FAILED (exit ${r.code})`;
     let bad = r.code !== 0;
     if (st.counts) {
       const c = st.counts(r.out);
