@@ -85,8 +85,14 @@ export function runLimited(cmd, { name, limitMs, cwd, env, onOut = () => {}, onH
       out += `\n${e.message}`;
       finish(127);
     });
-    // 'exit', not 'close': a grandchild holding the pipes must not hold the stage up.
-    p.on('exit', (code, sig) => finish(code ?? (sig ? 1 : 0)));
+    // The output up to 'close' (the summary line is counted), but a grandchild holding the
+    // pipes after the stage's exit holds it up at most 2 s.
+    let exitCode = null;
+    p.on('exit', (code, sig) => {
+      exitCode = code ?? (sig ? 1 : 0);
+      setTimeout(() => finish(exitCode), 2000).unref();
+    });
+    p.on('close', (code, sig) => finish(exitCode ?? code ?? (sig ? 1 : 0)));
   });
 }
 
