@@ -8,7 +8,27 @@
  * the main thread's JavaScript stack to stderr, and kills the process (SIGKILL): the run fails
  * at once, saying where, instead of hanging CI. 0 turns it off.
  */
+import * as nodeAssert from 'node:assert';
 import { Worker } from 'node:worker_threads';
+
+/*
+ * Node 20's assert.ok(value) without a message, when it fails, builds its message from the
+ * caller's source: it reads the test file and re-parses it with acorn from the failing column,
+ * recursing line by line (internal/assert/utils findColumn -> parseCode). In our TypeScript
+ * test files run through tsx the column is that of the transpiled code and acorn cannot parse
+ * TypeScript: in test/runner/run.test.ts this spins the mocha process for minutes (seen as
+ * CI hangs at the "estimates" test, whose `assert.ok(est.a >= 50)` failed under load). A
+ * failing assert.ok without a message gets a plain one here, so no source is ever parsed.
+ */
+for (const a of [nodeAssert.default, nodeAssert.default.strict] as { ok: (value: unknown, message?: string | Error) => void }[]) {
+  const ok = a.ok;
+  if ((ok as { plainMessage?: boolean }).plainMessage) continue;
+  const wrapped = function okWithMessage(value: unknown, message?: string | Error): void {
+    ok(value, message ?? (value ? undefined : `assert.ok: the value is ${String(value)} (no message given)`));
+  };
+  (wrapped as { plainMessage?: boolean }).plainMessage = true;
+  a.ok = wrapped;
+}
 
 const stallMs = Number(process.env['ACTIONTREE_TEST_STALL_MS'] ?? 120_000);
 const TITLE_BYTES = 1024;

@@ -377,7 +377,11 @@ for (const mode of ['helper', 'node'] as const) describe(`runner with real proce
     const second = await runGraphFile(file);
     const est = (second.events[0] as Extract<RunEvent, { type: 'run-started' }>).estimates!;
     assert.equal(est['a'], first.report.actions['a']!.durationMs);
-    assert.ok(est['a']! >= 50);
+    assert.equal(est['b'], first.report.actions['b']!.durationMs);
+    // Not ">= 50 ms": the start is taken once spawn() has returned, so on a loaded machine a
+    // 50 ms sleep can be recorded shorter (this failed under load, and its message-less
+    // assert.ok then spun the mocha process: see test/stall-watchdog.ts).
+    assert.ok(Number.isFinite(est['a']) && est['a']! >= 0, `estimate of a: ${est['a']}`);
   });
 
   it('report.json has the SPEC shape; events.jsonl matches the live events', async () => {
