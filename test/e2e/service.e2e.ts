@@ -91,6 +91,9 @@ for (const theme of ['dark', 'light'] as const) {
       for (const id of ['test[shard=1]', 'test[shard=2]']) {
         assert.equal(await chart.locator(`g.hit[data-action="${id}"] rect.bar.run.st-succeeded`).count(), 1, id);
       }
+      // The critical path goes through the service's start-up and itest, not the service's stop.
+      assert.equal(await chart.locator('g.hit.crit[data-action="itest"]').count(), 1, 'itest on the critical path');
+      assert.equal(await chart.locator('g.hit.crit[data-action="db"]').count(), 1, 'db (up to its readiness) on the critical path');
       // The serve bar covers itest's run: from readiness to the service's stop.
       const sb = await serve.boundingBox();
       const ib = await chart.locator('g.hit[data-action="itest"] rect.bar.run').first().boundingBox();
