@@ -345,7 +345,8 @@ class Progress {
         .slice(0, 3);
       this.say(`\nslowest: ${slow.map((x) => `${x.id} ${formatMs(Math.round(x.ms))}`).join(', ')}\n`);
       const big = [...this.usage.entries()]
-        .filter(([, u]) => u.peak !== undefined)
+        // An attempt shorter than the sampler's first tick is never measured (peak 0): not "largest".
+        .filter(([, u]) => u.peak !== undefined && u.peak > 0)
         .sort((a, b) => (b[1].peak as number) - (a[1].peak as number) || (a[0] < b[0] ? -1 : 1))
         .slice(0, 3);
       if (big.length > 0) this.say(`largest: ${big.map(([id, u]) => `${id} ${formatUsage(u.peak, u.cpu)}`).join('; ')}\n`);

@@ -4,34 +4,11 @@
  * part of a string) that causes them. Only types are imported from parse/ (no import cycle).
  */
 import type { MatrixAxis, MatrixEntry, MatrixModel, StringRef } from './model';
-import type { DiagnosticSink } from './parse/sink';
-import type { LNode } from './parse/tree';
+import { q, type DiagnosticSink } from './parse/sink';
+import { describeNode as describe, spanOf, type LNode } from './parse/tree';
 import { AXIS_NAME_RE, innerSpan, MAX_COMBINATIONS, matrixRefs } from './matrix';
 import { closest } from './suggest';
 import type { Span } from './text';
-
-const spanOf = (n: LNode): Span => ({ offset: n.offset, length: n.length });
-
-function q(s: string): string {
-  return `'${s.length > 60 ? `${s.slice(0, 57)}...` : s}'`;
-}
-
-function describe(n: LNode): string {
-  switch (n.type) {
-    case 'object':
-      return 'an object';
-    case 'array':
-      return 'an array';
-    case 'string':
-      return `the string ${JSON.stringify(typeof n.value === 'string' && n.value.length > 40 ? `${n.value.slice(0, 37)}...` : n.value)}`;
-    case 'number':
-      return `the number ${String(n.value)}`;
-    case 'boolean':
-      return String(n.value);
-    case 'null':
-      return 'null';
-  }
-}
 
 /** A matrix value: a string, or a number as JavaScript prints it; undefined (reported) otherwise. */
 function valueOf(n: LNode, sink: DiagnosticSink, where: string): StringRef | undefined {

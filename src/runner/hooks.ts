@@ -5,6 +5,7 @@ import { formatDuration } from '../core/duration';
 import { MAX_CONCURRENT_HOOKS, type GraphHooks, type HookName } from '../core/hooks';
 import type { FinalActionState, HookFinishedEvent, RunEvent, RunResult } from '../core/run/events';
 import { logFileName } from './paths';
+import { groupAlive } from './process-tree';
 
 /**
  * SPEC §10 hooks, run by the runner beside the scheduler (docs/runner.md "Hooks"):
@@ -349,34 +350,9 @@ function killTree(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-/**
- * True while a process of the group led by `pid` is alive. Zombies do not count: a killed
- * grandchild is reparented to PID 1 and may wait there to be reaped; it holds nothing but its
- * pid. Linux reads /proc; elsewhere, any member (zombies included) counts.
- */
+/** True while a process (not a zombie) of the group led by `pid` is alive. */
 function groupLive(pid: number | undefined): boolean {
-  if (!groupExists(pid)) return false;
-  if (process.platform !== 'linux') return true;
-  let names: string[];
-  try {
-    names = fs.readdirSync('/proc');
-  } catch {
-    return true;
-  }
-  for (const name of names) {
-    const c = name.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
-    } catch {
-      continue;
-    }
-    // pid (comm) state ppid pgrp ...; comm may contain spaces and parentheses.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(rest[2]) === pid && rest[0] !== 'Z' && rest[0] !== 'X') return true;
-  }
-  return false;
+  return groupExists(pid) && groupAlive(pid as number);
 }
 
 /** True while any process (zombies included) is in the group led by `pid`. */
