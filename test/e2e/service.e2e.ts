@@ -76,7 +76,8 @@ for (const theme of ['dark', 'light'] as const) {
       const parent = rows.filter({ hasText: /^\s*test/ }).first();
       if ((await parent.getAttribute('aria-expanded')) === 'false') await parent.click();
       await rows.filter({ hasText: 'shard=1' }).first().waitFor({ state: 'visible', timeout: 20_000 });
-      await dbRow.filter({ hasText: /serving/ }).waitFor({ state: 'visible' });
+      // Serving for a second or more (itest runs 4 s): the row's clock ticks.
+      await dbRow.filter({ hasText: /serving [1-9]/ }).waitFor({ state: 'visible', timeout: 20_000 });
       const treeShot = await wb.screenshot(`service-tree-${theme}`);
       assert.ok(fs.statSync(treeShot).size > 20_000);
 
