@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -7,6 +7,7 @@ import * as readline from 'node:readline';
 import type { RunEvent } from '../../src/core/run/events';
 import type { Report } from '../../src/runner/records';
 import { executeRun } from '../../src/runner/run';
+import { parseWorkerMessage } from '../../src/shared/runner-protocol';
 import { bundles } from './bundles';
 import { isAlive, markedEnv, readPid, runGraphFile, setSpawnMode, tmpDir, waitUntil, writeGraph, type Ran } from './helpers';
 
@@ -89,6 +90,43 @@ describe('services (SPEC §10, real processes)', function () {
       }
     });
   }
+
+  it('through the worker (as VS Code runs it): the service serves its dependent, then is stopped by SIGTERM, its tree gone, before the kill grace', async () => {
+    const dir = tmpDir();
+    const file = writeGraph(dir, {
+      version: 1,
+      cpus: 2,
+      actions: {
+        db: { command: serviceSh('db', "echo 'listening on port 5432'"), service: { readyWhen: { logMatches: 'listening on port' }, readyTimeout: '20s' } },
+        t: { command: 'sleep 0.3; echo ok', dependsOn: ['db'] },
+      },
+    });
+    const { worker } = await bundles();
+    const child = fork(worker, [], { cwd: dir, execArgv: [], env: { ...markedEnv, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
+    const events: RunEvent[] = [];
+    let runDir: string | null = null;
+    child.on('message', (raw) => {
+      const p = parseWorkerMessage(raw);
+      if (p.ok && p.value.type === 'event') events.push(p.value.event);
+      if (p.ok && p.value.type === 'done') runDir = p.value.runDir;
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('exit', (c) => resolve(c));
+      child.send({ type: 'start', graphFile: file });
+    });
+    assert.equal(code, 0);
+    assert.ok(runDir !== null);
+    const report = JSON.parse(fs.readFileSync(path.join(runDir, 'report.json'), 'utf8')) as Report;
+    assert.equal(report.result, 'succeeded');
+    assert.equal(report.actions['db']!.reason, 'stopped after its dependents finished');
+    const ready = events.find((e) => e.type === 'service-ready' && e.action === 'db');
+    assert.ok(ready !== undefined, 'service-ready reached the parent');
+    assert.ok((report.actions['t']!.startedAt ?? 0) >= ready.time);
+    assertTreeGone(dir, 'db');
+    // Stopped by its SIGTERM, not by the SIGKILL after the 3 s grace: ended well within it.
+    const gap = (report.actions['db']!.finishedAt ?? Infinity) - (report.actions['t']!.finishedAt ?? 0);
+    assert.ok(gap >= 0 && gap < 2500, `db ended ${gap} ms after its dependent`);
+  });
 
   it('port: ready once 127.0.0.1:port accepts connections; the dependent reaches the server', async () => {
     const dir = tmpDir();

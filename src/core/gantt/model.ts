@@ -277,11 +277,18 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
 
   // Critical path: from the row ending last, follow the dependency that ended last. Only
   // rows with time (`timed`): an action skipped without running (up to date) is never on it.
+  // A service that became ready counts as ending at its readiness: what follows is waiting for
+  // its dependents (it is stopped after them), not work that holds the run up.
+  const critEnd = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const sv = input.actions[i]!.servingAt;
+    critEnd[i] = sv !== undefined && sv !== null && sv <= projEnd[i]! ? sv : projEnd[i]!;
+  }
   const critical = new Uint8Array(n);
   const path: string[] = [];
   let best = -1;
   for (let i = 0; i < n; i++) {
-    if (timed[i] && (best < 0 || projEnd[i]! > projEnd[best]!)) best = i;
+    if (timed[i] && (best < 0 || critEnd[i]! > critEnd[best]!)) best = i;
   }
   const seen = new Uint8Array(n);
   while (best >= 0 && !seen[best]) {
@@ -290,7 +297,7 @@ export function buildGanttModel(input: GanttInput, now: number): GanttModel {
     path.push(input.actions[best]!.id);
     let next = -1;
     for (const j of depsPerRow[best] ?? []) {
-      if (timed[j] && (next < 0 || projEnd[j]! > projEnd[next]!)) next = j;
+      if (timed[j] && (next < 0 || critEnd[j]! > critEnd[next]!)) next = j;
     }
     best = next;
   }

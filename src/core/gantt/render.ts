@@ -5,7 +5,7 @@
  * (`st-<state>`, `wait`, `est`, `crit`, `now`…), styled by the host: VS Code theme
  * variables in the webview, a fixed palette in exported files.
  */
-import { formatCounts } from '../run/counts';
+import { formatCounts, plural } from '../run/counts';
 import type { ActionState } from '../run/events';
 import { el, type El } from './element';
 import { formatUsage } from '../bytes';
@@ -131,6 +131,7 @@ export function renderGantt(model: GanttModel, view: GanttView, opts: RenderOpti
 
   const defs = el('defs', {}, [
     el('clipPath', { id: 'gantt-clip-plot' }, [el('rect', { x: L, y: TOP, width: plotW, height: Math.max(0, H - TOP) })]),
+    el('clipPath', { id: 'gantt-clip-head' }, [el('rect', { x: 0, y: TOP, width: L - 6, height: HH })]),
     el('clipPath', { id: 'gantt-clip-label' }, [el('rect', { x: 0, y: plotTop, width: L - 6, height: Math.max(0, H - plotTop) })]),
     el('marker', { id: 'gantt-arrow', viewBox: '0 0 8 8', refX: 7, refY: 4, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' }, [
       el('path', { d: 'M0,0 L8,4 L0,8 z', class: 'arrowhead' }),
@@ -221,8 +222,22 @@ export function renderGantt(model: GanttModel, view: GanttView, opts: RenderOpti
     axis.push(el('text', { class: 'tick-clock', x: tx + 3, y: TOP + 30 }, [clock(t)]));
   }
   axis.push(el('rect', { class: 'axis-bg', x: 0, y: TOP, width: L, height: HH }));
-  axis.push(el('text', { class: 'axis-title', x: 8, y: TOP + 15 }, [`${model.rows.length} action${model.rows.length === 1 ? '' : 's'}`]));
-  axis.push(el('text', { class: 'axis-sub', x: 8, y: TOP + 30 }, [summary(model)]));
+  // The label column's header: "5 actions · 146 ms" over the counts. Kept inside the column
+  // (clipped, and a long count line narrowed to fit) so it never runs into the time axis.
+  const counts = formatCounts(model.tally);
+  const countsAttrs: Record<string, string | number> = { class: 'axis-sub', x: 8, y: TOP + 30 };
+  const room = L - 16;
+  if (counts.length * SUB_CHAR_PX > room) {
+    countsAttrs['textLength'] = room;
+    countsAttrs['lengthAdjust'] = 'spacingAndGlyphs';
+  }
+  axis.push(
+    el('g', { class: 'axis-head', 'clip-path': 'url(#gantt-clip-head)' }, [
+      el('title', {}, [`${plural(model.rows.length, 'action')} · ${summary(model)}`]),
+      el('text', { class: 'axis-title', x: 8, y: TOP + 15 }, [`${plural(model.rows.length, 'action')} · ${runDuration(model)}`]),
+      el('text', countsAttrs, [counts]),
+    ]),
+  );
   axis.push(el('line', { class: 'axis-line', x1: 0, y1: plotTop - 0.5, x2: W, y2: plotTop - 0.5 }));
 
   const overlay: El[] = [];
@@ -294,9 +309,16 @@ function barEl(b: GanttBar, row: GanttRow, x: (t: number) => number, y: number, 
 /** Width in px of the mark drawn for a skipped (up-to-date) action. */
 const SKIP_MARK = 12;
 
-function summary(model: GanttModel): string {
+/** Average advance of an 11px system-ui character (digits, lower case, " · "), a little generous. */
+const SUB_CHAR_PX = 6.1;
+
+function runDuration(model: GanttModel): string {
   const end = model.input.finishedAt ?? model.now ?? model.t1;
-  return `${formatCounts(model.tally)} · ${formatDuration(end - model.input.startedAt)}`;
+  return formatDuration(end - model.input.startedAt);
+}
+
+function summary(model: GanttModel): string {
+  return `${formatCounts(model.tally)} · ${runDuration(model)}`;
 }
 
 function r(v: number): number {

@@ -74,4 +74,29 @@ describe('gantt: services (SPEC §10)', () => {
     // The webview validates what it is sent: servingAt survives.
     assert.equal(parseChart(JSON.parse(JSON.stringify(input))).actions[0]?.servingAt, T + 500);
   });
+
+  it('critical path: a service counts up to its readiness, not to its stop after its dependents', () => {
+    // build ‖ db (ready at 500) → itest → package (2 ms); db is stopped 20 ms after itest, after package ended.
+    const ev: RunEvent[] = [
+      { type: 'run-started', runId: 'r', time: T, cpus: 4, actions: ['build', 'db', 'itest', 'package'] },
+      { type: 'action-ready', action: 'build', time: T },
+      { type: 'action-ready', action: 'db', time: T },
+      { type: 'action-started', action: 'build', time: T + 1, attempt: 1, pid: 4 },
+      { type: 'action-started', action: 'db', time: T + 1, attempt: 1, pid: 5 },
+      { type: 'action-finished', action: 'build', time: T + 300, state: 'succeeded', reason: null, exitCode: 0, signal: null, attempts: 1 },
+      { type: 'service-ready', action: 'db', time: T + 500, attempt: 1 },
+      { type: 'action-ready', action: 'itest', time: T + 500 },
+      { type: 'action-started', action: 'itest', time: T + 501, attempt: 1, pid: 6 },
+      { type: 'action-finished', action: 'itest', time: T + 4000, state: 'succeeded', reason: null, exitCode: 0, signal: null, attempts: 1 },
+      { type: 'action-ready', action: 'package', time: T + 4000 },
+      { type: 'action-started', action: 'package', time: T + 4001, attempt: 1, pid: 7 },
+      { type: 'action-finished', action: 'package', time: T + 4003, state: 'succeeded', reason: null, exitCode: 0, signal: null, attempts: 1 },
+      { type: 'action-finished', action: 'db', time: T + 4020, state: 'succeeded', reason: 'stopped after its dependents finished', exitCode: null, signal: null, attempts: 1 },
+      { type: 'run-finished', time: T + 4020, result: 'succeeded' },
+    ];
+    const input = inputFromRunState(stateFromEvents(ev));
+    const deps = new Map([['itest', ['build', 'db']], ['package', ['itest']]]);
+    const m = buildGanttModel({ ...input, actions: input.actions.map((a) => ({ ...a, dependsOn: deps.get(a.id) ?? [] })) }, T + 5000);
+    assert.deepEqual(m.criticalPath, ['db', 'itest', 'package']);
+  });
 });
