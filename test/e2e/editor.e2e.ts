@@ -20,6 +20,11 @@ async function pickQuickItem(wb: Workbench, text: string): Promise<void> {
 }
 
 async function runGraph(wb: Workbench, name: string): Promise<void> {
+  // A hover left open by the previous step (a tab's title, a tree row) made the command
+  // palette's input "inert" once in CI: move away, dismiss it, and wait until it is gone.
+  await wb.page.mouse.move(700, 820);
+  await wb.page.keyboard.press('Escape');
+  await wb.page.locator('.monaco-hover:visible, .workbench-hover:visible').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
   await wb.runCommand('ActionTree: Run Graph');
   await pickQuickItem(wb, name);
 }
