@@ -190,6 +190,9 @@ class Progress {
   private startedAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private lineShown = false;
+  /** Progress to a file or pipe, written in one go per turn of the event loop (a write per line costs 10-20 µs). */
+  private pending = '';
+  private flushing = false;
   private pausedNow = false;
   private readonly usage = new Map<string, { peak: number | undefined; cpu: number | undefined }>();
   private readonly live: boolean;
@@ -203,19 +206,42 @@ class Progress {
 
   /** Messages for the user: stderr with --json, else the same stream as the progress. */
   private say(s: string): void {
+    this.flush();
     if (this.json) this.io.stderr(s);
     else this.io.stdout(s);
   }
 
+  private out(s: string): void {
+    // On a terminal each redraw goes out as it is made; to a file or pipe, one write per turn.
+    if (this.live) {
+      this.io.stdout(s);
+      return;
+    }
+    this.pending += s;
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    if (this.pending === '') return;
+    const s = this.pending;
+    this.pending = '';
+    this.io.stdout(s);
+  }
+
   note(msg: string): void {
     this.clearLine();
+    this.flush();
     this.io.stderr(`${msg}\n`);
     this.draw();
   }
 
   event(e: RunEvent): void {
     // JSON.stringify escapes C0 controls; jsonForTerminal the rest (same JSON value).
-    if (this.json) this.io.stdout(`${jsonForTerminal(JSON.stringify(e))}\n`);
+    if (this.json) this.out(`${jsonForTerminal(JSON.stringify(e))}\n`);
     switch (e.type) {
       case 'run-started':
         this.total = e.actions.length;
@@ -265,6 +291,7 @@ class Progress {
         // SPEC §10: a failing hook never fails the run (nor changes the exit status); it is said.
         if (e.error !== null && !this.json) {
           this.clearLine();
+          this.flush();
           this.io.stderr(`warning: hook ${e.hook}${e.action !== undefined ? ` (${escapeControls(e.action)})` : ''} failed: ${escapeControls(e.error)}${e.log !== null ? ` (output: ${escapeControls(e.log)})` : ''}\n`);
         }
         break;
@@ -279,12 +306,12 @@ class Progress {
   private line(s: string): void {
     if (this.json) return;
     this.clearLine();
-    this.io.stdout(`${s}\n`);
+    this.out(`${s}\n`);
   }
 
   private clearLine(): void {
     if (this.lineShown) {
-      this.io.stdout('\r\x1b[2K');
+      this.out('\r\x1b[2K');
       this.lineShown = false;
     }
   }
@@ -307,7 +334,7 @@ class Progress {
       }
       if (shown < names.length) text += ` (+${names.length - shown})`;
     }
-    this.io.stdout(`\r\x1b[2K${text.slice(0, width)}`);
+    this.out(`\r\x1b[2K${text.slice(0, width)}`);
     this.lineShown = true;
   }
 
@@ -315,6 +342,7 @@ class Progress {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     this.clearLine();
+    this.flush();
   }
 
   summary(s: Summary, runDir: string, cwd: string): void {

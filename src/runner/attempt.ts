@@ -584,13 +584,12 @@ function varTooLarge(k: string, size: number): string {
 }
 
 function argvProblem(argv: readonly string[], shellLine: boolean, envTotal: number): string | null {
-  const limit = MAX_ARG_STRLEN.toLocaleString('en-US');
   let total = envTotal;
   for (let i = 0; i < argv.length; i++) {
     const size = Buffer.byteLength(argv[i] as string) + 1;
     if (size > MAX_ARG_STRLEN) {
       const what = shellLine && i === argv.length - 1 ? 'the command line' : `argument ${i} of the command`;
-      return `${what} is too large (${size.toLocaleString('en-US')} bytes; Linux passes at most ${limit} bytes per variable or argument) (E2BIG)`;
+      return `${what} is too large (${size.toLocaleString('en-US')} bytes; Linux passes at most ${MAX_ARG_STRLEN.toLocaleString('en-US')} bytes per variable or argument) (E2BIG)`;
     }
     total += size + 8;
   }

@@ -33,6 +33,17 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** True when the group has a process (zombies included): one kill(-pgid, 0). */
+export function groupExists(pgid: number): boolean {
+  if (!Number.isInteger(pgid) || pgid <= 1) return false;
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e: unknown) {
+    return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'EPERM';
+  }
+}
+
 /**
  * True while some process of the group is alive. Zombies do not count: a killed grandchild is
  * reparented to PID 1 and stays a zombie until PID 1 reaps it, which some inits do only every

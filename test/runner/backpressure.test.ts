@@ -22,7 +22,7 @@ function vmHWM(pid: number): number {
   }
 }
 
-for (const mode of ['helper', 'node'] as const) describe(`run --json to a slow reader (${mode} launcher)`, function () {
+for (const mode of ['python', 'bash', 'node'] as const) describe(`run --json to a slow reader (${mode} launcher)`, function () {
   this.timeout(300_000);
 
   it('an action writing 500 MB: runner peak RSS < 200 MB, every byte reaches the reader and the log', async () => {

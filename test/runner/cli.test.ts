@@ -268,7 +268,7 @@ describe('actiontree run (CLI, real processes)', function () {
     await waitUntil('the trees are dead', () => pids.every((p) => !isAlive(p)), 5000);
   });
 
-  for (const mode of ['helper', 'node'] as const) it(`50 MB of output from one action: the log has every byte, memory stays bounded (${mode} launcher)`, async () => {
+  for (const mode of ['python', 'bash', 'node'] as const) it(`50 MB of output from one action: the log has every byte, memory stays bounded (${mode} launcher)`, async () => {
     const dir = tmpDir();
     const total = 50 * 1024 * 1024;
     const writer = path.join(repoRoot, 'test', 'fixtures', 'run', 'write-bytes.cjs');

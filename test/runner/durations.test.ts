@@ -44,8 +44,8 @@ async function viaWorker(file: string): Promise<Report> {
   return JSON.parse(fs.readFileSync(path.join(runDir, 'report.json'), 'utf8')) as Report;
 }
 
-/** Live bash processes whose parent is this process (the helper launcher's helpers). */
-function childShells(): number[] {
+/** Live bash or python3 processes whose parent is this process (the helper launcher's helpers). */
+function childShells(kinds: string[] = []): number[] {
   const out: number[] = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -53,7 +53,10 @@ function childShells(): number[] {
       const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (comm === 'bash' && Number(rest[1]) === process.pid && rest[0] !== 'Z') out.push(Number(name));
+      if ((comm === 'bash' || comm === 'python3') && Number(rest[1]) === process.pid && rest[0] !== 'Z') {
+        out.push(Number(name));
+        kinds.push(comm);
+      }
     } catch {
       // gone
     }
@@ -85,13 +88,19 @@ describe('recorded durations: worker (as from VS Code) vs executeRun', function 
     const dir = tmpDir();
     const file = graph(dir);
     let atStart: number[] = [];
+    const kinds: string[] = [];
     const { events } = await runGraphFile(file, {
       spawn: 'helper',
       onEvent: (e) => {
-        if (e.type === 'run-started') atStart = childShells();
+        if (e.type === 'run-started') atStart = childShells(kinds);
       },
     });
     assert.equal(atStart.length, 4, 'one helper per CPU slot, already running');
+    // Linux with /usr/bin/python3 (this machine and CI): the default helpers are Python ones.
+    if (process.platform === 'linux') {
+      assert.ok(fs.existsSync('/usr/bin/python3'), 'this suite expects /usr/bin/python3 (the default helper on Linux); install python3');
+      assert.deepEqual(kinds, ['python3', 'python3', 'python3', 'python3']);
+    }
     // The first wave runs in exactly those helpers (pid = the helper's).
     const pids = new Set(events.flatMap((e) => (e.type === 'action-started' ? [e.pid] : [])));
     for (const pid of pids) assert.ok(pid !== null && atStart.includes(pid), `action ran in helper ${pid}, not one of ${atStart.join(', ')}`);

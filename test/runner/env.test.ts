@@ -7,7 +7,7 @@ import { markedEnv, runGraphFile, setSpawnMode, tmpDir, writeGraph } from './hel
  * refused by the validator (nothing runs); a value or argument too large for exec fails the
  * action with the true reason (E2BIG, naming the culprit), not "exit code 126".
  */
-for (const mode of ['helper', 'node'] as const) describe(`env a process cannot receive (${mode} launcher)`, function () {
+for (const mode of ['python', 'bash', 'node'] as const) describe(`env a process cannot receive (${mode} launcher)`, function () {
   this.timeout(30_000);
   before(() => setSpawnMode(mode));
   after(() => setSpawnMode('helper'));

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { RunEvent } from '../../src/core/run/events';
 import type { Report } from '../../src/runner/records';
 import { executeRun, type RunOutcome, type RunRequest } from '../../src/runner/run';
+import type { SpawnMode } from '../../src/runner/executor';
 
 /**
  * Every process the runner tests start carries this mark in its environment; the last
@@ -28,8 +29,8 @@ export function writeGraph(dir: string, graph: unknown, name = 'test'): string {
 }
 
 /** Which launcher runGraphFile uses (run.test.ts runs its suite with both). */
-let spawnMode: 'helper' | 'node' = 'helper';
-export function setSpawnMode(mode: 'helper' | 'node'): void {
+let spawnMode: SpawnMode = 'helper';
+export function setSpawnMode(mode: SpawnMode): void {
   spawnMode = mode;
 }
 

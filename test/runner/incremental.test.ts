@@ -503,7 +503,7 @@ function childShells(): number {
       const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (comm === 'bash' && Number(rest[1]) === process.pid && rest[0] !== 'Z') n++;
+      if ((comm === 'bash' || comm === 'python3') && Number(rest[1]) === process.pid && rest[0] !== 'Z') n++;
     } catch {
       // gone
     }
@@ -530,7 +530,7 @@ describe('incremental runs: no processes for a run with nothing to do', () => {
     const during: number[] = [];
     const third = await runGraphFile(file, { spawn: 'helper', onEvent: (e) => void (e.type === 'action-finished' && during.push(childShells())) });
     assert.deepEqual(ran(third), []);
-    assert.deepEqual(during, [0, 0], 'no bash helper was started for a run that ran nothing');
+    assert.deepEqual(during, [0, 0], 'no helper was started for a run that ran nothing');
     // A changed input: that action runs (through a helper started on demand or ahead), and the fast path is left.
     write(dir, 'src/a.txt', 'changed\n');
     const fourth = await runGraphFile(file, { spawn: 'helper' });

@@ -17,7 +17,7 @@ function assertDead(dir: string, names: string[]): void {
   }
 }
 
-for (const mode of ['helper', 'node'] as const) describe(`SPEC §8 time limits with real processes (${mode} launcher)`, function () {
+for (const mode of ['python', 'bash', 'node'] as const) describe(`SPEC §8 time limits with real processes (${mode} launcher)`, function () {
   this.timeout(60_000);
   before(() => setSpawnMode(mode));
   after(() => setSpawnMode('helper'));

@@ -48,7 +48,7 @@ describe('log file names (unit)', () => {
   });
 });
 
-for (const mode of ['helper', 'node'] as const) describe(`action logs that cannot be written (${mode} launcher)`, function () {
+for (const mode of ['python', 'bash', 'node'] as const) describe(`action logs that cannot be written (${mode} launcher)`, function () {
   this.timeout(60_000);
   before(() => setSpawnMode(mode));
   after(() => setSpawnMode('helper'));

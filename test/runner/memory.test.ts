@@ -13,7 +13,7 @@ const alloc = (mb: number, cpuMs: number, holdMs: number) =>
 /** Grows by 16 MiB every 50 ms, logging "<epoch ms> <rss>" lines to grow.log. */
 const grow = `${node} -e "const fs=require('fs');const b=[];setInterval(()=>{b.push(Buffer.alloc(16*1048576,1));fs.appendFileSync('grow.log',Date.now()+' '+process.memoryUsage().rss+'\\\\n')},50)"`;
 
-for (const mode of ['helper', 'node'] as const) describe(`SPEC §8 memory with real processes (${mode} launcher)`, function () {
+for (const mode of ['python', 'bash', 'node'] as const) describe(`SPEC §8 memory with real processes (${mode} launcher)`, function () {
   this.timeout(60_000);
   before(() => setSpawnMode(mode));
   after(() => setSpawnMode('helper'));

@@ -16,7 +16,7 @@ function signalable(pid: number): boolean {
 
 const sleep = (s: number) => `sleep ${s}`;
 
-for (const mode of ['helper', 'node'] as const) describe(`runner with real processes (${mode} launcher)`, function () {
+for (const mode of ['python', 'bash', 'node'] as const) describe(`runner with real processes (${mode} launcher)`, function () {
   this.timeout(30_000);
   before(() => setSpawnMode(mode));
   after(() => setSpawnMode('helper'));

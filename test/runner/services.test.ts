@@ -60,7 +60,7 @@ describe('services (SPEC §10, real processes)', function () {
   this.timeout(60_000);
   before(() => setSpawnMode('helper'));
 
-  for (const mode of ['helper', 'node'] as const) {
+  for (const mode of ['python', 'bash', 'node'] as const) {
     it(`logMatches (${mode} launcher): dependents run while it serves; then its whole tree is stopped and it succeeded`, async () => {
       setSpawnMode(mode);
       try {
