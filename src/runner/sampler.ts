@@ -42,27 +42,33 @@ export const sampling = { supported: process.platform === 'linux' && fs.existsSy
 class ProcFiles {
   private readonly fds = new Map<string, number>();
   private readonly used = new Set<string>();
-  private readonly buf = Buffer.allocUnsafe(4096);
+  readonly buf = Buffer.allocUnsafe(4096);
 
   read(file: string): string | null {
+    const n = this.readRaw(file);
+    return n > 0 ? this.buf.toString('latin1', 0, n) : null;
+  }
+
+  /** Bytes read into `buf` (0 when the file is gone). */
+  readRaw(file: string): number {
     this.used.add(file);
     let fd = this.fds.get(file);
     if (fd === undefined) {
       try {
         fd = fs.openSync(file, 'r');
       } catch {
-        return null;
+        return 0;
       }
       this.fds.set(file, fd);
     }
     try {
       const n = fs.readSync(fd, this.buf, 0, this.buf.length, 0);
-      if (n > 0) return this.buf.toString('latin1', 0, n);
+      if (n > 0) return n;
     } catch {
       // ESRCH: the process is gone
     }
     this.drop(file);
-    return null;
+    return 0;
   }
 
   private drop(file: string): void {
@@ -85,25 +91,96 @@ class ProcFiles {
 
 const proc = new ProcFiles();
 
-/** Fields of /proc/<pid>/stat after the command name. */
-function readStat(pid: number): { cpuTicks: number; rssPages: number } | null {
-  const text = proc.read(`/proc/${pid}/stat`);
-  if (text === null) return null;
-  const close = text.lastIndexOf(')');
-  if (close < 0) return null;
-  // After ") ": field 3 (state) is f[0]; utime = field 14 → f[11], stime f[12], cutime f[13], cstime f[14], rss = field 24 → f[21]
-  const f = text.slice(close + 2, close + 2 + 400).split(' ', 22);
-  const state = f[0];
-  if (state === 'Z' || state === 'X') return { cpuTicks: 0, rssPages: 0 };
-  return { cpuTicks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]), rssPages: Number(f[21]) };
+interface PidInfo {
+  readonly stat: string;
+  readonly children: string;
+  /** The sampling round in which its children list was last read, and whether it was empty. */
+  childrenRound: number;
+  leaf: boolean;
 }
 
-function childrenOf(pid: number): number[] {
-  const text = proc.read(`/proc/${pid}/task/${pid}/children`);
-  if (text === null) return [];
-  const out: number[] = [];
-  for (const s of text.split(' ')) if (s !== '' && s !== '\n') out.push(Number(s));
-  return out;
+/** Per pid: its /proc paths (made once) and what its children list said last. */
+const pids = new Map<number, PidInfo>();
+function infoOf(pid: number): PidInfo {
+  let p = pids.get(pid);
+  if (p === undefined) {
+    if (pids.size > 4096) pids.clear();
+    p = { stat: `/proc/${pid}/stat`, children: `/proc/${pid}/task/${pid}/children`, childrenRound: -LEAF_ROUNDS, leaf: false };
+    pids.set(pid, p);
+  }
+  return p;
+}
+
+/**
+ * A process that had no children is asked again only every LEAF_ROUNDS rounds (a tree's
+ * leaves — compilers, sleeps — are most of its processes, and each /proc read costs 30-50 µs
+ * on a cold cache here): a child it starts later is seen within LEAF_ROUNDS samples (600 ms at
+ * 200 ms). A process with children, and the tree's root, are asked every round.
+ */
+const LEAF_ROUNDS = 3;
+let round = 0;
+
+/** Starts a sampling round (one per tick). */
+export function nextSamplingRound(): void {
+  round++;
+}
+
+const statOut = { cpuTicks: 0, rssPages: 0 };
+
+/**
+ * Fields of /proc/<pid>/stat after the command name, parsed from the bytes in place (no
+ * string per field): false when the process is gone. Zombies count as 0.
+ */
+function readStat(pid: number): boolean {
+  const n = proc.readRaw(infoOf(pid).stat);
+  if (n === 0) return false;
+  const b = proc.buf;
+  let i = b.lastIndexOf(0x29, n - 1); // ')': the command name may contain spaces and parentheses
+  if (i < 0) return false;
+  i += 2;
+  const state = b[i];
+  statOut.cpuTicks = 0;
+  statOut.rssPages = 0;
+  if (state === 0x5a || state === 0x58) return true; // Z, X
+  // Fields after ") ", from 0: state, ppid, … utime = 11, stime 12, cutime 13, cstime 14, rss = 21.
+  let field = 0;
+  let value = 0;
+  let neg = false;
+  for (; i < n; i++) {
+    const c = b[i] as number;
+    if (c === 0x20) {
+      if (field >= 11 && field <= 14) statOut.cpuTicks += neg ? -value : value;
+      else if (field === 21) {
+        statOut.rssPages = neg ? 0 : value;
+        return true;
+      }
+      field++;
+      value = 0;
+      neg = false;
+    } else if (c >= 0x30 && c <= 0x39) value = value * 10 + (c - 0x30);
+    else if (c === 0x2d) neg = true;
+  }
+  return true;
+}
+
+function pushChildren(pid: number, stack: number[], isRoot: boolean): void {
+  const info = infoOf(pid);
+  if (!isRoot && info.leaf && round - info.childrenRound < LEAF_ROUNDS) return;
+  info.childrenRound = round;
+  const n = proc.readRaw(info.children);
+  const b = proc.buf;
+  const before = stack.length;
+  let value = -1;
+  for (let i = 0; i < n; i++) {
+    const c = b[i] as number;
+    if (c >= 0x30 && c <= 0x39) value = (value < 0 ? 0 : value * 10) + (c - 0x30);
+    else if (value >= 0) {
+      stack.push(value);
+      value = -1;
+    }
+  }
+  if (value >= 0) stack.push(value);
+  info.leaf = stack.length === before;
 }
 
 export interface TreeSample {
@@ -120,18 +197,18 @@ export function sampleTree(root: number, includeRoot: boolean): TreeSample {
   let rss = 0;
   let ticks = 0;
   let n = 0;
-  const stack = includeRoot ? [root] : childrenOf(root);
-  const seen = new Set<number>();
-  while (stack.length > 0) {
+  const stack: number[] = [];
+  if (includeRoot) stack.push(root);
+  else pushChildren(root, stack, true);
+  // A tree is a tree (a pid has one parent): the bound only guards against pid reuse mid-walk.
+  let visited = 0;
+  while (stack.length > 0 && visited++ < 10_000) {
     const pid = stack.pop() as number;
-    if (seen.has(pid) || seen.size > 10_000) continue;
-    seen.add(pid);
-    const st = readStat(pid);
-    if (st === null) continue;
+    if (!readStat(pid)) continue;
     n++;
-    rss += st.rssPages * PAGE;
-    ticks += st.cpuTicks;
-    for (const c of childrenOf(pid)) stack.push(c);
+    rss += statOut.rssPages * PAGE;
+    ticks += statOut.cpuTicks;
+    pushChildren(pid, stack, pid === root);
   }
   return { rssBytes: rss, cpuTimeMs: (ticks * 1000) / ticksPerSecond, processes: n };
 }
@@ -204,6 +281,7 @@ export class Sampler {
 
   private tick(): void {
     const t0 = performance.now();
+    nextSamplingRound();
     for (const w of this.watches) this.sampleOne(w);
     proc.sweep();
     this.cost.ms += performance.now() - t0;
