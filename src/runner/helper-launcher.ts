@@ -192,6 +192,8 @@ export class HelperLauncher implements Executor, LocalLauncher {
   constructor(
     private readonly opts: NodeLauncherOptions,
     kind: HelperKind | 'auto' = 'auto',
+    /** The Python to use (tests: one that cannot run the helper). */
+    private readonly python = HELPER_PYTHON,
   ) {
     this.kind = kind === 'auto' ? HelperLauncher.defaultKind() : kind;
     this.baseEnv = { ...(opts.env ?? process.env), ...opts.runEnv };
@@ -260,7 +262,7 @@ export class HelperLauncher implements Executor, LocalLauncher {
   }
 
   private newHelper(): Helper {
-    const h = new Helper(this.kind, this.baseEnv, this.opts.baseDir, this.sentinel, (x) => this.release(x));
+    const h = new Helper(this.kind, this.python, this.baseEnv, this.opts.baseDir, this.sentinel, (x) => this.release(x));
     this.helpers.add(h);
     return h;
   }
@@ -390,13 +392,14 @@ class Helper {
 
   constructor(
     kind: HelperKind,
+    python: string,
     env: NodeJS.ProcessEnv,
     cwd: string,
     private readonly sentinel: Buffer,
     private readonly onIdle: (h: Helper) => void,
   ) {
     this.kind = kind;
-    const [program, args] = kind === 'python' ? [HELPER_PYTHON, ['-I', '-S', '-c', PYTHON_SCRIPT]] : [HELPER_SHELL, ['-c', BASH_SCRIPT]];
+    const [program, args] = kind === 'python' ? [python, ['-I', '-S', '-c', PYTHON_SCRIPT]] : [HELPER_SHELL, ['-c', BASH_SCRIPT]];
     this.child = spawn(program, args, {
       cwd,
       env: { ...env, [SENTINEL_ENV]: sentinel.toString('latin1') },

@@ -276,6 +276,30 @@ for (const mode of ['python', 'bash', 'node'] as const) describe(`runner with re
     assert.ok(fs.existsSync(path.join(dir, 'sub', 'pwd-abs.txt')));
   });
 
+  it('actions start with default signal dispositions (SIGPIPE kills) and a script without #! runs under /bin/sh', async () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'noshebang'), 'echo "ran by $0"\n', { mode: 0o755 });
+    const file = writeGraph(dir, {
+      version: 1,
+      keepGoing: true,
+      actions: {
+        // An ignored SIGPIPE would survive exec (the Python helper ignores it itself): the echo would run.
+        pipe: { command: 'kill -PIPE $$; echo survived' },
+        // `yes` ends on SIGPIPE once `head` has its line (with SIGPIPE ignored it would say "Broken pipe").
+        yes: { command: 'yes | head -n 1' },
+        script: { command: ['./noshebang'] },
+      },
+    });
+    const { report, events } = await runGraphFile(file);
+    const text = (id: string) => events.map((e) => (e.type === 'action-output' && e.action === id ? e.text : '')).join('');
+    assert.equal(report.actions['pipe']!.signal, 'SIGPIPE', `pipe: ${report.actions['pipe']!.reason} ${text('pipe')}`);
+    assert.equal(text('pipe'), '');
+    assert.equal(report.actions['yes']!.state, 'succeeded');
+    assert.equal(text('yes'), 'y\n');
+    assert.equal(report.actions['script']!.state, 'succeeded', report.actions['script']!.reason ?? '');
+    assert.match(text('script'), /^ran by /);
+  });
+
   it('a death by signal is reported as such; $$ is the action\'s own shell; actions do not share output', async () => {
     const dir = tmpDir();
     const file = writeGraph(dir, {
