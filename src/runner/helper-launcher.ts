@@ -73,14 +73,16 @@ const BASH_SCRIPT = [
 
 // The same protocol in Python (Linux): each action is started with posix_spawn (vfork-like:
 // no copy of the helper's page tables, ~0.2 ms less CPU per action than bash's fork) in a
-// process group of its own; one JSON line per action: [cwd, env additions, file, argv].
+// process group of its own. One record per action: "<byte length>\n" then the fields
+// cwd, file, number of env additions, their names and values, argv — joined by NUL (which no
+// path, argument or variable can contain). No json module: it imports re (+8 ms per start).
 // Exit code 3 before "R": this Python cannot do it (the launcher then uses bash).
 const PYTHON_SCRIPT = [
-  'import os, sys, json, select, _signal as signal, _thread',
+  'import os, sys, select, _signal as signal, _thread',
   'if sys.version_info < (3, 8) or not hasattr(os, "posix_spawn"): sys.exit(3)',
   `SENT = os.environ.pop("${SENTINEL_ENV}", "").encode("latin-1")`,
   'for fd in (3, 4, 5): os.set_inheritable(fd, False)',
-  'base = dict(os.environ)',
+  'base = dict(os.environb)',
   'cur = 0',
   'def stop(*_):',
   '    if cur > 0:',
@@ -103,19 +105,24 @@ const PYTHON_SCRIPT = [
   '    while b: b = b[os.write(fd, b):]',
   'try:',
   '    say(3, b"R\\n")',
-  '    for raw in sys.stdin.buffer:',
-  '        cwd, add, file, argv = json.loads(raw)',
+  '    inp = sys.stdin.buffer',
+  '    while True:',
+  '        head = inp.readline()',
+  '        if not head: break',
+  '        f = inp.read(int(head)).split(b"\\0")',
+  '        cwd, file, n = f[0], f[1], 3 + 2 * int(f[2])',
   '        env = base.copy()',
-  '        env.update(add)',
+  '        for i in range(3, n, 2): env[f[i]] = f[i + 1]',
+  '        argv = f[n:]',
   '        try:',
   '            os.chdir(cwd)',
   '            try:',
   '                pid = os.posix_spawn(file, argv, env, file_actions=FA, setpgroup=0, setsigdef=SIGDEF)',
   '            except OSError as e:',
   '                if e.errno != 8: raise',
-  '                pid = os.posix_spawn("/bin/sh", ["/bin/sh", file] + argv[1:], env, file_actions=FA, setpgroup=0, setsigdef=SIGDEF)',
+  '                pid = os.posix_spawn(b"/bin/sh", [b"/bin/sh", file] + argv[1:], env, file_actions=FA, setpgroup=0, setsigdef=SIGDEF)',
   '        except OSError as e:',
-  '            say(4, ("actiontree: %s: %s\\n" % (file, e.strerror)).encode("utf-8", "replace"))',
+  '            say(4, b"actiontree: %s: %s\\n" % (file, (e.strerror or "error").encode("utf-8", "replace")))',
   '            say(4, SENT)',
   '            say(1, SENT + b"E %d 0\\n" % (126 if e.errno == 13 else 127))',
   '            continue',
@@ -288,11 +295,20 @@ export class HelperLauncher implements Executor, LocalLauncher {
     return helper.run(line, (port) => new Attempt(port, log, onOutput, options));
   }
 
-  /** [cwd, env additions, file to execute, argv]: the program is found on the action's PATH here. */
+  /** The Python helper's record (see PYTHON_SCRIPT): the program is found on the action's PATH here. */
   private pythonLine(launch: Launch): string {
     const argv = launch.argv ?? ['/bin/sh', '-c', launch.line];
     const file = launch.argv !== null ? this.programFile(argv[0] as string, launch.cwd, launch.env['PATH'] ?? this.baseEnv['PATH'] ?? '') : '/bin/sh';
-    return `${JSON.stringify([launch.cwd, launch.env, file, argv])}\n`;
+    const fields = [launch.cwd, file, ''];
+    let n = 0;
+    for (const k in launch.env) {
+      fields.push(k, launch.env[k] as string);
+      n++;
+    }
+    fields[2] = String(n);
+    for (const a of argv) fields.push(a);
+    const payload = fields.join('\0');
+    return `${Buffer.byteLength(payload)}\n${payload}`;
   }
 
   private release(h: Helper): void {
