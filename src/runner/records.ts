@@ -174,7 +174,8 @@ export interface Report {
 
 /** Collects per-attempt details from the event stream (the summary only has the totals). */
 export class AttemptLog {
-  private readonly byAction = new Map<string, ReportAttempt[]>();
+  // Mutable while the run goes on (an attempt is finished in place: no copy per event).
+  private readonly byAction = new Map<string, { -readonly [K in keyof ReportAttempt]: ReportAttempt[K] }[]>();
   /** action-queued time of the attempt about to start (Slurm), by action. */
   private readonly queued = new Map<string, number>();
 
@@ -183,19 +184,18 @@ export class AttemptLog {
       this.queued.set(e.action, e.time);
     } else if (e.type === 'action-started') {
       const queuedAt = this.queued.get(e.action);
-      this.queued.delete(e.action);
-      const list = this.byAction.get(e.action) ?? [];
+      if (queuedAt !== undefined) this.queued.delete(e.action);
+      let list = this.byAction.get(e.action);
+      if (list === undefined) this.byAction.set(e.action, (list = []));
       const last = list[list.length - 1];
       if (last !== undefined && last.finishedAt === null) {
-        list[list.length - 1] = {
-          ...last,
-          finishedAt: e.previous?.finishedAt ?? e.time,
-          reason: e.previous?.reason ?? null,
-          exitCode: e.previous?.exitCode ?? null,
-          signal: e.previous?.signal ?? null,
-          ...(e.previous?.peakRssBytes !== undefined ? { peakRssBytes: e.previous.peakRssBytes } : {}),
-          ...(e.previous?.cpuTimeMs !== undefined ? { cpuTimeMs: e.previous.cpuTimeMs } : {}),
-        };
+        const p = e.previous;
+        last.finishedAt = p?.finishedAt ?? e.time;
+        last.reason = p?.reason ?? null;
+        last.exitCode = p?.exitCode ?? null;
+        last.signal = p?.signal ?? null;
+        if (p?.peakRssBytes !== undefined) last.peakRssBytes = p.peakRssBytes;
+        if (p?.cpuTimeMs !== undefined) last.cpuTimeMs = p.cpuTimeMs;
       }
       list.push({
         attempt: e.attempt,
@@ -208,20 +208,16 @@ export class AttemptLog {
         exitCode: null,
         signal: null,
       });
-      this.byAction.set(e.action, list);
     } else if (e.type === 'action-finished') {
       const list = this.byAction.get(e.action);
       const last = list?.[list.length - 1];
-      if (list !== undefined && last !== undefined && last.finishedAt === null) {
-        list[list.length - 1] = {
-          ...last,
-          finishedAt: e.time,
-          reason: e.reason,
-          exitCode: e.exitCode,
-          signal: e.signal,
-          ...(e.peakRssBytes !== undefined ? { peakRssBytes: e.peakRssBytes } : {}),
-          ...(e.cpuTimeMs !== undefined ? { cpuTimeMs: e.cpuTimeMs } : {}),
-        };
+      if (last !== undefined && last.finishedAt === null) {
+        last.finishedAt = e.time;
+        last.reason = e.reason;
+        last.exitCode = e.exitCode;
+        last.signal = e.signal;
+        if (e.peakRssBytes !== undefined) last.peakRssBytes = e.peakRssBytes;
+        if (e.cpuTimeMs !== undefined) last.cpuTimeMs = e.cpuTimeMs;
       }
     }
   }
