@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundle } from './lib/bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -28,19 +29,7 @@ const ci = args.indexOf('--command');
 const command = ci >= 0 && args[ci + 1] !== undefined ? args[ci + 1] : 'true';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'at-bench-hooks-'));
-const esbuild = await import('esbuild');
-const cli = path.join(work, 'cli.js');
-await esbuild.build({
-  entryPoints: [path.join(root, 'src/cli/main.ts')],
-  outfile: cli,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  mainFields: ['module', 'main'],
-  logLevel: 'silent',
-  minify: true,
-});
+const cli = await bundle(path.join(work, 'cli.js'));
 
 const actions = Object.fromEntries(Array.from({ length: N }, (_, i) => [`a${i}`, { command }]));
 const variants = {

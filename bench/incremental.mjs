@@ -24,6 +24,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundle } from './lib/bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -47,19 +48,7 @@ for (const tool of ['make']) {
 
 // The CLI bundled from the current sources, minified as shipped.
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'at-bench-inc-'));
-const esbuild = await import('esbuild');
-const cli = path.join(work, 'cli.js');
-await esbuild.build({
-  entryPoints: [path.join(root, 'src/cli/main.ts')],
-  outfile: cli,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  mainFields: ['module', 'main'],
-  logLevel: 'silent',
-  minify: true,
-});
+const cli = await bundle(path.join(work, 'cli.js'));
 
 /** Up to two earlier actions: the previous one and the one at half the index (a deep chain with cross links). */
 function depsOf(i) {

@@ -20,6 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { idealListSchedule, layeredDag, searchListSchedules, lowerBound, normal, toActionTree, toMakefile, toNinja } from './lib/dag.mjs';
+import { bundle } from './lib/bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -46,19 +47,7 @@ const hasTime = fs.existsSync('/usr/bin/time');
 
 // The CLI bundled from the current sources (same options as esbuild.mjs).
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'at-bench-'));
-const esbuild = await import('esbuild');
-const cli = path.join(work, 'cli.js');
-await esbuild.build({
-  entryPoints: [path.join(root, 'src/cli/main.ts')],
-  outfile: cli,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  mainFields: ['module', 'main'],
-  logLevel: 'silent',
-  minify: true,
-});
+const cli = await bundle(path.join(work, 'cli.js'));
 
 const versions = {
   node: process.version,

@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundle } from './lib/bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -32,19 +33,7 @@ for (let i = 0; i < 8; i++) actions[`a${i}`] = { command: `sleep ${seconds} & sl
 const file = path.join(dir, 'bench.actiontree.jsonc');
 fs.writeFileSync(file, JSON.stringify({ version: 1, cpus: 8, actions }));
 
-const esbuild = await import('esbuild');
-const runner = path.join(dir, 'run-once.cjs');
-await esbuild.build({
-  entryPoints: [path.join(root, 'bench/lib/run-once.ts')],
-  outfile: runner,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  mainFields: ['module', 'main'],
-  logLevel: 'silent',
-  minify: true,
-});
+const runner = await bundle(path.join(dir, 'run-once.cjs'), 'bench/lib/run-once.ts');
 
 function once(sampling) {
   const out = execFileSync(process.execPath, [runner, file, ...(sampling ? [] : ['--no-sampling'])], { cwd: root, encoding: 'utf8' });

@@ -1,0 +1,23 @@
+// Bundles an entry point of the sources as esbuild.mjs does for the shipped dist/ files
+// (minified, CommonJS, node20), into `outfile`: the benches measure what users run.
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** `entry` relative to the repository (default the CLI); returns `outfile`. */
+export async function bundle(outfile, entry = 'src/cli/main.ts') {
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    entryPoints: [path.join(root, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    mainFields: ['module', 'main'],
+    logLevel: 'silent',
+    minify: true,
+  });
+  return outfile;
+}
