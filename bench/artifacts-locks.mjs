@@ -7,58 +7,19 @@
 // to show that graphs without the new fields cost what they did.
 //
 //   node --import tsx bench/artifacts-locks.mjs [--actions 10000] [--runs 15] [--base /work/main]
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { load, median, opt, root } from './lib/common.mjs';
+import { generateEdges } from './lib/graphs.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-};
-const N = Number(arg('actions', 10_000));
-const RUNS = Number(arg('runs', 15));
-const BASE = arg('base', undefined);
-
-function rng(seed) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function generate(n, kind) {
-  const r = rng(42);
-  const id = (i) => `pkg${Math.floor(i / 10)}/task-${i % 10}:build`;
-  const lines = ['{', '  "version": 1,', '  "cpus": 8,'];
-  if (kind === 'locks') lines.push('  "locks": ["db", "cache"],');
-  lines.push('  "actions": {');
-  for (let i = 0; i < n; i++) {
-    const deps = new Set();
-    const k = i === 0 ? 0 : 1 + Math.floor(r() * 3);
-    for (let j = 0; j < k; j++) deps.add(Math.floor(r() * i));
-    const list = [...deps].map((d) => `"${kind === 'artifacts' ? `out-${d}` : id(d)}"`).join(', ');
-    const edges = kind === 'artifacts' ? `"provides": ["out-${i}"], "requires": [${list}]` : `"dependsOn": [${list}]`;
-    const locks = kind === 'locks' && i % 10 === 0 ? `, "locks": { "db": "${i % 20 === 0 ? 'exclusive' : 'shared'}", "cache": "shared" }` : '';
-    lines.push(`    "${id(i)}": { "command": "echo ${i}", ${edges}${locks} }${i + 1 < n ? ',' : ''}`);
-  }
-  lines.push('  }', '}');
-  return lines.join('\n') + '\n';
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+const N = Number(opt('actions', 10_000));
+const RUNS = Number(opt('runs', 15));
+const BASE = opt('base', undefined);
 
 const { analyzeText } = await import(pathToFileURL(path.join(root, 'src/core/analyze.ts')).href);
 const base = BASE === undefined ? undefined : (await import(pathToFileURL(path.join(BASE, 'src/core/analyze.ts')).href)).analyzeText;
 
-const texts = { plain: generate(N, 'plain'), artifacts: generate(N, 'artifacts'), locks: generate(N, 'locks') };
+const texts = { plain: generateEdges(N, 'plain'), artifacts: generateEdges(N, 'artifacts'), locks: generateEdges(N, 'locks') };
 const cases = [
   ['plain', () => analyzeText(texts.plain)],
   ['artifacts', () => analyzeText(texts.artifacts)],
@@ -87,7 +48,7 @@ for (let r = 0; r < RUNS; r++) {
   ratios.locks.push(t.locks / t.plain);
   if (base) ratios.base.push(t.plain / t['plain (base)']);
 }
-console.log(`analyzeText, ${N} actions, ${RUNS} runs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`analyzeText, ${N} actions, ${RUNS} runs, load average ${load()}`);
 for (const [k] of cases) console.log(`  ${k.padEnd(14)} median ${median(times[k]).toFixed(1)} ms`);
 console.log(`  artifacts / plain: median paired ratio ${median(ratios.artifacts).toFixed(2)}`);
 console.log(`  locks / plain:     median paired ratio ${median(ratios.locks).toFixed(2)}`);

@@ -5,11 +5,15 @@ import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** `entry` relative to the repository (default the CLI); returns `outfile`. */
-export async function bundle(outfile, entry = 'src/cli/main.ts') {
+/**
+ * `entry` relative to the repository (default the CLI; an absolute path stays as it is), or
+ * `{ contents, resolveDir }` for a module written inline; `options` are esbuild options that
+ * replace the defaults (e.g. `{ external: ['vscode'], minify: false }`). Returns `outfile`.
+ */
+export async function bundle(outfile, entry = 'src/cli/main.ts', options = {}) {
   const esbuild = await import('esbuild');
   await esbuild.build({
-    entryPoints: [path.join(root, entry)],
+    ...(typeof entry === 'string' ? { entryPoints: [path.resolve(root, entry)] } : { stdin: { ...entry, loader: 'ts' } }),
     outfile,
     bundle: true,
     platform: 'node',
@@ -18,6 +22,7 @@ export async function bundle(outfile, entry = 'src/cli/main.ts') {
     mainFields: ['module', 'main'],
     logLevel: 'silent',
     minify: true,
+    ...options,
   });
   return outfile;
 }
