@@ -14,19 +14,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { bundle } from './lib/bundle.mjs';
+import { load, median, num, opt } from './lib/common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : def;
-};
-const N = opt('actions', 400);
-const reps = opt('reps', 5);
-const ci = args.indexOf('--command');
-const command = ci >= 0 && args[ci + 1] !== undefined ? args[ci + 1] : 'true';
+const N = num('actions', 400);
+const reps = num('reps', 5);
+const command = opt('command', 'true');
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'at-bench-hooks-'));
 const cli = await bundle(path.join(work, 'cli.js'));
@@ -40,12 +33,6 @@ for (const [name, g] of Object.entries(variants)) {
   fs.mkdirSync(path.join(work, name));
   fs.writeFileSync(path.join(work, name, 'bench.actiontree.jsonc'), JSON.stringify(g));
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 function once(name) {
   const dir = path.join(work, name);
@@ -63,7 +50,7 @@ function once(name) {
   return { wall, makespan: report.finishedAt - report.startedAt };
 }
 
-console.log(`hooks overhead: ${N} actions \`${command}\`, 2 slots, ${reps} reps; node ${process.version}; load average before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`hooks overhead: ${N} actions \`${command}\`, 2 slots, ${reps} reps; node ${process.version}; load average before: ${load()}`);
 once('plain'); // warm-up (page cache, bundle)
 const res = { plain: [], hooked: [] };
 for (let i = 0; i < reps; i++) for (const name of Object.keys(variants)) res[name].push(once(name));
@@ -72,5 +59,5 @@ for (const name of Object.keys(res)) {
 }
 const ratio = (k) => median(res.hooked.map((h, i) => h[k] / res.plain[i][k])).toFixed(2);
 console.log(`paired ratio hooked/plain: makespan ${ratio('makespan')}×, wall ${ratio('wall')}×`);
-console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`load average after: ${load()}`);
 fs.rmSync(work, { recursive: true, force: true });

@@ -23,16 +23,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { bundle } from './lib/bundle.mjs';
+import { flag, load, median, opt, root } from './lib/common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : def;
-};
-const quick = args.includes('--quick');
+const quick = flag('quick');
 const N = Number(opt('actions', 2000));
 const F = Number(opt('files', 10));
 const reps = Number(opt('reps', quick ? 3 : 9));
@@ -107,13 +101,6 @@ function time(cmd, argv, cwd) {
   }
   return { ms, cpuMs, stdout: r.stdout.toString(), stderr };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
 const results = { node: process.version, make: spawnSync('make', ['--version']).stdout.toString().split('\n')[0], actions: N, inputFiles: N * F, cpus: os.availableParallelism(), loadBefore: load() };
 console.log(`incremental bench: ${N} actions, ${N * F} input files, ${results.make}, node ${process.version}, ${results.cpus} cpus; load average ${results.loadBefore}`);

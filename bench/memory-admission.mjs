@@ -16,14 +16,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { load, opt, root } from './lib/common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : def;
-};
 const reps = Number(opt('reps', 3));
 const mb = Number(opt('mb', 300));
 const capacity = opt('capacity', '1G');
@@ -61,7 +55,7 @@ const kills = (report) => Object.values(report.actions).filter((a) => /out of me
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const gib = (b) => `${(b / 1024 / MiB).toFixed(2)} GiB`;
 
-console.log(`memory admission: 8 actions × ${mb} MiB (held ~1 s), 4 CPU slots, declared capacity ${capacity}; ${reps} reps; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, RAM ${gib(os.totalmem())}`);
+console.log(`memory admission: 8 actions × ${mb} MiB (held ~1 s), 4 CPU slots, declared capacity ${capacity}; ${reps} reps; load average ${load()}, RAM ${gib(os.totalmem())}`);
 const rows = { 'cpu-slots': [], learned: [] };
 const slotsFile = graphDir(false);
 const learnedFile = graphDir(true);

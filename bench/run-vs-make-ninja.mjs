@@ -18,22 +18,15 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { idealListSchedule, layeredDag, searchListSchedules, lowerBound, normal, toActionTree, toMakefile, toNinja } from './lib/dag.mjs';
 import { bundle } from './lib/bundle.mjs';
+import { flag, load, median, opt, root } from './lib/common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : def;
-};
-const quick = args.includes('--quick');
+const quick = flag('quick');
 const reps = Number(opt('reps', quick ? 2 : 5));
 const sleepReps = Number(opt('sleep-reps', quick ? 1 : 2));
 const only = new Set(opt('only', 'a,b,c').split(','));
 const baseline = opt('baseline', null);
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
 function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -96,11 +89,6 @@ function lastReportSpan(dir) {
   return r.finishedAt - r.startedAt;
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const f = (x, d = 2) => (x === null || x === undefined ? '—' : x.toFixed(d));
 
 function table(title, header, rows) {

@@ -15,17 +15,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { bundle } from './lib/bundle.mjs';
+import { load, median, num, root } from './lib/common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : def;
-};
-const reps = opt('reps', 5);
-const seconds = opt('seconds', 4);
+const reps = num('reps', 5);
+const seconds = num('seconds', 4);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'at-sampling-'));
 const actions = {};
@@ -41,13 +35,8 @@ function once(sampling) {
   if (r.result !== 'succeeded') throw new Error(`run ${r.result}`);
   return r;
 }
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
-console.log(`sampling cost: 8 actions (sh + 2 sleeps each, ${seconds} s), ${reps} paired reps; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${os.cpus().length} cores`);
+console.log(`sampling cost: 8 actions (sh + 2 sleeps each, ${seconds} s), ${reps} paired reps; load average ${load()}; ${os.cpus().length} cores`);
 const on = [];
 const off = [];
 const diff = [];
@@ -76,5 +65,5 @@ const report = JSON.parse(fs.readFileSync(once(true).report, 'utf8'));
 const peaks = Object.values(report.actions).map((a) => a.peakRssBytes);
 console.log(`runner CPU while 8 actions run, median: sampling on ${pct(median(son))} of one core, off ${pct(median(soff))}; paired difference (the sampler's cost) ${pct(median(sdiff))}`);
 console.log(`runner CPU over the whole run (start-up and report included), median: on ${pct(median(on))}, off ${pct(median(off))}; paired difference ${pct(median(diff))}`);
-console.log(`(measured per action: peakRssBytes ${Math.min(...peaks)}–${Math.max(...peaks)}; load average after ${os.loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+console.log(`(measured per action: peakRssBytes ${Math.min(...peaks)}–${Math.max(...peaks)}; load average after ${load()})`);
 fs.rmSync(dir, { recursive: true, force: true });
