@@ -7,21 +7,13 @@
 //   npm run build && node --import tsx bench/gantt-render.mjs [--actions 10000] [--loads 5] [--frames 200]
 //
 // Targets (issue 5): < 500 ms to first render, < 16 ms per pan frame.
-import * as http from 'node:http';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { ganttDocument } from '../src/extension/ganttHtml.ts';
+import { openWebview } from './lib/chromium.mjs';
+import { num, stats } from './lib/common.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-};
-const N = arg('actions', 10_000);
-const LOADS = arg('loads', 5);
-const FRAMES = arg('frames', 200);
+const N = num('actions', 10_000);
+const LOADS = num('loads', 5);
+const FRAMES = num('frames', 200);
 
 /** A deterministic finished run: N actions, 1-2 dependencies among the previous 50, 16 slots. */
 function makeChart(n) {
@@ -62,42 +54,8 @@ function makeChart(n) {
   return { runId: 'bench', title: `${n} actions`, startedAt: T, finishedAt: Math.max(...end), result: 'failed', actions };
 }
 
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-  return { median: q(0.5), p95: q(0.95), max: s[s.length - 1] };
-};
-
-const server = http.createServer((req, res) => {
-  const url = new URL(req.url, 'http://x');
-  if (url.pathname === '/') {
-    res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(
-      ganttDocument({ cspSource: `http://127.0.0.1:${server.address().port}`, nonce: 'benchnonce0123456789', scriptUri: '/dist/webview/gantt.js', styleUri: '/media/gantt.css' }),
-    );
-    return;
-  }
-  const file = path.join(ROOT, url.pathname);
-  if (!file.startsWith(ROOT) || !fs.existsSync(file)) {
-    res.writeHead(404).end();
-    return;
-  }
-  res.writeHead(200, { 'content-type': file.endsWith('.css') ? 'text/css' : 'text/javascript' });
-  res.end(fs.readFileSync(file));
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${server.address().port}/`;
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-});
+const { base, browser, page, close } = await openWebview(ganttDocument, 'gantt');
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.addInitScript(() => {
-    window.acquireVsCodeApi = () => ({ postMessage() {}, getState: () => undefined, setState() {} });
-  });
   const chart = makeChart(N);
   const first = [];
   const drawOnly = [];
@@ -169,6 +127,5 @@ try {
   console.log(`  frame interval while panning:         median ${iv.median.toFixed(1)} ms, p95 ${iv.p95.toFixed(1)} ms`);
   console.log(`  bars in the DOM after panning: ${visibleBars} (virtualized; ${N} rows in the model)`);
 } finally {
-  await browser.close();
-  server.close();
+  await close();
 }

@@ -9,19 +9,15 @@
 // with its default layered options (direction RIGHT).
 //
 // Used to pick the graph view's layout library (issue 14; docs/ui.md "Graph view").
-import * as os from 'node:os';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import { layoutGraph } from '../src/core/graphview/layout.ts';
+import { load, median, num } from './lib/common.mjs';
 import { layeredDag } from './lib/dag.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-};
-const N = arg('actions', 2000);
-const WIDTH = arg('width', 40);
-const RUNS = arg('runs', 5);
-const WARMUP = arg('warmup', 1);
+const N = num('actions', 2000);
+const WIDTH = num('width', 40);
+const RUNS = num('runs', 5);
+const WARMUP = num('warmup', 1);
 const nodes = layeredDag({ n: N, width: WIDTH, seed: 7, duration: () => 0 });
 const edges = nodes.reduce((k, a) => k + a.deps.length, 0);
 const W = 160, H = 28;
@@ -49,11 +45,6 @@ function dagreOnce() {
   return ms;
 }
 
-const median = (xs) => {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 for (let i = 0; i < WARMUP; i++) {
   await elkOnce();
   dagreOnce();
@@ -65,7 +56,7 @@ for (let r = 0; r < RUNS; r++) {
   const dd = de ?? dagreOnce();
   e.push(ee); d.push(dd); ratio.push(ee / dd);
 }
-console.log(`graph: ${N} actions, ${edges} edges, layers of ${WIDTH}; ${RUNS} runs; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`graph: ${N} actions, ${edges} edges, layers of ${WIDTH}; ${RUNS} runs; load average ${load()}`);
 console.log(`elkjs layered     : median ${median(e).toFixed(0)} ms (min ${Math.min(...e).toFixed(0)}, max ${Math.max(...e).toFixed(0)})`);
 console.log(`@dagrejs/dagre (graph view options): median ${median(d).toFixed(0)} ms (min ${Math.min(...d).toFixed(0)}, max ${Math.max(...d).toFixed(0)})`);
 console.log(`paired ratio elk/dagre: median ${median(ratio).toFixed(2)}`);

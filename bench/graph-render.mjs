@@ -9,25 +9,16 @@
 // Shapes: "layered" = bench/lib/dag.mjs (each action depends on one action of the layer
 // before and up to two of any earlier layer: many long edges); "local" = 1-2 dependencies
 // in the layer before only. Targets (issue 14): < 1 s to first render, < 16 ms per pan frame.
-import * as http from 'node:http';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { graphDocument } from '../src/extension/graphHtml.ts';
+import { openWebview } from './lib/chromium.mjs';
+import { load, num, opt, stats } from './lib/common.mjs';
 import { layeredDag, rng } from './lib/dag.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const argOf = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-};
-const N = Number(argOf('actions', 2000));
-const WIDTH = Number(argOf('width', 40));
-const SHAPE = argOf('shape', 'layered');
-const LOADS = Number(argOf('loads', 3));
-const FRAMES = Number(argOf('frames', 120));
+const N = num('actions', 2000);
+const WIDTH = num('width', 40);
+const SHAPE = opt('shape', 'layered');
+const LOADS = num('loads', 3);
+const FRAMES = num('frames', 120);
 
 function makeGraph() {
   let nodes;
@@ -44,41 +35,9 @@ function makeGraph() {
   return { title: `${N} actions`, graphFile: '/bench.actiontree.jsonc', nodes: nodes.map((a) => ({ id: a.id, deps: a.deps, command: 'true', description: null })) };
 }
 
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-  return { median: q(0.5), p95: q(0.95), max: s[s.length - 1] };
-};
-
-const server = http.createServer((req, res) => {
-  const url = new URL(req.url, 'http://x');
-  if (url.pathname === '/') {
-    res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(graphDocument({ cspSource: `http://127.0.0.1:${server.address().port}`, nonce: 'benchnonce0123456789', scriptUri: '/dist/webview/graph.js', styleUri: '/media/graph.css' }));
-    return;
-  }
-  const file = path.join(ROOT, url.pathname);
-  if (!file.startsWith(ROOT) || !fs.existsSync(file)) {
-    res.writeHead(404).end();
-    return;
-  }
-  res.writeHead(200, { 'content-type': file.endsWith('.css') ? 'text/css' : 'text/javascript' });
-  res.end(fs.readFileSync(file));
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${server.address().port}/`;
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-});
+const { base, browser, page, close } = await openWebview(graphDocument, 'graph');
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.setDefaultTimeout(600_000);
-  await page.addInitScript(() => {
-    window.acquireVsCodeApi = () => ({ postMessage() {}, getState: () => undefined, setState() {} });
-  });
   const graph = makeGraph();
   const edges = graph.nodes.reduce((k, n) => k + n.deps.length, 0);
   const first = [];
@@ -140,11 +99,10 @@ try {
   const l = stats(inPage);
   const w = stats(frames.work);
   const iv = stats(frames.intervals);
-  console.log(`graph view: ${N} actions, ${edges} edges (${SHAPE}, layers of ${WIDTH}), Chromium ${browser.version()}, ${LOADS} loads, ${FRAMES} pan frames; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`graph view: ${N} actions, ${edges} edges (${SHAPE}, layers of ${WIDTH}), Chromium ${browser.version()}, ${LOADS} loads, ${FRAMES} pan frames; load average ${load()}`);
   console.log(`  layout + first render (posted -> every node drawn): median ${f.median.toFixed(0)} ms, max ${f.max.toFixed(0)} ms   (target < 1000 ms)`);
   console.log(`    of which dagre layout + building the DOM in the page: median ${l.median.toFixed(0)} ms`);
   console.log(`  pan: handler + style/layout per move: median ${w.median.toFixed(2)} ms, p95 ${w.p95.toFixed(2)} ms; frame interval median ${iv.median.toFixed(1)} ms, p95 ${iv.p95.toFixed(1)} ms   (target < 16 ms)`);
 } finally {
-  await browser.close();
-  server.close();
+  await close();
 }

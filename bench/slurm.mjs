@@ -15,17 +15,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { executeRun } from '../src/runner/run.ts';
+import { load, median, num, root as ROOT } from './lib/common.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-};
-const ROUNDS = arg('rounds', 5);
-const CHAIN = arg('chain', 10);
-const WIDE = arg('wide', 200);
+const ROUNDS = num('rounds', 5);
+const CHAIN = num('chain', 10);
+const WIDE = num('wide', 200);
 
 let clusterDir = null;
 let env = process.env;
@@ -46,10 +41,6 @@ const stop = () => {
 };
 process.on('exit', stop);
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'at-bench-work-'));
 
@@ -135,7 +126,6 @@ async function rawWide(n) {
   return Date.now() - t0;
 }
 
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 console.log(`bench/slurm: ${ROUNDS} rounds, chain ${CHAIN}, wide ${WIDE}; ${os.cpus().length} CPUs; load ${load()}`);
 // warm-up (first sbatch, tsx, page cache)
 await atChain(3);
