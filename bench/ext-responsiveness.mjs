@@ -9,25 +9,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { runTests } from '@vscode/test-electron';
+import { bundle } from './lib/bundle.mjs';
+import { num, root as ROOT, stats } from './lib/common.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'out', 'bench', 'ext-responsiveness');
-const i = process.argv.indexOf('--mb');
-const MB = i >= 0 ? Number(process.argv[i + 1]) : 50;
+const MB = num('mb', 50);
 
-await esbuild.build({
-  entryPoints: [path.join(ROOT, 'bench', 'ext-responsiveness', 'suite.ts')],
-  outfile: path.join(OUT, 'index.js'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  external: ['vscode'],
-  logLevel: 'warning',
-});
+// Not minified, and with esbuild's own mainFields: the test suite, not a shipped bundle.
+await bundle(path.join(OUT, 'index.js'), 'bench/ext-responsiveness/suite.ts', { external: ['vscode'], minify: false, mainFields: undefined, logLevel: 'warning' });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'actiontree-bench-'));
 const ws = path.join(tmp, 'workspace');
 fs.cpSync(path.join(ROOT, 'test', 'integration', 'fixtures', 'workspace'), ws, { recursive: true });
@@ -45,11 +35,10 @@ try {
 }
 const r = JSON.parse(fs.readFileSync(results, 'utf8'));
 fs.rmSync(tmp, { recursive: true, force: true });
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
-  return `median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${s[s.length - 1]?.toFixed(1)} ms`;
+const summary = (xs) => {
+  const s = stats(xs);
+  return `median ${(s.median ?? NaN).toFixed(1)} ms, p95 ${(s.p95 ?? NaN).toFixed(1)} ms, max ${s.max?.toFixed(1)} ms`;
 };
 console.log(`extension host responsiveness while one action writes ${r.mb} MB of output (run ${r.result}, ${(r.wallMs / 1000).toFixed(1)} s, log file ${(r.logBytes / 1048576).toFixed(1)} MiB, ${r.samples.length} samples)`);
-console.log(`  command answer time: ${stats(r.samples)}   (target < 100 ms)`);
-console.log(`  event-loop lag:      ${stats(r.lags)}`);
+console.log(`  command answer time: ${summary(r.samples)}   (target < 100 ms)`);
+console.log(`  event-loop lag:      ${summary(r.lags)}`);

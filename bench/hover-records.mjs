@@ -12,29 +12,15 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
+import { pathToFileURL } from 'node:url';
 import lsp from 'vscode-languageserver/node';
+import { serverBundle } from './lib/bundle.mjs';
+import { load, opt } from './lib/common.mjs';
 
 const { createProtocolConnection, InitializeRequest, InitializedNotification, DidOpenTextDocumentNotification, HoverRequest, ShutdownRequest, ExitNotification } = lsp;
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-};
-const REPORTS = Number(arg('reports', '6'));
-const MB = Number(arg('mb', '40'));
-const HOVERS = Number(arg('hovers', '10'));
-
-async function serverPath() {
-  const given = arg('server', undefined);
-  if (given) return path.resolve(given);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actiontree-bench-'));
-  const outfile = path.join(dir, 'server.js');
-  await esbuild.build({ entryPoints: [path.join(root, 'src/server/main.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], mainFields: ['module', 'main'], logLevel: 'error' });
-  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  return outfile;
-}
+const REPORTS = Number(opt('reports', '6'));
+const MB = Number(opt('mb', '40'));
+const HOVERS = Number(opt('hovers', '10'));
 
 const status = (pid, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
@@ -66,7 +52,7 @@ for (let r = 0; r < REPORTS; r++) {
   fs.closeSync(fd);
 }
 
-const proc = spawn(process.execPath, [await serverPath(), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+const proc = spawn(process.execPath, [await serverBundle(opt('server', undefined)), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
 const conn = createProtocolConnection(proc.stdout, proc.stdin);
 conn.listen();
 await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null, initializationOptions: { diagnosticMode: 'push', workspaceDiagnostics: false } });
@@ -87,7 +73,7 @@ await conn.sendRequest(ShutdownRequest.type);
 await conn.sendNotification(ExitNotification.type);
 fs.rmSync(tmp, { recursive: true, force: true });
 const sorted = [...times].sort((a, b) => a - b);
-console.log(`${REPORTS} foreign reports of ${MB} MiB each, ${HOVERS} hovers; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`${REPORTS} foreign reports of ${MB} MiB each, ${HOVERS} hovers; load average ${load(1)}`);
 console.log(`hover ms: first ${times[0].toFixed(0)}, median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)}, max ${sorted[sorted.length - 1].toFixed(0)}`);
 console.log(`server VmHWM ${hwm.toFixed(0)} MiB, VmRSS after ${rss.toFixed(0)} MiB`);
 console.log(`last hover line: ${shown}`);

@@ -17,39 +17,20 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import lsp from 'vscode-languageserver/node';
+import { serverBundle } from './lib/bundle.mjs';
+import { load, opt } from './lib/common.mjs';
 
 const { createProtocolConnection, InitializeRequest, InitializedNotification, DidOpenTextDocumentNotification,
   DidChangeTextDocumentNotification, PublishDiagnosticsNotification, DocumentDiagnosticRequest, ShutdownRequest, ExitNotification,
   HoverRequest, CompletionRequest } = lsp;
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-};
-const N = Number(arg('actions', '10000'));
-const EDITS = Number(arg('edits', '50'));
+const N = Number(opt('actions', '10000'));
+const EDITS = Number(opt('edits', '50'));
 /** Extra node flags for the server process (e.g. --node-args=--max-semi-space-size=32). */
-const NODE_ARGS = (arg('node-args', '') ?? '').split(' ').filter(Boolean);
-const MODES = (arg('modes', 'push,pull') ?? '').split(',');
-const GRAPHS = (arg('graphs', 'plain,matrix') ?? '').split(',');
-
-async function serverPath() {
-  const given = arg('server', undefined);
-  if (given) return path.resolve(given);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actiontree-bench-'));
-  const outfile = path.join(dir, 'server.js');
-  await esbuild.build({
-    entryPoints: [path.join(root, 'src/server/main.ts')], outfile, bundle: true, platform: 'node', format: 'cjs',
-    target: 'node20', external: ['vscode'], mainFields: ['module', 'main'], logLevel: 'error',
-  });
-  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  return outfile;
-}
+const NODE_ARGS = opt('node-args', '').split(' ').filter(Boolean);
+const MODES = opt('modes', 'push,pull').split(',');
+const GRAPHS = opt('graphs', 'plain,matrix').split(',');
 
 /** A deterministic 10,000-action graph: each action depends on up to 3 earlier ones. */
 function makeGraph(n) {
@@ -195,8 +176,8 @@ async function run(mode, server, text) {
   return { mode, openMs, initial: initial.length, diagnosticCounts: [...new Set(counts)].sort((a, b) => a - b), ...stats(times), rss, rssIdle, cpuPerEdit, hoverMs, completionMs };
 }
 
-const server = await serverPath();
-console.log(`node ${process.version}, ${os.cpus().length} cpus, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}${NODE_ARGS.length ? `, server flags ${NODE_ARGS.join(' ')}` : ''}`);
+const server = await serverBundle(opt('server', undefined));
+console.log(`node ${process.version}, ${os.cpus().length} cpus, load average ${load()}${NODE_ARGS.length ? `, server flags ${NODE_ARGS.join(' ')}` : ''}`);
 for (const kind of GRAPHS) {
   const text = kind === 'matrix' ? makeMatrixGraph(N) : makeGraph(N);
   const what = kind === 'matrix' ? `${Math.max(2, Math.round(N / 100))} matrix actions expanding to ${N}` : `${N} actions`;
@@ -209,5 +190,5 @@ for (const kind of GRAPHS) {
     );
   }
 }
-console.log(`load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`load average at the end ${load()}`);
 console.log('targets: median < 50 ms, p95 < 100 ms, RSS < 150 MB');

@@ -17,47 +17,24 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import { bundle } from './lib/bundle.mjs';
+import { flag, load, median, opt, root as ROOT } from './lib/common.mjs';
 import { layeredDag } from './lib/dag.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const opt = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-};
 const list = (s) => (s ? s.split(',').filter(Boolean).map(Number) : []);
 const SIZES = list(opt('sizes', '5000,20000'));
 const RUNS = Number(opt('runs', '3'));
 const BEFORE_SIZES = list(opt('before-sizes', '2000,5000'));
 const BEFORE_RUNS = Number(opt('before-runs', '1'));
 const REF = opt('ref', 'daaba2f');
-const SKIP_GANTT = process.argv.includes('--skip-gantt');
+const SKIP_GANTT = flag('skip-gantt');
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const f = (x, d = 1) => x.toFixed(d);
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'actiontree-replay-'));
 
 // ---- the two builds ------------------------------------------------------------------
-async function buildCli(srcRoot, outfile) {
-  await esbuild.build({
-    entryPoints: [path.join(srcRoot, 'src/cli/main.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'error',
-    mainFields: ['module', 'main'],
-    nodePaths: [path.join(ROOT, 'node_modules')],
-  });
-}
+const buildCli = (srcRoot, outfile) => bundle(outfile, path.join(srcRoot, 'src/cli/main.ts'), { minify: false, logLevel: 'error', nodePaths: [path.join(ROOT, 'node_modules')] });
 const oldRoot = path.join(work, 'old');
 fs.mkdirSync(oldRoot);
 execFileSync('sh', ['-c', `git -C "${ROOT}" archive ${REF} src package.json schema | tar -x -C "${oldRoot}"`]);

@@ -1,5 +1,7 @@
 // Bundles an entry point of the sources as esbuild.mjs does for the shipped dist/ files
 // (minified, CommonJS, node20), into `outfile`: the benches measure what users run.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,5 +26,17 @@ export async function bundle(outfile, entry = 'src/cli/main.ts', options = {}) {
     minify: true,
     ...options,
   });
+  return outfile;
+}
+
+/**
+ * The language server to measure: `given` (e.g. an older bundle passed with --server), or
+ * src/server/main.ts bundled unminified into a temporary folder that is removed at exit.
+ */
+export async function serverBundle(given) {
+  if (given) return path.resolve(given);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actiontree-bench-'));
+  const outfile = await bundle(path.join(dir, 'server.js'), 'src/server/main.ts', { external: ['vscode'], minify: false, logLevel: 'error' });
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return outfile;
 }
