@@ -24,7 +24,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bundle } from './lib/bundle.mjs';
-import { flag, load, median, opt, root } from './lib/common.mjs';
+import { alternating, flag, load, median, opt, root } from './lib/common.mjs';
 
 const quick = flag('quick');
 const N = Number(opt('actions', 2000));
@@ -116,35 +116,22 @@ if (!keep || !fs.existsSync(path.join(inc, 'b.actiontree.jsonc'))) {
 }
 const second = time(process.execPath, [cli, ...run], inc); // settles the stat cache
 if (!/skipped/.test(second.stdout + second.stderr)) console.error('warning: the second run did not report skipped actions');
-const makeMs = [];
-const atMs = [];
-const ratios = [];
-const makeCpu = [];
-const atCpu = [];
-const cpuRatios = [];
-for (let r = 0; r < reps; r++) {
-  const order = r % 2 === 0 ? ['make', 'at'] : ['at', 'make'];
-  const got = {};
-  for (const which of order) {
-    if (which === 'make') {
-      const t = time('make', ['-r', '-R', '-j2'], inc);
-      if (!/Nothing to be done/.test(t.stdout + t.stderr)) console.error('warning: make was not a no-op');
-      got.make = t.ms;
-      got.makeCpu = t.cpuMs;
-    } else {
-      const t = time(process.execPath, [cli, ...run], inc);
-      if (!new RegExp(`${N} skipped`).test(t.stdout + t.stderr)) console.error(`warning: actiontree was not a no-op:\n${(t.stdout + t.stderr).slice(-500)}`);
-      got.at = t.ms;
-      got.atCpu = t.cpuMs;
-    }
+const noop = alternating(reps, ['make', 'at'], (which) => {
+  if (which === 'make') {
+    const t = time('make', ['-r', '-R', '-j2'], inc);
+    if (!/Nothing to be done/.test(t.stdout + t.stderr)) console.error('warning: make was not a no-op');
+    return t;
   }
-  makeMs.push(got.make);
-  atMs.push(got.at);
-  ratios.push(got.at / got.make);
-  makeCpu.push(got.makeCpu);
-  atCpu.push(got.atCpu);
-  cpuRatios.push(got.atCpu / Math.max(got.makeCpu, 10)); // GNU time has 10 ms resolution
-}
+  const t = time(process.execPath, [cli, ...run], inc);
+  if (!new RegExp(`${N} skipped`).test(t.stdout + t.stderr)) console.error(`warning: actiontree was not a no-op:\n${(t.stdout + t.stderr).slice(-500)}`);
+  return t;
+});
+const makeMs = noop.map((got) => got.make.ms);
+const atMs = noop.map((got) => got.at.ms);
+const ratios = noop.map((got) => got.at.ms / got.make.ms);
+const makeCpu = noop.map((got) => got.make.cpuMs);
+const atCpu = noop.map((got) => got.at.cpuMs);
+const cpuRatios = noop.map((got) => got.at.cpuMs / Math.max(got.make.cpuMs, 10)); // GNU time has 10 ms resolution
 const nodeFloor = [];
 const cliFloor = [];
 const nodeFloorCpu = [];
@@ -198,15 +185,13 @@ if (coldReps === 0 || keep) {
 }
 const plain = path.join(work, 'plain');
 setup(plain, false);
-const coldInc = [];
-const coldPlain = [];
-for (let r = 0; r < coldReps; r++) {
-  for (const [dir, out] of r % 2 === 0 ? [[inc, coldInc], [plain, coldPlain]] : [[plain, coldPlain], [inc, coldInc]]) {
-    fs.rmSync(path.join(dir, 'out'), { recursive: true, force: true });
-    fs.rmSync(path.join(dir, '.actiontree'), { recursive: true, force: true });
-    out.push(time(process.execPath, [cli, ...run], dir).ms);
-  }
-}
+const cold = alternating(coldReps, [inc, plain], (dir) => {
+  fs.rmSync(path.join(dir, 'out'), { recursive: true, force: true });
+  fs.rmSync(path.join(dir, '.actiontree'), { recursive: true, force: true });
+  return time(process.execPath, [cli, ...run], dir).ms;
+});
+const coldInc = cold.map((got) => got[inc]);
+const coldPlain = cold.map((got) => got[plain]);
 results.cold = { incrementalMedianMs: median(coldInc), plainMedianMs: median(coldPlain), overhead: median(coldInc) / median(coldPlain) - 1, reps: coldReps, loadAfter: load() };
 console.log(`\n(b) cold first run (${coldReps} alternating pairs; every action runs)`);
 console.log(`  with inputs/outputs   median ${results.cold.incrementalMedianMs.toFixed(0)} ms (hashes ${N * F} inputs + ${N} outputs)`);

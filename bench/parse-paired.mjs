@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bundle } from './lib/bundle.mjs';
-import { load, median, opt, root } from './lib/common.mjs';
+import { alternating, load, median, opt, root } from './lib/common.mjs';
 import { generate } from './lib/graphs.mjs';
 
 const base = opt('base', undefined);
@@ -59,24 +59,15 @@ console.log(JSON.stringify({ median: ts[ts.length >> 1], cpu: cs[cs.length >> 1]
     if (r.status !== 0) throw new Error(`${side}: ${r.stderr}`);
     return JSON.parse(r.stdout);
   };
-  const to = [];
-  const tn = [];
-  const ratios = [];
-  const co = [];
-  const cn = [];
-  const cpuRatios = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const order = i % 2 === 0 ? ['base', 'new'] : ['new', 'base'];
-    const res = {};
-    for (const side of order) res[side] = run(side);
+  const rounds = alternating(ROUNDS, ['base', 'new'], run, (res) => {
     if (res.base.diagHash !== res.new.diagHash) throw new Error('the two builds give different diagnostics');
-    to.push(res.base.median);
-    tn.push(res.new.median);
-    ratios.push(res.new.median / res.base.median);
-    co.push(res.base.cpu);
-    cn.push(res.new.cpu);
-    cpuRatios.push(res.new.cpu / res.base.cpu);
-  }
+  });
+  const to = rounds.map((res) => res.base.median);
+  const tn = rounds.map((res) => res.new.median);
+  const ratios = rounds.map((res) => res.new.median / res.base.median);
+  const co = rounds.map((res) => res.base.cpu);
+  const cn = rounds.map((res) => res.new.cpu);
+  const cpuRatios = rounds.map((res) => res.new.cpu / res.base.cpu);
   console.log(`${FN}, ${N_ACTIONS} actions, ${ROUNDS} rounds of paired child processes (order alternating, median of ${PER_CHILD} runs each after 3 warm-ups); node ${process.version}; ${os.cpus().length} CPUs; load average ${load()}`);
   console.log(`wall: base median ${median(to).toFixed(1)} ms   new median ${median(tn).toFixed(1)} ms   median ratio new/base ${median(ratios).toFixed(3)} (min ${Math.min(...ratios).toFixed(3)}, max ${Math.max(...ratios).toFixed(3)})`);
   console.log(`CPU (user+system, less sensitive to load): base median ${median(co).toFixed(1)} ms   new median ${median(cn).toFixed(1)} ms   median ratio new/base ${median(cpuRatios).toFixed(3)} (min ${Math.min(...cpuRatios).toFixed(3)}, max ${Math.max(...cpuRatios).toFixed(3)})`);

@@ -33,3 +33,19 @@ export function stats(xs) {
 
 /** The 1, 5 and 15 minute load averages, e.g. "1.52 1.20 0.98". */
 export const load = (digits = 2) => os.loadavg().map((x) => x.toFixed(digits)).join(' ');
+
+/**
+ * `rounds` rounds of `run(side)` for each of two sides, in alternating order (A B, B A, …) so
+ * both see the same machine load; `check(round)` may reject a round as soon as it ends.
+ * Returns one `{ [side]: result }` a round.
+ */
+export function alternating(rounds, [a, b], run, check = () => {}) {
+  const out = [];
+  for (let i = 0; i < rounds; i++) {
+    const round = {};
+    for (const side of i % 2 === 0 ? [a, b] : [b, a]) round[side] = run(side);
+    check(round);
+    out.push(round);
+  }
+  return out;
+}
