@@ -52,6 +52,7 @@ function peakConcurrent(report) {
   return { bytes: best, count: most };
 }
 const kills = (report) => Object.values(report.actions).filter((a) => /out of memory|memory limit/.test(a.reason ?? '')).length;
+/** The lower of the two middle values for an even count (not common.mjs's mean of the two): a measured run. */
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const gib = (b) => `${(b / 1024 / MiB).toFixed(2)} GiB`;
 
