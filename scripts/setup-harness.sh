@@ -31,6 +31,8 @@ for v in $(compgen -e | grep -E '^(npm_|NODE$|INIT_CWD$)' || true); do unset "$v
 # --- 1. chromium (+ Kerberos headers) from Debian ---------------------------------------
 need_apt=()
 if ! [ -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
+# The runner's default helpers on Linux are Python ones (docs/runner.md); the suites test them.
+if ! [ -x /usr/bin/python3 ]; then need_apt+=(python3-minimal); fi
 if ! [ -e /usr/include/gssapi/gssapi.h ] && ! [ -e /usr/include/krb5.h ] && ! [ -e /usr/include/krb5/krb5.h ]; then
   # only needed while code-server is not yet installed (kerberos native module build)
   if ! [ -f "$CS_MARKER" ]; then need_apt+=(libkrb5-dev); fi
@@ -40,12 +42,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     fail "need root (or sudo) to apt-get install ${need_apt[*]}; install them by hand and re-run"
   fi
   SUDO=""; [ "$(id -u)" != 0 ] && SUDO="sudo"
-  log "apt-get install ${need_apt[*]} (chromium or headers missing)"
+  log "apt-get install ${need_apt[*]} (chromium, python3 or headers missing)"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 || fail "apt-get update failed (no access to the Debian mirror?)"
-  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq chromium libkrb5-dev >&2 \
-    || fail "apt-get install chromium libkrb5-dev failed"
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq chromium libkrb5-dev python3-minimal >&2 \
+    || fail "apt-get install chromium libkrb5-dev python3-minimal failed"
   [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium still missing after apt-get install"
+  [ -x /usr/bin/python3 ] || fail "/usr/bin/python3 still missing after apt-get install"
 else
   log "chromium present: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
 fi
