@@ -122,6 +122,8 @@ export function parseService(v: LNode, sink: DiagnosticSink, where: string): Ser
     if (probes.size === 0) err(`'readyWhen' is empty: give one probe ("logMatches", "port", "http" or "file")`, w);
     return undefined;
   }
+  // Every probe's value is checked, also when there are several (each problem is reported once).
+  const checked = known.map((p) => checkProbe(p, err));
   if (known.length > 1) {
     const first = known[0] as (typeof known)[number];
     for (const extra of known.slice(1)) {
@@ -135,7 +137,13 @@ export function parseService(v: LNode, sink: DiagnosticSink, where: string): Ser
     }
     return undefined;
   }
-  const p = known[0] as (typeof known)[number];
+  const probe = checked[0];
+  if (probe === undefined || !ok) return undefined;
+  return { readyWhen: probe, readyTimeoutMs };
+}
+
+/** One probe's value: the probe, or undefined after reporting why (through `err`). */
+function checkProbe(p: { readonly name: string; readonly value: LNode | undefined }, err: (message: string, n: LNode) => void): ReadyProbe | undefined {
   const n = p.value;
   if (n === undefined) return undefined;
   let probe: ReadyProbe | undefined;
@@ -198,6 +206,5 @@ export function parseService(v: LNode, sink: DiagnosticSink, where: string): Ser
       break;
     }
   }
-  if (probe === undefined || !ok) return undefined;
-  return { readyWhen: probe, readyTimeoutMs };
+  return probe;
 }

@@ -58,6 +58,22 @@ describe('service field (SPEC §10)', () => {
     assert.equal(analyzeText(text).graph.byId.get('db')?.service, undefined);
   });
 
+  it('several probes with bad values: the problem of each value is reported too, not only the extra probes', () => {
+    const text = graph('{ "readyWhen": { "port": 0, "http": "ftp://x/", "logMatches": "(" } }');
+    const d = diags(text);
+    assert.deepEqual(
+      d.map((x) => x.at),
+      ['0', '"http"', '"ftp://x/"', '"logMatches"', '"("'],
+      JSON.stringify(d),
+    );
+    assert.match(d[0]!.message, /'port' 0 is out of range/);
+    assert.match(d[1]!.message, /takes one probe, but has 'port' and 'http' too/);
+    assert.match(d[2]!.message, /must be an http:\/\/ or https:\/\/ URL/);
+    assert.match(d[3]!.message, /takes one probe, but has 'port' and 'logMatches' too/);
+    assert.match(d[4]!.message, /not a valid regular expression/);
+    assert.equal(analyzeText(text).graph.byId.get('db')?.service, undefined);
+  });
+
   it('a bad regex, a bad URL, a port out of range, wrong types: errors on the value', () => {
     const expect = (src: string, at: string, re: RegExp): void => {
       const d = diags(graph(src));
