@@ -14,24 +14,29 @@ import { groupExists, signalGroup } from './process-tree';
 /**
  * POSIX launcher that never forks the Node process per action. Node's `spawn` forks the
  * whole runner and blocks its event loop until the child has exec'd (1 ms idle, 5-15 ms on
- * busy cores); instead, each concurrently running action gets a small long-lived helper
- * shell, and the helper forks the action:
+ * busy cores); instead, each concurrently running action gets a small long-lived helper, and
+ * the helper starts the action:
  *
- *   helper stdin  <- one line per action: cd '<cwd>' && export K='v'… && exec <argv | /bin/sh -c '…'>
+ *   helper stdin  <- one record per action (bash: a shell line
+ *                    `cd '<cwd>' && export K='v'… && exec <argv | /bin/sh -c '…'>`;
+ *                    Python: "<length>\n" + NUL-separated fields, see PYTHON_SCRIPT)
  *   helper fd 1 / fd 4 -> the action's stdout / stderr, each ended by a random sentinel
- *   helper fd 3   -> "R" once the helper is ready for its first line,
+ *   helper fd 3   -> "R" once the helper is ready for its first record,
  *                    "S <pid>" when the action has started (its process group id),
- *                    "E <status> <left> [<pid>]" when it has exited (the pid when no "S" was
- *                    sent: Python tells an action that ended within 5 ms only here); left = 1 when processes it
- *                    started in the background are still alive in its group
+ *                    "E <status> [<left> [<pid>]]" when it has exited (bash: on fd 3; Python:
+ *                    right after the stdout sentinel, with the pid when it sent no "S" because
+ *                    the action ended within 5 ms); left = 1 when processes the action started
+ *                    in the background are still alive in its group (bash leaves it out: the
+ *                    runner checks)
  *
- * The helper is bash with job control (`set -m`, which works without a terminal; dash's does
- * not), so every action runs in a process group of its own: timeout and cancel kill that
- * group as the Node launcher does, and the helper lives on. An action that leaves background
- * processes behind retires its helper (stdin closed, never reused), so their later output can
- * never be mistaken for another action's; it is not captured (the Node launcher drops it too
- * once the action has exited). The action's shell is still /bin/sh: a command line with shell
- * syntax is `exec /bin/sh -c …`, a plain one is exec'd directly.
+ * Two helpers: Python (Linux with /usr/bin/python3: `posix_spawn` with a process group of its
+ * own, no fork of the helper) and bash with job control (`set -m`, which works without a
+ * terminal; dash's does not). Every action runs in a process group of its own: timeout and
+ * cancel kill that group as the Node launcher does, and the helper lives on. An action that
+ * leaves background processes behind retires its helper (stdin closed, never reused), so
+ * their later output can never be mistaken for another action's; it is not captured (the
+ * Node launcher drops it too once the action has exited). The action's shell is still
+ * /bin/sh: a command line with shell syntax is `/bin/sh -c …`, a plain one is exec'd directly.
  * Differences from NodeLauncher: `pid` in action-started is the helper's; a death by signal
  * is seen as the status 128+n and reported as that signal. Anything the helper cannot express
  * (Windows, no /bin/bash, env names that are not shell identifiers) goes through NodeLauncher.
