@@ -192,7 +192,7 @@ class Progress {
   private lineShown = false;
   /** Progress to a file or pipe, written in one go per turn of the event loop (a write per line costs 10-20 µs). */
   private pending = '';
-  private flushing = false;
+  private flushQueued = false;
   private pausedNow = false;
   private readonly usage = new Map<string, { peak: number | undefined; cpu: number | undefined }>();
   private readonly live: boolean;
@@ -218,14 +218,14 @@ class Progress {
       return;
     }
     this.pending += s;
-    if (!this.flushing) {
-      this.flushing = true;
+    if (!this.flushQueued) {
+      this.flushQueued = true;
       setImmediate(() => this.flush());
     }
   }
 
   private flush(): void {
-    this.flushing = false;
+    this.flushQueued = false;
     if (this.pending === '') return;
     const s = this.pending;
     this.pending = '';

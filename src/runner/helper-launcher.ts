@@ -588,18 +588,13 @@ class SentinelReader {
     let buf = this.carry[stream].length > 0 ? Buffer.concat([this.carry[stream], chunk]) : chunk;
     const at = buf.indexOf(this.sentinel);
     let ended = false;
+    let after: Buffer | null = null;
     if (at >= 0) {
-      const after = buf.subarray(at + this.sentinel.length);
+      // On stdout from Python, what follows the sentinel is the "E …" line.
+      if (stream === 'stdout' && this.onTrailer !== null) after = buf.subarray(at + this.sentinel.length);
       buf = buf.subarray(0, at);
       this.carry[stream] = Buffer.alloc(0);
       ended = true;
-      if (stream === 'stdout' && this.onTrailer !== null) {
-        this.trailer = '';
-        if (buf.length > 0) this.attempt.output(stream, buf);
-        this.end(stream);
-        this.addTrailer(after);
-        return;
-      }
     } else {
       // Hold back a tail that could be the start of the sentinel.
       let k = Math.min(this.sentinel.length - 1, buf.length);
@@ -609,6 +604,10 @@ class SentinelReader {
     }
     if (buf.length > 0) this.attempt.output(stream, buf);
     if (ended) this.end(stream);
+    if (after !== null) {
+      this.trailer = '';
+      this.addTrailer(after);
+    }
   }
 
   private addTrailer(chunk: Buffer): void {

@@ -50,12 +50,7 @@ export function groupExists(pgid: number): boolean {
  * second or two; it is dead and holds nothing but its pid.
  */
 export function groupAlive(pgid: number): boolean {
-  if (!Number.isInteger(pgid) || pgid <= 1) return false;
-  try {
-    process.kill(-pgid, 0);
-  } catch (e: unknown) {
-    return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'EPERM';
-  }
+  if (!groupExists(pgid)) return false;
   if (process.platform !== 'linux') return true;
   let names: string[];
   try {

@@ -131,8 +131,8 @@ const statOut = { cpuTicks: 0, rssPages: 0 };
  * Fields of /proc/<pid>/stat after the command name, parsed from the bytes in place (no
  * string per field): false when the process is gone. Zombies count as 0.
  */
-function readStat(pid: number): boolean {
-  const n = proc.readRaw(infoOf(pid).stat);
+function readStat(info: PidInfo): boolean {
+  const n = proc.readRaw(info.stat);
   if (n === 0) return false;
   const b = proc.buf;
   let i = b.lastIndexOf(0x29, n - 1); // ')': the command name may contain spaces and parentheses
@@ -163,8 +163,7 @@ function readStat(pid: number): boolean {
   return true;
 }
 
-function pushChildren(pid: number, stack: number[], isRoot: boolean): void {
-  const info = infoOf(pid);
+function pushChildren(info: PidInfo, stack: number[], isRoot: boolean): void {
   if (!isRoot && info.leaf && round - info.childrenRound < LEAF_ROUNDS) return;
   info.childrenRound = round;
   const n = proc.readRaw(info.children);
@@ -199,16 +198,17 @@ export function sampleTree(root: number, includeRoot: boolean): TreeSample {
   let n = 0;
   const stack: number[] = [];
   if (includeRoot) stack.push(root);
-  else pushChildren(root, stack, true);
+  else pushChildren(infoOf(root), stack, true);
   // A tree is a tree (a pid has one parent): the bound only guards against pid reuse mid-walk.
   let visited = 0;
   while (stack.length > 0 && visited++ < 10_000) {
     const pid = stack.pop() as number;
-    if (!readStat(pid)) continue;
+    const info = infoOf(pid);
+    if (!readStat(info)) continue;
     n++;
     rss += statOut.rssPages * PAGE;
     ticks += statOut.cpuTicks;
-    pushChildren(pid, stack, pid === root);
+    pushChildren(info, stack, pid === root);
   }
   return { rssBytes: rss, cpuTimeMs: (ticks * 1000) / ticksPerSecond, processes: n };
 }
