@@ -2,41 +2,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { workspaceRoot as root, until, type RunResult, type RunSummary as Summary, type TreeItemSnap } from './shared';
 import { analyzeText } from '../../src/core/analyze';
 import { RunService } from '../../src/extension/runService';
 
 // Issue 11, "the editor experience": each numbered item as it shows inside a real VS Code.
 
-interface RunResult {
-  ok: boolean;
-  session?: number;
-  reason?: string;
-  message?: string;
-}
-interface Summary {
-  id: number;
-  runId: string | null;
-  runDir: string | null;
-  result: string | null;
-  error: string | null;
-  states: Record<string, string>;
-}
-interface TreeItemSnap {
-  label: string;
-  description: string;
-  icon: string | null;
-  contextValue: string | null;
-  tooltip: string;
-  children: TreeItemSnap[];
-}
-
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'integration', 'fixtures', 'run');
-
-function root(): vscode.Uri {
-  const f = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(f, 'a workspace folder is open');
-  return f.uri;
-}
 
 /** Copies a fixture graph into <workspace>/editor-fixtures/<name>/ and returns its uri. */
 function install(name: string): vscode.Uri {
@@ -45,18 +17,6 @@ function install(name: string): vscode.Uri {
   const dest = path.join(dir, name);
   fs.copyFileSync(path.join(FIXTURES, name), dest);
   return vscode.Uri.file(dest);
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last !== undefined ? ` (last: ${JSON.stringify(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-    last = v;
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

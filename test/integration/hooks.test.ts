@@ -2,21 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { type RunResult, type RunSummary as Summary } from './shared';
 
 // SPEC §10 hooks through the real commands in a trusted VS Code: the extension's runner worker
 // runs them; a failing hook leaves the run succeeded; the report lists them.
-
-interface RunResult {
-  ok: boolean;
-  session?: number;
-  message?: string;
-}
-interface Summary {
-  runDir: string | null;
-  result: string | null;
-  error: string | null;
-  states: Record<string, string>;
-}
 
 describe('hooks from VS Code (trusted workspace)', function () {
   this.timeout(60_000);

@@ -2,31 +2,15 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { workspaceRoot as root, untilWithin, type RunResult, type RunSummary as Summary, type TreeItemSnap } from './shared';
 
 // Incremental runs from VS Code (SPEC §7, issue 9): a graph with inputs runs twice, the second
 // run's actions show as skipped ("up to date") in the tree and report.json; Re-run Failed runs
 // again (what succeeded and did not change is skipped); the tree tooltip, the hover and the
 // code lens say what the next run would do; Run Graph (Force) runs everything.
 
-interface RunResult {
-  ok: boolean;
-  session?: number;
-  message?: string;
-}
-interface Summary {
-  runDir: string | null;
-  result: string | null;
-  error: string | null;
-  states: Record<string, string>;
-}
-interface TreeItemSnap {
-  label: string;
-  description: string;
-  icon: string | null;
-  contextValue: string | null;
-  tooltip: string;
-  children: TreeItemSnap[];
-}
+const until = untilWithin(30_000, 50);
+
 interface ReportAction {
   state: string;
   reason: string | null;
@@ -61,24 +45,6 @@ const GRAPH = `// Integration: incremental actions
   }
 }
 `;
-
-function root(): vscode.Uri {
-  const f = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(f, 'a workspace folder is open');
-  return f.uri;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last !== undefined ? ` (last: ${JSON.stringify(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-    last = v;
-  }
-}
 
 async function graphNode(): Promise<TreeItemSnap | undefined> {
   const t = (await vscode.commands.executeCommand('actiontree.internal.tree')) as TreeItemSnap[];

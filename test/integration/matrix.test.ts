@@ -2,27 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { workspaceRoot as root, until, type RunResult, type RunSummary as Summary, type TreeItemSnap } from './shared';
 
 // SPEC §10 inside a real VS Code: a matrix action is a parent row in the tree with its
 // expansions as children, and runs (by selector too) fill them with states.
-
-interface RunResult {
-  ok: boolean;
-  session?: number;
-  message?: string;
-}
-interface Summary {
-  result: string | null;
-  states: Record<string, string>;
-}
-interface TreeItemSnap {
-  label: string;
-  description: string;
-  icon: string | null;
-  contextValue: string | null;
-  tooltip: string;
-  children: TreeItemSnap[];
-}
 
 const GRAPH = `{
   "version": 1,
@@ -39,22 +22,6 @@ const GRAPH = `{
   }
 }
 `;
-
-function root(): vscode.Uri {
-  const f = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(f, 'a workspace folder is open');
-  return f.uri;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function tree(): Promise<TreeItemSnap[]> {
   return (await vscode.commands.executeCommand('actiontree.internal.tree')) as TreeItemSnap[];

@@ -2,28 +2,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { untilWithin, type RunResult, type RunSummary as Summary, type TreeItemSnap } from './shared';
 
 // Issue 10, item 6 in VS Code: Pause Run / Resume Run. While paused, no new action starts
 // (checked from the run's own events.jsonl, not from timers in the test), the tree and the
 // status bar say so, and after Resume Run everything finishes.
 
-interface RunResult {
-  ok: boolean;
-  session?: number;
-  message?: string;
-}
-interface Summary {
-  runDir: string | null;
-  result: string | null;
-  states: Record<string, string>;
-}
-interface TreeItemSnap {
-  label: string;
-  description: string;
-  icon: string | null;
-  tooltip: string;
-  children: TreeItemSnap[];
-}
+const until = untilWithin(30_000);
+
 interface Ev {
   type: string;
   time: number;
@@ -48,18 +34,6 @@ const GRAPH = `{
 const PAUSE_MS = 3000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last !== undefined ? ` (last: ${JSON.stringify(last)})` : ''}`);
-    last = v;
-    await sleep(25);
-  }
-}
 
 async function graphRow(): Promise<TreeItemSnap | undefined> {
   const t = (await vscode.commands.executeCommand('actiontree.internal.tree')) as TreeItemSnap[];

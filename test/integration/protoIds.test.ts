@@ -2,17 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { until, type TreeItemSnap } from './shared';
 
 // Issue #8 §3 in the editor: actions named like Object.prototype members run through the
 // worker, the shared reducer, the run summary and the tree like any other id.
-
-interface TreeItemSnap {
-  label: string;
-  description: string;
-  icon: string | null;
-  tooltip: string;
-  children: TreeItemSnap[];
-}
 
 const IDS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
 const GRAPH = `{
@@ -28,16 +21,6 @@ const GRAPH = `{
   }
 }
 `;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('ids named like Object.prototype members (VS Code)', function () {
   this.timeout(60_000);

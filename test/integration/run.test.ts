@@ -2,44 +2,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { workspaceRoot as root, until, type RunResult, type RunSummary as Summary, type TreeItemSnap } from './shared';
 import { analyzeText } from '../../src/core/analyze';
 import { RunService } from '../../src/extension/runService';
 
 // Runs graphs through the real commands inside VS Code: the extension forks the runner
 // worker, the tree follows the run, output channels get the output, cancel kills everything.
 
-interface RunResult {
-  ok: boolean;
-  session?: number;
-  reason?: string;
-  message?: string;
-}
-interface Summary {
-  id: number;
-  runId: string | null;
-  runDir: string | null;
-  result: string | null;
-  error: string | null;
-  states: Record<string, string>;
-  pids: number[];
-  workerPid: number | null;
-}
-interface TreeItemSnap {
-  label: string;
-  description: string;
-  icon: string | null;
-  contextValue: string | null;
-  tooltip: string;
-  children: TreeItemSnap[];
-}
-
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'integration', 'fixtures', 'run');
-
-function root(): vscode.Uri {
-  const f = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(f, 'a workspace folder is open');
-  return f.uri;
-}
 
 /** Copies a fixture graph into <workspace>/run-fixtures/<name>/ and returns its uri. */
 function install(name: string): vscode.Uri {
@@ -55,17 +25,6 @@ function install(name: string): vscode.Uri {
  * Probes are spaced by a short timer so the loop does not starve the extension host and
  * the browser of CPU (the condition is what is awaited, not the time).
  */
-async function until<T>(what: string | (() => string), probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}${last !== undefined ? ` (last: ${JSON.stringify(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-    last = v;
-  }
-}
 
 async function tree(): Promise<TreeItemSnap[]> {
   return (await vscode.commands.executeCommand('actiontree.internal.tree')) as TreeItemSnap[];

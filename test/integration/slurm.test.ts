@@ -3,42 +3,16 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { workspaceRoot as root, untilWithin, type RunSummary as Summary, type TreeItemSnap } from './shared';
 
 // "Run Graph on Slurm" inside VS Code against a real throwaway Slurm cluster on loopback
 // (scripts/slurm-cluster.sh, root): the tree shows a job waiting in the cluster's queue as
 // "queued", distinct from running. Pending (never passed) where the cluster cannot be set up.
 
-interface TreeItemSnap {
-  label: string;
-  description: string;
-  icon: string | null;
-  tooltip: string;
-  children: TreeItemSnap[];
-}
-interface Summary {
-  result: string | null;
-  error: string | null;
-  runDir: string | null;
-}
+const until = untilWithin(30_000);
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const SCRIPT = path.join(REPO, 'scripts', 'slurm-cluster.sh');
-
-function root(): vscode.Uri {
-  const f = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(f, 'a workspace folder is open');
-  return f.uri;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('Run Graph on Slurm (real cluster)', function () {
   this.timeout(120_000);

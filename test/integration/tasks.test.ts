@@ -2,17 +2,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { workspaceRoot as root, untilWithin, type RunSummary as Summary } from './shared';
 
 // Actions as VS Code tasks (TaskProvider, tasks.json, dependsOn, preLaunchTask) and problem
 // matchers on actions' output, inside a real VS Code.
 
-interface Summary {
-  id: number;
-  graphFile: string;
-  runDir: string | null;
-  result: string | null;
-  states: Record<string, string>;
-}
+const until = untilWithin(30_000, 50);
+
 interface ProblemSnap {
   file: string;
   line: number;
@@ -25,22 +21,6 @@ interface ProblemSnap {
 }
 
 const FIXTURE = path.resolve(__dirname, '..', '..', '..', 'test', 'integration', 'fixtures', 'tasks', 'tasks.actiontree.jsonc');
-
-function root(): vscode.Uri {
-  const f = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(f, 'a workspace folder is open');
-  return f.uri;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function sessions(): Promise<Summary[]> {
   return (await vscode.commands.executeCommand('actiontree.internal.sessions')) as Summary[];

@@ -1,6 +1,7 @@
 import * as esbuild from 'esbuild';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { repoRoot, tmpDir } from './helpers';
+import { markedEnv, repoRoot, tmpDir } from './helpers';
 
 /**
  * The CLI and the worker bundled from the current sources into a temp folder (the same
@@ -29,4 +30,16 @@ export function bundles(): Promise<{ cli: string; worker: string }> {
     return { cli, worker };
   })();
   return built;
+}
+
+/** The bundled CLI run to its end in `cwd` (marked env): exit code and all its output. */
+export async function runCli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { cli } = await bundles();
+  const child = spawn(process.execPath, [cli, ...args], { cwd, env: markedEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  return { code, stdout, stderr };
 }

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../../src/core/run/events';
 import type { Report } from '../../src/runner/records';
-import { bundles } from './bundles';
-import { markedEnv, tmpDir, writeGraph } from './helpers';
+import { runCli } from './bundles';
+import { tmpDir, writeGraph } from './helpers';
 
 /**
  * SPEC §10 through the real CLI bundle and real processes: locks (shared together, exclusive
@@ -14,17 +13,6 @@ import { markedEnv, tmpDir, writeGraph } from './helpers';
  * from those recorded times, never from sleeps. Concurrency of shared holders is proven by a
  * rendezvous (each waits until all have arrived), so the test cannot pass by accident under load.
  */
-
-async function runCli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { cli } = await bundles();
-  const child = spawn(process.execPath, [cli, ...args], { cwd, env: markedEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-  return { code, stdout, stderr };
-}
 
 /** [start, end] in ns per id, from times.log. */
 function recorded(dir: string): Map<string, [bigint, bigint]> {

@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../../src/core/run/events';
 import type { Report } from '../../src/runner/records';
-import { bundles } from './bundles';
-import { markedEnv, tmpDir, writeGraph } from './helpers';
+import { bundles, runCli } from './bundles';
+import { tmpDir, writeGraph } from './helpers';
 
 /** Matrix actions (SPEC §10) through the bundled CLI, with real processes and real files. */
-
-async function runCli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { cli } = await bundles();
-  const child = spawn(process.execPath, [cli, ...args], { cwd, env: markedEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-  return { code, stdout, stderr };
-}
 
 function runs(dir: string): string[] {
   const root = path.join(dir, '.actiontree', 'runs');

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../../src/core/run/events';
 import { inputFromReport, parseEventsJsonl, parseReport, stateFromEvents } from '../../src/core/gantt/input';
-import { bundles } from './bundles';
-import { markedEnv, readEvents, tmpDir, writeGraph } from './helpers';
+import { bundles, runCli } from './bundles';
+import { readEvents, tmpDir, writeGraph } from './helpers';
 
 /**
  * Ids that are names on Object.prototype (issue #8 §3): `__proto__` vanished from
@@ -28,17 +27,6 @@ const GRAPH = `{
   }
 }
 `;
-
-async function runCli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { cli } = await bundles();
-  const child = spawn(process.execPath, [cli, ...args], { cwd, env: markedEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-  return { code, stdout, stderr };
-}
 
 const own = (o: unknown, k: string): boolean => typeof o === 'object' && o !== null && Object.prototype.hasOwnProperty.call(o, k);
 

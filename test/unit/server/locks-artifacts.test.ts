@@ -40,7 +40,6 @@ const G = `{
 }
 `;
 
-let n = 0;
 
 describe('server: locks and requires/provides (SPEC §10)', function () {
   this.timeout(30_000);
@@ -52,12 +51,7 @@ describe('server: locks and requires/provides (SPEC §10)', function () {
     await c.stop();
   });
 
-  async function open(text: string): Promise<string> {
-    n += 1;
-    const uri = `file:///virtual/locks${n}.actiontree.jsonc`;
-    await c.open(uri, text);
-    return uri;
-  }
+  const open = (text: string): Promise<string> => c.openNew('locks', text);
   async function complete(text: string, at: Position): Promise<CompletionList> {
     const uri = await open(text);
     const res = (await c.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: at })) as CompletionList | null;

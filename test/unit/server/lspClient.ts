@@ -150,6 +150,15 @@ export class TestClient {
     return deadline(new Promise((resolve) => this.waiters.push({ pred, resolve })), ms, what);
   }
 
+  private opened = 0;
+
+  /** Opens `text` under a URI no other document of this client has (`file:///virtual/<name>N.actiontree.jsonc`). */
+  async openNew(name: string, text: string): Promise<string> {
+    const uri = `file:///virtual/${name}${++this.opened}.actiontree.jsonc`;
+    await this.open(uri, text);
+    return uri;
+  }
+
   async open(uri: string, text: string, languageId = 'actiontree'): Promise<void> {
     this.versions.set(uri, 1);
     await this.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version: 1, text } });

@@ -29,7 +29,6 @@ const TEXT = `{
   }
 }`;
 
-let n = 0;
 
 describe('server: matrix actions (SPEC §10)', function () {
   this.timeout(30_000);
@@ -41,11 +40,7 @@ describe('server: matrix actions (SPEC §10)', function () {
     await c.stop();
   });
 
-  async function open(text: string): Promise<string> {
-    const uri = `file:///virtual/matrix${++n}.actiontree.jsonc`;
-    await c.open(uri, text);
-    return uri;
-  }
+  const open = (text: string): Promise<string> => c.openNew('matrix', text);
 
   it('publishes the matrix diagnostics with exact ranges (inside strings) and codes', async () => {
     const text = `{
