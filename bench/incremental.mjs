@@ -2,8 +2,11 @@
 // Incremental runs (issue 9, docs/runner.md "Incremental runs"): ActionTree's no-op run vs
 // GNU make's no-op on the same graph, and the cold first run's hashing overhead.
 //
-//   node bench/incremental.mjs [--actions N] [--files F] [--reps N] [--cold-reps N] [--quick] [--keep DIR]
+//   node bench/incremental.mjs [--actions N] [--files F] [--reps N] [--cold-reps N] [--quick] [--keep DIR] [--baseline CLI.js]
 //
+// --baseline CLI.js: another ActionTree CLI bundle (e.g. built from an earlier commit with the
+// same esbuild options) run as a third tool in the same rotation of the no-op runs, for
+// before/after figures measured side by side (paired ratio to the current sources).
 // --keep DIR: build the no-op graph in DIR and keep it (reused when it is already there: the
 // cold builds are skipped), e.g. to profile `node --cpu-prof bin/actiontree.js run` in it.
 //
@@ -32,6 +35,7 @@ const F = Number(opt('files', 10));
 const reps = Number(opt('reps', quick ? 3 : 9));
 const coldReps = Number(opt('cold-reps', quick ? 1 : 3));
 const hasTime = fs.existsSync('/usr/bin/time');
+const baseline = opt('baseline', null);
 
 for (const tool of ['make']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
@@ -116,13 +120,13 @@ if (!keep || !fs.existsSync(path.join(inc, 'b.actiontree.jsonc'))) {
 }
 const second = time(process.execPath, [cli, ...run], inc); // settles the stat cache
 if (!/skipped/.test(second.stdout + second.stderr)) console.error('warning: the second run did not report skipped actions');
-const noop = alternating(reps, ['make', 'at'], (which) => {
+const noop = alternating(reps, baseline ? ['make', 'at', 'base'] : ['make', 'at'], (which) => {
   if (which === 'make') {
     const t = time('make', ['-r', '-R', '-j2'], inc);
     if (!/Nothing to be done/.test(t.stdout + t.stderr)) console.error('warning: make was not a no-op');
     return t;
   }
-  const t = time(process.execPath, [cli, ...run], inc);
+  const t = time(process.execPath, [which === 'base' ? path.resolve(baseline) : cli, ...run], inc);
   if (!new RegExp(`${N} skipped`).test(t.stdout + t.stderr)) console.error(`warning: actiontree was not a no-op:\n${(t.stdout + t.stderr).slice(-500)}`);
   return t;
 });
@@ -144,6 +148,15 @@ for (let r = 0; r < reps; r++) {
   nodeFloorCpu.push(a.cpuMs);
   cliFloorCpu.push(b.cpuMs);
 }
+const base = baseline
+  ? {
+      file: baseline,
+      medianMs: median(noop.map((got) => got.base.ms)),
+      cpuMedianMs: median(noop.map((got) => got.base.cpuMs)),
+      pairedRatio: median(noop.map((got) => got.at.ms / got.base.ms)),
+      cpuPairedRatio: median(noop.map((got) => got.at.cpuMs / got.base.cpuMs)),
+    }
+  : undefined;
 results.noop = {
   makeMedianMs: median(makeMs),
   actiontreeMedianMs: median(atMs),
@@ -157,6 +170,7 @@ results.noop = {
     nodeStartMedianMs: median(nodeFloorCpu),
     cliStartMedianMs: median(cliFloorCpu),
   },
+  ...(base ? { baseline: base } : {}),
   reps,
   loadAfter: load(),
 };
@@ -169,6 +183,10 @@ if (hasTime) {
   const c = results.noop.cpu;
   console.log(`  CPU time (user+sys): make ${c.makeMedianMs.toFixed(0)} ms, actiontree ${c.actiontreeMedianMs.toFixed(0)} ms, paired ratio ${c.pairedRatio.toFixed(2)}x;`);
   console.log(`                       node -e 0 ${c.nodeStartMedianMs.toFixed(0)} ms, actiontree --version ${c.cliStartMedianMs.toFixed(0)} ms`);
+}
+if (base) {
+  console.log(`  baseline ${path.basename(base.file)}: median ${base.medianMs.toFixed(0)} ms, CPU ${base.cpuMedianMs.toFixed(0)} ms;`);
+  console.log(`                       actiontree / baseline paired: wall ${base.pairedRatio.toFixed(3)}, CPU ${base.cpuPairedRatio.toFixed(3)}`);
 }
 console.log(`  load average after: ${results.noop.loadAfter}`);
 

@@ -35,15 +35,16 @@ export function stats(xs) {
 export const load = (digits = 2) => os.loadavg().map((x) => x.toFixed(digits)).join(' ');
 
 /**
- * `rounds` rounds of `run(side)` for each of two sides, in alternating order (A B, B A, …) so
- * both see the same machine load; `check(round)` may reject a round as soon as it ends.
- * Returns one `{ [side]: result }` a round.
+ * `rounds` rounds of `run(side)` for each side, the order rotated every round (two sides:
+ * A B, B A, …; three: A B C, B C A, C A B, …) so all see the same machine load;
+ * `check(round)` may reject a round as soon as it ends. Returns one `{ [side]: result }` a round.
  */
-export function alternating(rounds, [a, b], run, check = () => {}) {
+export function alternating(rounds, sides, run, check = () => {}) {
   const out = [];
   for (let i = 0; i < rounds; i++) {
     const round = {};
-    for (const side of i % 2 === 0 ? [a, b] : [b, a]) round[side] = run(side);
+    const k = i % sides.length;
+    for (const side of [...sides.slice(k), ...sides.slice(0, k)]) round[side] = run(side);
     check(round);
     out.push(round);
   }

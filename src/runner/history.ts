@@ -400,7 +400,7 @@ export class RunHistory {
     wanted: ReadonlySet<string> | undefined,
     memory: boolean,
     maxReports = MAX_ESTIMATE_REPORTS,
-  ): Promise<{ estimates: Map<string, number>; memory: Map<string, number> }> {
+  ): Promise<RunHints> {
     const estimates = new Map<string, number>();
     const learned = new Map<string, number>();
     const done = (m: Map<string, number>): boolean => wanted !== undefined && m.size >= wanted.size;
@@ -425,13 +425,19 @@ export class RunHistory {
   }
 }
 
+/** What the next run learns from earlier ones: duration estimates and learned peak memory (bytes) per action. */
+export interface RunHints {
+  readonly estimates: Map<string, number>;
+  readonly memory: Map<string, number>;
+}
+
 /** Shorthands with a throw-away cache (one-shot callers: the CLI, the runner). */
 export function loadEstimates(graphFile: string, wanted?: ReadonlySet<string>, maxReports?: number): Promise<Map<string, number>> {
   return new RunHistory().loadEstimates(graphFile, wanted, maxReports);
 }
 
 /** Estimates and (with `memory`) learned peaks of the next run, in one pass over the reports. */
-export function loadRunHints(graphFile: string, wanted: ReadonlySet<string>, memory: boolean): Promise<{ estimates: Map<string, number>; memory: Map<string, number> }> {
+export function loadRunHints(graphFile: string, wanted: ReadonlySet<string>, memory: boolean): Promise<RunHints> {
   return new RunHistory().loadHints(graphFile, wanted, memory);
 }
 

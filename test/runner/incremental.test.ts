@@ -544,3 +544,27 @@ describe('incremental runs: no processes for a run with nothing to do', () => {
     assert.deepEqual(why(fourth, 'gen'), ['input changed: src/a.txt']);
   });
 });
+
+describe('incremental runs: the run history is read only when something runs', () => {
+  it('a no-op run plans without estimates; the next run that starts an action has them from the history (priorities, ETA)', async () => {
+    const dir = tmpDir('at-inc-');
+    const file = chain(dir);
+    const started = (r: Ran) => r.events.find((e) => e.type === 'run-started') as { estimates?: Record<string, number> } | undefined;
+    const first = await runGraphFile(file);
+    assert.deepEqual(ran(first), ['gen', 'use']);
+    assert.deepEqual(started(first)?.estimates ?? {}, {}, 'no history yet');
+    // Nothing to do: the earlier report.json files are not read at all.
+    const second = await runGraphFile(file);
+    assert.deepEqual(ran(second), []);
+    assert.deepEqual(started(second)?.estimates ?? {}, {}, 'a no-op run did not read the history');
+    // Something runs: the estimates come from the first run's report (the no-op run's skips teach nothing).
+    write(dir, 'src/b.txt', 'changed\n');
+    const third = await runGraphFile(file);
+    assert.deepEqual(ran(third), ['gen', 'use']);
+    const est = started(third)?.estimates ?? {};
+    for (const id of ['gen', 'use']) {
+      const a = first.report.actions[id] as { durationMs?: number; startedAt?: number; finishedAt?: number };
+      assert.equal(est[id], a.durationMs ?? a.finishedAt! - a.startedAt!, `estimate of ${id} from the first run: ${JSON.stringify(est)}`);
+    }
+  });
+});
