@@ -234,6 +234,52 @@ export function selectorMatches(graph: Graph, selector: string): string[] {
   return out;
 }
 
+/** JSON of the values, as the key of a projection (any character may appear in a value). */
+const projectionKey = (values: readonly string[]): string => JSON.stringify(values);
+
+const projections = new WeakMap<ActionModel, Map<string, Map<string, string[]>>>();
+
+/** A matrix action's expansion ids indexed by their values on `axes` (memoized per action and axes). */
+function projection(target: ActionModel, axes: readonly string[]): Map<string, string[]> {
+  let per = projections.get(target);
+  if (per === undefined) {
+    per = new Map();
+    projections.set(target, per);
+  }
+  const k = projectionKey(axes);
+  let m = per.get(k);
+  if (m === undefined) {
+    m = new Map();
+    for (const e of expansions(target)) {
+      const key = projectionKey(axes.map((ax) => e.values[ax] ?? ''));
+      const l = m.get(key);
+      if (l === undefined) m.set(key, [e.id]);
+      else l.push(e.id);
+    }
+    per.set(k, m);
+  }
+  return m;
+}
+
+/** A selector with `${matrix.x}` in a value: a per-combination dependency (SPEC §10, docs/format.md). */
+export function isPerCombination(selector: string): boolean {
+  return selector.includes('${matrix.') && selector.includes('[');
+}
+
+/**
+ * The expanded ids a `dependsOn` selector selects for one expansion of the action that lists
+ * it: `${matrix.x}` in its values replaced by that expansion's value of axis x
+ * (`build[os=${matrix.os}]` → the expansions of build with the same os).
+ */
+export function selectFor(graph: Graph, selector: string, values: Readonly<Record<string, string>>): string[] {
+  const sel = parseSelector(selector);
+  if (!sel.ok || sel.parts.length === 0) return selectorMatches(graph, selector);
+  const target = sourceGraph(graph).byId.get(sel.base);
+  if (target?.matrix === undefined) return [];
+  const got = projection(target, sel.parts.map((p) => p.axis)).get(projectionKey(sel.parts.map((p) => substitute(p.value, values))));
+  return got === undefined ? [] : got.slice();
+}
+
 /**
  * Names from the command line or the editor (action ids, selectors, expansion ids) →
  * expanded ids (file order, no repeats) and the names that select nothing.
@@ -291,7 +337,9 @@ function expandNow(graph: Graph): Graph {
   const providers = new Map<string, string>();
   for (const a of graph.actions) for (const r of a.provides ?? []) if (!providers.has(r.value)) providers.set(r.value, a.id);
   for (const a of graph.actions) {
-    const deps = expandedDeps(graph, a, providers);
+    const deps = expandedDeps(graph, a, providers, undefined);
+    // `build[os=${matrix.os}]`: each expansion has dependencies of its own.
+    const perCombination = a.matrix !== undefined && a.dependsOn.some((r) => isPerCombination(r.value));
     if (a.matrix === undefined) {
       const copy: ActionModel = { ...a, index: actions.length, deps };
       actions.push(copy);
@@ -307,7 +355,7 @@ function expandNow(graph: Graph): Graph {
         ...rest,
         id: e.id,
         index: actions.length,
-        deps,
+        deps: perCombination ? expandedDeps(graph, a, providers, v) : deps,
         command: a.command === undefined ? undefined : a.command.kind === 'shell' ? { kind: 'shell', line: sub(a.command.line) } : { kind: 'argv', argv: a.command.argv.map(sub) },
         cwd: a.cwd === undefined ? undefined : sub(a.cwd),
         env: substituteEnv(a.env, v),
@@ -341,7 +389,7 @@ function substituteEnv(env: Readonly<Record<string, string>>, values: Readonly<R
  * every expansion of the provider of each `requires` name (an artifact a matrix action
  * provides is provided by all its expansions); no repeats, no self.
  */
-function expandedDeps(graph: Graph, a: ActionModel, providers: ReadonlyMap<string, string>): string[] {
+function expandedDeps(graph: Graph, a: ActionModel, providers: ReadonlyMap<string, string>, values: Readonly<Record<string, string>> | undefined): string[] {
   if (a.deps.length === 0) return [];
   // Fast path: no selector, and no dependency on a matrix action.
   let plain = true;
@@ -367,7 +415,9 @@ function expandedDeps(graph: Graph, a: ActionModel, providers: ReadonlyMap<strin
   for (const r of a.dependsOn) {
     const base = selectorBase(r.value);
     if (base === a.id || !known.has(base)) continue; // self or unresolved: reported by analyze
-    add(selectorMatches(graph, r.value));
+    if (isPerCombination(r.value)) {
+      if (values !== undefined) add(selectFor(graph, r.value, values)); // (shared deps: none; each expansion adds its own)
+    } else add(selectorMatches(graph, r.value));
   }
   for (const name of a.requires ?? []) {
     const p = providers.get(name.value);
@@ -379,6 +429,42 @@ function expandedDeps(graph: Graph, a: ActionModel, providers: ReadonlyMap<strin
 
 // ---------------------------------------------------------------------------------------
 // Validation of selectors in dependsOn (analyze.ts)
+
+type SelectorProblem = Extract<SelectorCheck, { kind: 'problem' }>;
+
+/** Why a `${matrix.x}` in a selector value cannot be substituted from the owner's own expansions, or undefined. */
+function ownerRefProblem(owner: ActionModel, ref: StringRef, p: SelectorPart): SelectorProblem | undefined {
+  const m = owner.matrix;
+  for (const r of matrixRefs(p.value)) {
+    // The reference's place in the string: values carry no escapes here ('$', '{', '.', '}' need none).
+    const at = ref.value.indexOf(`\${matrix.${r.name}}`, p.valueStart);
+    const span = at < 0 ? ref.span : innerSpan(ref, at, r.length);
+    if (m === undefined) {
+      return {
+        kind: 'problem',
+        code: 'unknown-matrix-axis',
+        message: `selector ${qq(ref.value)}: '\${matrix.${r.name}}' takes the value of the depending action's own expansion, and action ${qq(owner.id)} has no matrix`,
+        span,
+        related: [],
+        data: { axis: r.name },
+      };
+    }
+    if (!m.ok) return undefined;
+    const names = m.axes.map((x) => x.name);
+    if (!names.includes(r.name)) {
+      const s = closest(r.name, names);
+      return {
+        kind: 'problem',
+        code: 'unknown-matrix-axis',
+        message: `selector ${qq(ref.value)}: ${qq(r.name)} is not an axis of action ${qq(owner.id)}, whose expansion gives the value (axes: ${names.map(qq).join(', ')})${s ? `; did you mean ${qq(s)}?` : ''}`,
+        span,
+        related: [{ span: m.keySpan, message: `the matrix of ${qq(owner.id)}` }],
+        data: { axis: r.name, ...(s ? { suggestion: s } : {}) },
+      };
+    }
+  }
+  return undefined;
+}
 
 export type SelectorCheck =
   | { readonly kind: 'ok'; readonly target: ActionModel }
@@ -421,6 +507,7 @@ export function checkSelector(graph: Graph, owner: ActionModel, ref: StringRef):
   if (!m.ok) return { kind: 'ok', target }; // the matrix has its own error
   const related = [{ span: m.keySpan, message: `the matrix of ${qq(target.id)}` }];
   const values = axisValues(target);
+  let perCombination = false;
   for (const p of sel.parts) {
     const vs = values.get(p.axis);
     if (vs === undefined) {
@@ -436,14 +523,11 @@ export function checkSelector(graph: Graph, owner: ActionModel, ref: StringRef):
       };
     }
     if (!vs.includes(p.value) && p.value.includes('${matrix.')) {
-      return {
-        kind: 'problem',
-        code: 'invalid-selector',
-        message: `selector ${qq(ref.value)}: \${matrix.…} is not substituted in dependsOn; a matrix action's expansions all have the same dependencies`,
-        span: innerSpan(ref, p.valueStart, p.valueEnd - p.valueStart),
-        related: [],
-        data,
-      };
+      // A per-combination dependency: each `${matrix.x}` names an axis of the action that lists it.
+      const wrong = ownerRefProblem(owner, ref, p);
+      if (wrong !== undefined) return { ...wrong, data: { ...data, ...wrong.data } };
+      perCombination = true;
+      continue;
     }
     if (!vs.includes(p.value)) {
       return {
@@ -455,6 +539,30 @@ export function checkSelector(graph: Graph, owner: ActionModel, ref: StringRef):
         data: { ...data, axis: p.axis },
       };
     }
+  }
+  if (perCombination) {
+    if (owner.matrix === undefined || !owner.matrix.ok) return { kind: 'ok', target }; // (no matrix: reported above; a bad one has its own error)
+    // Every expansion of the owner must select something: a value the target lacks would drop the edge.
+    const proj = projection(target, sel.parts.map((p) => p.axis));
+    const tried = new Set<string>();
+    for (const e of expansions(owner)) {
+      const vals = sel.parts.map((p) => substitute(p.value, e.values));
+      const key = projectionKey(vals);
+      if (tried.has(key)) continue;
+      tried.add(key);
+      if (!proj.has(key)) {
+        const want = sel.parts.map((p, i) => `${p.axis}=${vals[i] as string}`).join(', ');
+        return {
+          kind: 'problem',
+          code: 'empty-selector',
+          message: `selector ${qq(ref.value)} selects nothing for ${qq(e.id)}: no expansion of ${qq(target.id)} has ${qq(want)} (exclude that combination, or give ${qq(target.id)} the value)`,
+          span: ref.span,
+          related,
+          data: { ...data, expansion: e.id },
+        };
+      }
+    }
+    return { kind: 'ok', target };
   }
   if (selectorMatches(graph, ref.value).length === 0) {
     return {

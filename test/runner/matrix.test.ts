@@ -148,4 +148,34 @@ describe('matrix actions (CLI, real processes)', function () {
     assert.equal(r.code, 2);
     assert.ok(!fs.existsSync(path.join(dir, '.actiontree', 'runs')) || runs(dir).length === 0);
   });
+  it('per-combination dependencies: test[os=fast] starts once build[os=fast] is done, while build[os=slow] still runs (it waits for test[os=fast])', async () => {
+    const dir = tmpDir('at-matrix-');
+    writeGraph(
+      dir,
+      {
+        version: 1,
+        cpus: 2,
+        actions: {
+          build: {
+            // build[os=slow] ends only once test[os=fast] has run: were test's expansions to wait for
+            // every build (the dependencies of the matrix as a whole), the run would stall to the timeout.
+            command: 'mkdir -p out; if [ ${matrix.os} = slow ]; then while [ ! -f out/test-fast.done ]; do sleep 0.02; done; fi; touch out/build-${matrix.os}.done',
+            matrix: { os: ['fast', 'slow'] },
+            timeout: '20s',
+          },
+          test: { command: 'test -f out/build-${matrix.os}.done && touch out/test-${matrix.os}.done', dependsOn: ['build[os=${matrix.os}]'], matrix: { os: ['fast', 'slow'] } },
+        },
+      },
+      'pc',
+    );
+    const r = await runCli(['run'], dir);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const rep = report(runs(dir)[0]!);
+    assert.deepEqual(rep.actions['test[os=fast]']!.dependsOn, ['build[os=fast]']);
+    assert.deepEqual(rep.actions['test[os=slow]']!.dependsOn, ['build[os=slow]']);
+    const fast = rep.actions['test[os=fast]']!;
+    const slow = rep.actions['build[os=slow]']!;
+    assert.ok(fast.finishedAt! <= slow.finishedAt!, 'test[os=fast] ran while build[os=slow] was running');
+    assert.ok(rep.actions['test[os=slow]']!.startedAt! >= slow.finishedAt!, 'test[os=slow] waited for its own build');
+  });
 });

@@ -2,7 +2,7 @@ import { formatUsage } from '../../core/bytes';
 import { MarkupKind, type Hover } from 'vscode-languageserver/node';
 import { formatMs } from '../../core/run/outcome';
 import type { ServiceSpec } from '../../core/service';
-import { expansions, selectorMatches } from '../../core/matrix';
+import { expansions, isPerCombination, parseSelector, selectorMatches } from '../../core/matrix';
 import type { ActionModel, Graph, ResourceDecl } from '../../core/model';
 import { artifactRefs } from '../locate';
 import type { DocAnalysis } from '../documents';
@@ -175,6 +175,11 @@ export function matrixLine(a: ActionModel, selector?: string): string {
   const m = a.matrix;
   if (m === undefined) return '';
   const all = expansions(a);
+  if (selector !== undefined && isPerCombination(selector)) {
+    const sel = parseSelector(selector);
+    const own = sel.ok ? sel.parts.filter((p) => p.value.includes('${matrix.')).map((p) => codeSpan(p.axis, 60)) : [];
+    return `${codeSpan(selector)} is per combination: each expansion of the action that lists it depends on the expansions of ${codeSpan(a.id, 100)} with its own ${own.join(', ') || 'values'} (of ${plural(all.length, 'expansion')}).`;
+  }
   const ids = selector === undefined ? all.map((e) => e.id) : selectorMatches(graphOfOne(a), selector);
   const axes = m.axes.map((x) => `${codeSpan(x.name, 60)} (${x.values.length})`).join(' × ');
   const head = selector === undefined ? `Matrix ${axes} → ${plural(all.length, 'expansion')}` : `${codeSpan(selector)} selects ${ids.length} of ${plural(all.length, 'expansion')}`;

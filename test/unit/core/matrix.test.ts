@@ -253,14 +253,76 @@ describe('matrix: a 20 × 20 × 5 matrix', () => {
   });
 });
 
-describe('matrix: ${matrix.x} in a selector', () => {
-  it('is an invalid-selector on the value, saying dependsOn is not substituted', () => {
+describe('matrix: per-combination dependencies (${matrix.x} in a selector)', () => {
+  const ids = (g: Graph, id: string): string[] => [...expandGraph(g).byId.get(id)!.deps];
+
+  it('each expansion depends on the expansions with its own values: build[os=${matrix.os}]', () => {
+    const { graph, diagnostics } = graphOf({
+      build: { command: 'x', matrix: { os: ['linux', 'mac'] } },
+      lint: { command: 'x' },
+      test: { command: 'x', dependsOn: ['build[os=${matrix.os}]', 'lint'], matrix: { os: ['linux', 'mac'], node: ['20', '22'] } },
+    });
+    assert.deepEqual(diagnostics, []);
+    // The graph as written has one edge test -> build (cycles, views).
+    assert.deepEqual(graph.byId.get('test')!.deps, ['build', 'lint']);
+    assert.deepEqual(ids(graph, 'test[os=linux,node=20]'), ['build[os=linux]', 'lint']);
+    assert.deepEqual(ids(graph, 'test[os=mac,node=22]'), ['build[os=mac]', 'lint']);
+    // Selecting one expansion brings only its own build.
+    const p = planRun(graph, ['test[os=mac,node=20]'], new Map());
+    assert.deepEqual(p.selection, ['build[os=mac]', 'lint', 'test[os=mac,node=20]']);
+  });
+
+  it('mixed with fixed values, several axes, and values that need escapes', () => {
+    const { graph, diagnostics } = graphOf({
+      build: { command: 'x', matrix: { os: ['a,b', 'c]'], arch: ['x64', 'arm'] } },
+      test: { command: 'x', dependsOn: ['build[os=${matrix.os},arch=x64]'], matrix: { os: ['a,b', 'c]'] } },
+      pack: { command: 'x', dependsOn: ['build[arch=${matrix.arch},os=${matrix.os}]'], matrix: { os: ['c]'], arch: ['arm'] } },
+    });
+    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(ids(graph, 'test[os=a\\,b]'), ['build[os=a\\,b,arch=x64]']);
+    assert.deepEqual(ids(graph, 'test[os=c\\]]'), ['build[os=c\\],arch=x64]']);
+    assert.deepEqual(ids(graph, 'pack[os=c\\],arch=arm]'), ['build[os=c\\],arch=arm]']);
+  });
+
+  it('an expansion whose value the target lacks is an empty-selector error naming it; excluding it clears the error', () => {
+    const build = { command: 'x', matrix: { os: ['linux', 'mac'] } };
+    const { text, diagnostics } = graphOf({ build, test: { command: 'x', dependsOn: ['build[os=${matrix.os}]'], matrix: { os: ['linux', 'windows'] } } });
+    assert.deepEqual(diagnostics.map((d) => [d.code, at(text, d)]), [['empty-selector', '"build[os=${matrix.os}]"']]);
+    assert.match(diagnostics[0]!.message, /selects nothing for 'test\[os=windows\]': no expansion of 'build' has 'os=windows'/);
+    const fixed = graphOf({ build, test: { command: 'x', dependsOn: ['build[os=${matrix.os}]'], matrix: { os: ['linux', 'windows'], exclude: [{ os: 'windows' }] } } });
+    assert.deepEqual(fixed.diagnostics, []);
+  });
+
+  it('an axis the depending action does not have: unknown-matrix-axis on the reference, with a suggestion', () => {
     const { text, diagnostics } = graphOf({
       build: { command: 'x', matrix: { os: ['linux'] } },
-      test: { command: 'x', dependsOn: ['build[os=${matrix.os}]'], matrix: { os: ['linux'] } },
+      test: { command: 'x', dependsOn: ['build[os=${matrix.oss}]'], matrix: { os: ['linux'] } },
     });
-    assert.deepEqual(diagnostics.map((d) => [d.code, at(text, d)]), [['invalid-selector', '${matrix.os}']]);
-    assert.match(diagnostics[0]!.message, /is not substituted in dependsOn/);
+    assert.deepEqual(diagnostics.map((d) => [d.code, at(text, d), d.data?.['suggestion']]), [['unknown-matrix-axis', '${matrix.oss}', 'os']]);
+    assert.match(diagnostics[0]!.message, /'oss' is not an axis of action 'test'/);
+  });
+
+  it('in an action without a matrix: unknown-matrix-axis on the reference', () => {
+    const { text, diagnostics } = graphOf({
+      build: { command: 'x', matrix: { os: ['linux'] } },
+      test: { command: 'x', dependsOn: ['build[os=${matrix.os}]'] },
+    });
+    assert.deepEqual(diagnostics.map((d) => [d.code, at(text, d)]), [['unknown-matrix-axis', '${matrix.os}']]);
+    assert.match(diagnostics[0]!.message, /action 'test' has no matrix/);
+  });
+
+  it('10,000 expansions depending per combination on 100: checked and expanded in bounded time', () => {
+    const vals = (n: number) => Array.from({ length: n }, (_, i) => `v${i}`);
+    const t0 = Date.now();
+    const { graph, diagnostics } = graphOf({
+      build: { command: 'x', matrix: { a: vals(100) } },
+      test: { command: 'x', dependsOn: ['build[a=${matrix.a}]'], matrix: { a: vals(100), b: vals(100) } },
+    });
+    assert.deepEqual(diagnostics, []);
+    const g = expandGraph(graph);
+    assert.deepEqual([...g.byId.get('test[a=v42,b=v7]')!.deps], ['build[a=v42]']);
+    assert.equal(g.actions.length, 100 + 10_000);
+    assert.ok(Date.now() - t0 < 20_000, 'not quadratic');
   });
 });
 

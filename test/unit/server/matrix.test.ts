@@ -145,4 +145,30 @@ describe('server: matrix quick fixes (SPEC §10)', function () {
     assert.deepEqual(await fixes('"pyhton"', 1), [{ title: "Change to 'python'", newText: '"python"' }]);
     assert.deepEqual(await fixes('"lint[x=1]"', 2), [{ title: "Change to 'lint'", newText: '"lint"' }]);
   });
+
+  it('per-combination dependencies: hover says what each expansion gets, definition goes to the action, a misspelled own axis has its fix', async () => {
+    const text = `{
+  "version": 1,
+  "actions": {
+    "build": { "command": "true", "matrix": { "os": ["linux", "mac"] } },
+    "test": { "command": "true", "dependsOn": ["build[os=\${matrix.os}]"], "matrix": { "os": ["linux", "mac"], "node": ["20", "22"] } },
+    "pack": { "command": "true", "dependsOn": ["build[os=\${matrix.oss}]"], "matrix": { "os": ["linux"] } }
+  }
+}`;
+    const uri = 'file:///virtual/matrix-per-combination.actiontree.jsonc';
+    const got = c.waitForDiagnostics((p) => p.uri === uri, 'per-combination diagnostics', 10_000, true);
+    await c.open(uri, text);
+    const diags = (await got).diagnostics.map((d) => [d.code, text.split('\n')[d.range.start.line]!.slice(d.range.start.character, d.range.end.character)]);
+    assert.deepEqual(diags, [['unknown-matrix-axis', '\${matrix.oss}']], 'test\'s per-combination selector is valid; pack names an axis it lacks');
+    const h = await c.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(text, '"build[os=\${matrix.os}]"', 0, 3) });
+    assert.match((h!.contents as MarkupContent).value, /^`build\[os=\$\{matrix\.os\}\]` is per combination: each expansion of the action that lists it depends on the expansions of `build` with its own `os` \(of 2 expansions\)/);
+    const defs = await c.conn.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: positionOf(text, '"build[os=\${matrix.os}]"', 0, 3) });
+    assert.deepEqual(defs, [{ uri, range: r(3, 4, 3, 11) }]);
+    const at = positionOf(text, '\${matrix.oss}', 0, 3);
+    const res = (await c.conn.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: { start: at, end: at }, context: { diagnostics: [] } })) as CodeAction[];
+    assert.deepEqual(
+      res.filter((a) => a.title.startsWith('Change to')).map((a) => a.edit!.changes![uri]![0]!.newText),
+      ['\${matrix.os}'],
+    );
+  });
 });
