@@ -127,6 +127,26 @@ export function semanticCompletion(da: DocAnalysis, offset: number): CompletionL
       if (a.matrix !== undefined) {
         // SPEC §10: `test` is every expansion; offer `test[axis=value]` for each value of each axis.
         item.labelDetails = { ...item.labelDetails, detail: ` (${expansions(a).length} expansions)` };
+        // A matrix action depending on another through an axis both have: the per-combination
+        // selector `build[os=${matrix.os}]` (each expansion waits for the one with its own os), first.
+        const own = self?.matrix !== undefined ? new Set(self.matrix.axes.map((x) => x.name)) : undefined;
+        if (own !== undefined) {
+          for (const axis of axisValues(a).keys()) {
+            if (!own.has(axis)) continue;
+            const sel = `${a.id}[${axis}=\${matrix.${axis}}]`;
+            if (listed.has(sel)) continue;
+            const selText = JSON.stringify(sel);
+            items.push({
+              label: sel,
+              kind: CompletionItemKind.Reference,
+              detail: `per combination: each expansion of '${ctx.actionId}' waits for the expansions of '${a.id}' with its own ${axis}${cycle ? ' (would close a cycle)' : ''}`,
+              filterText: selText,
+              sortText: `${cycle ? '1' : '0'}${pad(a.index)}.`,
+              textEdit: { range, newText: selText },
+              ...(cycle ? { tags: [CompletionItemTag.Deprecated] } : {}),
+            });
+          }
+        }
         let k = 0;
         for (const [axis, values] of axisValues(a)) {
           for (const v of values) {

@@ -162,6 +162,14 @@ describe('server: matrix quick fixes (SPEC §10)', function () {
     assert.deepEqual(diags, [['unknown-matrix-axis', '\${matrix.oss}']], 'test\'s per-combination selector is valid; pack names an axis it lacks');
     const h = await c.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(text, '"build[os=\${matrix.os}]"', 0, 3) });
     assert.match((h!.contents as MarkupContent).value, /^`build\[os=\$\{matrix\.os\}\]` is per combination: each expansion of the action that lists it depends on the expansions of `build` with its own `os` \(of 2 expansions\)/);
+    // Completion in a matrix action's dependsOn offers the per-combination selector for an axis both share, first.
+    const typing = text.replace('"dependsOn": ["build[os=\${matrix.os}]"]', '"dependsOn": [""]');
+    const uri2 = 'file:///virtual/matrix-per-combination-completion.actiontree.jsonc';
+    await c.open(uri2, typing);
+    const list = (await c.conn.sendRequest(CompletionRequest.type, { textDocument: { uri: uri2 }, position: positionOf(typing, '[""]', 0, 2) })) as CompletionList;
+    const sorted = [...list.items].sort((a, b) => (a.sortText! < b.sortText! ? -1 : 1)).map((i) => i.label);
+    assert.equal(sorted[sorted.indexOf('build') + 1], 'build[os=\${matrix.os}]', sorted.join(', '));
+    assert.match(list.items.find((i) => i.label === 'build[os=\${matrix.os}]')!.detail!, /^per combination: each expansion of 'test' waits for the expansions of 'build' with its own os$/);
     const defs = await c.conn.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: positionOf(text, '"build[os=\${matrix.os}]"', 0, 3) });
     assert.deepEqual(defs, [{ uri, range: r(3, 4, 3, 11) }]);
     const at = positionOf(text, '\${matrix.oss}', 0, 3);
