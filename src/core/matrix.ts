@@ -416,7 +416,8 @@ function expandedDeps(graph: Graph, a: ActionModel, providers: ReadonlyMap<strin
     const base = selectorBase(r.value);
     if (base === a.id || !known.has(base)) continue; // self or unresolved: reported by analyze
     if (isPerCombination(r.value)) {
-      if (values !== undefined) add(selectFor(graph, r.value, values)); // (shared deps: none; each expansion adds its own)
+      // Only for one expansion's values: the deps shared by all expansions have none of these.
+      if (values !== undefined) add(selectFor(graph, r.value, values));
     } else add(selectorMatches(graph, r.value));
   }
   for (const name of a.requires ?? []) {
