@@ -36,7 +36,7 @@ Options:
   -h, --help      show this help
 
 On a terminal a single progress line is kept up to date; otherwise one line is printed
-per finished action. At the end: a summary, the last output lines of failed actions,
+per finished action (consecutive up-to-date skips share one). At the end: a summary, the last output lines of failed actions,
 and where the report and logs are.
 
 Ctrl-C (SIGINT), SIGTERM, SIGHUP (terminal closed) or SIGQUIT cancels the run: every
@@ -179,6 +179,9 @@ export const runCommand: CliCommand = {
   },
 };
 
+/** Up-to-date skips named in their one line; the rest are counted. */
+const SKIPS_NAMED = 5;
+
 type Summary = Extract<Awaited<ReturnType<typeof executeRun>>, { kind: 'finished' }>['summary'];
 
 /** Terminal output: a live line on a TTY, one line per finished action otherwise, or JSON events. */
@@ -196,6 +199,12 @@ class Progress {
   private pausedNow = false;
   private readonly usage = new Map<string, { peak: number | undefined; cpu: number | undefined }>();
   private readonly live: boolean;
+  /**
+   * Consecutive "up to date" skips not yet printed (to a file or pipe): one line for the lot,
+   * written before the next line or action start, so that a no-op run of 2,000 actions logs
+   * one line, not 2,000 (report.json lists every one).
+   */
+  private upToDate: string[] = [];
 
   constructor(
     private readonly io: CliIO,
@@ -206,6 +215,7 @@ class Progress {
 
   /** Messages for the user: stderr with --json, else the same stream as the progress. */
   private say(s: string): void {
+    this.flushSkips();
     this.flush();
     if (this.json) this.io.stderr(s);
     else this.io.stdout(s);
@@ -233,6 +243,7 @@ class Progress {
   }
 
   note(msg: string): void {
+    this.flushSkips();
     this.clearLine();
     this.flush();
     this.io.stderr(`${msg}\n`);
@@ -255,6 +266,7 @@ class Progress {
       case 'action-queued':
         break;
       case 'action-started':
+        this.flushSkips();
         this.running.add(e.action);
         if (e.attempt > 1 && !this.json) this.line(`↻ ${escapeControls(e.action)}: attempt ${e.attempt} (previous: ${escapeControls(e.previous?.reason ?? 'failed')})`);
         break;
@@ -270,7 +282,8 @@ class Progress {
         this.done++;
         if (e.state === 'succeeded') this.tails.clear(e.action);
         // On a terminal, only what needs attention is printed above the progress line.
-        if (!this.json && (!this.live || (e.state !== 'succeeded' && e.state !== 'skipped'))) {
+        if (!this.json && !this.live && e.state === 'skipped' && e.reason === 'up to date') this.upToDate.push(e.action);
+        else if (!this.json && (!this.live || (e.state !== 'succeeded' && e.state !== 'skipped'))) {
           const mark = e.state === 'succeeded' ? '✓' : e.state === 'failed' ? '✗' : e.state === 'canceled' ? '○' : '-';
           const attempts = e.attempts > 1 ? ` after ${e.attempts} attempts` : '';
           this.line(`${mark} ${escapeControls(e.action)}${e.reason ? `: ${escapeControls(e.reason)}` : ''}${attempts}`);
@@ -305,8 +318,22 @@ class Progress {
 
   private line(s: string): void {
     if (this.json) return;
+    this.flushSkips();
     this.clearLine();
     this.out(`${s}\n`);
+  }
+
+  private flushSkips(): void {
+    const ids = this.upToDate;
+    if (ids.length === 0) return;
+    this.upToDate = [];
+    if (ids.length === 1) {
+      this.out(`- ${escapeControls(ids[0] as string)}: up to date\n`);
+      return;
+    }
+    const shown = ids.slice(0, SKIPS_NAMED).map(escapeControls).join(', ');
+    const more = ids.length > SKIPS_NAMED ? ` and ${ids.length - SKIPS_NAMED} more` : '';
+    this.out(`- ${ids.length} up to date: ${shown}${more}\n`);
   }
 
   private clearLine(): void {
@@ -341,6 +368,7 @@ class Progress {
   stop(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    this.flushSkips();
     this.clearLine();
     this.flush();
   }

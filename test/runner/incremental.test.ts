@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { ActionFinishedEvent, RunEvent } from '../../src/core/run/events';
 import { stateBase } from '../../src/runner/incremental/store';
-import { bundles } from './bundles';
+import { bundles, runCli } from './bundles';
 import { isAlive, markedEnv, readPid, runGraphFile, tmpDir, waitUntil, writeGraph, type Ran } from './helpers';
 
 /**
@@ -398,6 +398,29 @@ describe('incremental runs through the CLI', function () {
     await waitUntil('the rerun started', () => fs.existsSync(path.join(dir, 'wait.pid')) && read(dir, 'wait.pid').trim() !== '');
     after.child.kill('SIGINT');
     assert.equal((await after.exit).code, 130);
+  });
+
+  it('run to a pipe: consecutive up-to-date skips share one line (a no-op run of 7 actions is one line); a run between them breaks the group', async () => {
+    const dir = tmpDir('at-inc-');
+    const actions: Actions = {};
+    for (let i = 1; i <= 7; i++) actions[`s${i}`] = { command: 'true', inputs: [], ...(i > 1 ? { dependsOn: [`s${i - 1}`] } : {}) };
+    actions['always'] = { command: 'true', dependsOn: ['s7'] };
+    actions['after'] = { command: 'true', inputs: [], dependsOn: ['always'] };
+    writeGraph(dir, graph(actions, { cpus: 1 }));
+    const first = await runCli(['run'], dir);
+    assert.equal(first.code, 0, first.stderr);
+    const second = await runCli(['run'], dir);
+    assert.equal(second.code, 0, second.stderr);
+    const lines = second.stdout.split('\n');
+    // s1..s7 are up to date: one line; 'always' runs (it declares no inputs); 'after' then runs too
+    // (its dependency ran and declares no outputs).
+    assert.deepEqual(lines.slice(0, 3), ['- 7 up to date: s1, s2, s3, s4, s5 and 2 more', '✓ always', '✓ after']);
+    assert.match(second.stdout, /Run succeeded: 2 succeeded, 7 skipped of 9/);
+    // Only 'always' removed from the selection: a no-op run of s1..s7 alone is one line.
+    const only = await runCli(['run', 's7'], dir);
+    assert.equal(only.stdout.split('\n')[0], '- 7 up to date: s1, s2, s3, s4, s5 and 2 more');
+    const one = await runCli(['run', '--only', 's1'], dir);
+    assert.equal(one.stdout.split('\n')[0], '- s1: up to date');
   });
 
   it('plan: one line per action in topological order with each reason; --json; --force; nothing runs', async () => {
