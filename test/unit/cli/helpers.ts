@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
+import type { CliIO } from '../../../src/cli/command';
 
 export const ROOT = path.join(__dirname, '../../..');
 export const FIXTURES = path.join(ROOT, 'test/fixtures');
@@ -42,4 +43,22 @@ export function runCli(cli: string, args: string[], cwd: string): Run {
 export function tempDir(): { dir: string; dispose(): void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'actiontree-test-'));
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A command's IO captured in memory (not a TTY, empty environment), for in-process CLI tests. */
+export function capturedIO(cwd: string): CliIO & { out: string; err: string } {
+  const o = {
+    out: '',
+    err: '',
+    cwd,
+    isTTY: false,
+    env: {},
+    stdout(s: string) {
+      o.out += s;
+    },
+    stderr(s: string) {
+      o.err += s;
+    },
+  };
+  return o;
 }

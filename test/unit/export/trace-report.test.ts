@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CliIO } from '../../../src/cli/command';
+import { capturedIO } from '../cli/helpers';
 import { reportCommand } from '../../../src/cli/report';
 import { traceCommand } from '../../../src/cli/trace';
 import { buildTrace } from '../../../src/core/trace';
@@ -10,22 +10,7 @@ import type { GanttInput } from '../../../src/core/gantt/model';
 
 const T = 1_795_269_802_000;
 
-function io(cwd: string): CliIO & { out: string; err: string } {
-  const o = {
-    out: '',
-    err: '',
-    cwd,
-    isTTY: false,
-    env: {},
-    stdout(s: string) {
-      o.out += s;
-    },
-    stderr(s: string) {
-      o.err += s;
-    },
-  };
-  return o;
-}
+const io = capturedIO;
 
 const GRAPH = `{
   "version": 1, "name": "demo", "cpus": 2, "resources": { "db": 1 },

@@ -4,26 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ganttCommand } from '../../../src/cli/gantt';
-import type { CliIO } from '../../../src/cli/command';
+import { capturedIO } from '../cli/helpers';
 
 const T = 1_795_269_802_000;
 
-function io(cwd: string): CliIO & { out: string; err: string } {
-  const o = {
-    out: '',
-    err: '',
-    cwd,
-    isTTY: false,
-    env: {},
-    stdout(s: string) {
-      o.out += s;
-    },
-    stderr(s: string) {
-      o.err += s;
-    },
-  };
-  return o;
-}
+const io = capturedIO;
 
 function report(graphFile: string): object {
   return {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { DocumentDiagnosticRequest, HoverRequest, DocumentSymbolRequest, CompletionRequest, type Diagnostic } from 'vscode-languageserver/node';
 import { DOCUMENT_HIDDEN_METHOD } from '../../../src/shared/lsp-protocol';
-import { TestClient, positionOf } from './lspClient';
+import { TestClient, positionOf, suiteClient } from './lspClient';
 import { CLEAN, GRAPH } from './fixtures';
 
 const URI = 'file:///virtual/diag.actiontree.jsonc';
@@ -11,13 +11,7 @@ function brief(d: Diagnostic): string {
 }
 
 describe('server: diagnostics (push)', function () {
-  let c: TestClient;
-  before(async () => {
-    c = await TestClient.start({ mode: 'push' });
-  });
-  after(async () => {
-    await c.stop();
-  });
+  const c = suiteClient({ mode: 'push' });
 
   it('advertises no pull provider when the client cannot pull', () => {
     assert.equal(c.init.capabilities.diagnosticProvider, undefined);
@@ -101,13 +95,7 @@ describe('server: diagnostics (push)', function () {
 });
 
 describe('server: diagnostics (pull)', function () {
-  let c: TestClient;
-  before(async () => {
-    c = await TestClient.start({ mode: 'pull' });
-  });
-  after(async () => {
-    await c.stop();
-  });
+  const c = suiteClient({ mode: 'pull' });
 
   it('advertises a document diagnostic provider and answers pulls, unchanged when nothing changed', async () => {
     assert.deepEqual(c.init.capabilities.diagnosticProvider, { identifier: 'actiontree', interFileDependencies: false, workspaceDiagnostics: false });
@@ -162,13 +150,7 @@ describe('server: diagnostics (pull)', function () {
 });
 
 describe('server: bad input never kills it', function () {
-  let c: TestClient;
-  before(async () => {
-    c = await TestClient.start({ mode: 'push' });
-  });
-  after(async () => {
-    await c.stop();
-  });
+  const c = suiteClient({ mode: 'push' });
 
   it('half-typed JSON yields syntax diagnostics and features still answer', async () => {
     const uri = 'file:///virtual/half.actiontree.jsonc';

@@ -25,7 +25,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeText } from '../../../src/core/analyze';
-import { TestClient, positionOf } from './lspClient';
+import { positionOf, suiteClient } from './lspClient';
 import { CLEAN, GRAPH, chain } from './fixtures';
 
 const r = (sl: number, sc: number, el: number, ec: number): Range => ({ start: { line: sl, character: sc }, end: { line: el, character: ec } });
@@ -43,13 +43,7 @@ function editsOf(uri: string, e: WorkspaceEdit | null | undefined): TextEdit[] {
 let docCounter = 0;
 
 describe('server: language features', function () {
-  let c: TestClient;
-  before(async () => {
-    c = await TestClient.start({ mode: 'push' });
-  });
-  after(async () => {
-    await c.stop();
-  });
+  const c = suiteClient({ mode: 'push' });
 
   async function openDoc(text: string): Promise<string> {
     docCounter += 1;

@@ -16,7 +16,7 @@ import {
   ResponseError,
   SelectionRangeRequest,
 } from 'vscode-languageserver/node';
-import { TestClient } from './lspClient';
+import { suiteClient } from './lspClient';
 import { CLEAN, GRAPH } from './fixtures';
 
 /** Pieces that make half-valid graph files when glued at random. */
@@ -27,13 +27,7 @@ const PIECES = [
 
 describe('server: fuzzed documents never make a handler throw', function () {
   this.timeout(120_000);
-  let c: TestClient;
-  before(async () => {
-    c = await TestClient.start({ mode: 'pull' });
-  });
-  after(async () => {
-    await c.stop();
-  });
+  const c = suiteClient({ mode: 'pull' });
 
   it('answers every request on random texts and edits, with no handler exception logged', async () => {
     const text = fc.oneof(

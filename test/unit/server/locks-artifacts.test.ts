@@ -15,7 +15,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeText } from '../../../src/core/analyze';
-import { TestClient, positionOf } from './lspClient';
+import { positionOf, suiteClient } from './lspClient';
 
 /** SPEC §10 in the language server (a real server process over stdio): diagnostics, completion, hover, definition, references, quick fixes. */
 
@@ -43,13 +43,7 @@ const G = `{
 
 describe('server: locks and requires/provides (SPEC §10)', function () {
   this.timeout(30_000);
-  let c: TestClient;
-  before(async () => {
-    c = await TestClient.start({ mode: 'push' });
-  });
-  after(async () => {
-    await c.stop();
-  });
+  const c = suiteClient({ mode: 'push' });
 
   const open = (text: string): Promise<string> => c.openNew('locks', text);
   async function complete(text: string, at: Position): Promise<CompletionList> {

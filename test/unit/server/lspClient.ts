@@ -199,6 +199,27 @@ export class TestClient {
 }
 
 /** The position of the `n`th occurrence of `needle` in `text`, plus `delta` characters. */
+/**
+ * A client for the tests of the calling `describe`: started in its `before`, stopped in its
+ * `after`. Use it as the client itself (`c.conn`, `c.open(…)`) inside the tests.
+ */
+export function suiteClient(opts: StartOptions = {}): TestClient {
+  let client: TestClient | undefined;
+  before(async () => {
+    client = await TestClient.start(opts);
+  });
+  after(async () => {
+    await client?.stop();
+  });
+  return new Proxy({} as TestClient, {
+    get(_target, key) {
+      if (client === undefined) throw new Error('the suite client is used outside its tests (before its before hook ran)');
+      const v: unknown = Reflect.get(client, key, client);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(client) : v;
+    },
+  });
+}
+
 export function positionOf(text: string, needle: string, n = 0, delta = 0): { line: number; character: number } {
   let idx = -1;
   for (let i = 0; i <= n; i++) {

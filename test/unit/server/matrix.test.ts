@@ -11,7 +11,7 @@ import {
   type MarkupContent,
   type Range,
 } from 'vscode-languageserver/node';
-import { TestClient, positionOf } from './lspClient';
+import { positionOf, suiteClient } from './lspClient';
 
 /** SPEC §10 in the language server: matrix diagnostics, selector completion, hover listing expansions, definition from a selector. */
 
@@ -32,13 +32,7 @@ const TEXT = `{
 
 describe('server: matrix actions (SPEC §10)', function () {
   this.timeout(30_000);
-  let c: TestClient;
-  before(async () => {
-    c = await TestClient.start({ mode: 'push' });
-  });
-  after(async () => {
-    await c.stop();
-  });
+  const c = suiteClient({ mode: 'push' });
 
   const open = (text: string): Promise<string> => c.openNew('matrix', text);
 
@@ -116,13 +110,7 @@ describe('server: matrix actions (SPEC §10)', function () {
 
 describe('server: matrix quick fixes (SPEC §10)', function () {
   this.timeout(30_000);
-  let c: TestClient;
-  before(async () => {
-    c = await TestClient.start({ mode: 'push' });
-  });
-  after(async () => {
-    await c.stop();
-  });
+  const c = suiteClient({ mode: 'push' });
 
   it('did-you-mean for a misspelled axis in ${matrix.x}, a selector and an exclude key; a selector on a plain action', async () => {
     const text = `{
