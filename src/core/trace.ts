@@ -2,8 +2,11 @@
  * A run as a Chrome trace (the Trace Event Format read by Perfetto and chrome://tracing):
  * one complete event (`ph: "X"`) per attempt of an action, on one track per CPU slot, the
  * way ninjatracing lays out a ninja log: each attempt goes to the lowest-numbered track that
- * is free at its start, so the attempts of one track never overlap. Pure: GanttInput in,
- * a JSON-ready object out (times in microseconds relative to the run's start).
+ * is free at its start, so the attempts of one track never overlap. A service (SPEC §10)
+ * gives its CPU slot back once it is ready: its start-up stays on a slot track, what follows
+ * (serving, until it is stopped) goes to tracks of their own named "service N", so the slot
+ * tracks show at most as many attempts at once as the slots allow. Pure: GanttInput in, a
+ * JSON-ready object out (times in microseconds relative to the run's start).
  */
 import type { GanttInput } from './gantt/model';
 
@@ -42,6 +45,18 @@ interface Slice {
   readonly state: string;
   readonly reason: string | null;
   readonly command: string | null;
+  /** A service's part after readiness: on the service tracks. */
+  readonly serving: boolean;
+}
+
+/** Lowest-numbered track free at `start` (ninjatracing), or a new one; `ends` is updated. */
+function place(ends: number[], start: number, end: number): number {
+  let i = ends.findIndex((e) => e <= start);
+  if (i < 0) {
+    i = ends.length;
+    ends.push(end);
+  } else ends[i] = end;
+  return i;
 }
 
 /**
@@ -59,36 +74,34 @@ export function buildTrace(input: GanttInput, meta: Readonly<Record<string, stri
     a.attempts.forEach((t, i) => {
       const isLast = i === a.attempts.length - 1;
       const end = Math.max(t.startedAt, t.finishedAt ?? last);
-      slices.push({
-        action: a.id,
-        attempt: i + 1,
-        attempts: a.attempts.length,
-        start: t.startedAt,
-        end,
-        state: isLast ? a.state : 'failed',
-        reason: isLast ? a.reason : 'retried',
-        command: a.command,
-      });
+      const base = { action: a.id, attempt: i + 1, attempts: a.attempts.length, state: isLast ? a.state : 'failed', reason: isLast ? a.reason : 'retried', command: a.command };
+      const ready = isLast && a.servingAt !== undefined && a.servingAt !== null && a.servingAt >= t.startedAt && a.servingAt <= end ? a.servingAt : null;
+      if (ready === null) slices.push({ ...base, start: t.startedAt, end, serving: false });
+      else {
+        slices.push({ ...base, start: t.startedAt, end: ready, serving: false });
+        slices.push({ ...base, start: ready, end, serving: true });
+      }
     });
   }
   // Deterministic: by start, then longer first, then id.
   slices.sort((x, y) => x.start - y.start || y.end - x.end || (x.action < y.action ? -1 : x.action > y.action ? 1 : x.attempt - y.attempt));
   const trackEnds: number[] = [];
+  const serviceEnds: number[] = [];
+  const placed = slices.map((s) => (s.serving ? -1 - place(serviceEnds, s.start, s.end) : place(trackEnds, s.start, s.end)));
   const events: TraceEvent[] = [];
   const t0 = input.startedAt;
-  for (const s of slices) {
-    let tid = trackEnds.findIndex((e) => e <= s.start);
-    if (tid < 0) {
-      tid = trackEnds.length;
-      trackEnds.push(s.end);
-    } else trackEnds[tid] = s.end;
+  slices.forEach((s, k) => {
+    const p = placed[k] as number;
+    // Service tracks come after the slot tracks.
+    const tid = p >= 0 ? p : trackEnds.length - 1 - p;
     const args: Record<string, string | number | null> = { action: s.action, state: s.state };
+    if (s.serving) args['phase'] = 'serving';
     if (s.attempts > 1) args['attempt'] = s.attempt;
     if (s.reason !== null) args['reason'] = s.reason;
     if (s.command !== null) args['command'] = s.command;
     events.push({
-      name: s.attempts > 1 ? `${s.action} (attempt ${s.attempt})` : s.action,
-      cat: s.state,
+      name: `${s.action}${s.attempts > 1 ? ` (attempt ${s.attempt})` : ''}${s.serving ? ' (serving)' : ''}`,
+      cat: s.serving ? 'serving' : s.state,
       ph: 'X',
       ts: us(s.start - t0),
       dur: us(s.end - s.start),
@@ -96,11 +109,12 @@ export function buildTrace(input: GanttInput, meta: Readonly<Record<string, stri
       tid: tid + 1,
       args,
     });
-  }
+  });
+  const names = [...trackEnds.map((_, i) => `slot ${i + 1}`), ...serviceEnds.map((_, i) => `service ${i + 1}`)];
   const metaEvents: TraceEvent[] = [
     { name: 'process_name', ph: 'M', ts: 0, pid: PID, tid: 0, args: { name: input.title || 'actiontree run' } },
-    ...trackEnds.map((_, i): TraceEvent => ({ name: 'thread_name', ph: 'M', ts: 0, pid: PID, tid: i + 1, args: { name: `slot ${i + 1}` } })),
-    ...trackEnds.map((_, i): TraceEvent => ({ name: 'thread_sort_index', ph: 'M', ts: 0, pid: PID, tid: i + 1, args: { sort_index: i + 1 } })),
+    ...names.map((name, i): TraceEvent => ({ name: 'thread_name', ph: 'M', ts: 0, pid: PID, tid: i + 1, args: { name } })),
+    ...names.map((_, i): TraceEvent => ({ name: 'thread_sort_index', ph: 'M', ts: 0, pid: PID, tid: i + 1, args: { sort_index: i + 1 } })),
   ];
   return {
     traceEvents: [...metaEvents, ...events],

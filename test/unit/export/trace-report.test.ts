@@ -147,6 +147,27 @@ describe('actiontree trace / report (exports)', () => {
     assert.equal(new Set(slices.map((e) => e.tid)).size, peak);
   });
 
+  it('a service: its start-up on a slot track, its serving part on a "service" track, so slot tracks never exceed what ran at once', () => {
+    const act = (id: string, start: number, end: number, extra: object = {}) => ({
+      id, dependsOn: [], state: 'succeeded' as const, readyAt: T, attempts: [{ startedAt: T + start, finishedAt: T + end }],
+      finishedAt: T + end, reason: null, exitCode: 0, signal: null, command: null, description: null, estimateMs: null, ...extra,
+    });
+    // cpus 2: db starts (0-100 ms), is ready at 100 and gives its slot back; a and b then use both slots.
+    const actions = [act('db', 0, 900, { servingAt: T + 100, reason: 'stopped after its dependents finished' }), act('a', 100, 800), act('b', 100, 850)];
+    const input: GanttInput = { runId: 'x', title: 't', startedAt: T, finishedAt: T + 900, result: 'succeeded', actions };
+    const events = checkTraceFormat(JSON.parse(JSON.stringify(buildTrace(input))));
+    const names = new Map(events.filter((e) => e.name === 'thread_name').map((e) => [e.tid, (e.args as { name: string }).name]));
+    const slices = events.filter((e) => e.ph === 'X').map((e) => ({ name: e.name, track: names.get(e.tid), ts: e.ts, dur: e.dur, cat: (e as { cat?: string }).cat }));
+    assert.deepEqual(slices.sort((x, y) => (x.name < y.name ? -1 : 1)), [
+      // (b is longer: placed first, on the lowest free track, which db's start-up has left)
+      { name: 'a', track: 'slot 2', ts: 100_000, dur: 700_000, cat: 'succeeded' },
+      { name: 'b', track: 'slot 1', ts: 100_000, dur: 750_000, cat: 'succeeded' },
+      { name: 'db', track: 'slot 1', ts: 0, dur: 100_000, cat: 'succeeded' },
+      { name: 'db (serving)', track: 'service 1', ts: 100_000, dur: 800_000, cat: 'serving' },
+    ]);
+    assert.deepEqual([...names.values()], ['slot 1', 'slot 2', 'service 1']);
+  });
+
   it('a run folder without report.json: trace and report are drawn from events.jsonl, with a note', async () => {
     const runDir = writeRun('r-crashed', { report: null, events: EVENTS.slice(0, 8).map((e) => JSON.stringify(e)).join('\n') + '\n{"type":"action-out' });
     const o = io(dir);
