@@ -36,8 +36,8 @@ Options:
   -h, --help      show this help
 
 On a terminal a single progress line is kept up to date; otherwise one line is printed
-per finished action (consecutive up-to-date skips share one). At the end: a summary, the last output lines of failed actions,
-and where the report and logs are.
+per finished action (consecutive up-to-date skips share one). At the end: a summary,
+the last output lines of failed actions, and where the report and logs are.
 
 Ctrl-C (SIGINT), SIGTERM, SIGHUP (terminal closed) or SIGQUIT cancels the run: every
 running process tree gets SIGTERM, then SIGKILL after 3 s; the report is still written.

@@ -337,9 +337,11 @@ function expandNow(graph: Graph): Graph {
   const providers = new Map<string, string>();
   for (const a of graph.actions) for (const r of a.provides ?? []) if (!providers.has(r.value)) providers.set(r.value, a.id);
   for (const a of graph.actions) {
-    const deps = expandedDeps(graph, a, providers, undefined);
-    // `build[os=${matrix.os}]`: each expansion has dependencies of its own.
+    // `build[os=${matrix.os}]`: each expansion has dependencies of its own (its other
+    // selectors are resolved once, in `selected`); else they are shared by all.
     const perCombination = a.matrix !== undefined && a.dependsOn.some((r) => isPerCombination(r.value));
+    const selected = new Map<string, readonly string[]>();
+    const deps = perCombination ? [] : expandedDeps(graph, a, providers, undefined, selected);
     if (a.matrix === undefined) {
       const copy: ActionModel = { ...a, index: actions.length, deps };
       actions.push(copy);
@@ -355,7 +357,7 @@ function expandNow(graph: Graph): Graph {
         ...rest,
         id: e.id,
         index: actions.length,
-        deps: perCombination ? expandedDeps(graph, a, providers, v) : deps,
+        deps: perCombination ? expandedDeps(graph, a, providers, v, selected) : deps,
         command: a.command === undefined ? undefined : a.command.kind === 'shell' ? { kind: 'shell', line: sub(a.command.line) } : { kind: 'argv', argv: a.command.argv.map(sub) },
         cwd: a.cwd === undefined ? undefined : sub(a.cwd),
         env: substituteEnv(a.env, v),
@@ -389,7 +391,13 @@ function substituteEnv(env: Readonly<Record<string, string>>, values: Readonly<R
  * every expansion of the provider of each `requires` name (an artifact a matrix action
  * provides is provided by all its expansions); no repeats, no self.
  */
-function expandedDeps(graph: Graph, a: ActionModel, providers: ReadonlyMap<string, string>, values: Readonly<Record<string, string>> | undefined): string[] {
+function expandedDeps(
+  graph: Graph,
+  a: ActionModel,
+  providers: ReadonlyMap<string, string>,
+  values: Readonly<Record<string, string>> | undefined,
+  selected: Map<string, readonly string[]>,
+): string[] {
   if (a.deps.length === 0) return [];
   // Fast path: no selector, and no dependency on a matrix action.
   let plain = true;
@@ -416,9 +424,13 @@ function expandedDeps(graph: Graph, a: ActionModel, providers: ReadonlyMap<strin
     const base = selectorBase(r.value);
     if (base === a.id || !known.has(base)) continue; // self or unresolved: reported by analyze
     if (isPerCombination(r.value)) {
-      // Only for one expansion's values: the deps shared by all expansions have none of these.
+      // Substituted with this expansion's values (none outside a matrix: an error analyze reports).
       if (values !== undefined) add(selectFor(graph, r.value, values));
-    } else add(selectorMatches(graph, r.value));
+    } else {
+      let ids = selected.get(r.value);
+      if (ids === undefined) selected.set(r.value, (ids = selectorMatches(graph, r.value)));
+      add(ids);
+    }
   }
   for (const name of a.requires ?? []) {
     const p = providers.get(name.value);

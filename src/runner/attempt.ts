@@ -350,6 +350,8 @@ export interface Launch {
   readonly line: string;
   /** What a spawn error names: argv[0], or 'shell'. */
   readonly program: string;
+  /** The file argv[0] was found at, when the launcher looks programs up itself (findProgram), else null. */
+  readonly executable: string | null;
 }
 
 export interface LaunchContext {
@@ -360,8 +362,8 @@ export interface LaunchContext {
   checkCwd(cwd: string): string | null;
   /** Plain command lines exec'd without a shell (POSIX). */
   readonly directExec: boolean;
-  /** A launcher-specific check (the helper: is the program there?); a reason, else null. */
-  checkProgram?(argv0: string, cwd: string, env: Record<string, string>): string | null;
+  /** A launcher-specific lookup (the helper: where is the program?): the file, or why it cannot run. */
+  findProgram?(argv0: string, cwd: string, env: Record<string, string>): { readonly file: string } | { readonly problem: string };
 }
 
 /**
@@ -379,13 +381,15 @@ export function resolveLaunch(job: Job, attempt: number, ctx: LaunchContext): La
   const env: Record<string, string> = { ...job.env, ACTIONTREE_ACTION: job.id, ACTIONTREE_ATTEMPT: String(attempt) };
   const line = cmd.kind === 'shell' ? cmd.line : '';
   const argv = cmd.kind === 'argv' ? cmd.argv : ctx.directExec ? simpleArgv(cmd.line) : null;
-  if (argv !== null && ctx.checkProgram !== undefined) {
-    const problem = ctx.checkProgram(argv[0] as string, cwd, env);
-    if (problem !== null) return { error: problem };
+  let executable: string | null = null;
+  if (argv !== null && ctx.findProgram !== undefined) {
+    const found = ctx.findProgram(argv[0] as string, cwd, env);
+    if ('problem' in found) return { error: found.problem };
+    executable = found.file;
   }
   const tooLarge = ctx.execSize.problem(argv ?? ['/bin/sh', '-c', line], env, argv === null);
   if (tooLarge !== null) return { error: tooLarge };
-  return { job, cwd, env, argv, line, program: argv !== null ? (argv[0] as string) : 'shell' };
+  return { job, cwd, env, argv, line, program: argv !== null ? (argv[0] as string) : 'shell', executable };
 }
 
 /** What the launchers share per run: sampling (SPEC §8) and affinity, set by withSampling/withAffinity. */

@@ -189,7 +189,7 @@ export class HelperLauncher implements Executor, LocalLauncher {
   private readonly sentinel = newSentinel();
   private readonly idle: Helper[] = [];
   private readonly helpers = new Set<Helper>();
-  private readonly programs = new Map<string, { readonly problem: string | null; readonly file: string }>();
+  private readonly programs = new Map<string, { readonly file: string } | { readonly problem: string }>();
   private readonly cwdFound = new Set<string>();
   private readonly fallback: NodeLauncher;
   private readonly launch: LaunchContext;
@@ -227,7 +227,7 @@ export class HelperLauncher implements Executor, LocalLauncher {
         return null;
       },
       directExec: true,
-      checkProgram: (file, cwd, env) => this.checkProgram(file, cwd, env['PATH'] ?? this.baseEnv['PATH'] ?? ''),
+      findProgram: (file, cwd, env) => this.findProgram(file, cwd, env['PATH'] ?? this.baseEnv['PATH'] ?? ''),
     };
   }
 
@@ -303,7 +303,7 @@ export class HelperLauncher implements Executor, LocalLauncher {
   /** The Python helper's record (see PYTHON_SCRIPT): the program is found on the action's PATH here. */
   private pythonLine(launch: Launch): string {
     const argv = launch.argv ?? ['/bin/sh', '-c', launch.line];
-    const file = launch.argv !== null ? this.programFile(argv[0] as string, launch.cwd, launch.env['PATH'] ?? this.baseEnv['PATH'] ?? '') : '/bin/sh';
+    const file = launch.argv !== null ? (launch.executable ?? (argv[0] as string)) : '/bin/sh';
     const fields = [launch.cwd, file, ''];
     let n = 0;
     for (const k in launch.env) {
@@ -323,17 +323,8 @@ export class HelperLauncher implements Executor, LocalLauncher {
     if (h.dead || h.retired) setImmediate(() => this.replenish());
   }
 
-  /** A missing or non-executable program as the spawn error Node would give, else null. */
-  private checkProgram(file: string, cwd: string, pathVar: string): string | null {
-    return this.findProgram(file, cwd, pathVar).problem;
-  }
-
-  /** The path the helper executes for `file` (as found by checkProgram, which runs first). */
-  private programFile(file: string, cwd: string, pathVar: string): string {
-    return this.findProgram(file, cwd, pathVar).file;
-  }
-
-  private findProgram(file: string, cwd: string, pathVar: string): { readonly problem: string | null; readonly file: string } {
+  /** Where `file` is (on the action's PATH), or a missing or non-executable program as the spawn error Node would give. */
+  private findProgram(file: string, cwd: string, pathVar: string): { readonly file: string } | { readonly problem: string } {
     const key = file.includes('/') ? path.resolve(cwd, file) : `${file}\u0000${pathVar}\u0000${cwd}`;
     const cached = this.programs.get(key);
     if (cached !== undefined) return cached;
@@ -354,7 +345,7 @@ export class HelperLauncher implements Executor, LocalLauncher {
         if (code === 'EACCES') problem = `permission denied: '${file}' is not executable (EACCES)`;
       }
     }
-    const r = { problem, file: found };
+    const r = problem === null ? { file: found } : { problem };
     if (!file.includes('/') || problem === null) this.programs.set(key, r);
     return r;
   }

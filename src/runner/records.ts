@@ -172,10 +172,26 @@ export interface Report {
   readonly hooks?: readonly HookRecord[];
 }
 
+/** An attempt being recorded: mutable while the run goes on (finished in place, no copy per event). */
+type OpenAttempt = { -readonly [K in keyof ReportAttempt]: ReportAttempt[K] };
+
+/** How an attempt ended, as action-finished or a retry's `previous` says it (absent: nothing known). */
+function finishAttempt(
+  a: OpenAttempt,
+  finishedAt: number,
+  end: { readonly reason: string | null; readonly exitCode: number | null; readonly signal: string | null; readonly peakRssBytes?: number; readonly cpuTimeMs?: number } | undefined,
+): void {
+  a.finishedAt = finishedAt;
+  a.reason = end?.reason ?? null;
+  a.exitCode = end?.exitCode ?? null;
+  a.signal = end?.signal ?? null;
+  if (end?.peakRssBytes !== undefined) a.peakRssBytes = end.peakRssBytes;
+  if (end?.cpuTimeMs !== undefined) a.cpuTimeMs = end.cpuTimeMs;
+}
+
 /** Collects per-attempt details from the event stream (the summary only has the totals). */
 export class AttemptLog {
-  // Mutable while the run goes on (an attempt is finished in place: no copy per event).
-  private readonly byAction = new Map<string, { -readonly [K in keyof ReportAttempt]: ReportAttempt[K] }[]>();
+  private readonly byAction = new Map<string, OpenAttempt[]>();
   /** action-queued time of the attempt about to start (Slurm), by action. */
   private readonly queued = new Map<string, number>();
 
@@ -188,15 +204,8 @@ export class AttemptLog {
       let list = this.byAction.get(e.action);
       if (list === undefined) this.byAction.set(e.action, (list = []));
       const last = list[list.length - 1];
-      if (last !== undefined && last.finishedAt === null) {
-        const p = e.previous;
-        last.finishedAt = p?.finishedAt ?? e.time;
-        last.reason = p?.reason ?? null;
-        last.exitCode = p?.exitCode ?? null;
-        last.signal = p?.signal ?? null;
-        if (p?.peakRssBytes !== undefined) last.peakRssBytes = p.peakRssBytes;
-        if (p?.cpuTimeMs !== undefined) last.cpuTimeMs = p.cpuTimeMs;
-      }
+      // A retry: the previous attempt ends as the event says (or now, when it does not).
+      if (last !== undefined && last.finishedAt === null) finishAttempt(last, e.previous?.finishedAt ?? e.time, e.previous);
       list.push({
         attempt: e.attempt,
         ...(queuedAt !== undefined ? { queuedAt: Math.min(queuedAt, e.time) } : {}),
@@ -211,14 +220,7 @@ export class AttemptLog {
     } else if (e.type === 'action-finished') {
       const list = this.byAction.get(e.action);
       const last = list?.[list.length - 1];
-      if (last !== undefined && last.finishedAt === null) {
-        last.finishedAt = e.time;
-        last.reason = e.reason;
-        last.exitCode = e.exitCode;
-        last.signal = e.signal;
-        if (e.peakRssBytes !== undefined) last.peakRssBytes = e.peakRssBytes;
-        if (e.cpuTimeMs !== undefined) last.cpuTimeMs = e.cpuTimeMs;
-      }
+      if (last !== undefined && last.finishedAt === null) finishAttempt(last, e.time, e);
     }
   }
 

@@ -439,7 +439,7 @@ describe('attempt launch resolution (shared by both launchers)', () => {
     assert.deepEqual(resolveLaunch(job({ kind: 'shell', line: 'x' }), 1, ctx({ checkCwd: (c) => `cwd does not exist: ${c}` })), { error: 'cwd does not exist: /tmp' });
     assert.deepEqual(resolveLaunch(job({ kind: 'shell', line: '   ' }), 1, ctx()), { error: 'empty command' });
     assert.deepEqual(resolveLaunch(job({ kind: 'argv', argv: [] }), 1, ctx()), { error: 'empty command' });
-    assert.deepEqual(resolveLaunch(job({ kind: 'argv', argv: ['nope'] }), 1, ctx({ checkProgram: (f) => `command not found: '${f}' (ENOENT)` })), { error: "command not found: 'nope' (ENOENT)" });
+    assert.deepEqual(resolveLaunch(job({ kind: 'argv', argv: ['nope'] }), 1, ctx({ findProgram: (f) => ({ problem: `command not found: '${f}' (ENOENT)` }) })), { error: "command not found: 'nope' (ENOENT)" });
     if (process.platform === 'linux') {
       const r = resolveLaunch(job({ kind: 'argv', argv: ['x'] }, { env: { BIG: 'x'.repeat(200_000) } }), 1, ctx());
       assert.ok('error' in r && /environment variable BIG is too large/.test(r.error), JSON.stringify(r));
