@@ -45,8 +45,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]} (chromium, python3 or headers missing)"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 || fail "apt-get update failed (no access to the Debian mirror?)"
-  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq chromium libkrb5-dev python3-minimal >&2 \
-    || fail "apt-get install chromium libkrb5-dev python3-minimal failed"
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq "${need_apt[@]}" >&2 \
+    || fail "apt-get install ${need_apt[*]} failed"
   [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium still missing after apt-get install"
   [ -x /usr/bin/python3 ] || fail "/usr/bin/python3 still missing after apt-get install"
 else
