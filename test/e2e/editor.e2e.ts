@@ -11,22 +11,13 @@ import { Workbench } from './harness';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'editor');
 
-async function pickQuickItem(wb: Workbench, text: string): Promise<void> {
-  const input = wb.page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(text);
-  const row = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text });
-  await row.first().click();
-}
-
 async function runGraph(wb: Workbench, name: string): Promise<void> {
   // A hover left open by the previous step (a tab's title, a tree row) made the command
   // palette's input "inert" once in CI: move away, dismiss it, and wait until it is gone.
   await wb.page.mouse.move(700, 820);
   await wb.page.keyboard.press('Escape');
   await wb.page.locator('.monaco-hover:visible, .workbench-hover:visible').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
-  await wb.runCommand('ActionTree: Run Graph');
-  await pickQuickItem(wb, name);
+  await wb.runCommandAndPick('ActionTree: Run Graph', name);
 }
 
 /** The visible hover widget (tree tooltips are shown by the workbench's hover service). */

@@ -8,14 +8,6 @@ import { Workbench } from './harness';
 // Gantt panel draw every bar finished, click a bar, see that action's output. Screenshots
 // in a dark and a light theme (test-results/screenshots/).
 
-async function pickQuickItem(wb: Workbench, text: string): Promise<void> {
-  const input = wb.page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(text);
-  const row = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text });
-  await row.first().click();
-}
-
 async function waitFinished(chart: FrameLocator, rows: number, timeoutMs = 60_000): Promise<void> {
   await chart.locator(`body[data-rows="${rows}"][data-finished="${rows}"][data-result="succeeded"]`).waitFor({ state: 'attached', timeout: timeoutMs });
 }
@@ -39,9 +31,8 @@ for (const theme of ['dark', 'light'] as const) {
     it('runs a graph from the palette and draws every bar finished', async () => {
       await wb.openViewContainer('actiontree');
       await wb.treeRows('Graphs').filter({ hasText: 'build' }).first().waitFor({ state: 'visible' });
-      await wb.runCommand('ActionTree: Run Graph');
       // Two graphs in the workspace: the command asks which one.
-      await pickQuickItem(wb, 'build');
+      await wb.runCommandAndPick('ActionTree: Run Graph', 'build');
       await wb.runCommand('ActionTree: Show Gantt Chart');
       const chart = await wb.webviewFrame();
       await waitFinished(chart, 3);
@@ -101,14 +92,12 @@ for (const theme of ['dark', 'light'] as const) {
       const chartFor = async (): Promise<FrameLocator> => wb.webviewFrame();
       // First run (flag present): finishes at once and gives the estimates.
       fs.writeFileSync(flag, '');
-      await wb.runCommand('ActionTree: Run Graph');
-      await pickQuickItem(wb, 'gated');
+      await wb.runCommandAndPick('ActionTree: Run Graph', 'gated');
       await wb.runCommand('ActionTree: Show Gantt Chart');
       await waitFinished(await chartFor(), 3);
       // Second run: gate waits; the chart shows it running, a now line and estimated bars.
       fs.rmSync(flag);
-      await wb.runCommand('ActionTree: Run Graph');
-      await pickQuickItem(wb, 'gated');
+      await wb.runCommandAndPick('ActionTree: Run Graph', 'gated');
       await wb.runCommand('ActionTree: Show Gantt Chart');
       const chart = await chartFor();
       await chart.locator('body[data-result="running"]').waitFor({ state: 'attached' });

@@ -29,17 +29,8 @@ function bigGraph(n: number, width: number): string {
   return JSON.stringify({ version: 1, name: 'big', cpus: 8, actions }, null, 1);
 }
 
-async function pickQuickItem(wb: Workbench, text: string): Promise<void> {
-  const input = wb.page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(text);
-  const row = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text });
-  await row.first().click();
-}
-
 async function showGraph(wb: Workbench, name: string): Promise<FrameLocator> {
-  await wb.runCommand('ActionTree: Show Graph View');
-  await pickQuickItem(wb, name);
+  await wb.runCommandAndPick('ActionTree: Show Graph View', name);
   // The machine this runs on is loaded: laying out 500 actions may keep the webview busy.
   return wb.webviewFrame({ timeoutMs: 180_000 });
 }
@@ -78,8 +69,7 @@ for (const theme of ['dark', 'light'] as const) {
       assert.equal(await view.locator('g.node').count(), 11);
       assert.equal(await view.locator('path.edge').count(), 14);
       await wb.screenshot(`graph-example-idle-${theme}`);
-      await wb.runCommand('ActionTree: Run Graph');
-      await pickQuickItem(wb, 'release');
+      await wb.runCommandAndPick('ActionTree: Run Graph', 'release');
       // Live: something runs, then everything is done (colors from the run state).
       await view.locator('g.node.st-running, g.node.st-succeeded').first().waitFor({ state: 'attached', timeout: 60_000 });
       await wb.screenshot(`graph-example-live-${theme}`);
@@ -111,8 +101,7 @@ for (const theme of ['dark', 'light'] as const) {
       // The gated fixture: "gate" runs until live/open.flag exists (no sleeps; the test opens it).
       const view = await showGraph(wb, 'gated');
       await view.locator('body[data-drawn="3"]').waitFor({ state: 'attached', timeout: 60_000 });
-      await wb.runCommand('ActionTree: Run Graph');
-      await pickQuickItem(wb, 'gated');
+      await wb.runCommandAndPick('ActionTree: Run Graph', 'gated');
       await view.locator('g.node.st-running[data-action="gate"]').waitFor({ state: 'attached', timeout: 60_000 });
       await view.locator('g.node.st-pending[data-action="after"]').waitFor({ state: 'attached' });
       assert.match(await view.locator('#summary').innerText(), /run: .*1 running/);
@@ -127,8 +116,7 @@ for (const theme of ['dark', 'light'] as const) {
       const view = await showGraph(wb, 'big');
       await view.locator('body[data-drawn="500"]').waitFor({ state: 'attached', timeout: 180_000 });
       await wb.screenshot(`graph-500-${theme}`);
-      await wb.runCommand('ActionTree: Run Graph');
-      await pickQuickItem(wb, 'big');
+      await wb.runCommandAndPick('ActionTree: Run Graph', 'big');
       await view.locator('body[data-result="succeeded"][data-finished="500"]').waitFor({ state: 'attached', timeout: 180_000 });
       assert.equal(await view.locator('g.node.st-succeeded').count(), 500);
       // Zoom in on the start of the graph so the colors are visible in the screenshot.

@@ -215,6 +215,30 @@ export class Workbench {
     }
   }
 
+  /**
+   * Runs a command that asks with a quick pick, then picks the row showing `text`. When the
+   * pick does not appear, or closes before the row is chosen (CI: the palette or the pick
+   * closed as a webview or a notification took the focus, so nothing was chosen and the
+   * command did nothing), the command is run again.
+   */
+  async runCommandAndPick(title: string, text: string, timeoutMs = 90_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    // The pick's input, not the palette's (which stays visible, inert, while it closes).
+    const input = this.page.locator('.quick-input-widget .quick-input-box input:not([placeholder^="Type the name of a command"])');
+    const row = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first();
+    for (let attempt = 1; ; attempt++) {
+      await this.runCommand(title, Math.max(5_000, deadline - Date.now()));
+      try {
+        await input.waitFor({ state: 'visible', timeout: 15_000 });
+        await input.fill(text, { timeout: 5_000 });
+        await row.click({ timeout: 5_000 });
+        return;
+      } catch (e) {
+        if (Date.now() >= deadline) throw new Error(`"${title}": could not pick '${text}' in ${attempt} attempt(s): ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      }
+    }
+  }
+
   /** Drags the sash right of the side bar so the side bar is `width` px wide (for readable screenshots). */
   async setSideBarWidth(width: number): Promise<void> {
     const box = await this.page.locator('.part.sidebar').boundingBox();

@@ -29,13 +29,6 @@ function graph(): string {
   );
 }
 
-async function pickQuickItem(wb: Workbench, text: string): Promise<void> {
-  const input = wb.page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(text);
-  await wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first().click();
-}
-
 for (const theme of ['dark', 'light'] as const) {
   describe(`incremental run in the tree and chart (${theme} theme)`, function () {
     let wb: Workbench;
@@ -61,8 +54,7 @@ for (const theme of ['dark', 'light'] as const) {
       await wb.treeRows('Graphs').filter({ hasText: 'incremental' }).first().waitFor({ state: 'visible', timeout: 30_000 });
 
       const runAndChart = async (): Promise<void> => {
-        await wb.runCommand('ActionTree: Run Graph');
-        await pickQuickItem(wb, 'incremental');
+        await wb.runCommandAndPick('ActionTree: Run Graph', 'incremental');
         await wb.runCommand('ActionTree: Show Gantt Chart');
         const chart = await wb.webviewFrame();
         await chart.locator('body[data-rows="6"][data-finished="6"][data-result="succeeded"]').waitFor({ state: 'attached', timeout: 60_000 });

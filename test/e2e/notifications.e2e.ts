@@ -18,13 +18,6 @@ function toasts(wb: Workbench, text: string | RegExp): Locator {
   return wb.page.locator('.notifications-toasts .notification-toast-container', { hasText: text });
 }
 
-async function pickQuickItem(wb: Workbench, text: string): Promise<void> {
-  const input = wb.page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(text);
-  await wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first().click();
-}
-
 /** WCAG contrast ratio of two `rgb(r, g, b)` colors. */
 function contrast(a: string, b: string): number {
   const lum = (c: string): number => {
@@ -68,8 +61,7 @@ describe('packaged .vsix with notifications shown (no smoke-test driver)', funct
 
   it('shows the progress notification of a run (cancellable, with counts)', async () => {
     fs.rmSync(path.join(wb.workspace, 'cpu', 'go.flag'), { force: true });
-    await wb.runCommand('ActionTree: Run Graph');
-    await pickQuickItem(wb, 'cpu');
+    await wb.runCommandAndPick('ActionTree: Run Graph', 'cpu');
     const progress = toasts(wb, 'ActionTree: cpu.actiontree.jsonc');
     await progress.first().waitFor({ state: 'visible', timeout: 30_000 });
     await progress.filter({ hasText: /running/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
@@ -93,8 +85,7 @@ describe('packaged .vsix with notifications shown (no smoke-test driver)', funct
 
   it('shows a failure toast with the counts, and a second failure of the graph replaces it', async () => {
     for (let i = 0; i < 2; i++) {
-      await wb.runCommand('ActionTree: Run Graph');
-      await pickQuickItem(wb, 'fail');
+      await wb.runCommandAndPick('ActionTree: Run Graph', 'fail');
       await wb.page.locator('.statusbar-item', { hasText: '2 succeeded · 1 failed · 2 not run' }).first().waitFor({ state: 'visible', timeout: 30_000 });
     }
     const failure = toasts(wb, 'ActionTree: fail.actiontree.jsonc failed (bad) — 2 succeeded · 1 failed · 2 not run.');
